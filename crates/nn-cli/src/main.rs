@@ -1,0 +1,2 @@
+//! The `nn` command-line tool.
+fn main() {}

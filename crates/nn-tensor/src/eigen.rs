@@ -1,0 +1,1 @@
+//! Symmetric eigendecomposition (for PCA/ZCA whitening). Filled by the nn-data issue.

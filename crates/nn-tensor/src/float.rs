@@ -1,0 +1,42 @@
+//! The [`Float`] trait: the element types nn computes in (`f32`, `f64`).
+
+use ndarray::NdFloat;
+
+/// A floating-point element type usable everywhere in nn (`f32` for fast training, `f64` for
+/// textbook-exact numbers and gradient checks).
+///
+/// ```
+/// use nn_tensor::Float;
+/// assert_eq!(<f32 as Float>::from_f64(0.5), 0.5_f32);
+/// assert_eq!(<f64 as Float>::NAME, "f64");
+/// ```
+pub trait Float:
+    NdFloat + num_traits::Float + num_traits::FromPrimitive + Default + Send + Sync + 'static
+{
+    /// The type's name as users write it (`"f32"` or `"f64"`).
+    const NAME: &'static str;
+    /// Converts from `f64`, rounding to nearest.
+    fn from_f64(v: f64) -> Self;
+    /// Converts to `f64` exactly.
+    fn to_f64(self) -> f64;
+}
+
+impl Float for f32 {
+    const NAME: &'static str = "f32";
+    fn from_f64(v: f64) -> Self {
+        v as f32
+    }
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+}
+
+impl Float for f64 {
+    const NAME: &'static str = "f64";
+    fn from_f64(v: f64) -> Self {
+        v
+    }
+    fn to_f64(self) -> f64 {
+        self
+    }
+}

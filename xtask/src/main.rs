@@ -1,0 +1,2 @@
+//! Project tasks: `cargo xtask train`, `cargo xtask test`.
+fn main() {}

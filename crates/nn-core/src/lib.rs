@@ -1,1 +1,5 @@
-//! Placeholder: filled by its own issue.
+//! Placeholder: layers, activations, losses (foundation issue).
+#![warn(missing_docs)]
+
+mod error;
+pub use error::{CoreError, Result};

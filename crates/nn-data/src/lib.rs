@@ -1,1 +1,1 @@
-//! Placeholder: filled by its own issue.
+//! Placeholder: datasets, loading and preprocessing (nn-data issue).

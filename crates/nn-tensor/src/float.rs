@@ -10,9 +10,7 @@ use ndarray::NdFloat;
 /// assert_eq!(<f32 as Float>::from_f64(0.5), 0.5_f32);
 /// assert_eq!(<f64 as Float>::NAME, "f64");
 /// ```
-pub trait Float:
-    NdFloat + num_traits::Float + num_traits::FromPrimitive + Default + Send + Sync + 'static
-{
+pub trait Float: NdFloat + num_traits::Float + Default + Send + Sync + 'static {
     /// The type's name as users write it (`"f32"` or `"f64"`).
     const NAME: &'static str;
     /// Converts from `f64`, rounding to nearest.

@@ -1,2 +1,62 @@
-//! The `nn` command-line tool.
-fn main() {}
+//! The `nn` command-line tool: a thin binary over nn-core, nn-optim and nn-data.
+//!
+//! Exit codes: 0 on success, 1 for data and run-time errors (unreadable files, bad CSV,
+//! divergence, a failed gradient check), 2 for usage errors (clap's default for bad flags, and
+//! [`UsageError`] for flag values only checked later, such as a schedule SPEC).
+
+mod args;
+mod dataset;
+mod descend;
+mod evaluate;
+mod explain;
+mod explain_text;
+mod export;
+mod fsutil;
+mod gradcheck;
+mod lr_find;
+mod metrics;
+mod model_file;
+mod plot;
+mod predict;
+mod preprocess;
+mod progress;
+mod schedule;
+mod train;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use fsutil::UsageError;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            let usage = err.chain().any(|cause| cause.is::<UsageError>());
+            ExitCode::from(if usage { 2 } else { 1 })
+        }
+    }
+}
+
+/// Dispatches one subcommand.
+fn run(cli: args::Cli) -> anyhow::Result<()> {
+    use args::Command;
+    if let Some(n) = cli.threads {
+        nn_tensor::set_num_threads(n);
+    }
+    match cli.command {
+        Command::Train(a) => train::run(a),
+        Command::Evaluate(a) => evaluate::run(a),
+        Command::Predict(a) => predict::run(a),
+        Command::Preprocess(a) => preprocess::run(a),
+        Command::Explain(a) => explain::run(a),
+        Command::Gradcheck(a) => gradcheck::run(a),
+        Command::Schedule(a) => schedule::run(a),
+        Command::Descend(a) => descend::run(a),
+        Command::LrFind(a) => lr_find::run(a),
+        Command::Export(a) => export::run(a),
+    }
+}

@@ -1,0 +1,304 @@
+//! Command-line arguments (clap derive). Every subcommand's `--help` ends with examples.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::fsutil::{parse_f64_list, parse_positive, parse_usize_list};
+
+/// nn: train, evaluate and explain small neural networks from the command line.
+#[derive(Debug, Parser)]
+#[command(name = "nn", version, about, after_help = TOP_EXAMPLES)]
+pub struct Cli {
+    /// Worker threads for matrix products (default: all cores).
+    #[arg(long, global = true, value_name = "N")]
+    pub threads: Option<usize>,
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const TOP_EXAMPLES: &str = "Examples:
+  nn explain                                   # the textbook's 2-2-2 backprop step
+  nn train --data datasets/iris.csv --out model.json --plot curves.svg
+  nn evaluate --model model.json --data datasets/iris.csv
+  nn predict --model model.json --data new.csv --out preds.csv";
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train a network on a CSV file or an MNIST folder and save a model file.
+    Train(crate::train::TrainArgs),
+    /// Loss, accuracy, per-class precision/recall/F1 and confusion matrix (or MSE/MAE/R²).
+    Evaluate(EvaluateArgs),
+    /// Predict labels (with class probabilities) or values for new rows.
+    Predict(PredictArgs),
+    /// Fit or apply a preprocessing transform (standardize, min-max, PCA/ZCA whitening).
+    Preprocess(PreprocessArgs),
+    /// One training step on one sample, every number printed the way the textbook works it.
+    Explain(ExplainArgs),
+    /// Compare backpropagation with finite differences on a random network.
+    Gradcheck(GradcheckArgs),
+    /// Print (and plot) a learning-rate schedule before training with it.
+    Schedule(ScheduleArgs),
+    /// Gradient descent on f(x, y) = x² + y²: see a learning rate crawl, converge or diverge.
+    Descend(DescendArgs),
+    /// Learning-rate range test: loss against an exponentially growing learning rate.
+    #[command(name = "lr-find")]
+    LrFind(crate::lr_find::LrFindArgs),
+    /// Write a model's weights as safetensors (loadable by Python's safetensors and PyTorch).
+    Export(ExportArgs),
+}
+
+/// Hidden-layer activation choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ActivationArg {
+    /// max(0, z)
+    Relu,
+    /// 1 / (1 + e^(−z))
+    Sigmoid,
+    /// tanh z
+    Tanh,
+    /// z for z > 0, 0.01·z otherwise
+    LeakyRelu,
+}
+
+impl ActivationArg {
+    /// The library's activation.
+    pub fn build(self) -> nn_core::Activation {
+        use nn_core::Activation;
+        match self {
+            ActivationArg::Relu => Activation::Relu,
+            ActivationArg::Sigmoid => Activation::Sigmoid,
+            ActivationArg::Tanh => Activation::Tanh,
+            ActivationArg::LeakyRelu => Activation::LeakyRelu { slope: 0.01 },
+        }
+    }
+}
+
+/// Loss choices (`auto`: cross-entropy for classification, mse for regression).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LossArg {
+    /// cross-entropy for classification (binary too), mse for regression
+    Auto,
+    /// softmax cross-entropy on logits
+    CrossEntropy,
+    /// mean squared error
+    Mse,
+    /// Σ ½(t − o)², the textbook's E_total
+    HalfSse,
+    /// binary cross-entropy on a single logit (two-class targets only)
+    Bce,
+}
+
+impl LossArg {
+    /// The library's loss; `None` for `auto`.
+    pub fn build(self) -> Option<nn_core::Loss> {
+        use nn_core::Loss;
+        match self {
+            LossArg::Auto => None,
+            LossArg::CrossEntropy => Some(Loss::CrossEntropy),
+            LossArg::Mse => Some(Loss::Mse),
+            LossArg::HalfSse => Some(Loss::HalfSse),
+            LossArg::Bce => Some(Loss::Bce),
+        }
+    }
+}
+
+/// Output format of `explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// The textbook's notation, 9 decimals.
+    Text,
+    /// The same quantities as JSON, full precision.
+    Json,
+}
+
+/// `nn evaluate`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  nn evaluate --model runs/iris/model.json --data datasets/iris.csv
+  nn evaluate --model model.json --data datasets/mnist")]
+pub struct EvaluateArgs {
+    /// A model file written by `nn train`.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// A CSV with the model's feature columns and target column, or an MNIST folder.
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+}
+
+/// `nn predict`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  nn predict --model runs/iris/model.json --data datasets/iris.csv --out preds.csv
+  nn predict --model model.json --data new_rows.csv      # prints the CSV to stdout")]
+pub struct PredictArgs {
+    /// A model file written by `nn train`.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// A CSV with the model's feature columns (the target column may be absent).
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    /// Where to write the predictions CSV (default: stdout).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// `nn preprocess`.
+#[derive(Debug, Args)]
+pub struct PreprocessArgs {
+    /// fit or transform.
+    #[command(subcommand)]
+    pub action: crate::preprocess::Action,
+}
+
+/// `nn explain`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "With no flags this is the textbook's 2-2-2 sigmoid network (inputs 0.10, 0.20,
+targets 0.85, 0.30, half-sse loss, learning rate 1).
+
+Examples:
+  nn explain
+  nn explain --format json
+  nn explain --save-model net.json     # then edit net.json and:
+  nn explain --model net.json --input 0.5,0.1 --target 1,0 --lr 0.5"
+)]
+pub struct ExplainArgs {
+    /// A model file (e.g. one written by --save-model); default: the textbook's network.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// The input sample, comma-separated (default: 0.10,0.20).
+    #[arg(long, value_parser = parse_f64_list, allow_hyphen_values = true)]
+    pub input: Option<::std::vec::Vec<f64>>,
+    /// The target, comma-separated (default: 0.85,0.30).
+    #[arg(long, value_parser = parse_f64_list, allow_hyphen_values = true)]
+    pub target: Option<::std::vec::Vec<f64>>,
+    /// The learning rate η of the step.
+    #[arg(long, default_value = "1", value_parser = parse_positive)]
+    pub lr: f64,
+    /// text (the textbook's notation) or json.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the textbook network as a model file to FILE (to edit and explain) and exit.
+    #[arg(long, value_name = "FILE")]
+    pub save_model: Option<PathBuf>,
+}
+
+/// `nn gradcheck`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exits with status 1 when any layer's error is above --threshold.
+
+Examples:
+  nn gradcheck
+  nn gradcheck --hidden 8,8,8 --activation tanh --loss mse --seed 7"
+)]
+pub struct GradcheckArgs {
+    /// Hidden layer widths, comma-separated.
+    #[arg(long, default_value = "5,4", value_parser = parse_usize_list)]
+    pub hidden: ::std::vec::Vec<usize>,
+    /// Hidden activation.
+    #[arg(long, value_enum, default_value_t = ActivationArg::Tanh)]
+    pub activation: ActivationArg,
+    /// Loss (auto = cross-entropy).
+    #[arg(long, value_enum, default_value_t = LossArg::CrossEntropy)]
+    pub loss: LossArg,
+    /// Number of inputs.
+    #[arg(long, default_value_t = 3)]
+    pub inputs: usize,
+    /// Number of outputs.
+    #[arg(long, default_value_t = 3)]
+    pub outputs: usize,
+    /// Samples in the batch.
+    #[arg(long, default_value_t = 4)]
+    pub samples: usize,
+    /// Seed for the weights and the data.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Largest accepted relative error.
+    #[arg(long, default_value = "1e-6", value_parser = parse_positive)]
+    pub threshold: f64,
+}
+
+/// `nn schedule`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  nn schedule --schedule step:30:0.5 --lr 0.1 --epochs 100
+  nn schedule --schedule cosine --lr 0.1 --epochs 50 --warmup 5 --plot lr.svg")]
+pub struct ScheduleArgs {
+    /// The schedule SPEC (see `nn train --help`).
+    #[arg(long, value_name = "SPEC")]
+    pub schedule: String,
+    /// The base learning rate.
+    #[arg(long, default_value = "0.1", value_parser = parse_positive)]
+    pub lr: f64,
+    /// Number of epochs.
+    #[arg(long, default_value_t = 100)]
+    pub epochs: usize,
+    /// Linear warm-up epochs before the schedule.
+    #[arg(long, default_value_t = 0)]
+    pub warmup: usize,
+    /// Write a plot (SVG or PNG, by extension).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+}
+
+/// `nn descend`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Each step is (x, y) ← (x, y) − lr·(2x, 2y) = (1 − 2·lr)·(x, y), so:
+  lr < 1 converges (slowly when lr is small), lr = 1 oscillates, lr > 1 diverges.
+
+Examples:
+  nn descend --lr 0.1
+  nn descend --lr 0.01 --plot crawl.svg
+  nn descend --lr 1.1 --steps 10"
+)]
+pub struct DescendArgs {
+    /// The learning rate.
+    #[arg(long, default_value = "0.1", value_parser = parse_positive)]
+    pub lr: f64,
+    /// The starting point x,y.
+    #[arg(long, default_value = "4,3", value_parser = parse_f64_list, allow_hyphen_values = true)]
+    pub start: ::std::vec::Vec<f64>,
+    /// Number of steps.
+    #[arg(long, default_value_t = 30)]
+    pub steps: usize,
+    /// Write the path on the contours (SVG or PNG, by extension).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+}
+
+/// `nn export`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Tensors are named layers.{i}.weight (out_features, in_features) and
+layers.{i}.bias, as in PyTorch's nn.Linear; the architecture is in the metadata.
+
+Examples:
+  nn export --model runs/iris/model.json --out iris.safetensors
+  python -c \"from safetensors.torch import load_file; print(load_file('iris.safetensors'))\""
+)]
+pub struct ExportArgs {
+    /// A model file.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// The safetensors file to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Element type of the tensors.
+    #[arg(long, value_enum, default_value_t = Dtype::F32)]
+    pub dtype: Dtype,
+}
+
+/// Floating-point type for training or export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dtype {
+    /// 32-bit (fast).
+    F32,
+    /// 64-bit (exact).
+    F64,
+}

@@ -1,0 +1,1 @@
+//! Loading CSV files and MNIST folders.

@@ -1,0 +1,144 @@
+//! `nn descend`: gradient descent on the textbook's f(x, y) = x² + y² (figures 10–12).
+//!
+//! The gradient is (2x, 2y), so one step multiplies the point by `1 − 2·lr`: a small rate
+//! crawls towards the minimum, `lr = 1` jumps between (x, y) and (−x, −y) forever, and
+//! `lr > 1` moves further away each step.
+
+use anyhow::Result;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::args::DescendArgs;
+use crate::fsutil::usage;
+use crate::plot::{err, range, Chart};
+
+/// f(x, y) = x² + y².
+pub fn f(p: (f64, f64)) -> f64 {
+    p.0 * p.0 + p.1 * p.1
+}
+
+/// The points visited, start included: `steps + 1` points.
+pub fn path(start: (f64, f64), lr: f64, steps: usize) -> Vec<(f64, f64)> {
+    let mut p = start;
+    let mut out = vec![p];
+    for _ in 0..steps {
+        p = (p.0 - lr * 2.0 * p.0, p.1 - lr * 2.0 * p.1);
+        out.push(p);
+    }
+    out
+}
+
+/// What the learning rate does here, in words.
+pub fn verdict(lr: f64) -> String {
+    let factor = ((1.0 - 2.0 * lr) * 1e9).round() / 1e9;
+    let per_step = format!("each step multiplies (x, y) by 1 − 2·lr = {factor}");
+    match factor.abs() {
+        a if a > 1.0 => {
+            format!("diverges: {per_step}; |{factor}| > 1, so the point runs away (lr too large)")
+        }
+        a if a == 1.0 => {
+            format!("oscillates: {per_step}, so it jumps between (x, y) and (−x, −y) forever")
+        }
+        a if a > 0.9 => format!("crawls: {per_step}; it converges, but slowly (lr too small)"),
+        _ => format!("converges: {per_step}"),
+    }
+}
+
+/// Runs `nn descend`.
+pub fn run(args: DescendArgs) -> Result<()> {
+    let [x, y] = args.start[..] else {
+        return Err(usage(format!(
+            "--start needs two values x,y, got {}",
+            args.start.len()
+        )));
+    };
+    let points = path((x, y), args.lr, args.steps);
+    println!(
+        "gradient descent on f(x, y) = x² + y², ∇f = (2x, 2y), lr = {}",
+        args.lr
+    );
+    println!("{:>5} {:>14} {:>14} {:>14}", "step", "x", "y", "f(x, y)");
+    for (k, &p) in points.iter().enumerate() {
+        println!("{k:>5} {:>14.6} {:>14.6} {:>14.6}", p.0, p.1, f(p));
+    }
+    println!("{}", verdict(args.lr));
+    if let Some(path) = &args.plot {
+        crate::plot::save(
+            path,
+            &Descent {
+                points,
+                lr: args.lr,
+            },
+            (700, 640),
+        )?;
+        println!("plot written to {}", path.display());
+    }
+    Ok(())
+}
+
+/// The path drawn over the contours of f.
+struct Descent {
+    points: Vec<(f64, f64)>,
+    lr: f64,
+}
+
+impl Chart for Descent {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+        let finite = || {
+            self.points
+                .iter()
+                .filter(|p| p.0.is_finite() && p.1.is_finite())
+        };
+        let (lo, hi) = range(finite().flat_map(|p| [p.0.abs(), p.1.abs()]));
+        let r = hi.max(lo.abs()).max(1e-9) * 1.1;
+        let title = format!("f(x, y) = x² + y², lr = {}", self.lr);
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(35)
+            .y_label_area_size(60)
+            .build_cartesian_2d(-r..r, -r..r)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("x")
+            .y_desc("y")
+            .draw()
+            .map_err(err)?;
+        for k in 1..=8 {
+            let radius = r * k as f64 / 8.0;
+            let circle = (0..=120).map(|t| {
+                let a = t as f64 / 120.0 * std::f64::consts::TAU;
+                (radius * a.cos(), radius * a.sin())
+            });
+            chart
+                .draw_series(LineSeries::new(circle, BLUE.mix(0.25)))
+                .map_err(err)?;
+        }
+        chart
+            .draw_series(LineSeries::new(finite().copied(), RED.stroke_width(2)))
+            .map_err(err)?;
+        chart
+            .draw_series(finite().map(|&p| Circle::new(p, 3, RED.filled())))
+            .map_err(err)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_step_scales_by_one_minus_two_lr() {
+        // lr 0.1: (4, 3) → 0.8·(4, 3) = (3.2, 2.4)
+        let p = path((4.0, 3.0), 0.1, 1);
+        assert!((p[1].0 - 3.2).abs() < 1e-15 && (p[1].1 - 2.4).abs() < 1e-15);
+        assert_eq!(
+            path((4.0, 3.0), 1.0, 2),
+            vec![(4.0, 3.0), (-4.0, -3.0), (4.0, 3.0)]
+        );
+        assert!(verdict(1.1).starts_with("diverges"));
+        assert!(verdict(0.01).starts_with("crawls"));
+    }
+}

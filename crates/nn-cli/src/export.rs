@@ -1,0 +1,84 @@
+//! `nn export`: a model's weights as safetensors, named like PyTorch's `nn.Linear` layers in
+//! an `nn.Sequential`-like list: `layers.{i}.weight` `(out_features, in_features)` and
+//! `layers.{i}.bias` `(out_features,)`. The metadata holds `format`, the architecture JSON
+//! (sizes and activations), the loss and the label list.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, Result};
+use safetensors::tensor::{Dtype as StDtype, TensorView};
+use serde_json::json;
+
+use crate::args::{Dtype, ExportArgs};
+use crate::model_file::ModelFile;
+
+/// Runs `nn export`.
+pub fn run(args: ExportArgs) -> Result<()> {
+    let model = ModelFile::load(&args.model)?;
+    let bytes = to_safetensors(&model, args.dtype)?;
+    crate::fsutil::write_atomic(&args.out, &bytes)?;
+    println!(
+        "wrote {} tensors ({}) to {}",
+        2 * model.layers.len(),
+        if args.dtype == Dtype::F32 {
+            "F32"
+        } else {
+            "F64"
+        },
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// The safetensors bytes of `model`'s weights.
+pub fn to_safetensors(model: &ModelFile, dtype: Dtype) -> Result<Vec<u8>> {
+    let mut buffers: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
+    for (i, layer) in model.layers.iter().enumerate() {
+        let weight: Vec<f64> = layer.weight.iter().flatten().copied().collect();
+        let shape = vec![layer.out_features, layer.in_features];
+        buffers.push((format!("layers.{i}.weight"), shape, encode(&weight, dtype)));
+        buffers.push((
+            format!("layers.{i}.bias"),
+            vec![layer.out_features],
+            encode(&layer.bias, dtype),
+        ));
+    }
+    let st_dtype = if dtype == Dtype::F32 {
+        StDtype::F32
+    } else {
+        StDtype::F64
+    };
+    let views = buffers
+        .iter()
+        .map(|(name, shape, data)| {
+            Ok((
+                name.clone(),
+                TensorView::new(st_dtype, shape.clone(), data)?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    safetensors::tensor::serialize(views, Some(metadata(model)?)).context("encoding safetensors")
+}
+
+fn encode(values: &[f64], dtype: Dtype) -> Vec<u8> {
+    match dtype {
+        Dtype::F32 => values
+            .iter()
+            .flat_map(|&v| (v as f32).to_le_bytes())
+            .collect(),
+        Dtype::F64 => values.iter().flat_map(|&v| v.to_le_bytes()).collect(),
+    }
+}
+
+fn metadata(model: &ModelFile) -> Result<HashMap<String, String>> {
+    let activations: Vec<_> = model.layers.iter().map(|l| &l.activation).collect();
+    let architecture = json!({ "sizes": model.architecture.sizes, "activations": activations });
+    let mut meta = HashMap::new();
+    meta.insert("format".into(), "nn-model".into());
+    meta.insert("architecture".into(), architecture.to_string());
+    meta.insert("loss".into(), model.loss.name().into());
+    if let Some(labels) = &model.labels {
+        meta.insert("labels".into(), serde_json::to_string(labels)?);
+    }
+    Ok(meta)
+}

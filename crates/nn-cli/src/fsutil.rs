@@ -1,0 +1,126 @@
+//! Small helpers shared by the subcommands: atomic file writes, list parsing, usage errors.
+
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+/// A user mistake found after argument parsing (an unknown schedule, a wrong number of values):
+/// `main` maps it to exit code 2, like clap's own usage errors.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Returns a [`UsageError`] as an `anyhow` error.
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
+    UsageError(message.into()).into()
+}
+
+/// A temporary path in `path`'s directory, keeping its extension (image encoders pick the
+/// format from it): `dir/.name.tmp-PID.ext`.
+pub fn temp_path_for(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map_or("out".into(), |n| n.to_string_lossy());
+    let ext = path
+        .extension()
+        .map_or(String::new(), |e| format!(".{}", e.to_string_lossy()));
+    path.with_file_name(format!(".{name}.tmp-{}{ext}", std::process::id()))
+}
+
+/// Writes `path` atomically: the bytes go to a temporary file in the same directory, which is
+/// then renamed over `path`, so an interrupted run never leaves a half-written file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    with_temp(path, |tmp| {
+        let mut file = std::fs::File::create(tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        Ok(())
+    })
+}
+
+/// Runs `write` on a temporary path next to `path`, then renames it into place (removing the
+/// temporary file on failure).
+pub fn with_temp(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    let tmp = temp_path_for(path);
+    let result = write(&tmp).and_then(|()| {
+        std::fs::rename(&tmp, path).with_context(|| format!("renaming {}", tmp.display()))
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("writing {}", path.display()))
+}
+
+/// Parses `"0.1,0.2"` into finite numbers (a clap value parser).
+pub fn parse_f64_list(s: &str) -> std::result::Result<Vec<f64>, String> {
+    s.split(',')
+        .map(|v| match v.trim().parse::<f64>() {
+            Ok(x) if x.is_finite() => Ok(x),
+            _ => Err(format!("{:?} is not a finite number", v.trim())),
+        })
+        .collect()
+}
+
+/// Parses `"64,32"` into layer widths (a clap value parser); an empty string means none.
+pub fn parse_usize_list(s: &str) -> std::result::Result<Vec<usize>, String> {
+    if s.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    s.split(',')
+        .map(|v| match v.trim().parse::<usize>() {
+            Ok(0) | Err(_) => Err(format!("{v:?} is not a positive integer")),
+            Ok(n) => Ok(n),
+        })
+        .collect()
+}
+
+/// A learning rate: finite and > 0 (a clap value parser).
+pub fn parse_positive(s: &str) -> std::result::Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
+        _ => Err(format!("{s:?} is not a positive number")),
+    }
+}
+
+/// A fraction strictly between 0 and 1 (a clap value parser).
+pub fn parse_fraction(s: &str) -> std::result::Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v < 1.0 => Ok(v),
+        _ => Err(format!("{s:?} is not a number strictly between 0 and 1")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_parse_and_reject() {
+        assert_eq!(parse_f64_list("0.1, 0.2").unwrap(), vec![0.1, 0.2]);
+        assert!(parse_f64_list("0.1,x").unwrap_err().contains("\"x\""));
+        assert_eq!(parse_usize_list("64,32").unwrap(), vec![64, 32]);
+        assert!(parse_usize_list("64,0").is_err());
+        assert_eq!(parse_usize_list("").unwrap(), Vec::<usize>::new());
+        assert!(parse_positive("-1").is_err());
+        assert!(parse_fraction("1").is_err());
+    }
+
+    #[test]
+    fn atomic_write_replaces_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.json");
+        write_atomic(&path, b"one").unwrap();
+        write_atomic(&path, b"two").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "two");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

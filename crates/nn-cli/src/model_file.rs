@@ -1,0 +1,318 @@
+//! The versioned JSON model file written by `nn train` and `nn explain --save-model`.
+//!
+//! ```json
+//! { "format": "nn-model", "version": 1,
+//!   "architecture": { "sizes": [2, 2, 2] },
+//!   "layers": [ { "type": "dense", "in_features": 2, "out_features": 2,
+//!                 "activation": { "kind": "sigmoid" },
+//!                 "weight": [[0.15, 0.2], [0.25, 0.3]], "bias": [0.35, 0.35] }, … ],
+//!   "loss": "half_sse", "task": "regress", "labels": null, "features": ["i1", "i2"],
+//!   "target": null, "preprocessing": null, "training": null, "metrics": {} }
+//! ```
+//! `weight` holds one row per output neuron, PyTorch's `(out_features, in_features)`.
+//! Loading checks the format tag, the version, every shape and that every number is finite.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{bail, ensure, Context, Result};
+use ndarray::{Array1, Array2};
+use nn_core::{Activation, Dense, Loss, Network};
+use nn_tensor::Float;
+use serde::{Deserialize, Serialize};
+
+/// The value of the `"format"` field.
+pub const FORMAT: &str = "nn-model";
+/// The only version this build reads and writes.
+pub const VERSION: u32 = 1;
+
+/// Classification or regression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    /// Predict one of the labels.
+    Classify,
+    /// Predict real values.
+    Regress,
+}
+
+/// The whole model file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModelFile {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// Always [`VERSION`].
+    pub version: u32,
+    /// Layer widths, inputs first.
+    pub architecture: Architecture,
+    /// The dense layers, input side first.
+    pub layers: Vec<LayerFile>,
+    /// The training loss (it also decides how outputs become probabilities).
+    pub loss: Loss,
+    /// Classification or regression.
+    pub task: Task,
+    /// Class labels in output order (classification), sorted as nn-data saved them.
+    #[serde(default)]
+    pub labels: Option<Vec<String>>,
+    /// Input feature (column) names, in input order.
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// The target column name(s).
+    #[serde(default)]
+    pub target: Option<String>,
+    /// The fitted preprocessing (nn-data's JSON), applied before the network.
+    #[serde(default)]
+    pub preprocessing: Option<serde_json::Value>,
+    /// How the model was trained (flags, seed, epochs…).
+    #[serde(default)]
+    pub training: Option<serde_json::Value>,
+    /// Final metrics by name (e.g. `test_accuracy`).
+    #[serde(default)]
+    pub metrics: BTreeMap<String, f64>,
+}
+
+/// `{"sizes": [n_in, …, n_out]}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Architecture {
+    /// Inputs, then each layer's outputs.
+    pub sizes: Vec<usize>,
+}
+
+/// One dense layer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LayerFile {
+    /// Always `"dense"`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Inputs of the layer.
+    pub in_features: usize,
+    /// Outputs (neurons) of the layer.
+    pub out_features: usize,
+    /// The layer's activation.
+    pub activation: Activation,
+    /// `(out_features, in_features)` rows: row `j` holds the weights into neuron `j`.
+    pub weight: Vec<Vec<f64>>,
+    /// One bias per neuron.
+    pub bias: Vec<f64>,
+}
+
+impl ModelFile {
+    /// A model file for `net` with empty metadata.
+    pub fn from_network<T: Float>(net: &Network<T>, loss: Loss, task: Task) -> Self {
+        ModelFile {
+            format: FORMAT.into(),
+            version: VERSION,
+            architecture: Architecture { sizes: net.sizes() },
+            layers: net.layers().iter().map(LayerFile::from_dense).collect(),
+            loss,
+            task,
+            labels: None,
+            features: Vec::new(),
+            target: None,
+            preprocessing: None,
+            training: None,
+            metrics: BTreeMap::new(),
+        }
+    }
+
+    /// Rebuilds the network in the float type `T`.
+    pub fn network<T: Float>(&self) -> Result<Network<T>> {
+        let layers = self
+            .layers
+            .iter()
+            .map(LayerFile::to_dense)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Network::new(layers)?)
+    }
+
+    /// Reads and validates a model file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading model file {}", path.display()))?;
+        Self::parse(&text).with_context(|| format!("invalid model file {}", path.display()))
+    }
+
+    /// Parses and validates model JSON.
+    pub fn parse(text: &str) -> Result<Self> {
+        let value: serde_json::Value = serde_json::from_str(text).context("not valid JSON")?;
+        check_header(&value)?;
+        let model: ModelFile = serde_json::from_value(value)?;
+        model.validate()?;
+        Ok(model)
+    }
+
+    /// Writes the model atomically as pretty JSON.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let json = serde_json::to_string_pretty(self)?;
+        crate::fsutil::write_atomic(path, json.as_bytes())
+    }
+
+    /// Checks shapes, chaining, finiteness and the label count.
+    pub fn validate(&self) -> Result<()> {
+        ensure!(!self.layers.is_empty(), "the model has no layers");
+        for (i, layer) in self.layers.iter().enumerate() {
+            layer.validate().with_context(|| format!("layer {i}"))?;
+        }
+        let mut sizes = vec![self.layers[0].in_features];
+        sizes.extend(self.layers.iter().map(|l| l.out_features));
+        ensure!(
+            sizes == self.architecture.sizes,
+            "architecture.sizes is {:?} but the layers chain as {sizes:?}",
+            self.architecture.sizes
+        );
+        self.validate_names(&sizes)
+    }
+
+    fn validate_names(&self, sizes: &[usize]) -> Result<()> {
+        let n_out = sizes[sizes.len() - 1];
+        if let Some(labels) = &self.labels {
+            let want = if self.loss == Loss::Bce && n_out == 1 {
+                2
+            } else {
+                n_out
+            };
+            ensure!(
+                labels.len() == want,
+                "{} labels for a network with {n_out} outputs ({} loss): expected {want}",
+                labels.len(),
+                self.loss.name()
+            );
+        }
+        let n_in = sizes[0];
+        ensure!(
+            self.features.is_empty() || self.features.len() == n_in,
+            "{} feature names for {n_in} inputs",
+            self.features.len()
+        );
+        Ok(())
+    }
+}
+
+fn check_header(value: &serde_json::Value) -> Result<()> {
+    match value.get("format").and_then(|f| f.as_str()) {
+        Some(FORMAT) => {}
+        Some(other) => bail!("\"format\" is {other:?}, expected {FORMAT:?}"),
+        None => bail!("missing \"format\": {FORMAT:?} (is this an nn model file?)"),
+    }
+    match value.get("version").and_then(|v| v.as_u64()) {
+        Some(v) if v == u64::from(VERSION) => Ok(()),
+        Some(v) => bail!("unsupported version {v}: this nn reads version {VERSION}"),
+        None => bail!("missing or non-integer \"version\""),
+    }
+}
+
+impl LayerFile {
+    fn from_dense<T: Float>(layer: &Dense<T>) -> Self {
+        let to_f64 = |v: &T| <T as Float>::to_f64(*v);
+        LayerFile {
+            kind: "dense".into(),
+            in_features: layer.n_in(),
+            out_features: layer.n_out(),
+            activation: layer.activation(),
+            weight: layer
+                .weight()
+                .rows()
+                .into_iter()
+                .map(|r| r.iter().map(to_f64).collect())
+                .collect(),
+            bias: layer.bias().iter().map(to_f64).collect(),
+        }
+    }
+
+    fn to_dense<T: Float>(&self) -> Result<Dense<T>> {
+        let flat: Vec<T> = self
+            .weight
+            .iter()
+            .flatten()
+            .map(|&v| T::from_f64(v))
+            .collect();
+        let weight = Array2::from_shape_vec((self.out_features, self.in_features), flat)?;
+        let bias = Array1::from_iter(self.bias.iter().map(|&v| T::from_f64(v)));
+        Ok(Dense::from_parts(weight, bias, self.activation)?)
+    }
+
+    fn validate(&self) -> Result<()> {
+        ensure!(
+            self.kind == "dense",
+            "unknown layer type {:?} (only \"dense\")",
+            self.kind
+        );
+        ensure!(
+            self.in_features > 0 && self.out_features > 0,
+            "in_features and out_features must be ≥ 1"
+        );
+        ensure!(
+            self.weight.len() == self.out_features,
+            "weight has {} rows, expected out_features = {}",
+            self.weight.len(),
+            self.out_features
+        );
+        for (j, row) in self.weight.iter().enumerate() {
+            ensure!(
+                row.len() == self.in_features,
+                "weight row {j} has {} values, expected in_features = {}",
+                row.len(),
+                self.in_features
+            );
+        }
+        ensure!(
+            self.bias.len() == self.out_features,
+            "bias has {} values, expected out_features = {}",
+            self.bias.len(),
+            self.out_features
+        );
+        self.validate_finite()
+    }
+
+    fn validate_finite(&self) -> Result<()> {
+        let all = self.weight.iter().flatten().chain(&self.bias);
+        ensure!(
+            all.into_iter().all(|v| v.is_finite()),
+            "weights and biases must be finite"
+        );
+        if let Activation::LeakyRelu { slope } = self.activation {
+            ensure!(
+                (0.0..1.0).contains(&slope),
+                "leaky-relu slope {slope} is not in [0, 1)"
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn textbook() -> ModelFile {
+        let net = crate::explain::textbook_network().unwrap();
+        ModelFile::from_network(&net, Loss::HalfSse, Task::Regress)
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let model = textbook();
+        let text = serde_json::to_string(&model).unwrap();
+        let back = ModelFile::parse(&text).unwrap();
+        assert_eq!(
+            back.layers[1].weight,
+            vec![vec![0.25, 0.35], vec![0.30, 0.40]]
+        );
+        let net = back.network::<f64>().unwrap();
+        assert_eq!(net.sizes(), vec![2, 2, 2]);
+    }
+
+    #[test]
+    fn rejects_bad_files_with_reasons() {
+        let mut model = textbook();
+        model.layers[0].weight[1].pop();
+        let text = serde_json::to_string(&model).unwrap();
+        let err = format!("{:#}", ModelFile::parse(&text).unwrap_err());
+        assert!(err.contains("weight row 1 has 1 values"), "{err}");
+        let wrong = text.replace("\"version\":1", "\"version\":9");
+        let err = format!("{:#}", ModelFile::parse(&wrong).unwrap_err());
+        assert!(err.contains("unsupported version 9"), "{err}");
+        let err = format!("{:#}", ModelFile::parse("{\"format\": ").unwrap_err());
+        assert!(err.contains("line 1 column"), "{err}");
+    }
+}

@@ -1,0 +1,83 @@
+//! Training progress: an indicatif bar on a terminal, plain per-epoch lines otherwise, nothing
+//! with `--quiet`.
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// One epoch's numbers, as reported.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EpochLine {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// Mean training loss.
+    pub train_loss: f64,
+    /// Validation loss.
+    pub val_loss: f64,
+    /// Validation accuracy (classification) or R² (regression).
+    pub val_metric: f64,
+    /// The learning rate used.
+    pub lr: f64,
+    /// Seconds the epoch took.
+    pub seconds: f64,
+}
+
+/// Where progress goes.
+pub enum Progress {
+    /// A terminal progress bar.
+    Bar(ProgressBar),
+    /// One line per epoch on stdout.
+    Lines,
+    /// Nothing.
+    Quiet,
+}
+
+impl Progress {
+    /// A bar when stdout is a terminal, lines otherwise, nothing when `quiet`.
+    pub fn new(epochs: usize, quiet: bool) -> Self {
+        if quiet {
+            return Progress::Quiet;
+        }
+        if !std::io::stdout().is_terminal() {
+            return Progress::Lines;
+        }
+        let bar = ProgressBar::new(epochs as u64);
+        let template = "{bar:30} epoch {pos}/{len} {msg} ETA {eta}";
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style);
+        }
+        Progress::Bar(bar)
+    }
+
+    /// Reports one epoch; `metric` names the validation metric (`acc` or `R²`).
+    pub fn epoch(&self, line: &EpochLine, metric: &str) {
+        let text = format!(
+            "train_loss {:.4}  val_loss {:.4}  val_{metric} {:.4}  lr {:.3e}",
+            line.train_loss, line.val_loss, line.val_metric, line.lr
+        );
+        match self {
+            Progress::Bar(bar) => {
+                bar.set_message(text);
+                bar.inc(1);
+            }
+            Progress::Lines => println!("epoch {:>4}  {text}  ({:.2}s)", line.epoch, line.seconds),
+            Progress::Quiet => {}
+        }
+    }
+
+    /// Prints a message without breaking the bar (nothing when quiet).
+    pub fn note(&self, text: &str) {
+        match self {
+            Progress::Bar(bar) => bar.println(text),
+            Progress::Lines => println!("{text}"),
+            Progress::Quiet => {}
+        }
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        if let Progress::Bar(bar) = self {
+            bar.finish_and_clear();
+        }
+    }
+}

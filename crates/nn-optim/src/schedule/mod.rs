@@ -2,18 +2,24 @@
 
 mod check;
 mod constant;
+mod cosine;
+mod cosine_restarts;
 mod exponential;
 mod inverse_time;
 mod multi_step;
+mod one_cycle;
 mod polynomial;
 mod step;
 #[cfg(test)]
 mod testutil;
 
 pub use constant::Constant;
+pub use cosine::Cosine;
+pub use cosine_restarts::CosineRestarts;
 pub use exponential::Exponential;
 pub use inverse_time::InverseTime;
 pub use multi_step::MultiStep;
+pub use one_cycle::OneCycle;
 pub use polynomial::Polynomial;
 pub use step::StepDecay;
 

@@ -12,6 +12,7 @@ mod polynomial;
 mod step;
 #[cfg(test)]
 mod testutil;
+mod warmup;
 
 pub use constant::Constant;
 pub use cosine::Cosine;
@@ -22,6 +23,7 @@ pub use multi_step::MultiStep;
 pub use one_cycle::OneCycle;
 pub use polynomial::Polynomial;
 pub use step::StepDecay;
+pub use warmup::Warmup;
 
 /// A learning-rate schedule: the rate to use in epoch `epoch` (0-based).
 ///

@@ -26,6 +26,15 @@ pub(crate) fn non_negative(name: &'static str, value: f64) -> Result<f64> {
     }
 }
 
+/// `value` if it lies in the open interval (0, 1).
+pub(crate) fn unit_open(name: &'static str, value: f64) -> Result<f64> {
+    if value > 0.0 && value < 1.0 {
+        Ok(value)
+    } else {
+        Err(invalid(name, format!("must lie in (0, 1), got {value}")))
+    }
+}
+
 /// `value` if it lies in the closed interval [0, 1].
 pub(crate) fn unit_closed(name: &'static str, value: f64) -> Result<f64> {
     if (0.0..=1.0).contains(&value) {

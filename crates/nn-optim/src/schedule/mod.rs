@@ -8,6 +8,7 @@ mod exponential;
 mod inverse_time;
 mod multi_step;
 mod one_cycle;
+mod plateau;
 mod polynomial;
 mod step;
 #[cfg(test)]
@@ -21,6 +22,7 @@ pub use exponential::Exponential;
 pub use inverse_time::InverseTime;
 pub use multi_step::MultiStep;
 pub use one_cycle::OneCycle;
+pub use plateau::{PlateauConfig, PlateauMode, ReduceOnPlateau};
 pub use polynomial::Polynomial;
 pub use step::StepDecay;
 pub use warmup::Warmup;

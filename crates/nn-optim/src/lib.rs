@@ -5,4 +5,4 @@ mod error;
 pub mod schedule;
 
 pub use error::{OptimError, Result};
-pub use schedule::LrSchedule;
+pub use schedule::{LrSchedule, Schedule};

@@ -6,9 +6,7 @@
 //! the batch and divided by the batch size (the losses' gradients carry the `1/n`).
 
 use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
-use nn_tensor::{
-    add_row_broadcast, matmul, matmul_nt, matmul_tn, sum_rows_into, Float, TensorError,
-};
+use nn_tensor::{matmul, matmul_nt, matmul_tn, sum_rows_into, Float, TensorError};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 

@@ -18,12 +18,14 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod checkpoint;
 mod error;
 mod optimizer;
 pub mod schedule;
 mod sgd;
 mod trainer;
 
+pub use checkpoint::Checkpoint;
 pub use error::{OptimError, Result};
 pub use optimizer::Optimizer;
 pub use schedule::{LrSchedule, Schedule};

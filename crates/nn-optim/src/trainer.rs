@@ -113,6 +113,12 @@ impl Trainer {
         loss: Loss,
         lr: f64,
     ) -> Result<EpochReport> {
+        // Each epoch's order depends only on the generator's state, so a resumed run matches.
+        batches
+            .order
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, o)| *o = i);
         if self.shuffle {
             batches.order.shuffle(&mut self.rng);
         }

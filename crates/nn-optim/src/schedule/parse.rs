@@ -37,10 +37,24 @@ const FORMS: [(&str, &str); 10] = [
 type Built = std::result::Result<Schedule, String>;
 
 pub(super) fn parse(spec: &str, base_lr: f64, epochs: usize) -> Result<Schedule> {
-    build(spec.trim(), base_lr, epochs).map_err(|reason| OptimError::InvalidSchedule {
+    let built = build(spec.trim(), base_lr, epochs).and_then(|s| check_finite(s, epochs));
+    built.map_err(|reason| OptimError::InvalidSchedule {
         spec: spec.to_owned(),
         reason: format!("{reason}; accepted: {SPEC_SYNTAX}"),
     })
+}
+
+/// Rejects a schedule whose rate overflows (e.g. `exp:1e7`) within the run's epochs (the first
+/// 100 000 are checked).
+fn check_finite(s: Schedule, epochs: usize) -> Built {
+    use super::LrSchedule;
+    match (0..epochs.clamp(1, 100_000))
+        .map(|t| (t, s.lr_at(t)))
+        .find(|(_, r)| !r.is_finite())
+    {
+        Some((t, r)) => Err(format!("the learning rate becomes {r} at epoch {t}")),
+        None => Ok(s),
+    }
 }
 
 fn build(spec: &str, lr: f64, epochs: usize) -> Built {

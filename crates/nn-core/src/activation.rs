@@ -12,7 +12,7 @@
 //! | leaky ReLU | `z if z > 0 else s·z` (`s ≥ 0`) | `1 if a > 0 else s` |
 //! | softmax (row-wise) | `e^(z_j − max z) / Σ_k e^(z_k − max z)` | `∂L/∂z = a ⊙ (∂L/∂a − Σ_k a_k ∂L/∂a_k)` |
 
-use ndarray::{ArrayView2, ArrayViewMut2, Zip};
+use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2, Zip};
 use nn_tensor::Float;
 use serde::{Deserialize, Serialize};
 
@@ -81,6 +81,35 @@ impl Activation {
                 z.mapv_inplace(|v| if v > T::zero() { v } else { s * v });
             }
             Activation::Softmax => z.rows_mut().into_iter().for_each(softmax_row),
+        }
+    }
+
+    /// `a = f(z + b)` in one pass over `z` (the forward epilogue: bias broadcast over rows, then
+    /// the activation).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// let mut z = array![[-1.0_f64, 1.0]];
+    /// nn_core::Activation::Relu.apply_with_bias(z.view_mut(), array![0.5, 0.5].view());
+    /// assert_eq!(z, array![[0.0, 1.5]]);
+    /// ```
+    pub fn apply_with_bias<T: Float>(&self, mut z: ArrayViewMut2<T>, bias: ArrayView1<T>) {
+        let zero = T::zero();
+        match *self {
+            Activation::Identity => map_biased(z, bias, |v| v),
+            Activation::Sigmoid => map_biased(z, bias, sigmoid),
+            Activation::Tanh => map_biased(z, bias, |v| v.tanh()),
+            Activation::Relu => map_biased(z, bias, |v| if v > zero { v } else { zero }),
+            Activation::LeakyRelu { slope } => {
+                let s = T::from_f64(slope);
+                map_biased(z, bias, |v| if v > zero { v } else { s * v })
+            }
+            Activation::Softmax => {
+                for mut row in z.rows_mut() {
+                    row += &bias;
+                    softmax_row(row);
+                }
+            }
         }
     }
 
@@ -156,6 +185,12 @@ pub fn sigmoid<T: Float>(z: T) -> T {
     } else {
         let e = z.exp();
         e / (T::one() + e)
+    }
+}
+
+fn map_biased<T: Float>(mut z: ArrayViewMut2<T>, bias: ArrayView1<T>, f: impl Fn(T) -> T) {
+    for mut row in z.rows_mut() {
+        row.zip_mut_with(&bias, |v, &b| *v = f(*v + b));
     }
 }
 

@@ -10,6 +10,7 @@
 use ndarray::{Array1, Array2};
 use nn_tensor::{Float, TensorError};
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 
 use crate::{Activation, CoreError, Init, Result};
 
@@ -22,7 +23,12 @@ use crate::{Activation, CoreError, Init, Result};
 /// assert_eq!((layer.n_in(), layer.n_out()), (2, 2));
 /// # Ok::<(), nn_core::CoreError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "DenseState<T>", into = "DenseState<T>")]
+#[serde(bound(
+    serialize = "T: Float + Serialize",
+    deserialize = "T: Float + Deserialize<'de>"
+))]
 pub struct Dense<T> {
     weight: Array2<T>,
     bias: Array1<T>,
@@ -152,6 +158,31 @@ impl<T: Float> Dense<T> {
 
     pub(crate) fn grads_mut(&mut self) -> (&mut Array2<T>, &mut Array1<T>) {
         (&mut self.grad_weight, &mut self.grad_bias)
+    }
+}
+
+/// What a [`Dense`] layer serialises to: parameters and activation (gradients are not saved).
+#[derive(Serialize, Deserialize)]
+struct DenseState<T> {
+    weight: Array2<T>,
+    bias: Array1<T>,
+    activation: Activation,
+}
+
+impl<T: Float> TryFrom<DenseState<T>> for Dense<T> {
+    type Error = CoreError;
+    fn try_from(s: DenseState<T>) -> Result<Self> {
+        Dense::from_parts(s.weight, s.bias, s.activation)
+    }
+}
+
+impl<T: Float> From<Dense<T>> for DenseState<T> {
+    fn from(d: Dense<T>) -> Self {
+        DenseState {
+            weight: d.weight,
+            bias: d.bias,
+            activation: d.activation,
+        }
     }
 }
 

@@ -140,7 +140,6 @@ impl Loss {
     ) -> Result<f64> {
         check_shapes(out, target)?;
         check_shapes(out, grad.view())?;
-        let value = self.value(out, target)?;
         let scale = T::from_f64(1.0 / self.denominator(out.dim()) as f64);
         match self {
             Loss::HalfSse => Zip::from(&mut grad)
@@ -154,19 +153,13 @@ impl Loss {
                     .and(target)
                     .for_each(|g, &o, &t| *g = two * (o - t) * scale)
             }
-            Loss::CrossEntropy => {
-                grad.assign(&out);
-                Activation::Softmax.apply(grad.view_mut());
-                Zip::from(&mut grad)
-                    .and(target)
-                    .for_each(|g, &t| *g = (*g - t) * scale);
-            }
+            Loss::CrossEntropy => return Ok(softmax_ce_grad(out, target, grad, scale)),
             Loss::Bce => Zip::from(&mut grad)
                 .and(out)
                 .and(target)
                 .for_each(|g, &o, &t| *g = (sigmoid(o) - t) * scale),
         }
-        Ok(value)
+        self.value(out, target)
     }
 
     /// Turns network outputs into predictions in place: softmax for cross-entropy, sigmoid for
@@ -220,6 +213,30 @@ impl Loss {
             Loss::Bce => o.max(0.0) - o * t + (-o.abs()).exp().ln_1p(),
         }
     }
+}
+
+/// Softmax cross-entropy value and gradient `(softmax(o) − t)·scale` in one pass per row.
+fn softmax_ce_grad<T: Float>(
+    out: ArrayView2<T>,
+    target: ArrayView2<T>,
+    mut grad: ArrayViewMut2<T>,
+    scale: T,
+) -> f64 {
+    let mut total = 0.0;
+    for ((o, t), mut g) in out
+        .rows()
+        .into_iter()
+        .zip(target.rows())
+        .zip(grad.rows_mut())
+    {
+        let lse = log_sum_exp(o);
+        let lse_t = T::from_f64(lse);
+        for ((g, &o), &t) in g.iter_mut().zip(o).zip(t) {
+            *g = ((o - lse_t).exp() - t) * scale;
+            total += Loss::CrossEntropy.element(o.to_f64(), t.to_f64(), lse);
+        }
+    }
+    total * scale.to_f64()
 }
 
 /// `log Σ_j e^(o_j)`, max-subtracted so it never overflows.

@@ -6,10 +6,9 @@
 //! the batch and divided by the batch size (the losses' gradients carry the `1/n`).
 
 use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
-use nn_tensor::{
-    add_row_broadcast, matmul, matmul_nt, matmul_tn, sum_rows_into, Float, TensorError,
-};
+use nn_tensor::{matmul, matmul_nt, matmul_tn, sum_rows_into, Float, TensorError};
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 
 use crate::{Activation, CoreError, Dense, Init, Loss, Param, Parameters, Result};
 
@@ -28,7 +27,12 @@ use crate::{Activation, CoreError, Dense, Init, Loss, Param, Parameters, Result}
 /// assert_eq!(net.layers()[0].grad_bias()[0], -0.125);
 /// # Ok::<(), nn_core::CoreError>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(try_from = "NetworkState<T>", into = "NetworkState<T>")]
+#[serde(bound(
+    serialize = "T: Float + Serialize",
+    deserialize = "T: Float + Deserialize<'de>"
+))]
 pub struct Network<T> {
     layers: Vec<Dense<T>>,
     acts: Vec<Array2<T>>,
@@ -247,6 +251,29 @@ impl<T: Float> Network<T> {
     }
 }
 
+/// What a [`Network`] serialises to: its layers (buffers are rebuilt on the next forward pass).
+#[derive(Serialize, Deserialize)]
+#[serde(bound(
+    serialize = "T: Float + Serialize",
+    deserialize = "T: Float + Deserialize<'de>"
+))]
+struct NetworkState<T> {
+    layers: Vec<Dense<T>>,
+}
+
+impl<T: Float> TryFrom<NetworkState<T>> for Network<T> {
+    type Error = CoreError;
+    fn try_from(s: NetworkState<T>) -> Result<Self> {
+        Network::new(s.layers)
+    }
+}
+
+impl<T: Float> From<Network<T>> for NetworkState<T> {
+    fn from(n: Network<T>) -> Self {
+        NetworkState { layers: n.layers }
+    }
+}
+
 impl<T: Float> Parameters<T> for Network<T> {
     fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, T>)) {
         for layer in &mut self.layers {
@@ -264,8 +291,7 @@ fn forward_layer<T: Float>(
     mut out: ArrayViewMut2<T>,
 ) -> Result<()> {
     matmul_nt(input, layer.weight().view(), out.view_mut())?;
-    add_row_broadcast(out.view_mut(), layer.bias().view())?;
-    layer.activation().apply(out);
+    layer.activation().apply_with_bias(out, layer.bias().view());
     Ok(())
 }
 

@@ -30,6 +30,14 @@ pub enum OptimError {
         /// The last finite batch loss, if any.
         last_finite_loss: Option<f64>,
     },
+    /// A checkpoint could not be written or read.
+    #[error("checkpoint {path}: {reason}")]
+    Checkpoint {
+        /// The checkpoint file.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
     /// An error from the model (shapes, ...).
     #[error(transparent)]
     Core(#[from] nn_core::CoreError),

@@ -30,15 +30,13 @@ pub struct EpochReport {
 /// ```
 /// use ndarray::array;
 /// use nn_core::{Activation, Loss, Network};
-/// use nn_optim::{LrSchedule, Sgd, SgdConfig, Trainer};
-/// struct Fixed(f64);
-/// impl LrSchedule for Fixed { fn lr_at(&self, _: usize) -> f64 { self.0 } }
+/// use nn_optim::{schedule::Constant, Sgd, SgdConfig, Trainer};
 /// let x = array![[0.0_f64], [1.0]];
 /// let y = array![[1.0], [3.0]]; // y = 2x + 1
 /// let mut net = Network::mlp(&[1, 1], Activation::Identity, Activation::Identity, 0)?;
 /// let mut sgd = Sgd::new(SgdConfig::default())?;
 /// let mut trainer = Trainer::new(2, 0);
-/// let reports = trainer.fit(&mut net, &mut sgd, &Fixed(0.5), Loss::HalfSse, x.view(), y.view(), 200)?;
+/// let reports = trainer.fit(&mut net, &mut sgd, &Constant::new(0.5)?, Loss::HalfSse, x.view(), y.view(), 200)?;
 /// assert!(reports.last().unwrap().train_loss < 1e-8);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -115,6 +113,12 @@ impl Trainer {
         loss: Loss,
         lr: f64,
     ) -> Result<EpochReport> {
+        // Each epoch's order depends only on the generator's state, so a resumed run matches.
+        batches
+            .order
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, o)| *o = i);
         if self.shuffle {
             batches.order.shuffle(&mut self.rng);
         }

@@ -2,14 +2,11 @@
 
 use ndarray::{array, s, Array2, Axis};
 use nn_core::{Activation, Dense, Loss, Network};
-use nn_optim::{LrSchedule, Optimizer, Sgd, SgdConfig, Trainer};
+use nn_optim::{schedule::Constant, Optimizer, Sgd, SgdConfig, Trainer};
 use nn_tensor::{argmax_rows, Float};
 
-struct Fixed(f64);
-impl LrSchedule for Fixed {
-    fn lr_at(&self, _: usize) -> f64 {
-        self.0
-    }
+fn fixed(lr: f64) -> Constant {
+    Constant::new(lr).unwrap()
 }
 
 #[test]
@@ -58,7 +55,7 @@ fn xor_accuracy<T: Float>(seed: u64) -> f64 {
         .fit(
             &mut net,
             &mut sgd,
-            &Fixed(1.0),
+            &fixed(1.0),
             Loss::HalfSse,
             x.view(),
             y.view(),
@@ -150,7 +147,7 @@ fn iris_run<T: Float>(seed: u64) -> (f64, Network<T>) {
         .fit(
             &mut net,
             &mut sgd,
-            &Fixed(0.05),
+            &fixed(0.05),
             Loss::CrossEntropy,
             xt.view(),
             y_train.view(),
@@ -202,7 +199,7 @@ fn nan_loss_is_reported_as_divergence() {
         .fit(
             &mut net,
             &mut sgd,
-            &Fixed(1e6),
+            &fixed(1e6),
             Loss::Mse,
             x.view(),
             y.view(),

@@ -51,7 +51,8 @@ pub enum Command {
 }
 
 /// Hidden-layer activation choices.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum ActivationArg {
     /// max(0, z)
     Relu,
@@ -77,7 +78,8 @@ impl ActivationArg {
 }
 
 /// Loss choices (`auto`: cross-entropy for classification, mse for regression).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum LossArg {
     /// cross-entropy for classification (binary too), mse for regression
     Auto,

@@ -1,11 +1,182 @@
-//! `nn train`.
-use anyhow::{bail, Result};
+//! `nn train`: load, split, preprocess, train with per-epoch validation, save the model file
+//! and (optionally) the curves plot.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use serde_json::json;
+
+use crate::args::{ActivationArg, Dtype, LossArg};
+use crate::dataset::Missing;
+use crate::fit::{fit, History};
+use crate::fsutil::{parse_fraction, parse_positive, parse_usize_list};
+use crate::model_file::{ModelFile, Task};
+use crate::prepare::Method;
 
 /// `nn train` flags.
-#[derive(Debug, clap::Args)]
-pub struct TrainArgs {}
+#[derive(Debug, Clone, clap::Args, serde::Serialize)]
+#[command(
+    after_help = "Schedules (--schedule SPEC, the rate per epoch, from --lr):
+  constant | step:STEP_SIZE:GAMMA | multistep:M1,M2,...:GAMMA | exp:GAMMA | inverse-time:K
+  poly:POWER[:END_LR] | cosine[:MIN_LR] | cosine-restarts:T_0:T_MULT[:MIN_LR]
+  onecycle[:PCT_START[:DIV_FACTOR:FINAL_DIV_FACTOR]] | plateau[:PATIENCE:FACTOR[:COOLDOWN[:MIN_LR]]]
+--loss auto is cross-entropy for classification (two classes too: two softmax outputs; pick
+--loss bce for one sigmoid output) and mse for regression. Regression targets are standardized
+for training and reported in their own units.
+
+Examples:
+  nn train --data datasets/iris.csv --out runs/iris/model.json --plot runs/iris/curves.svg
+  nn train --data datasets/diabetes.csv --target progression --hidden 32 --lr 0.01 --epochs 200
+  nn train --data datasets/mnist --hidden 256,128 --epochs 10 --batch-size 64 --preprocess none
+  nn train --data datasets/wine.csv --schedule cosine --warmup 5 --dtype f64 --quiet"
+)]
+pub struct TrainArgs {
+    /// A CSV file (header row) or a folder of MNIST IDX files.
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    /// The target column (default: the last column).
+    #[arg(long, value_name = "COL")]
+    pub target: Option<String>,
+    /// A separate test CSV (default: split --test-split off --data).
+    #[arg(long, value_name = "FILE")]
+    pub test: Option<PathBuf>,
+    /// Fraction of --data held out for testing (stratified for classification).
+    #[arg(long, default_value = "0.2", value_parser = parse_fraction)]
+    pub test_split: f64,
+    /// classify, regress, or auto (text or ≤ 20 distinct integers → classify).
+    #[arg(long, value_enum, default_value_t = TaskArg::Auto)]
+    pub task: TaskArg,
+    /// Hidden layer widths, comma-separated ("" for none).
+    #[arg(long, default_value = "64,32", value_parser = parse_usize_list)]
+    pub hidden: ::std::vec::Vec<usize>,
+    /// Hidden activation.
+    #[arg(long, value_enum, default_value_t = ActivationArg::Relu)]
+    pub activation: ActivationArg,
+    /// The loss.
+    #[arg(long, value_enum, default_value_t = LossArg::Auto)]
+    pub loss: LossArg,
+    /// Base learning rate.
+    #[arg(long, default_value = "0.1", value_parser = parse_positive)]
+    pub lr: f64,
+    /// Momentum in [0, 1).
+    #[arg(long, default_value_t = 0.9)]
+    pub momentum: f64,
+    /// Nesterov momentum.
+    #[arg(long)]
+    pub nesterov: bool,
+    /// L2 weight decay λ (objective + λ/2·Σw², biases excluded).
+    #[arg(long, default_value_t = 0.0)]
+    pub weight_decay: f64,
+    /// Learning-rate schedule SPEC (see below).
+    #[arg(long, default_value = "constant", value_name = "SPEC")]
+    pub schedule: String,
+    /// Linear warm-up epochs before the schedule.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub warmup: usize,
+    /// Number of epochs.
+    #[arg(long, default_value_t = 100)]
+    pub epochs: usize,
+    /// Mini-batch size.
+    #[arg(long, default_value_t = 32)]
+    pub batch_size: usize,
+    /// Feature preprocessing, fitted on the training part only.
+    #[arg(long, value_enum, default_value_t = Method::Standardize)]
+    pub preprocess: Method,
+    /// What to do with missing cells.
+    #[arg(long, value_enum, default_value_t = Missing::Error)]
+    pub missing: Missing,
+    /// Seed for the split, the weights and the shuffling.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Float type for training.
+    #[arg(long, value_enum, default_value_t = Dtype::F32)]
+    pub dtype: Dtype,
+    /// The model file to write.
+    #[arg(long, default_value = "model.json", value_name = "FILE")]
+    pub out: PathBuf,
+    /// Write loss/accuracy curves (SVG or PNG, by extension).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+    /// Print only the final result.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// `--task`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskArg {
+    /// Decide from the target column.
+    Auto,
+    /// Classification.
+    Classify,
+    /// Regression.
+    Regress,
+}
 
 /// Runs `nn train`.
-pub fn run(_args: TrainArgs) -> Result<()> {
-    bail!("not yet implemented")
+pub fn run(args: TrainArgs) -> Result<()> {
+    let data = crate::prepare_train::prepare(&args)?;
+    let schedule = crate::schedule::parse(&args.schedule, args.lr, args.epochs, args.warmup)?;
+    let (mut model, history) = match args.dtype {
+        Dtype::F32 => fit::<f32>(&args, &data, schedule),
+        Dtype::F64 => fit::<f64>(&args, &data, schedule),
+    }
+    .with_context(|| {
+        format!(
+            "training on {} (model file {} not written)",
+            args.data.display(),
+            args.out.display()
+        )
+    })?;
+    data.describe(&mut model);
+    model.training = Some(json!(args));
+    model.metrics = final_metrics(&history, model.task);
+    model.save(&args.out)?;
+    if let Some(path) = &args.plot {
+        crate::fit::plot_curves(path, &history, model.task)?;
+    }
+    report(&args, &model, &history);
+    Ok(())
+}
+
+fn final_metrics(history: &History, task: Task) -> std::collections::BTreeMap<String, f64> {
+    let mut m = std::collections::BTreeMap::new();
+    if let Some(last) = history.epochs.last() {
+        m.insert("train_loss".into(), last.train_loss);
+        m.insert("test_loss".into(), last.val_loss);
+        let name = if task == Task::Classify {
+            "test_accuracy"
+        } else {
+            "test_r2"
+        };
+        m.insert(name.into(), last.val_metric);
+        m.insert(
+            "seconds_per_epoch".into(),
+            history.seconds / history.epochs.len() as f64,
+        );
+    }
+    m
+}
+
+fn report(args: &TrainArgs, model: &ModelFile, history: &History) {
+    let metric = |k: &str| model.metrics.get(k).copied().unwrap_or(f64::NAN);
+    let epochs = history.epochs.len();
+    match model.task {
+        Task::Classify => println!(
+            "test accuracy {:.4} (test loss {:.4}) after {epochs} epochs; model written to {}",
+            metric("test_accuracy"),
+            metric("test_loss"),
+            args.out.display()
+        ),
+        Task::Regress => println!(
+            "test R² {:.4} (test loss {:.4}) after {epochs} epochs; model written to {}",
+            metric("test_r2"),
+            metric("test_loss"),
+            args.out.display()
+        ),
+    }
+    if let (Some(p), false) = (&args.plot, args.quiet) {
+        println!("curves written to {}", p.display());
+    }
 }

@@ -1,0 +1,149 @@
+//! The training loop of `nn train`, generic over the float type: one seeded [`Trainer`] epoch
+//! at a time, then validation, the schedule's step, and a progress report.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{bail, Result};
+use ndarray::{Array2, ArrayView2};
+use nn_core::{Activation, Network};
+use nn_optim::{LrSchedule, Schedule, Sgd, SgdConfig, Trainer};
+use nn_tensor::Float;
+
+use crate::model_file::{ModelFile, Task};
+use crate::plot::{Lines, Row, Series};
+use crate::prepare_train::TrainData;
+use crate::progress::{EpochLine, Progress};
+use crate::train::TrainArgs;
+
+/// Per-epoch numbers of one run.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    /// One line per epoch.
+    pub epochs: Vec<EpochLine>,
+    /// Total training seconds (validation included).
+    pub seconds: f64,
+}
+
+/// Trains a network on `data` in the float type `T`.
+pub fn fit<T: Float>(
+    args: &TrainArgs,
+    data: &TrainData,
+    mut schedule: Schedule,
+) -> Result<(ModelFile, History)> {
+    let mut sizes = vec![data.train.0.ncols()];
+    sizes.extend(&args.hidden);
+    sizes.push(data.n_out());
+    let mut net = Network::<T>::mlp(
+        &sizes,
+        args.activation.build(),
+        Activation::Identity,
+        args.seed,
+    )?;
+    let config = SgdConfig {
+        momentum: args.momentum,
+        nesterov: args.nesterov,
+        weight_decay: args.weight_decay,
+    };
+    let mut sgd = Sgd::new(config).map_err(|e| crate::fsutil::usage(e.to_string()))?;
+    let mut trainer = Trainer::new(args.batch_size, args.seed);
+    let cast = |a: &Array2<f64>| a.mapv(T::from_f64);
+    let (xt, yt) = (cast(&data.train.0), cast(&data.train.1));
+    let (xv, yv) = (cast(&data.val.0), cast(&data.val.1));
+    let progress = Progress::new(args.epochs, args.quiet);
+    let metric = if data.task == Task::Classify {
+        "acc"
+    } else {
+        "r2"
+    };
+    let mut history = History::default();
+    let start = Instant::now();
+    for epoch in 0..args.epochs {
+        let t0 = Instant::now();
+        let lr = schedule.lr_at(epoch);
+        let report = trainer.run_epoch(&mut net, &mut sgd, data.loss, xt.view(), yt.view(), lr)?;
+        let (val_loss, val_metric) = validate(&mut net, data, xv.view(), yv.view())?;
+        if !val_loss.is_finite() {
+            bail!("training diverged at epoch {}: the validation loss is not finite; try a lower learning rate", epoch + 1);
+        }
+        schedule.observe(val_loss);
+        let seconds = t0.elapsed().as_secs_f64();
+        let line = EpochLine {
+            epoch: epoch + 1,
+            train_loss: report.train_loss,
+            val_loss,
+            val_metric,
+            lr,
+            seconds,
+        };
+        progress.epoch(&line, metric);
+        history.epochs.push(line);
+    }
+    progress.finish();
+    history.seconds = start.elapsed().as_secs_f64();
+    Ok((ModelFile::from_network(&net, data.loss, data.task), history))
+}
+
+/// Validation loss, and accuracy (classification) or R² (regression).
+fn validate<T: Float>(
+    net: &mut Network<T>,
+    data: &TrainData,
+    x: ArrayView2<T>,
+    y: ArrayView2<T>,
+) -> Result<(f64, f64)> {
+    let mut out = net.forward(x)?.to_owned();
+    let loss = data.loss.value(out.view(), y)?;
+    data.loss.link(out.view_mut());
+    let out = out.mapv(|v| v.to_f64());
+    let y = y.mapv(|v| v.to_f64());
+    let metric = match data.task {
+        Task::Classify => crate::metrics::accuracy(&classes(y.view()), &classes(out.view())),
+        Task::Regress => crate::metrics::regression_scores(y.view(), out.view()).r2,
+    };
+    Ok((loss, metric))
+}
+
+/// Predicted classes from probabilities (or one-hot truth): argmax, or `p ≥ 0.5` for a single
+/// (BCE) column.
+pub fn classes(p: ArrayView2<f64>) -> Vec<usize> {
+    if p.ncols() == 1 {
+        return p.column(0).iter().map(|&v| usize::from(v >= 0.5)).collect();
+    }
+    nn_tensor::argmax_rows(p)
+}
+
+/// Writes the loss curves and the accuracy (or R²) curve side by side.
+pub fn plot_curves(path: &Path, history: &History, task: Task) -> Result<()> {
+    let points = |f: fn(&EpochLine) -> f64| {
+        history
+            .epochs
+            .iter()
+            .map(|e| (e.epoch as f64, f(e)))
+            .collect()
+    };
+    let series = |name: &str, f: fn(&EpochLine) -> f64| Series {
+        name: name.into(),
+        points: points(f),
+    };
+    let metric = if task == Task::Classify {
+        "test accuracy"
+    } else {
+        "test R²"
+    };
+    let loss = Lines {
+        title: "loss".into(),
+        x_label: "epoch".into(),
+        y_label: "loss".into(),
+        series: vec![
+            series("train", |e| e.train_loss),
+            series("test", |e| e.val_loss),
+        ],
+    };
+    let score = Lines {
+        title: metric.into(),
+        x_label: "epoch".into(),
+        y_label: metric.into(),
+        series: vec![series(metric, |e| e.val_metric)],
+    };
+    crate::plot::save(path, &Row(vec![loss, score]), (1100, 450))
+}

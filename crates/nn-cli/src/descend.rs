@@ -36,7 +36,7 @@ pub fn verdict(lr: f64) -> String {
         a if a > 1.0 => {
             format!("diverges: {per_step}; |{factor}| > 1, so the point runs away (lr too large)")
         }
-        a if a == 1.0 => {
+        1.0 => {
             format!("oscillates: {per_step}, so it jumps between (x, y) and (−x, −y) forever")
         }
         a if a > 0.9 => format!("crawls: {per_step}; it converges, but slowly (lr too small)"),

@@ -1,7 +1,124 @@
-//! `nn evaluate`.
-use anyhow::{bail, Result};
+//! `nn evaluate`: a saved model on labelled data — loss, accuracy, per-class
+//! precision/recall/F1 and the confusion matrix; or MSE, MAE and R² for regression.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use ndarray::Array2;
+
+use crate::args::EvaluateArgs;
+use crate::dataset::{self, Table};
+use crate::metrics;
+use crate::model_file::{ModelFile, Task};
+use crate::prepare;
+use crate::prepare_train::Preprocessing;
 
 /// Runs `nn evaluate`.
-pub fn run(_args: crate::args::EvaluateArgs) -> Result<()> {
-    bail!("not yet implemented")
+pub fn run(args: EvaluateArgs) -> Result<()> {
+    let model = ModelFile::load(&args.model)?;
+    let (table, out) = apply(&model, &args.data)?;
+    let name = model.target.clone().unwrap_or_default();
+    let (_, cells) = table.target.with_context(|| {
+        format!(
+            "{} has no target column {name:?} to evaluate against",
+            args.data.display()
+        )
+    })?;
+    println!(
+        "model {} on {} ({} rows)",
+        args.model.display(),
+        args.data.display(),
+        cells.len()
+    );
+    match model.task {
+        Task::Classify => classification(&model, &cells, &out),
+        Task::Regress => regression(&cells, &name, &out),
+    }
+}
+
+/// Loads `path` with the model's columns, applies the saved preprocessing and the network, and
+/// returns the table with the outputs: class probabilities, or values in the target's units.
+pub fn apply(model: &ModelFile, path: &Path) -> Result<(Table, Array2<f64>)> {
+    let table = dataset::load_columns(path, &model.features, model.target.as_deref())?;
+    let pre: Option<Preprocessing> = match &model.preprocessing {
+        Some(v) => {
+            Some(serde_json::from_value(v.clone()).context("reading the model's preprocessing")?)
+        }
+        None => None,
+    };
+    let x = match &pre {
+        Some(p) => p.features.transform(table.x.view())?,
+        None => table.x.clone(),
+    };
+    let mut net = model.network::<f64>()?;
+    let mut out = net.predict(x.view(), model.loss)?;
+    if let Some(ts) = pre.as_ref().and_then(|p| p.target.as_ref()) {
+        out = ts.inverse_transform(out.view())?;
+    }
+    Ok((table, out))
+}
+
+fn classification(model: &ModelFile, cells: &[String], probs: &Array2<f64>) -> Result<()> {
+    let labels = model
+        .labels
+        .clone()
+        .context("the model file has no label list")?;
+    let truth = prepare::label_indices(cells, &labels)?;
+    let predicted = crate::fit::classes(probs.view());
+    let width = probs.ncols();
+    let targets = prepare::one_hot(&truth, width);
+    let clamped = probs.mapv(|p| p.clamp(1e-12, 1.0 - 1e-12));
+    let loss = cross_entropy(&clamped, &targets);
+    println!(
+        "accuracy {:.4}  cross-entropy {:.4}",
+        metrics::accuracy(&truth, &predicted),
+        loss
+    );
+    let confusion = metrics::confusion_matrix(&truth, &predicted, labels.len());
+    print_scores(&labels, &metrics::class_scores(&confusion));
+    print_confusion(&labels, &confusion);
+    Ok(())
+}
+
+/// Mean cross-entropy of probabilities against one-hot (or 0/1 for one column) targets.
+fn cross_entropy(p: &Array2<f64>, t: &Array2<f64>) -> f64 {
+    let n = p.nrows().max(1) as f64;
+    let total: f64 = if p.ncols() == 1 {
+        p.iter()
+            .zip(t)
+            .map(|(&p, &t)| -(t * p.ln() + (1.0 - t) * (1.0 - p).ln()))
+            .sum()
+    } else {
+        p.iter().zip(t).map(|(&p, &t)| -t * p.ln()).sum()
+    };
+    total / n
+}
+
+fn print_scores(labels: &[String], scores: &[metrics::ClassScores]) {
+    let w = labels.iter().map(String::len).max().unwrap_or(5).max(5);
+    println!("\n{:>w$}  precision  recall     f1  support", "class");
+    for (label, s) in labels.iter().zip(scores) {
+        println!(
+            "{label:>w$}  {:>9.4}  {:>6.4}  {:>5.4}  {:>7}",
+            s.precision, s.recall, s.f1, s.support
+        );
+    }
+}
+
+fn print_confusion(labels: &[String], confusion: &[Vec<usize>]) {
+    let w = labels.iter().map(String::len).max().unwrap_or(4).max(6);
+    println!("\nconfusion matrix (rows: true, columns: predicted)");
+    let head: Vec<String> = labels.iter().map(|l| format!("{l:>w$}")).collect();
+    println!("{:>w$} {}", "", head.join(" "));
+    for (label, row) in labels.iter().zip(confusion) {
+        let cells: Vec<String> = row.iter().map(|c| format!("{c:>w$}")).collect();
+        println!("{label:>w$} {}", cells.join(" "));
+    }
+}
+
+fn regression(cells: &[String], name: &str, out: &Array2<f64>) -> Result<()> {
+    let truth = prepare::numeric_targets(cells, name)?;
+    let s = metrics::regression_scores(truth.view(), out.view());
+    println!("MSE {:.4}  MAE {:.4}  R² {:.4}", s.mse, s.mae, s.r2);
+    Ok(())
 }

@@ -1,14 +1,187 @@
-//! `nn preprocess`.
-use anyhow::{bail, Result};
+//! `nn preprocess fit|transform`: fit a scaler on a CSV's numeric columns and save its
+//! parameters as JSON, or apply saved parameters (or their inverse) to a CSV. Columns the
+//! parameters do not name (e.g. the label) are copied through unchanged.
 
-/// fit or transform.
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, ensure, Context, Result};
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+use crate::args::PreprocessArgs;
+use crate::dataset::{self, Missing};
+use crate::prepare::{Method, Scaler};
+
+/// `fit` or `transform`.
 #[derive(Debug, clap::Subcommand)]
 pub enum Action {
-    /// Fit.
-    Fit,
+    /// Fit preprocessing parameters on a CSV and save them as JSON.
+    #[command(after_help = "Examples:
+  nn preprocess fit --method standardize --data datasets/iris.csv --exclude species --out params.json")]
+    Fit {
+        /// standardize, minmax, pca-whiten or zca-whiten.
+        #[arg(long, value_enum)]
+        method: Method,
+        /// The CSV to fit on.
+        #[arg(long, value_name = "FILE")]
+        data: PathBuf,
+        /// A column to leave out (e.g. the label).
+        #[arg(long, value_name = "COL")]
+        exclude: Option<String>,
+        /// What to do with missing cells.
+        #[arg(long, value_enum, default_value_t = Missing::Error)]
+        missing: Missing,
+        /// Where to write the parameters (JSON).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Apply saved parameters (or, with --inverse, undo them) to a CSV.
+    #[command(after_help = "Examples:
+  nn preprocess transform --params params.json --data datasets/iris.csv --out scaled.csv
+  nn preprocess transform --params params.json --data scaled.csv --out back.csv --inverse")]
+    Transform {
+        /// Parameters written by `nn preprocess fit`.
+        #[arg(long, value_name = "FILE")]
+        params: PathBuf,
+        /// The CSV to transform.
+        #[arg(long, value_name = "FILE")]
+        data: PathBuf,
+        /// Where to write the transformed CSV.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Undo the transform instead.
+        #[arg(long)]
+        inverse: bool,
+    },
 }
 
+/// The parameters file.
+#[derive(Debug, Serialize, Deserialize)]
+struct Params {
+    format: String,
+    version: u32,
+    columns: Vec<String>,
+    scaler: Scaler,
+}
+
+const FORMAT: &str = "nn-preprocessing";
+
 /// Runs `nn preprocess`.
-pub fn run(_args: crate::args::PreprocessArgs) -> Result<()> {
-    bail!("not yet implemented")
+pub fn run(args: PreprocessArgs) -> Result<()> {
+    match args.action {
+        Action::Fit {
+            method,
+            data,
+            exclude,
+            missing,
+            out,
+        } => {
+            let table = dataset::load(&data, exclude.as_deref(), missing, exclude.is_some())?;
+            let scaler = Scaler::fit(method, table.x.view())?;
+            let params = Params {
+                format: FORMAT.into(),
+                version: 1,
+                columns: table.features,
+                scaler,
+            };
+            crate::fsutil::write_atomic(&out, serde_json::to_string_pretty(&params)?.as_bytes())?;
+            println!(
+                "fitted {method:?} on {} columns of {}; wrote {}",
+                params.columns.len(),
+                data.display(),
+                out.display()
+            );
+            Ok(())
+        }
+        Action::Transform {
+            params,
+            data,
+            out,
+            inverse,
+        } => transform(&params, &data, &out, inverse),
+    }
+}
+
+fn load_params(path: &Path) -> Result<Params> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let params: Params = serde_json::from_str(&text)
+        .with_context(|| format!("invalid parameters file {}", path.display()))?;
+    ensure!(
+        params.format == FORMAT,
+        "{} is not an {FORMAT} file",
+        path.display()
+    );
+    Ok(params)
+}
+
+fn transform(params: &Path, data: &Path, out: &Path, inverse: bool) -> Result<()> {
+    let p = load_params(params)?;
+    let text =
+        std::fs::read_to_string(data).with_context(|| format!("reading {}", data.display()))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers()?.iter().map(String::from).collect();
+    let cols = p
+        .columns
+        .iter()
+        .map(|c| {
+            header
+                .iter()
+                .position(|h| h == c)
+                .with_context(|| format!("{} has no column {c:?}", data.display()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let records: Vec<csv::StringRecord> = reader
+        .records()
+        .collect::<std::result::Result<_, _>>()
+        .with_context(|| format!("in {}", data.display()))?;
+    let x = gather(&records, &cols, &header).with_context(|| format!("in {}", data.display()))?;
+    let y = if inverse {
+        p.scaler.inverse_transform(x.view())?
+    } else {
+        p.scaler.transform(x.view())?
+    };
+    let csv = write_csv(&header, &records, &cols, &y)?;
+    crate::fsutil::write_atomic(out, &csv)?;
+    println!("wrote {} rows to {}", records.len(), out.display());
+    Ok(())
+}
+
+fn gather(records: &[csv::StringRecord], cols: &[usize], header: &[String]) -> Result<Array2<f64>> {
+    let mut x = Array2::zeros((records.len(), cols.len()));
+    for (r, rec) in records.iter().enumerate() {
+        for (k, &c) in cols.iter().enumerate() {
+            let cell = rec.get(c).unwrap_or("");
+            let line = rec.position().map_or(0, |p| p.line());
+            x[[r, k]] = match cell.parse::<f64>() {
+                Ok(v) if v.is_finite() => v,
+                _ => bail!(
+                    "line {line}, column {} ({:?}): {cell:?} is not a number",
+                    c + 1,
+                    header[c]
+                ),
+            };
+        }
+    }
+    Ok(x)
+}
+
+fn write_csv(
+    header: &[String],
+    records: &[csv::StringRecord],
+    cols: &[usize],
+    y: &Array2<f64>,
+) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header)?;
+    for (r, rec) in records.iter().enumerate() {
+        let mut cells: Vec<String> = rec.iter().map(String::from).collect();
+        for (k, &c) in cols.iter().enumerate() {
+            cells[c] = format!("{}", y[[r, k]]);
+        }
+        w.write_record(&cells)?;
+    }
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }

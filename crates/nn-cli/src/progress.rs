@@ -65,15 +65,6 @@ impl Progress {
         }
     }
 
-    /// Prints a message without breaking the bar (nothing when quiet).
-    pub fn note(&self, text: &str) {
-        match self {
-            Progress::Bar(bar) => bar.println(text),
-            Progress::Lines => println!("{text}"),
-            Progress::Quiet => {}
-        }
-    }
-
     /// Removes the bar.
     pub fn finish(&self) {
         if let Progress::Bar(bar) = self {

@@ -56,7 +56,7 @@ pub struct TrainArgs {
     #[arg(long, value_enum, default_value_t = LossArg::Auto)]
     pub loss: LossArg,
     /// Base learning rate.
-    #[arg(long, default_value = "0.1", value_parser = parse_positive)]
+    #[arg(long, default_value = "0.01", value_parser = parse_positive)]
     pub lr: f64,
     /// Momentum in [0, 1).
     #[arg(long, default_value_t = 0.9)]

@@ -8,7 +8,7 @@ use crate::fsutil::{parse_f64_list, parse_positive, parse_usize_list};
 
 /// nn: train, evaluate and explain small neural networks from the command line.
 #[derive(Debug, Parser)]
-#[command(name = "nn", version, about, after_help = TOP_EXAMPLES)]
+#[command(name = "nn", version, about, after_help = TOP_EXAMPLES, args_override_self = true)]
 pub struct Cli {
     /// Worker threads for matrix products (default: all cores).
     #[arg(long, global = true, value_name = "N")]

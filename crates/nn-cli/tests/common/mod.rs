@@ -1,0 +1,88 @@
+//! Helpers for the end-to-end tests: run the real `nn` binary and read its output.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// What one run of `nn` produced.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `nn ARGS` in the workspace root.
+pub fn nn(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_nn"))
+        .args(args)
+        .current_dir(root())
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("the nn binary runs");
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(
+        !run.stderr.contains("panicked"),
+        "nn {args:?} panicked:\n{}",
+        run.stderr
+    );
+    run
+}
+
+/// Runs `nn ARGS` and asserts success.
+pub fn ok(args: &[&str]) -> String {
+    let run = nn(args);
+    assert_eq!(
+        run.code, 0,
+        "nn {args:?} failed:\n{}\n{}",
+        run.stdout, run.stderr
+    );
+    run.stdout
+}
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `datasets/NAME` if present (the data branch adds most of them).
+pub fn dataset(name: &str) -> Option<String> {
+    let path = root().join("datasets").join(name);
+    if path.exists() {
+        Some(path.to_string_lossy().into_owned())
+    } else {
+        eprintln!("skipping: datasets/{name} is not in this checkout");
+        None
+    }
+}
+
+/// The number after the last `= ` on the first line that starts with `prefix` (trimmed).
+pub fn value(text: &str, prefix: &str) -> f64 {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line starting with {prefix:?} in:\n{text}"));
+    let tail = line.rsplit("= ").next().unwrap_or_default();
+    tail.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("no number at the end of {line:?}"))
+}
+
+/// Asserts `|got − want| ≤ tol`.
+pub fn close(got: f64, want: f64, tol: f64, what: &str) {
+    assert!(
+        (got - want).abs() <= tol,
+        "{what}: got {got}, want {want} (±{tol})"
+    );
+}
+
+/// A temporary directory path as a string, plus its guard.
+pub fn tempdir() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().to_string_lossy().into_owned();
+    (dir, path)
+}

@@ -1,0 +1,203 @@
+//! Bad input gives a clear message naming the file (and line/column), exit code 1 for data
+//! errors and 2 for usage errors, and never a panic (checked in `common::nn`).
+mod common;
+use common::{nn, tempdir};
+
+fn fails(args: &[&str], code: i32, needles: &[&str]) {
+    let run = nn(args);
+    assert_eq!(run.code, code, "nn {args:?}: {}", run.stderr);
+    assert!(
+        run.stderr.starts_with("error: ") || code == 2,
+        "{}",
+        run.stderr
+    );
+    for needle in needles {
+        assert!(
+            run.stderr.contains(needle),
+            "nn {args:?}: {needle:?} not in:\n{}",
+            run.stderr
+        );
+    }
+    assert!(!run.stderr.contains("stack backtrace"), "{}", run.stderr);
+}
+
+fn csv(dir: &str, name: &str, text: &str) -> String {
+    let path = format!("{dir}/{name}");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn missing_file() {
+    fails(
+        &["train", "--data", "no/such.csv"],
+        1,
+        &["reading no/such.csv", "No such file"],
+    );
+    fails(
+        &[
+            "evaluate",
+            "--model",
+            "no/model.json",
+            "--data",
+            "datasets/iris.csv",
+        ],
+        1,
+        &["reading model file no/model.json"],
+    );
+}
+
+#[test]
+fn ragged_csv() {
+    let (_d, dir) = tempdir();
+    let path = csv(&dir, "ragged.csv", "a,b,y\n1,2,x\n3,4,5,y\n");
+    fails(
+        &["train", "--data", &path],
+        1,
+        &["ragged.csv", "line 3: 4 fields, but the header has 3"],
+    );
+}
+
+#[test]
+fn text_in_a_numeric_column() {
+    let (_d, dir) = tempdir();
+    let path = csv(&dir, "text.csv", "a,b,y\n1,2,x\n3,oops,y\n");
+    fails(
+        &["train", "--data", &path],
+        1,
+        &[
+            "text.csv",
+            "line 3, column 2 (\"b\"): \"oops\" is not a number",
+        ],
+    );
+}
+
+#[test]
+fn missing_values_follow_the_policy() {
+    let (_d, dir) = tempdir();
+    let path = csv(&dir, "gaps.csv", "a,y\n1,x\n,y\n");
+    fails(
+        &["train", "--data", &path],
+        1,
+        &["gaps.csv", "line 3: missing value"],
+    );
+}
+
+#[test]
+fn unknown_target_column() {
+    fails(
+        &["train", "--data", "datasets/iris.csv", "--target", "colour"],
+        1,
+        &[
+            "datasets/iris.csv",
+            "unknown target column \"colour\"",
+            "species",
+        ],
+    );
+}
+
+#[test]
+fn corrupt_model_json() {
+    let (_d, dir) = tempdir();
+    let path = csv(
+        &dir,
+        "bad.json",
+        "{\"format\": \"nn-model\", \"version\": 1,",
+    );
+    fails(
+        &["evaluate", "--model", &path, "--data", "datasets/iris.csv"],
+        1,
+        &["invalid model file", "bad.json", "line 1 column"],
+    );
+    let other = csv(&dir, "other.json", "{\"format\": \"something\"}");
+    fails(
+        &["explain", "--model", &other],
+        1,
+        &["other.json", "\"format\" is \"something\""],
+    );
+    let shapes = csv(&dir, "shapes.json", &bad_shapes());
+    fails(
+        &["explain", "--model", &shapes],
+        1,
+        &[
+            "shapes.json",
+            "layer 1",
+            "weight row 0 has 1 values, expected in_features = 2",
+        ],
+    );
+}
+
+fn bad_shapes() -> String {
+    let (_d, dir) = tempdir();
+    let path = format!("{dir}/net.json");
+    common::ok(&["explain", "--save-model", &path]);
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    v["layers"][1]["weight"][0] = serde_json::json!([0.25]);
+    v.to_string()
+}
+
+#[test]
+fn unknown_schedule_is_a_usage_error() {
+    fails(
+        &["schedule", "--schedule", "zigzag:3"],
+        2,
+        &["unknown schedule \"zigzag\"", "step:STEP_SIZE:GAMMA"],
+    );
+    fails(
+        &[
+            "train",
+            "--data",
+            "datasets/iris.csv",
+            "--schedule",
+            "step:x:0.5",
+        ],
+        2,
+        &["invalid schedule"],
+    );
+}
+
+#[test]
+fn bad_flag_values_are_usage_errors() {
+    fails(
+        &["train", "--data", "datasets/iris.csv", "--lr", "fast"],
+        2,
+        &["--lr", "not a positive number"],
+    );
+    fails(
+        &[
+            "train",
+            "--data",
+            "datasets/iris.csv",
+            "--activation",
+            "swish",
+        ],
+        2,
+        &["swish"],
+    );
+    fails(
+        &["train", "--data", "datasets/iris.csv", "--hidden", "64,0"],
+        2,
+        &["not a positive integer"],
+    );
+    fails(
+        &["explain", "--input", "0.1,abc"],
+        2,
+        &["\"abc\" is not a finite number"],
+    );
+    fails(
+        &["descend", "--start", "1,2,3"],
+        2,
+        &["--start needs two values"],
+    );
+    fails(&["plot-everything"], 2, &["unrecognized subcommand"]);
+}
+
+#[test]
+fn unknown_plot_extension() {
+    fails(
+        &["descend", "--plot", "path.pdf"],
+        1,
+        &["path.pdf", "use a .svg or .png file name"],
+    );
+}

@@ -12,7 +12,7 @@ struct Preset {
 }
 
 /// Hidden sizes, learning rates and epochs chosen so each preset reaches the README's figure
-/// in seconds (MNIST: about a minute per epoch on two cores).
+/// in seconds (MNIST: about a second per epoch on two cores).
 const PRESETS: &[Preset] = &[
     Preset {
         name: "iris",

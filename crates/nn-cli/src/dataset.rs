@@ -93,23 +93,10 @@ pub fn parse_csv(
         .filter(|(c, _)| Some(*c) != t_col)
         .map(|(_, h)| h.clone())
         .collect();
-    let mut rows: Vec<Vec<Option<f64>>> = Vec::new();
-    let mut targets = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(describe_csv_error)?;
-        let line = record.position().map_or(0, |p| p.line());
-        let (row, t) = parse_record(&record, &header, t_col, line)?;
-        if row.iter().any(Option::is_none) || t.as_deref() == Some("") {
-            match missing {
-                Missing::Error => bail!("line {line}: missing value (use --missing drop|mean)"),
-                Missing::Drop => continue,
-                Missing::Mean if t.as_deref() == Some("") => bail!("line {line}: missing target"),
-                Missing::Mean => {}
-            }
-        }
-        rows.push(row);
-        targets.extend(t);
+    if features.is_empty() {
+        bail!("no feature columns besides the target");
     }
+    let (rows, targets) = read_rows(&mut reader, &header, t_col, missing)?;
     if rows.is_empty() {
         bail!("no data rows");
     }
@@ -122,7 +109,38 @@ pub fn parse_csv(
     })
 }
 
+type Rows = (Vec<Vec<Option<f64>>>, Vec<String>);
+
+/// Reads every record: the feature cells (`None` when missing) and the target cells.
+fn read_rows(
+    reader: &mut csv::Reader<&[u8]>,
+    header: &[String],
+    t_col: Option<usize>,
+    missing: Missing,
+) -> Result<Rows> {
+    let (mut rows, mut targets) = (Vec::new(), Vec::new());
+    for record in reader.records() {
+        let record = record.map_err(describe_csv_error)?;
+        let line = record.position().map_or(0, |p| p.line());
+        let (row, t) = parse_record(&record, header, t_col, line)?;
+        if row.iter().any(Option::is_none) || t.as_deref() == Some("") {
+            match missing {
+                Missing::Error => bail!("line {line}: missing value (use --missing drop|mean)"),
+                Missing::Drop => continue,
+                Missing::Mean if t.as_deref() == Some("") => bail!("line {line}: missing target"),
+                Missing::Mean => {}
+            }
+        }
+        rows.push(row);
+        targets.extend(t);
+    }
+    Ok((rows, targets))
+}
+
 fn target_column(header: &[String], target: Option<&str>, required: bool) -> Result<Option<usize>> {
+    if header.is_empty() {
+        bail!("the file is empty (expected a header row)");
+    }
     match target {
         None => Ok(if required {
             Some(header.len() - 1)

@@ -22,14 +22,7 @@ pub const TEXTBOOK_TARGET: [f64; 2] = [0.85, 0.30];
 /// Runs `nn explain`.
 pub fn run(args: ExplainArgs) -> Result<()> {
     if let Some(path) = &args.save_model {
-        let mut model = textbook_model()?;
-        model.features = vec!["i1".into(), "i2".into()];
-        model.save(path)?;
-        println!(
-            "wrote the textbook network to {} (edit it, then: nn explain --model {0})",
-            path.display()
-        );
-        return Ok(());
+        return save_textbook(path);
     }
     let model = match &args.model {
         Some(path) => ModelFile::load(path)?,
@@ -63,6 +56,16 @@ pub fn run(args: ExplainArgs) -> Result<()> {
         Format::Text => print!("{}", crate::explain_text::render(&step)),
         Format::Json => println!("{}", serde_json::to_string_pretty(&to_json(&step))?),
     }
+    Ok(())
+}
+
+/// `--save-model`: writes the textbook network for the user to edit.
+fn save_textbook(path: &std::path::Path) -> Result<()> {
+    let mut model = textbook_model()?;
+    model.features = vec!["i1".into(), "i2".into()];
+    model.save(path)?;
+    let shown = path.display();
+    println!("wrote the textbook network to {shown} (edit it, then: nn explain --model {shown})");
     Ok(())
 }
 

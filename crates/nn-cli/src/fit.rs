@@ -31,25 +31,7 @@ pub fn fit<T: Float>(
     data: &TrainData,
     mut schedule: Schedule,
 ) -> Result<(ModelFile, History)> {
-    let mut sizes = vec![data.train.0.ncols()];
-    sizes.extend(&args.hidden);
-    sizes.push(data.n_out());
-    let mut net = Network::<T>::mlp(
-        &sizes,
-        args.activation.build(),
-        Activation::Identity,
-        args.seed,
-    )?;
-    let config = SgdConfig {
-        momentum: args.momentum,
-        nesterov: args.nesterov,
-        weight_decay: args.weight_decay,
-    };
-    let mut sgd = Sgd::new(config).map_err(|e| crate::fsutil::usage(e.to_string()))?;
-    let mut trainer = Trainer::new(args.batch_size, args.seed);
-    let cast = |a: &Array2<f64>| a.mapv(T::from_f64);
-    let (xt, yt) = (cast(&data.train.0), cast(&data.train.1));
-    let (xv, yv) = (cast(&data.val.0), cast(&data.val.1));
+    let mut run = Run::<T>::new(args, data)?;
     let progress = Progress::new(args.epochs, args.quiet);
     let metric = if data.task == Task::Classify {
         "acc"
@@ -59,29 +41,78 @@ pub fn fit<T: Float>(
     let mut history = History::default();
     let start = Instant::now();
     for epoch in 0..args.epochs {
-        let t0 = Instant::now();
-        let lr = schedule.lr_at(epoch);
-        let report = trainer.run_epoch(&mut net, &mut sgd, data.loss, xt.view(), yt.view(), lr)?;
-        let (val_loss, val_metric) = validate(&mut net, data, xv.view(), yv.view())?;
-        if !val_loss.is_finite() {
-            bail!("training diverged at epoch {}: the validation loss is not finite; try a lower learning rate", epoch + 1);
-        }
-        schedule.observe(val_loss);
-        let seconds = t0.elapsed().as_secs_f64();
-        let line = EpochLine {
-            epoch: epoch + 1,
-            train_loss: report.train_loss,
-            val_loss,
-            val_metric,
-            lr,
-            seconds,
-        };
+        let line = run.epoch(epoch, schedule.lr_at(epoch))?;
+        schedule.observe(line.val_loss);
         progress.epoch(&line, metric);
         history.epochs.push(line);
     }
     progress.finish();
     history.seconds = start.elapsed().as_secs_f64();
-    Ok((ModelFile::from_network(&net, data.loss, data.task), history))
+    Ok((
+        ModelFile::from_network(&run.net, data.loss, data.task),
+        history,
+    ))
+}
+
+/// The state of one training run: network, optimizer, trainer and the data in `T`.
+struct Run<'a, T> {
+    data: &'a TrainData,
+    net: Network<T>,
+    sgd: Sgd<T>,
+    trainer: Trainer,
+    train: (Array2<T>, Array2<T>),
+    val: (Array2<T>, Array2<T>),
+}
+
+impl<'a, T: Float> Run<'a, T> {
+    fn new(args: &TrainArgs, data: &'a TrainData) -> Result<Self> {
+        let mut sizes = vec![data.train.0.ncols()];
+        sizes.extend(&args.hidden);
+        sizes.push(data.n_out());
+        let hidden = args.activation.build();
+        let net = Network::<T>::mlp(&sizes, hidden, Activation::Identity, args.seed)?;
+        let config = SgdConfig {
+            momentum: args.momentum,
+            nesterov: args.nesterov,
+            weight_decay: args.weight_decay,
+        };
+        let sgd = Sgd::new(config).map_err(|e| crate::fsutil::usage(e.to_string()))?;
+        let cast = |a: &Array2<f64>| a.mapv(T::from_f64);
+        Ok(Run {
+            data,
+            net,
+            sgd,
+            trainer: Trainer::new(args.batch_size, args.seed),
+            train: (cast(&data.train.0), cast(&data.train.1)),
+            val: (cast(&data.val.0), cast(&data.val.1)),
+        })
+    }
+
+    /// One epoch at rate `lr`, then validation; a non-finite validation loss is divergence.
+    fn epoch(&mut self, epoch: usize, lr: f64) -> Result<EpochLine> {
+        let t0 = Instant::now();
+        let (x, y) = (self.train.0.view(), self.train.1.view());
+        let report =
+            self.trainer
+                .run_epoch(&mut self.net, &mut self.sgd, self.data.loss, x, y, lr)?;
+        let (val_loss, val_metric) = validate(
+            &mut self.net,
+            self.data,
+            self.val.0.view(),
+            self.val.1.view(),
+        )?;
+        if !val_loss.is_finite() {
+            bail!("training diverged at epoch {}: the validation loss is not finite; try a lower learning rate", epoch + 1);
+        }
+        Ok(EpochLine {
+            epoch: epoch + 1,
+            train_loss: report.train_loss,
+            val_loss,
+            val_metric,
+            lr,
+            seconds: t0.elapsed().as_secs_f64(),
+        })
+    }
 }
 
 /// Validation loss, and accuracy (classification) or R² (regression).

@@ -31,28 +31,13 @@ pub fn run(args: GradcheckArgs) -> Result<()> {
     let (x, t) = data(&args, loss);
     let checks = check_gradients(&net, x.view(), t.view(), loss, H)?;
     let dims: Vec<String> = sizes.iter().map(ToString::to_string).collect();
+    let (act, out) = (hidden.name(), output.name());
+    let (loss_name, n) = (loss.name(), args.samples);
     println!(
-        "gradient check: {} net, {} hidden, {} output, loss {}, {} samples, h = {H:e}",
-        dims.join("-"),
-        hidden.name(),
-        output.name(),
-        loss.name(),
-        args.samples
+        "gradient check: {} net, {act} hidden, {out} output, loss {loss_name}, {n} samples, h = {H:e}",
+        dims.join("-")
     );
-    println!(
-        "{:>6} {:>16} {:>16}",
-        "layer", "max rel. err W", "max rel. err b"
-    );
-    let mut worst: f64 = 0.0;
-    for c in &checks {
-        println!(
-            "{:>6} {:>16.3e} {:>16.3e}",
-            c.layer + 1,
-            c.weight_error,
-            c.bias_error
-        );
-        worst = worst.max(c.weight_error).max(c.bias_error);
-    }
+    let worst = print_checks(&checks);
     if worst > args.threshold {
         bail!(
             "gradient check failed: max relative error {worst:.3e} > threshold {:e}",
@@ -61,6 +46,21 @@ pub fn run(args: GradcheckArgs) -> Result<()> {
     }
     println!("ok: max relative error {worst:.3e} ≤ {:e}", args.threshold);
     Ok(())
+}
+
+/// Prints each layer's errors; returns the largest.
+fn print_checks(checks: &[nn_core::gradcheck::LayerCheck]) -> f64 {
+    println!(
+        "{:>6} {:>16} {:>16}",
+        "layer", "max rel. err W", "max rel. err b"
+    );
+    let mut worst: f64 = 0.0;
+    for c in checks {
+        let (w, b) = (c.weight_error, c.bias_error);
+        println!("{:>6} {w:>16.3e} {b:>16.3e}", c.layer + 1);
+        worst = worst.max(w).max(b);
+    }
+    worst
 }
 
 /// Seeded inputs in [−1, 1] and targets that suit the loss (one-hot rows for cross-entropy).

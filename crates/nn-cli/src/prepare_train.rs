@@ -1,7 +1,7 @@
 //! The data side of `nn train`: load, pick the task and loss, encode targets, split, and fit
 //! the preprocessing on the training part.
 
-use anyhow::{ensure, Result};
+use anyhow::{ensure, Context, Result};
 use ndarray::Array2;
 use nn_core::Loss;
 use serde::{Deserialize, Serialize};
@@ -69,7 +69,10 @@ pub fn prepare(args: &TrainArgs) -> Result<TrainData> {
     };
     let loss = pick_loss(args, task)?;
     let (train, test) = split_tables(args, table, &name, task)?;
-    let (y_train, y_test, labels, target_scaler) = encode(task, loss, &train, &test, &name)?;
+    let in_data = || format!("in {}", args.data.display());
+    ensure!(train.x.nrows() > 0 && test.x.nrows() > 0, "{}: the train/test split leaves a part empty ({} train, {} test rows); change --test-split or pass --test FILE", in_data(), train.x.nrows(), test.x.nrows());
+    let (y_train, y_test, labels, target_scaler) =
+        encode(task, loss, &train, &test, &name).with_context(in_data)?;
     let scaler = Scaler::fit(args.preprocess, train.x.view())?;
     let x_train = scaler.transform(train.x.view())?;
     let x_test = scaler.transform(test.x.view())?;

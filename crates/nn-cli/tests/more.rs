@@ -1,0 +1,192 @@
+//! `nn preprocess`, `nn lr-find`, MNIST folders, regression predictions and `--help`.
+mod common;
+use common::{close, nn, ok, tempdir};
+
+#[test]
+fn preprocess_fit_transform_and_inverse() {
+    let (_d, dir) = tempdir();
+    let (params, scaled, back) = (
+        format!("{dir}/p.json"),
+        format!("{dir}/s.csv"),
+        format!("{dir}/b.csv"),
+    );
+    ok(&[
+        "preprocess",
+        "fit",
+        "--method",
+        "standardize",
+        "--data",
+        "datasets/iris.csv",
+        "--exclude",
+        "species",
+        "--out",
+        &params,
+    ]);
+    ok(&[
+        "preprocess",
+        "transform",
+        "--params",
+        &params,
+        "--data",
+        "datasets/iris.csv",
+        "--out",
+        &scaled,
+    ]);
+    let text = std::fs::read_to_string(&scaled).unwrap();
+    let first: Vec<&str> = text.lines().nth(1).unwrap().split(',').collect();
+    // sepal_length: (5.1 − 5.843333) / 0.825301 (population std) = −0.900681
+    close(
+        first[0].parse().unwrap(),
+        -0.9006811702978099,
+        1e-12,
+        "standardized sepal_length",
+    );
+    assert_eq!(first[4], "setosa"); // other columns copied through
+    ok(&[
+        "preprocess",
+        "transform",
+        "--params",
+        &params,
+        "--data",
+        &scaled,
+        "--out",
+        &back,
+        "--inverse",
+    ]);
+    let back = std::fs::read_to_string(&back).unwrap();
+    let row: Vec<&str> = back.lines().nth(1).unwrap().split(',').collect();
+    close(row[1].parse().unwrap(), 3.5, 1e-12, "inverse sepal_width");
+}
+
+#[test]
+fn lr_find_suggests_a_rate() {
+    let (_d, dir) = tempdir();
+    let plot = format!("{dir}/lr.svg");
+    let out = ok(&[
+        "lr-find",
+        "--data",
+        "datasets/iris.csv",
+        "--steps",
+        "100",
+        "--plot",
+        &plot,
+    ]);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("lowest smoothed loss"))
+        .unwrap();
+    let suggested: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(suggested > 1e-6 && suggested < 10.0, "{line}");
+    assert!(std::fs::metadata(&plot).unwrap().len() > 0);
+}
+
+/// Writes an IDX file: magic, dimensions, bytes.
+fn idx(path: &str, magic: u32, dims: &[u32], data: &[u8]) {
+    let mut bytes = magic.to_be_bytes().to_vec();
+    dims.iter().for_each(|d| bytes.extend(d.to_be_bytes()));
+    bytes.extend(data);
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn trains_and_evaluates_on_an_mnist_folder() {
+    let (_d, dir) = tempdir();
+    // 2×2 images: label 0 lights the left column, label 1 the right one.
+    let image = |label: usize| {
+        if label == 0 {
+            [255, 0, 255, 0]
+        } else {
+            [0, 255, 0, 255]
+        }
+    };
+    for (prefix, n) in [("train", 40), ("t10k", 10)] {
+        let labels: Vec<u8> = (0..n).map(|i| (i % 2) as u8).collect();
+        let pixels: Vec<u8> = labels.iter().flat_map(|&l| image(l as usize)).collect();
+        idx(
+            &format!("{dir}/{prefix}-images-idx3-ubyte"),
+            2051,
+            &[n, 2, 2],
+            &pixels,
+        );
+        idx(
+            &format!("{dir}/{prefix}-labels-idx1-ubyte"),
+            2049,
+            &[n],
+            &labels,
+        );
+    }
+    let model = format!("{dir}/m.json");
+    let out = ok(&[
+        "train", "--data", &dir, "--hidden", "4", "--epochs", "20", "--lr", "0.1", "--out", &model,
+        "--quiet",
+    ]);
+    assert!(out.starts_with("test accuracy 1.0000"), "{out}");
+    let eval = ok(&["evaluate", "--model", &model, "--data", &dir]);
+    assert!(
+        eval.contains("(10 rows)") && eval.contains("accuracy 1.0000"),
+        "{eval}"
+    );
+    std::fs::remove_file(format!("{dir}/t10k-labels-idx1-ubyte")).unwrap();
+    let run = nn(&["evaluate", "--model", &model, "--data", &dir]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("has no t10k-labels"), "{}", run.stderr);
+}
+
+#[test]
+fn regression_predictions_are_in_target_units() {
+    let (_d, dir) = tempdir();
+    // y = 2a + 1 exactly; a linear net (no hidden layer) learns it.
+    let rows: String = (0..50)
+        .map(|i| format!("{},{}\n", i as f64 / 10.0, 2.0 * i as f64 / 10.0 + 1.0))
+        .collect();
+    let data = format!("{dir}/line.csv");
+    std::fs::write(&data, format!("a,y\n{rows}")).unwrap();
+    let model = format!("{dir}/m.json");
+    let out = ok(&[
+        "train", "--data", &data, "--hidden", "", "--epochs", "200", "--lr", "0.05", "--out",
+        &model, "--quiet",
+    ]);
+    assert!(
+        out.starts_with("test R² 0.99") || out.starts_with("test R² 1.00"),
+        "{out}"
+    );
+    let preds = ok(&["predict", "--model", &model, "--data", &data]);
+    let values: Vec<f64> = preds.lines().skip(1).map(|l| l.parse().unwrap()).collect();
+    assert_eq!(values.len(), 50);
+    close(values[10], 3.0, 0.05, "prediction at a = 1");
+}
+
+#[test]
+fn every_subcommand_has_examples_in_help() {
+    for cmd in [
+        "train",
+        "evaluate",
+        "predict",
+        "explain",
+        "gradcheck",
+        "schedule",
+        "descend",
+        "lr-find",
+        "export",
+    ] {
+        let out = ok(&[cmd, "--help"]);
+        assert!(out.contains("Examples:"), "nn {cmd} --help has no examples");
+    }
+    for action in ["fit", "transform"] {
+        assert!(ok(&["preprocess", action, "--help"]).contains("Examples:"));
+    }
+}
+
+#[test]
+fn empty_csv_is_a_clear_error() {
+    let (_d, dir) = tempdir();
+    let path = format!("{dir}/empty.csv");
+    std::fs::write(&path, "").unwrap();
+    let run = nn(&["train", "--data", &path]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("empty.csv: the file is empty"),
+        "{}",
+        run.stderr
+    );
+}

@@ -41,6 +41,7 @@ pub fn run(args: ExplainArgs) -> Result<()> {
         net.n_out(),
         "--target",
     )?;
+    let (x, t) = preprocessed(&model, x, t)?;
     let trace = nn_core::trace::trace(&net, x.view(), t.view(), model.loss, args.lr)
         .context("computing the training step")?;
     let names = Names::new(&net);
@@ -90,6 +91,27 @@ fn textbook_model() -> Result<ModelFile> {
         Loss::HalfSse,
         Task::Regress,
     ))
+}
+
+/// Applies a trained model's saved preprocessing to the input (and, for regression, the
+/// target), so `--input` takes raw feature values; the explanation shows the scaled numbers.
+fn preprocessed(
+    model: &ModelFile,
+    x: Array2<f64>,
+    t: Array2<f64>,
+) -> Result<(Array2<f64>, Array2<f64>)> {
+    let Some(value) = &model.preprocessing else {
+        return Ok((x, t));
+    };
+    let pre: crate::prepare_train::Preprocessing =
+        serde_json::from_value(value.clone()).context("reading the model's preprocessing")?;
+    let x = pre.features.transform(x.view())?;
+    let t = match &pre.target {
+        Some(scaler) => scaler.transform(t.view())?,
+        None => t,
+    };
+    eprintln!("note: --input (and a regression --target) scaled by the model's preprocessing");
+    Ok((x, t))
 }
 
 /// One row `(1, n)` from the flag, or the textbook default when the sizes allow it.

@@ -1,5 +1,4 @@
-//! The BLIS-style loop nest around a [`MicroKernel`], its multi-threaded split, and the
-//! small-matrix path.
+//! The BLIS-style loop nest around a [`MicroKernel`], and its multi-threaded split.
 //!
 //! Loop levels, outermost first: LOOP 5 splits `n` into `nc`, LOOP 4 splits `k` into `kc` (and
 //! packs a `kc×nc` block of B), LOOP 3 splits `m` into `mc` (and packs an `mc×kc` block of A),
@@ -7,10 +6,9 @@
 //! Threads split only `m` and `n` (each runs this whole nest on its own sub-matrix of `C`), so
 //! every element of `C` is summed in the same order whatever the thread count.
 
-use super::kernel::{store_scalar, MicroKernel};
+use super::kernel::{MicroKernel, Tile};
 use super::pack::{pack, with_workspace, Src, Workspace};
 use crate::Float;
-use ndarray::{ArrayView2, ArrayViewMut2, Axis};
 
 /// A strided matrix: element `(i, j)` lives at `ptr + i·rs + j·cs`.
 #[derive(Clone, Copy)]
@@ -40,6 +38,34 @@ unsafe impl<T: Send> Send for Problem<T> {}
 unsafe impl<T: Sync> Sync for Problem<T> {}
 
 impl<T: Float> Problem<T> {
+    /// The same product written for `Cᵀ = Bᵀ·Aᵀ`.
+    fn transposed(&self) -> Self {
+        let flip = |rs, cs| (cs, rs);
+        let (a, b, c) = (self.a, self.b, self.c);
+        let ((ars, acs), (brs, bcs), (crs, ccs)) =
+            (flip(a.rs, a.cs), flip(b.rs, b.cs), flip(c.rs, c.cs));
+        Problem {
+            m: self.n,
+            n: self.m,
+            a: Mat {
+                ptr: b.ptr,
+                rs: brs,
+                cs: bcs,
+            },
+            b: Mat {
+                ptr: a.ptr,
+                rs: ars,
+                cs: acs,
+            },
+            c: Mat {
+                ptr: c.ptr,
+                rs: crs,
+                cs: ccs,
+            },
+            ..*self
+        }
+    }
+
     /// The sub-problem on rows `i0..i0 + m` and columns `j0..j0 + n` of C.
     fn sub(&self, i0: usize, m: usize, j0: usize, n: usize) -> Self {
         let (i0, j0) = (i0 as isize, j0 as isize);
@@ -73,6 +99,12 @@ impl<T: Float> Problem<T> {
 /// The operands of `p` must be valid for their shapes and strides, with C writable and not
 /// aliasing A or B.
 pub(crate) unsafe fn run<T: Float, K: MicroKernel<T>>(p: &Problem<T>, threads: usize) {
+    if 2 * p.n < K::NR && p.n < p.m {
+        // A narrow C wastes most of each NR-wide tile: compute Cᵀ = Bᵀ·Aᵀ instead, which puts
+        // the narrow side on the MR rows (only strides change; the arithmetic is the same).
+        // SAFETY: the transposed problem describes exactly the same memory.
+        return unsafe { run::<T, K>(&p.transposed(), threads) };
+    }
     let (tm, tn) = grid::<T, K>(p, threads);
     if tm * tn == 1 {
         // SAFETY: forwarded contract.
@@ -108,7 +140,7 @@ fn grid<T: Float, K: MicroKernel<T>>(p: &Problem<T>, threads: usize) -> (usize, 
         mt * nt + 4 * (mt + nt)
     };
     (1..=t)
-        .filter(|tm| t % tm == 0)
+        .filter(|tm| t / tm * tm == t)
         .map(|tm| (tm, t / tm))
         .min_by_key(|&(tm, tn)| cost(tm, tn))
         .unwrap_or((1, 1))
@@ -194,7 +226,7 @@ struct Block<T> {
     c: Mat<*mut T>,
 }
 
-/// LOOPs 2 and 1: walks the register tiles of one block; edge tiles go through a buffer.
+/// LOOPs 2 and 1: walks the register tiles of one block (edge tiles are partial).
 ///
 /// # Safety
 /// `blk.c` must be writable on `mc×nc`; the packed buffers must hold the block's panels.
@@ -202,86 +234,31 @@ unsafe fn macro_kernel<T: Float, K: MicroKernel<T>>(blk: &Block<T>, a: &[T], b: 
     let Mat { ptr: c, rs, cs } = blk.c;
     // LOOP 2: split nc into nr.
     for jr in (0..blk.nc).step_by(K::NR) {
-        let nr = K::NR.min(blk.nc - jr);
+        let cols = K::NR.min(blk.nc - jr);
         let bp = b[jr * blk.kc..].as_ptr();
         // LOOP 1: split mc into mr.
         for ir in (0..blk.mc).step_by(K::MR) {
-            let mr = K::MR.min(blk.mc - ir);
+            let rows = K::MR.min(blk.mc - ir);
             let ap = a[ir * blk.kc..].as_ptr();
-            // SAFETY: the tile starts inside the block; the packed panels hold kc·MR and kc·NR
-            // elements from `ap` and `bp`.
+            // SAFETY: the tile starts inside the block and has at most MR×NR elements inside
+            // it; the packed panels hold kc·MR and kc·NR elements from `ap` and `bp`.
             unsafe {
-                let ct = c.offset(ir as isize * rs + jr as isize * cs);
-                if mr == K::MR && nr == K::NR {
-                    K::run(blk.kc, blk.alpha, ap, bp, blk.beta, ct, rs, cs);
-                } else {
-                    edge_tile::<T, K>(blk, ap, bp, Mat { ptr: ct, rs, cs }, mr, nr);
-                }
+                let ptr = c.offset(ir as isize * rs + jr as isize * cs);
+                K::run(
+                    blk.kc,
+                    blk.alpha,
+                    ap,
+                    bp,
+                    blk.beta,
+                    Tile {
+                        ptr,
+                        rs,
+                        cs,
+                        rows,
+                        cols,
+                    },
+                );
             }
-        }
-    }
-}
-
-/// The largest `MR·NR` of any kernel (AVX-512 f32: 12·32).
-const TILE_MAX: usize = 384;
-
-/// A partial `mr×nr` tile: the kernel writes a full tile into a scratch buffer, then the valid
-/// part is merged with the same epilogue formula the kernels use.
-///
-/// # Safety
-/// As [`macro_kernel`], for `c` writable on `mr×nr`.
-unsafe fn edge_tile<T: Float, K: MicroKernel<T>>(
-    blk: &Block<T>,
-    ap: *const T,
-    bp: *const T,
-    c: Mat<*mut T>,
-    mr: usize,
-    nr: usize,
-) {
-    let mut tile = [T::zero(); TILE_MAX];
-    debug_assert!(K::MR * K::NR <= TILE_MAX);
-    let nr_full = K::NR as isize;
-    // SAFETY: `tile` holds MR·NR elements with row stride NR; the panels as in the caller.
-    unsafe {
-        K::run(
-            blk.kc,
-            blk.alpha,
-            ap,
-            bp,
-            T::zero(),
-            tile.as_mut_ptr(),
-            nr_full,
-            1,
-        )
-    };
-    for i in 0..mr {
-        for j in 0..nr {
-            // SAFETY: `i < mr`, `j < nr` stay inside the writable tile of C.
-            unsafe {
-                let cp = c.ptr.offset(i as isize * c.rs + j as isize * c.cs);
-                store_scalar(cp, tile[i * K::NR + j], blk.beta);
-            }
-        }
-    }
-}
-
-/// Small products (a few thousand multiply-adds): no packing, no threads, row by row
-/// `c_i = β·c_i + Σ_p (α·a_ip)·b_p`.
-pub(crate) fn small<T: Float>(
-    alpha: T,
-    a: ArrayView2<T>,
-    b: ArrayView2<T>,
-    beta: T,
-    mut c: ArrayViewMut2<T>,
-) {
-    for (a_row, mut c_row) in a.outer_iter().zip(c.axis_iter_mut(Axis(0))) {
-        if beta == T::zero() {
-            c_row.fill(T::zero());
-        } else if beta != T::one() {
-            c_row *= beta;
-        }
-        for (&a_ip, b_row) in a_row.iter().zip(b.outer_iter()) {
-            c_row.scaled_add(alpha * a_ip, &b_row);
         }
     }
 }

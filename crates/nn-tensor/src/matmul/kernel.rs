@@ -9,6 +9,17 @@
 
 use crate::Float;
 
+/// Where a kernel writes its tile: `rows × cols` (at most `MR × NR`) elements of C, element
+/// `(i, j)` at `ptr + i·rs + j·cs`. Partial tiles (the edges of C) have fewer rows or columns.
+#[derive(Clone, Copy)]
+pub(crate) struct Tile<T> {
+    pub ptr: *mut T,
+    pub rs: isize,
+    pub cs: isize,
+    pub rows: usize,
+    pub cols: usize,
+}
+
 /// A register-blocked `MR×NR` micro-kernel and the cache blocking that suits it.
 pub(crate) trait MicroKernel<T: Float> {
     /// Rows of the register tile.
@@ -22,22 +33,13 @@ pub(crate) trait MicroKernel<T: Float> {
     /// Columns of one packed B block (a multiple of `NR`).
     const NC: usize;
 
-    /// Computes one full tile: `C[0..MR, 0..NR] = α·A·B + β·C` over depth `k`.
+    /// Computes one tile: `C[..rows, ..cols] = α·A·B + β·C` over depth `k`.
     ///
     /// # Safety
-    /// `a` must be readable for `k·MR` elements and `b` for `k·NR` elements; `c` must be
-    /// writable at `i·rsc + j·csc` for every `i < MR`, `j < NR`, with no other thread touching
-    /// those elements; the CPU must support the kernel's target features.
-    unsafe fn run(
-        k: usize,
-        alpha: T,
-        a: *const T,
-        b: *const T,
-        beta: T,
-        c: *mut T,
-        rsc: isize,
-        csc: isize,
-    );
+    /// `a` must be readable for `k·MR` elements and `b` for `k·NR` elements; `c.rows ≤ MR`,
+    /// `c.cols ≤ NR`, and C must be writable on that tile, with no other thread touching it;
+    /// the CPU must support the kernel's target features.
+    unsafe fn run(k: usize, alpha: T, a: *const T, b: *const T, beta: T, c: Tile<T>);
 }
 
 /// Stores `t` into `*c` with the shared epilogue formula (see the module docs).
@@ -67,16 +69,7 @@ impl<T: Float> MicroKernel<T> for Portable {
     const MC: usize = 64;
     const NC: usize = 1024;
 
-    unsafe fn run(
-        k: usize,
-        alpha: T,
-        a: *const T,
-        b: *const T,
-        beta: T,
-        c: *mut T,
-        rsc: isize,
-        csc: isize,
-    ) {
+    unsafe fn run(k: usize, alpha: T, a: *const T, b: *const T, beta: T, c: Tile<T>) {
         // SAFETY: the caller guarantees `a` holds `k·MR` and `b` holds `k·NR` elements.
         let (a, b) = unsafe {
             (
@@ -92,16 +85,13 @@ impl<T: Float> MicroKernel<T> for Portable {
                 }
             }
         }
-        for (i, row) in acc.iter().enumerate() {
-            for (j, &x) in row.iter().enumerate() {
-                // SAFETY: `i < MR`, `j < NR`: the caller guarantees this element is writable.
+        for (i, row) in acc.iter().enumerate().take(c.rows) {
+            for (j, &x) in row.iter().enumerate().take(c.cols) {
+                // SAFETY: `i < rows`, `j < cols`: the caller guarantees this element is writable.
                 unsafe {
-                    store_scalar(
-                        c.offset(i as isize * rsc + j as isize * csc),
-                        alpha * x,
-                        beta,
-                    )
-                };
+                    let cp = c.ptr.offset(i as isize * c.rs + j as isize * c.cs);
+                    store_scalar(cp, alpha * x, beta);
+                }
             }
         }
     }
@@ -117,23 +107,27 @@ mod tests {
         let a: Vec<f64> = (1..=8).map(f64::from).collect();
         let b: Vec<f64> = (1..=16).map(f64::from).collect();
         let mut c = vec![f64::NAN; P_MR * P_NR];
-        // SAFETY: buffers hold exactly k·MR, k·NR and MR·NR elements, row stride NR.
-        unsafe {
-            <Portable as MicroKernel<f64>>::run(
-                2,
-                1.0,
-                a.as_ptr(),
-                b.as_ptr(),
-                0.0,
-                c.as_mut_ptr(),
-                8,
-                1,
-            )
+        let tile = Tile {
+            ptr: c.as_mut_ptr(),
+            rs: 8,
+            cs: 1,
+            rows: 3,
+            cols: 5,
         };
+        // SAFETY: buffers hold exactly k·MR, k·NR and MR·NR elements, row stride NR.
+        unsafe { <Portable as MicroKernel<f64>>::run(2, 1.0, a.as_ptr(), b.as_ptr(), 0.0, tile) };
         for i in 0..P_MR {
             for j in 0..P_NR {
                 let want = a[i] * b[j] + a[P_MR + i] * b[P_NR + j];
-                assert_eq!(c[i * P_NR + j], want);
+                let got = c[i * P_NR + j];
+                assert!(
+                    if i < 3 && j < 5 {
+                        got == want
+                    } else {
+                        got.is_nan()
+                    },
+                    "({i}, {j})"
+                );
             }
         }
     }

@@ -5,9 +5,11 @@
 //! panicking. [`matmul_naive`] is the triple-loop reference every fast path is tested against.
 //!
 //! # How a product runs
-//! Tiny products (see [`SMALL_FMAS`]) take a row-by-row loop without packing. Larger ones run a
-//! BLIS-style packed, cache-blocked loop nest around an `MR×NR` register-blocked micro-kernel:
-//! AVX-512F or AVX2+FMA on x86-64 (detected once at run time), a portable kernel elsewhere.
+//! Every product runs a BLIS-style packed, cache-blocked loop nest around an `MR×NR`
+//! register-blocked micro-kernel: AVX-512F or AVX2+FMA on x86-64 (detected once at run time), a
+//! portable kernel elsewhere. Packing buffers are per-thread and reused, so a call allocates
+//! nothing after the first. Small products (see [`SMALL_FMAS`]) stay on one thread and use the
+//! narrower AVX2 tile where the CPU has it, which wastes less work on ragged edges.
 //! Operands with any strides, transposed or not, are read through packing, so no transpose is
 //! ever materialised. Threads ([`crate::num_threads`]) split only the `m` and `n` dimensions,
 //! never `k`, so the result is bit-identical for any thread count.
@@ -27,8 +29,10 @@ use kernel::Portable;
 use ndarray::{ArrayView2, ArrayViewMut2};
 use std::sync::OnceLock;
 
-/// Products with at most this many multiply-adds (`m·n·k`) skip packing and threads.
-pub const SMALL_FMAS: usize = 8 * 1024;
+/// Products with at most this many multiply-adds (`m·n·k`) take the small-matrix path: one
+/// thread and, on AVX-512 CPUs, the narrower AVX2 register tile (6×16 rather than 12×32 for
+/// f32), which matches matrixmultiply on the iris shapes (`150×4·4×16` and the like).
+pub const SMALL_FMAS: usize = 16 * 1024;
 
 /// Which micro-kernel a product uses; [`KernelChoice::Auto`] is what [`gemm`] does.
 ///
@@ -68,7 +72,7 @@ impl KernelChoice {
     /// assert_ne!(KernelChoice::detected(), KernelChoice::Auto);
     /// ```
     pub fn detected() -> Self {
-        match detected_isa() {
+        match detected_isas().0 {
             Isa::Portable => KernelChoice::Portable,
             #[cfg(target_arch = "x86_64")]
             Isa::Avx2 => KernelChoice::Avx2,
@@ -79,7 +83,7 @@ impl KernelChoice {
 
     fn isa(self) -> Option<Isa> {
         match self {
-            KernelChoice::Auto => Some(detected_isa()),
+            KernelChoice::Auto => Some(detected_isas().0),
             KernelChoice::Portable => Some(Isa::Portable),
             #[cfg(target_arch = "x86_64")]
             KernelChoice::Avx2 => x86::has_avx2().then_some(Isa::Avx2),
@@ -101,20 +105,20 @@ pub(crate) enum Isa {
     Avx512,
 }
 
-/// Detects the best kernel family once per process.
-fn detected_isa() -> Isa {
-    static ISA: OnceLock<Isa> = OnceLock::new();
-    *ISA.get_or_init(|| {
+/// Detects, once per process, the best kernel family and the one for small products.
+fn detected_isas() -> (Isa, Isa) {
+    static ISAS: OnceLock<(Isa, Isa)> = OnceLock::new();
+    *ISAS.get_or_init(|| {
         #[cfg(target_arch = "x86_64")]
         {
-            if x86::has_avx512() {
-                return Isa::Avx512;
-            }
-            if x86::has_avx2() {
-                return Isa::Avx2;
+            match (x86::has_avx512(), x86::has_avx2()) {
+                (true, true) => return (Isa::Avx512, Isa::Avx2),
+                (true, false) => return (Isa::Avx512, Isa::Avx512),
+                (false, true) => return (Isa::Avx2, Isa::Avx2),
+                (false, false) => {}
             }
         }
-        Isa::Portable
+        (Isa::Portable, Isa::Portable)
     })
 }
 
@@ -203,12 +207,15 @@ pub fn gemm<T: Float>(
     if trivial(alpha, &a, beta, &mut c) {
         return Ok(());
     }
-    let (m, k) = a.dim();
-    if m * k * b.ncols() <= SMALL_FMAS {
-        driver::small(alpha, a, b, beta, c);
-        return Ok(());
-    }
-    packed(detected_isa(), alpha, a, b, beta, c);
+    let problem = problem(alpha, &a, &b, beta, &mut c);
+    let (best, small) = detected_isas();
+    let (isa, threads) = match problem.m * problem.n * problem.k <= SMALL_FMAS {
+        true => (small, 1),
+        false => (best, crate::num_threads()),
+    };
+    // SAFETY: `problem` describes live, shape-checked views; C is a unique mutable view, so it
+    // aliases neither A nor B; both detected ISAs are supported by this CPU.
+    unsafe { T::run_packed(isa, &problem, threads) };
     Ok(())
 }
 
@@ -246,7 +253,9 @@ pub fn gemm_with_kernel<T: Float>(
     let b = trans_b.apply(b);
     check_shapes("gemm", &a, &b, &c)?;
     if !trivial(alpha, &a, beta, &mut c) {
-        packed(isa, alpha, a, b, beta, c);
+        let problem = problem(alpha, &a, &b, beta, &mut c);
+        // SAFETY: as in `gemm`; `isa` was checked against the CPU by `KernelChoice::isa`.
+        unsafe { T::run_packed(isa, &problem, crate::num_threads()) };
     }
     Ok(())
 }
@@ -279,19 +288,18 @@ fn trivial<T: Float>(alpha: T, a: &ArrayView2<T>, beta: T, c: &mut ArrayViewMut2
     true
 }
 
-/// Runs the packed loop nest on shape-checked, non-trivial operands.
-fn packed<T: Float>(
-    isa: Isa,
+/// The raw description of shape-checked views (pointers stay valid while the views live).
+fn problem<T: Float>(
     alpha: T,
-    a: ArrayView2<T>,
-    b: ArrayView2<T>,
+    a: &ArrayView2<T>,
+    b: &ArrayView2<T>,
     beta: T,
-    mut c: ArrayViewMut2<T>,
-) {
+    c: &mut ArrayViewMut2<T>,
+) -> Problem<T> {
     let [rs_a, cs_a] = strides(a.strides());
     let [rs_b, cs_b] = strides(b.strides());
     let [rs_c, cs_c] = strides(c.strides());
-    let p = Problem {
+    Problem {
         m: a.nrows(),
         n: b.ncols(),
         k: a.ncols(),
@@ -312,10 +320,7 @@ fn packed<T: Float>(
             rs: rs_c,
             cs: cs_c,
         },
-    };
-    // SAFETY: the pointers and strides come from live ndarray views of the checked shapes; C is
-    // a unique mutable view, so it aliases neither A nor B; `isa` was checked against the CPU.
-    unsafe { T::run_packed(isa, &p, crate::num_threads()) };
+    }
 }
 
 fn strides(s: &[isize]) -> [isize; 2] {

@@ -38,36 +38,92 @@ pub(crate) unsafe fn pack<T: Float>(
         // SAFETY: lane `l0` is in range, so the offset stays inside the source.
         let ptr = unsafe { src.ptr.offset(l0 as isize * src.ls) };
         let width = r.min(lanes - l0);
-        // SAFETY: forwarded from this function's contract for lanes `l0..l0 + width`.
-        unsafe { pack_panel(out, Src { ptr, ..src }, r, width, depth) };
+        let src = Src { ptr, ..src };
+        // SAFETY: forwarded from this function's contract for lanes `l0..l0 + width`. The
+        // constant-width copies let the compiler unroll the common kernel widths.
+        unsafe {
+            match r {
+                4 => pack_panel::<T, 4>(out, src, width, depth),
+                6 => pack_panel::<T, 6>(out, src, width, depth),
+                8 => pack_panel::<T, 8>(out, src, width, depth),
+                12 => pack_panel::<T, 12>(out, src, width, depth),
+                16 => pack_panel::<T, 16>(out, src, width, depth),
+                32 => pack_panel::<T, 32>(out, src, width, depth),
+                _ => unreachable!("no kernel has a tile side of {r}"),
+            }
+        }
     }
 }
 
-/// Packs one panel of `width ≤ r` lanes, picking the loop order that reads memory in order.
+/// Packs one panel of `width ≤ R` lanes, depth step by depth step: the writes are contiguous
+/// and at most `R` source streams are live, which stays in L1 even for a deep `kc`.
 ///
 /// # Safety
-/// As [`pack`], for one panel: `out.len() == r·depth`.
-unsafe fn pack_panel<T: Float>(out: &mut [T], src: Src<T>, r: usize, width: usize, depth: usize) {
-    debug_assert_eq!(out.len(), r * depth);
-    if width < r {
+/// As [`pack`], for one panel: `out.len() == R·depth`.
+unsafe fn pack_panel<T: Float, const R: usize>(
+    out: &mut [T],
+    src: Src<T>,
+    width: usize,
+    depth: usize,
+) {
+    debug_assert_eq!(out.len(), R * depth);
+    if width < R {
         out.fill(T::zero());
     }
     let at = |l: usize, d: usize| {
         // SAFETY: callers below only pass `l < width`, `d < depth` (function contract).
         unsafe { *src.ptr.offset(l as isize * src.ls + d as isize * src.ds) }
     };
-    if src.ds == 1 {
-        // Lanes are rows of contiguous depth: read each lane in order, scatter into the panel.
-        for l in 0..width {
-            for (d, o) in out.iter_mut().skip(l).step_by(r).enumerate() {
-                *o = at(l, d);
-            }
+    if src.ls == 1 && width == R {
+        // Lanes contiguous (row-major B, column-major A): copy R elements per depth step.
+        for (d, chunk) in out.chunks_exact_mut(R).enumerate() {
+            // SAFETY: lanes 0..R of depth `d` are R contiguous, readable elements.
+            let row = unsafe { std::slice::from_raw_parts(src.ptr.offset(d as isize * src.ds), R) };
+            chunk.copy_from_slice(row);
         }
+    } else if src.ds == 1 {
+        // SAFETY: forwarded contract.
+        unsafe { pack_rows::<T, R>(out, src, width, depth) };
     } else {
-        for (d, chunk) in out.chunks_exact_mut(r).enumerate() {
+        for (d, chunk) in out.chunks_exact_mut(R).enumerate() {
             for (l, o) in chunk[..width].iter_mut().enumerate() {
                 *o = at(l, d);
             }
+        }
+    }
+}
+
+/// Depth block of [`pack_rows`]: how many contiguous elements one lane read covers.
+const DB: usize = 8;
+
+/// [`pack_panel`] for lanes that are contiguous along the depth (row-major A, transposed B):
+/// a small transpose, `DB` depth steps at a time, so each lane is read `DB` elements at once and
+/// the writes stay inside one `DB×R` block.
+///
+/// # Safety
+/// As [`pack_panel`], with `src.ds == 1`.
+unsafe fn pack_rows<T: Float, const R: usize>(
+    out: &mut [T],
+    src: Src<T>,
+    width: usize,
+    depth: usize,
+) {
+    let full = depth / DB * DB;
+    for (b, block) in out[..full * R].chunks_exact_mut(DB * R).enumerate() {
+        for l in 0..width {
+            // SAFETY: lane `l < width`, depths `b·DB..(b+1)·DB ≤ depth` are contiguous.
+            let run = unsafe {
+                std::slice::from_raw_parts(src.ptr.offset(l as isize * src.ls).add(b * DB), DB)
+            };
+            for (dd, &x) in run.iter().enumerate() {
+                block[dd * R + l] = x;
+            }
+        }
+    }
+    for d in full..depth {
+        for l in 0..width {
+            // SAFETY: `l < width`, `d < depth`.
+            out[d * R + l] = unsafe { *src.ptr.offset(l as isize * src.ls).add(d) };
         }
     }
 }
@@ -119,7 +175,7 @@ pub(crate) fn with_workspace<R>(f: impl FnOnce(&mut Workspace) -> R) -> R {
 mod tests {
     use super::*;
 
-    /// Packs a 3×5 matrix (`x[i][d] = 10·i + d`) with `R = 2` from both layouts.
+    /// Packs a 3×5 matrix (`x[i][d] = 10·i + d`) with `R = 4` from both layouts.
     #[test]
     fn packs_panels_depth_major_with_zero_padding() {
         let rows: Vec<f64> = (0..3)
@@ -128,10 +184,10 @@ mod tests {
         let cols: Vec<f64> = (0..5)
             .flat_map(|d| (0..3).map(move |i| f64::from(10 * i + d)))
             .collect();
-        let want: Vec<f64> = vec![
-            0., 10., 1., 11., 2., 12., 3., 13., 4., 14., // panel 0: lanes 0, 1
-            20., 0., 21., 0., 22., 0., 23., 0., 24., 0., // panel 1: lane 2 + padding
-        ];
+        // One panel: lanes 0, 1, 2 and a zero lane, for each depth d.
+        let want: Vec<f64> = (0..5)
+            .flat_map(|d| [d, 10 + d, 20 + d].map(f64::from).into_iter().chain([0.0]))
+            .collect();
         for (data, ls, ds) in [(&rows, 5, 1), (&cols, 1, 3)] {
             let mut dst = vec![f64::NAN; 20];
             let src = Src {
@@ -139,8 +195,8 @@ mod tests {
                 ls,
                 ds,
             };
-            // SAFETY: 3 lanes × 5 depth are in bounds for both layouts; dst holds 2·2·5.
-            unsafe { pack(&mut dst, src, 2, 3, 5) };
+            // SAFETY: 3 lanes × 5 depth are in bounds for both layouts; dst holds 4·5.
+            unsafe { pack(&mut dst, src, 4, 3, 5) };
             assert_eq!(dst, want);
         }
     }

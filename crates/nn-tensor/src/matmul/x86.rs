@@ -5,10 +5,13 @@
 //! each of the `MR` packed A elements and issues `MR·NV` FMAs. Register budgets:
 //! AVX-512 (32 zmm): 12×2 accumulators + 2 B vectors + 1 broadcast; AVX2 (16 ymm): 6×2 + 2 + 1.
 //!
+//! Blocking (measured on a Zen 4 core, 32 KiB L1d, 1 MiB L2): a deep `kc` (384–512) wins,
+//! since it halves the passes over C, while an `mc×kc` A block of ~200–300 KiB stays in L2.
+//!
 //! The kernels are only reachable through [`super::Isa`], which is chosen after run-time
 //! feature detection, so calling their `#[target_feature]` bodies is sound.
 
-use super::kernel::{store_scalar, MicroKernel};
+use super::kernel::{store_scalar, MicroKernel, Tile};
 use std::arch::x86_64::*;
 
 /// Defines a kernel type and its `#[target_feature]` body from one set of intrinsics.
@@ -30,34 +33,15 @@ macro_rules! simd_kernel {
             const NC: usize = $nc;
 
             #[inline]
-            unsafe fn run(
-                k: usize,
-                alpha: $t,
-                a: *const $t,
-                b: *const $t,
-                beta: $t,
-                c: *mut $t,
-                rsc: isize,
-                csc: isize,
-            ) {
+            unsafe fn run(k: usize, alpha: $t, a: *const $t, b: *const $t, beta: $t, c: Tile<$t>) {
                 // SAFETY: the pointer contract is the caller's (see `MicroKernel::run`); the
                 // CPU feature was detected before this kernel could be selected.
-                unsafe { $body(k, alpha, a, b, beta, c, rsc, csc) }
+                unsafe { $body(k, alpha, a, b, beta, c) }
             }
         }
 
         #[target_feature(enable = $feat)]
-        #[allow(clippy::too_many_arguments)]
-        unsafe fn $body(
-            k: usize,
-            alpha: $t,
-            a: *const $t,
-            b: *const $t,
-            beta: $t,
-            c: *mut $t,
-            rsc: isize,
-            csc: isize,
-        ) {
+        unsafe fn $body(k: usize, alpha: $t, a: *const $t, b: *const $t, beta: $t, c: Tile<$t>) {
             const MR: usize = $mr;
             const NV: usize = $nv;
             const W: usize = $w;
@@ -84,32 +68,41 @@ macro_rules! simd_kernel {
             }
             let alpha_v = $set1(alpha);
             let beta_v = $set1(beta);
+            let (rsc, csc) = (c.rs, c.cs);
             if csc == 1 {
-                // SAFETY: row `i`, lanes `v·W..(v+1)·W` are inside the writable `MR×NR` tile.
+                // Contiguous rows: whole vectors where they fit, a stack row for the ragged end.
+                // SAFETY: only rows `i < c.rows` and columns `j < c.cols` of C are touched.
                 unsafe {
-                    for (i, row) in acc.iter().enumerate() {
-                        let ci = c.offset(i as isize * rsc);
+                    for (i, row) in acc.iter().enumerate().take(c.rows) {
+                        let ci = c.ptr.offset(i as isize * rsc);
                         for (v, &x) in row.iter().enumerate() {
-                            let cp = ci.add(v * W);
-                            let t = $mul(alpha_v, x);
-                            let r = if beta == 0.0 { t } else { $add($mul(beta_v, $load(cp)), t) };
-                            $store(cp, r);
+                            let (cp, t) = (ci.add(v * W), $mul(alpha_v, x));
+                            if (v + 1) * W <= c.cols {
+                                let r = if beta == 0.0 { t } else { $add($mul(beta_v, $load(cp)), t) };
+                                $store(cp, r);
+                            } else if v * W < c.cols {
+                                let mut part = [0.0 as $t; W];
+                                $store(part.as_mut_ptr(), t);
+                                for (j, &t) in part.iter().enumerate().take(c.cols - v * W) {
+                                    store_scalar(cp.add(j), t, beta);
+                                }
+                            }
                         }
                     }
                 }
                 return;
             }
             let mut tile = [0.0 as $t; MR * NR];
-            // SAFETY: `tile` has `MR·NR` elements; `c` is writable on the strided tile.
+            // SAFETY: `tile` has `MR·NR` elements; `c` is writable on its `rows × cols` tile.
             unsafe {
                 for (i, row) in acc.iter().enumerate() {
                     for (v, &x) in row.iter().enumerate() {
                         $store(tile.as_mut_ptr().add(i * NR + v * W), $mul(alpha_v, x));
                     }
                 }
-                for i in 0..MR {
-                    for j in 0..NR {
-                        let cp = c.offset(i as isize * rsc + j as isize * csc);
+                for i in 0..c.rows {
+                    for j in 0..c.cols {
+                        let cp = c.ptr.offset(i as isize * rsc + j as isize * csc);
                         store_scalar(cp, tile[i * NR + j], beta);
                     }
                 }
@@ -120,29 +113,29 @@ macro_rules! simd_kernel {
 
 simd_kernel!(
     /// AVX-512F f32 kernel, 12×32.
-    Avx512F32, avx512_f32, f32, "avx512f", mr = 12, nv = 2, w = 16, kc = 256, mc = 144,
+    Avx512F32, avx512_f32, f32, "avx512f", mr = 12, nv = 2, w = 16, kc = 512, mc = 96,
     nc = 2048, zero = _mm512_setzero_ps, set1 = _mm512_set1_ps, load = _mm512_loadu_ps,
     store = _mm512_storeu_ps, fmadd = _mm512_fmadd_ps, mul = _mm512_mul_ps, add = _mm512_add_ps
 );
 
 simd_kernel!(
     /// AVX-512F f64 kernel, 12×16.
-    Avx512F64, avx512_f64, f64, "avx512f", mr = 12, nv = 2, w = 8, kc = 256, mc = 72,
-    nc = 1024, zero = _mm512_setzero_pd, set1 = _mm512_set1_pd, load = _mm512_loadu_pd,
+    Avx512F64, avx512_f64, f64, "avx512f", mr = 12, nv = 2, w = 8, kc = 384, mc = 96,
+    nc = 2048, zero = _mm512_setzero_pd, set1 = _mm512_set1_pd, load = _mm512_loadu_pd,
     store = _mm512_storeu_pd, fmadd = _mm512_fmadd_pd, mul = _mm512_mul_pd, add = _mm512_add_pd
 );
 
 simd_kernel!(
     /// AVX2+FMA f32 kernel, 6×16.
-    Avx2F32, avx2_f32, f32, "avx2,fma", mr = 6, nv = 2, w = 8, kc = 256, mc = 120,
+    Avx2F32, avx2_f32, f32, "avx2,fma", mr = 6, nv = 2, w = 8, kc = 384, mc = 96,
     nc = 2048, zero = _mm256_setzero_ps, set1 = _mm256_set1_ps, load = _mm256_loadu_ps,
     store = _mm256_storeu_ps, fmadd = _mm256_fmadd_ps, mul = _mm256_mul_ps, add = _mm256_add_ps
 );
 
 simd_kernel!(
     /// AVX2+FMA f64 kernel, 6×8.
-    Avx2F64, avx2_f64, f64, "avx2,fma", mr = 6, nv = 2, w = 4, kc = 256, mc = 60,
-    nc = 1024, zero = _mm256_setzero_pd, set1 = _mm256_set1_pd, load = _mm256_loadu_pd,
+    Avx2F64, avx2_f64, f64, "avx2,fma", mr = 6, nv = 2, w = 4, kc = 256, mc = 96,
+    nc = 2048, zero = _mm256_setzero_pd, set1 = _mm256_set1_pd, load = _mm256_loadu_pd,
     store = _mm256_storeu_pd, fmadd = _mm256_fmadd_pd, mul = _mm256_mul_pd, add = _mm256_add_pd
 );
 

@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{bail, Result};
 use ndarray::{Array2, ArrayView2};
 use nn_core::{Activation, Network};
-use nn_optim::{LrSchedule, Schedule, Sgd, SgdConfig, Trainer};
+use nn_optim::{LrSchedule, OptimError, Schedule, Sgd, SgdConfig, Trainer};
 use nn_tensor::Float;
 
 use crate::model_file::{ModelFile, Task};
@@ -92,9 +92,10 @@ impl<'a, T: Float> Run<'a, T> {
     fn epoch(&mut self, epoch: usize, lr: f64) -> Result<EpochLine> {
         let t0 = Instant::now();
         let (x, y) = (self.train.0.view(), self.train.1.view());
-        let report =
-            self.trainer
-                .run_epoch(&mut self.net, &mut self.sgd, self.data.loss, x, y, lr)?;
+        let report = self
+            .trainer
+            .run_epoch(&mut self.net, &mut self.sgd, self.data.loss, x, y, lr)
+            .map_err(diverged_message)?;
         let (val_loss, val_metric) = validate(
             &mut self.net,
             self.data,
@@ -112,6 +113,26 @@ impl<'a, T: Float> Run<'a, T> {
             lr,
             seconds: t0.elapsed().as_secs_f64(),
         })
+    }
+}
+
+/// Rewrites the optimizer's divergence error with 1-based epoch and batch numbers.
+fn diverged_message(err: OptimError) -> anyhow::Error {
+    match err {
+        OptimError::Diverged {
+            epoch,
+            step,
+            last_finite_loss,
+        } => {
+            let last = last_finite_loss.map_or("none".into(), |v| format!("{v:.6}"));
+            anyhow::anyhow!(
+                "training diverged in epoch {}, batch {}: the loss is not finite (last finite \
+                 loss: {last}); try a lower learning rate",
+                epoch + 1,
+                step + 1
+            )
+        }
+        other => other.into(),
     }
 }
 

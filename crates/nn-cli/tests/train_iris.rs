@@ -120,8 +120,17 @@ fn quiet_prints_only_the_result() {
         "--out",
         &model,
         "--quiet",
+        "--dtype",
+        "f64",
+        "--threads",
+        "1",
     ]);
     assert_eq!(out.lines().count(), 1, "{out}");
+    let saved = std::fs::read_to_string(&model).unwrap();
+    assert!(
+        saved.contains("\"dtype\": \"f64\""),
+        "training config saved"
+    );
     assert!(out.starts_with("test accuracy"), "{out}");
 }
 

@@ -34,6 +34,7 @@ use clap::Parser;
 pub use fsutil::UsageError;
 
 fn main() -> ExitCode {
+    exit_quietly_on_broken_pipe();
     let cli = args::Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -43,6 +44,24 @@ fn main() -> ExitCode {
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }
+}
+
+/// `nn predict … | head` closes stdout early; printing then fails with a broken pipe, which
+/// is not an error of ours: exit quietly (status 0) instead of reporting a panic.
+fn exit_quietly_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }
 
 /// Dispatches one subcommand.

@@ -22,6 +22,12 @@ pub enum TensorError {
         /// How many iterations were tried.
         iterations: usize,
     },
+    /// An input held NaN or ±∞ where only finite values make sense.
+    #[error("non-finite input to {op}: NaN or infinity")]
+    NonFinite {
+        /// The operation that rejected its input, e.g. `"symmetric_eigen"`.
+        op: &'static str,
+    },
 }
 
 /// `Result` with [`TensorError`].

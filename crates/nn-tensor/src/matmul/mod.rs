@@ -120,11 +120,19 @@ fn check_shapes<T>(
     let (m, k) = a.dim();
     let (k2, n) = b.dim();
     if k != k2 {
-        return Err(TensorError::ShapeMismatch { op, expected: vec![k, n], got: vec![k2, n] });
+        return Err(TensorError::ShapeMismatch {
+            op,
+            expected: vec![k, n],
+            got: vec![k2, n],
+        });
     }
     if c.dim() != (m, n) {
         let got = vec![c.nrows(), c.ncols()];
-        return Err(TensorError::ShapeMismatch { op, expected: vec![m, n], got });
+        return Err(TensorError::ShapeMismatch {
+            op,
+            expected: vec![m, n],
+            got,
+        });
     }
     Ok(())
 }
@@ -137,9 +145,20 @@ mod tests {
     #[test]
     fn shape_mismatch_is_an_error_not_a_panic() {
         let mut c = Array2::<f64>::zeros((2, 2));
-        let err = matmul(Array2::zeros((2, 3)).view(), Array2::zeros((2, 2)).view(), c.view_mut());
-        assert!(matches!(err, Err(TensorError::ShapeMismatch { op: "gemm", .. })));
-        let err = matmul(Array2::zeros((2, 3)).view(), Array2::zeros((3, 5)).view(), c.view_mut());
+        let err = matmul(
+            Array2::zeros((2, 3)).view(),
+            Array2::zeros((2, 2)).view(),
+            c.view_mut(),
+        );
+        assert!(matches!(
+            err,
+            Err(TensorError::ShapeMismatch { op: "gemm", .. })
+        ));
+        let err = matmul(
+            Array2::zeros((2, 3)).view(),
+            Array2::zeros((3, 5)).view(),
+            c.view_mut(),
+        );
         assert!(matches!(err, Err(TensorError::ShapeMismatch { .. })));
     }
 

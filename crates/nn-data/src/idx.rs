@@ -87,7 +87,11 @@ pub fn read_idx_stream(mut r: impl Read, file: &str, magic: u32) -> Result<(Vec<
     let mut data = Vec::new();
     r.take(expected + 1).read_to_end(&mut data).map_err(io)?;
     if data.len() as u64 != expected {
-        let has = if data.len() as u64 > expected { "more than " } else { "" };
+        let has = if data.len() as u64 > expected {
+            "more than "
+        } else {
+            ""
+        };
         let has = format!("{has}{}", data.len().min(expected as usize));
         let msg = format!("IDX header {dims:?} needs {expected} data bytes, file has {has}");
         return Err(DataError::file(file, msg));

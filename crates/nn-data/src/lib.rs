@@ -33,15 +33,13 @@ mod impute;
 mod labels;
 mod min_max;
 mod preprocessor;
+mod schema;
 mod split;
 mod standard;
 mod transformer;
 mod whitening;
 
-pub use crate::csv::{
-    load_csv, load_csv_with_schema, read_csv, read_csv_with_schema, CsvOptions, CsvSchema, Loaded,
-    Missing, TargetKind, Task, MAX_AUTO_CLASSES,
-};
+pub use crate::csv::{load_csv, load_csv_with_schema, read_csv, read_csv_with_schema};
 pub use dataset::{Dataset, Target};
 pub use error::{DataError, Result};
 pub use idx::{
@@ -52,6 +50,7 @@ pub use impute::MeanImputer;
 pub use labels::{one_hot, Labels};
 pub use min_max::MinMaxScaler;
 pub use preprocessor::Preprocessor;
+pub use schema::{CsvOptions, CsvSchema, Loaded, Missing, TargetKind, Task, MAX_AUTO_CLASSES};
 pub use split::train_test_split;
 pub use standard::StandardScaler;
 pub use transformer::Transformer;

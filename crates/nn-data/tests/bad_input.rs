@@ -9,11 +9,15 @@ use std::io::Write;
 use std::path::PathBuf;
 
 fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
 }
 
 fn csv_error(name: &str) -> String {
-    load_csv(data(name), &CsvOptions::default()).unwrap_err().to_string()
+    load_csv(data(name), &CsvOptions::default())
+        .unwrap_err()
+        .to_string()
 }
 
 /// Writes `bytes` to a fresh file in the temp dir (unique per test and process).
@@ -25,26 +29,36 @@ fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
 
 fn idx_header(magic: u32, dims: &[u32]) -> Vec<u8> {
     let mut out = magic.to_be_bytes().to_vec();
-    dims.iter().for_each(|d| out.extend_from_slice(&d.to_be_bytes()));
+    dims.iter()
+        .for_each(|d| out.extend_from_slice(&d.to_be_bytes()));
     out
 }
 
 #[test]
 fn ragged_row() {
     let msg = csv_error("ragged.csv");
-    assert!(msg.ends_with("ragged.csv:3:2: expected 3 fields as in the header, found 1"), "{msg}");
+    assert!(
+        msg.ends_with("ragged.csv:3:2: expected 3 fields as in the header, found 1"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn non_numeric_cell() {
     let msg = csv_error("non_numeric.csv");
-    assert!(msg.ends_with("non_numeric.csv:3:2: non-numeric value \"abc\" in column \"b\""), "{msg}");
+    assert!(
+        msg.ends_with("non_numeric.csv:3:2: non-numeric value \"abc\" in column \"b\""),
+        "{msg}"
+    );
 }
 
 #[test]
 fn missing_cell_is_an_error_by_default() {
     let msg = csv_error("missing.csv");
-    assert!(msg.contains("missing.csv:3:2: missing value \"NA\" in column \"b\""), "{msg}");
+    assert!(
+        msg.contains("missing.csv:3:2: missing value \"NA\" in column \"b\""),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -59,23 +73,37 @@ fn header_only_file() {
 
 #[test]
 fn unknown_target_column() {
-    let opts = CsvOptions { target: Some("label".into()), ..Default::default() };
-    let msg = load_csv(data("missing.csv"), &opts).unwrap_err().to_string();
+    let opts = CsvOptions {
+        target: Some("label".into()),
+        ..Default::default()
+    };
+    let msg = load_csv(data("missing.csv"), &opts)
+        .unwrap_err()
+        .to_string();
     let want = "missing.csv: line 1: no column named \"label\"; columns are [\"a\", \"b\", \"y\"]";
     assert!(msg.ends_with(want), "{msg}");
 }
 
 #[test]
 fn non_numeric_regression_target() {
-    let opts = CsvOptions { task: nn_data::Task::Regress, ..Default::default() };
+    let opts = CsvOptions {
+        task: nn_data::Task::Regress,
+        ..Default::default()
+    };
     let err = read_csv("a,y\n1,2.5\n2,high\n".as_bytes(), "r.csv", &opts).unwrap_err();
-    assert_eq!(err.to_string(), "r.csv:3:2: non-numeric regression target \"high\" in column \"y\"");
+    assert_eq!(
+        err.to_string(),
+        "r.csv:3:2: non-numeric regression target \"high\" in column \"y\""
+    );
 }
 
 #[test]
 fn missing_file() {
     let msg = csv_error("does_not_exist.csv");
-    assert!(msg.starts_with("reading ") && msg.contains("does_not_exist.csv"), "{msg}");
+    assert!(
+        msg.starts_with("reading ") && msg.contains("does_not_exist.csv"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -84,7 +112,10 @@ fn idx_bad_magic() {
     bytes.push(0);
     let path = temp_file("bad-magic.idx", &bytes);
     let msg = read_idx_images(&path).unwrap_err().to_string();
-    assert!(msg.ends_with("bad IDX magic number 0x00000804, expected 0x00000803"), "{msg}");
+    assert!(
+        msg.ends_with("bad IDX magic number 0x00000804, expected 0x00000803"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -92,7 +123,10 @@ fn idx_header_claiming_10_to_the_12_items_is_an_error_not_an_allocation() {
     let bytes = idx_header(IMAGES_MAGIC, &[1_000_000, 1000, 1000]); // 10¹² pixels, no data
     let path = temp_file("huge.idx", &bytes);
     let msg = read_idx(&path, IMAGES_MAGIC).unwrap_err().to_string();
-    assert!(msg.ends_with("IDX header claims [1000000, 1000, 1000] items: too large"), "{msg}");
+    assert!(
+        msg.ends_with("IDX header claims [1000000, 1000, 1000] items: too large"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -101,11 +135,19 @@ fn idx_lying_dimensions() {
     bytes.extend_from_slice(&[1, 2, 3]);
     let path = temp_file("short.idx", &bytes);
     let msg = read_idx_labels(&path).unwrap_err().to_string();
-    assert!(msg.ends_with("IDX header [1000] needs 1000 data bytes, file has 3"), "{msg}");
+    assert!(
+        msg.ends_with("IDX header [1000] needs 1000 data bytes, file has 3"),
+        "{msg}"
+    );
     let mut bytes = idx_header(LABELS_MAGIC, &[2]);
     bytes.extend_from_slice(&[1, 2, 3]);
-    let msg = read_idx_labels(temp_file("long.idx", &bytes)).unwrap_err().to_string();
-    assert!(msg.ends_with("needs 2 data bytes, file has more than 2"), "{msg}");
+    let msg = read_idx_labels(temp_file("long.idx", &bytes))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.ends_with("needs 2 data bytes, file has more than 2"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -120,7 +162,10 @@ fn idx_truncated_gzip() {
     let cut = temp_file("cut.idx.gz", &gz[..gz.len() / 2]);
     let msg = read_idx_images(&cut).unwrap_err().to_string();
     assert!(msg.contains("cut.idx.gz: "), "{msg}");
-    assert!(msg.contains("corrupt or unreadable data") || msg.contains("file has"), "{msg}");
+    assert!(
+        msg.contains("corrupt or unreadable data") || msg.contains("file has"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -128,15 +173,27 @@ fn transform_before_fit() {
     let x = ndarray::array![[1.0]];
     let err = StandardScaler::default().transform(x.view()).unwrap_err();
     assert!(matches!(err, DataError::NotFitted { .. }));
-    assert_eq!(err.to_string(), "StandardScaler::transform called before fit");
-    let err = Whitener::new(WhiteningMethod::Zca).inverse_transform(x.view()).unwrap_err();
-    assert_eq!(err.to_string(), "Whitener::inverse_transform called before fit");
+    assert_eq!(
+        err.to_string(),
+        "StandardScaler::transform called before fit"
+    );
+    let err = Whitener::new(WhiteningMethod::Zca)
+        .inverse_transform(x.view())
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Whitener::inverse_transform called before fit"
+    );
 }
 
 #[test]
 fn wrong_width_after_fit() {
     let mut s = StandardScaler::default();
-    s.fit(ndarray::array![[1.0, 2.0], [3.0, 4.0]].view()).unwrap();
+    s.fit(ndarray::array![[1.0, 2.0], [3.0, 4.0]].view())
+        .unwrap();
     let err = s.transform(ndarray::array![[1.0]].view()).unwrap_err();
-    assert_eq!(err.to_string(), "shape mismatch in StandardScaler::transform: expected [1, 2], got [1, 1]");
+    assert_eq!(
+        err.to_string(),
+        "shape mismatch in StandardScaler::transform: expected [1, 2], got [1, 1]"
+    );
 }

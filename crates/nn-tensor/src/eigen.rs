@@ -140,12 +140,12 @@ fn rank2_update<T: Float>(tail: &mut [T], n: usize, s: usize, v: &[T], beta: T, 
     }
     let k = lit::<T>(0.5) * beta * dot(p, v);
     for (pi, &vi) in p.iter_mut().zip(v) {
-        *pi = *pi - k * vi; // p becomes w
+        *pi -= k * vi; // p becomes w
     }
     for (i, (&vi, &wi)) in v.iter().zip(p.iter()).enumerate() {
         let row = &mut tail[i * n + s..(i + 1) * n];
         for ((r, &vj), &wj) in row.iter_mut().zip(v).zip(p.iter()) {
-            *r = *r - (vi * wj + wi * vj);
+            *r -= vi * wj + wi * vj;
         }
     }
 }
@@ -181,7 +181,7 @@ fn accumulate_q_transposed<T: Float>(a: &[T], beta: &[T], n: usize) -> Vec<T> {
 
 fn axpy<T: Float>(alpha: T, x: &[T], y: &mut [T]) {
     for (yi, &xi) in y.iter_mut().zip(x) {
-        *yi = *yi + alpha * xi;
+        *yi += alpha * xi;
     }
 }
 

@@ -1,7 +1,7 @@
 //! BLAS-free matrix operations for **nn**.
 //!
 //! Storage is ndarray's row-major [`Array2`](ndarray::Array2); every operation is generic over
-//! [`Float`] (implemented for `f32` and `f64`). The GEMM in [`matmul`] covers the three forms
+//! [`Float`] (implemented for `f32` and `f64`). The GEMM in [`mod@matmul`] covers the three forms
 //! backpropagation needs — `A·B`, `Aᵀ·B` and `A·Bᵀ` — without materialising a transpose, and
 //! writes into a caller-provided output so training loops can reuse buffers.
 //!

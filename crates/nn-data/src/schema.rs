@@ -87,7 +87,7 @@ pub struct CsvSchema {
 pub struct Loaded {
     /// The data.
     pub dataset: Dataset,
-    /// The schema (fitted on this file by [`load_csv`], or the one given).
+    /// The schema (fitted on this file by [`load_csv`](crate::load_csv), or the one given).
     pub schema: CsvSchema,
     /// Rows dropped by [`Missing::Drop`].
     pub dropped_rows: usize,

@@ -70,8 +70,8 @@ impl Transformer for MinMaxScaler {
         let mut hi = vec![f64::NEG_INFINITY; x.ncols()];
         for row in x.rows() {
             for ((l, h), &v) in lo.iter_mut().zip(hi.iter_mut()).zip(row) {
-                *l = l.min(v);
-                *h = h.max(v);
+                *l = if v < *l { v } else { *l }; // select form: vectorises (minpd/maxpd)
+                *h = if v > *h { v } else { *h };
             }
         }
         self.data_range = lo.iter().zip(&hi).map(|(l, h)| h - l).collect();
@@ -88,9 +88,11 @@ impl Transformer for MinMaxScaler {
             .iter()
             .map(|&r| if r > 0.0 { (b - a) / r } else { 0.0 })
             .collect();
+        // a + (x − min)·k = x·k + (a − min·k): one multiply-add per cell.
+        let offset: Vec<f64> = self.min.iter().zip(&k).map(|(m, k)| a - m * k).collect();
         Ok(map_rows(x, self.min.len(), |r, out| {
-            for (((o, &v), &m), &k) in out.iter_mut().zip(r).zip(&self.min).zip(&k) {
-                *o = a + (v - m) * k;
+            for (((y, v), k), o) in out.iter_mut().zip(r).zip(&k).zip(&offset) {
+                *y = v * k + o;
             }
         }))
     }
@@ -100,8 +102,8 @@ impl Transformer for MinMaxScaler {
         let (a, b) = self.range;
         let k: Vec<f64> = self.data_range.iter().map(|&r| r / (b - a)).collect();
         Ok(map_rows(x, self.min.len(), |r, out| {
-            for (((o, &y), &m), &k) in out.iter_mut().zip(r).zip(&self.min).zip(&k) {
-                *o = m + (y - a) * k;
+            for (((x, y), m), k) in out.iter_mut().zip(r).zip(&self.min).zip(&k) {
+                *x = m + (y - a) * k;
             }
         }))
     }

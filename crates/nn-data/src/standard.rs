@@ -82,7 +82,7 @@ impl Transformer for StandardScaler {
         self.check("StandardScaler::transform", &x)?;
         let inv: Vec<f64> = self.scale.iter().map(|s| 1.0 / s).collect();
         Ok(map_rows(x, self.mean.len(), |r, out| {
-            for (((o, &v), &m), &k) in out.iter_mut().zip(r).zip(&self.mean).zip(&inv) {
+            for (((o, v), m), k) in out.iter_mut().zip(r).zip(&self.mean).zip(&inv) {
                 *o = (v - m) * k;
             }
         }))
@@ -91,7 +91,7 @@ impl Transformer for StandardScaler {
     fn inverse_transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
         self.check("StandardScaler::inverse_transform", &x)?;
         Ok(map_rows(x, self.mean.len(), |r, out| {
-            for (((o, &z), &m), &s) in out.iter_mut().zip(r).zip(&self.mean).zip(&self.scale) {
+            for (((o, z), m), s) in out.iter_mut().zip(r).zip(&self.mean).zip(&self.scale) {
                 *o = z * s + m;
             }
         }))

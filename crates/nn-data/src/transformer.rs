@@ -2,6 +2,7 @@
 
 use crate::Result;
 use ndarray::{Array2, ArrayView2};
+use rayon::prelude::*;
 
 /// A fitted, invertible feature map. Inputs and outputs have shape `(n_samples, n_features)`.
 ///
@@ -62,23 +63,38 @@ pub(crate) fn check_rows(op: &'static str, x: &ArrayView2<f64>, min: usize) -> R
     Ok(())
 }
 
-/// Applies `f(row_in, row_out)` to every row, writing a new `(n_samples, n_out)` array.
+/// Builds a new `(n_samples, n_out)` array row by row: `f(row, out_row)` fills `out_row`.
+///
+/// The output comes from `Array2::zeros` (calloc: fresh zero pages, no memset pass), and big
+/// inputs are split into row chunks processed in parallel when `nn_tensor::num_threads() > 1`,
+/// which also spreads the page faults of the new allocation over the threads.
 pub(crate) fn map_rows(
     x: ArrayView2<f64>,
     n_out: usize,
-    f: impl Fn(&[f64], &mut [f64]),
+    f: impl Fn(&[f64], &mut [f64]) + Sync,
 ) -> Array2<f64> {
     let x = x.as_standard_layout();
     let mut out = Array2::zeros((x.nrows(), n_out));
-    let src = x.as_slice().unwrap_or(&[]);
-    let n_in = x.ncols().max(1);
-    if let Some(dst) = out.as_slice_mut() {
-        for (r_in, r_out) in src
-            .chunks_exact(n_in)
-            .zip(dst.chunks_exact_mut(n_out.max(1)))
-        {
-            f(r_in, r_out);
-        }
+    let (Some(src), Some(dst)) = (x.as_slice(), out.as_slice_mut()) else {
+        return out;
+    };
+    let (n_in, n_out) = (x.ncols().max(1), n_out.max(1));
+    let rows_per_chunk = (PAR_CHUNK / n_in).max(1);
+    let work = |(a, b): (&[f64], &mut [f64])| {
+        a.chunks_exact(n_in)
+            .zip(b.chunks_exact_mut(n_out))
+            .for_each(|(r, o)| f(r, o));
+    };
+    if nn_tensor::num_threads() > 1 && src.len() > PAR_CHUNK {
+        let pairs = src
+            .par_chunks(rows_per_chunk * n_in)
+            .zip(dst.par_chunks_mut(rows_per_chunk * n_out));
+        pairs.for_each(work);
+    } else {
+        work((src, dst));
     }
     out
 }
+
+/// Elements per parallel task in [`map_rows`].
+const PAR_CHUNK: usize = 1 << 16;

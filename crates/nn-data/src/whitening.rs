@@ -11,10 +11,11 @@
 //! 0; a direction whose `λ_i + ε` is 0 gets `s_i = 0` (it is dropped, not blown up), so the
 //! output never holds NaN or ±∞.
 
-use crate::transformer::{check_cols, check_rows};
+use crate::covariance::covariance;
+use crate::transformer::{check_cols, check_rows, map_rows};
 use crate::{DataError, Result, Transformer};
 use ndarray::{s, Array2, ArrayView2, Axis};
-use nn_tensor::{matmul, matmul_nt, matmul_tn, symmetric_eigen};
+use nn_tensor::{matmul, matmul_nt, symmetric_eigen};
 use serde::{Deserialize, Serialize};
 
 /// The default eigenvalue regulariser `ε` added before the inverse square root.
@@ -173,18 +174,17 @@ fn variance_count(lambda: &[f64], fraction: f64) -> usize {
 
 /// `(x − μ)` as a new standard-layout array.
 fn centred(x: ArrayView2<f64>, mean: &[f64]) -> Array2<f64> {
-    let mean = ndarray::ArrayView1::from(mean);
-    let mut xc = x.to_owned();
-    xc.rows_mut().into_iter().for_each(|mut r| r -= &mean);
-    xc
+    map_rows(x, mean.len(), |row, out| {
+        for ((o, v), m) in out.iter_mut().zip(row).zip(mean) {
+            *o = v - m;
+        }
+    })
 }
 
 /// Descending eigenvalues (floored) and matching eigenvectors of the covariance of `xc`.
 fn covariance_eigen(xc: &Array2<f64>) -> Result<(Vec<f64>, Array2<f64>)> {
-    let (n, d) = xc.dim();
-    let mut cov = Array2::zeros((d, d));
-    matmul_tn(xc.view(), xc.view(), cov.view_mut())?;
-    cov /= (n - 1) as f64;
+    let d = xc.ncols();
+    let cov = covariance(xc.view())?;
     let eig = symmetric_eigen(cov.view())?;
     let lambda_max = eig.values.iter().fold(0.0_f64, |m, &v| m.max(v));
     let floor = d as f64 * f64::EPSILON * lambda_max;

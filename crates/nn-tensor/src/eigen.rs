@@ -14,6 +14,7 @@
 
 use crate::{Float, Result, TensorError};
 use ndarray::{Array1, Array2, ArrayView2};
+use rayon::prelude::*;
 
 /// The eigenvalues and eigenvectors of a symmetric matrix.
 #[derive(Debug, Clone, PartialEq)]
@@ -135,20 +136,36 @@ fn make_reflector<T: Float>(x: &mut [T]) -> Option<(T, T)> {
 /// Applies `A' ← H·A'·H` to the trailing block `A' = a[s.., s..]` (rows of `tail` start at
 /// row `s`), as the rank-2 update `A' − v·wᵀ − w·vᵀ`.
 fn rank2_update<T: Float>(tail: &mut [T], n: usize, s: usize, v: &[T], beta: T, p: &mut [T]) {
-    for (i, pi) in p.iter_mut().enumerate() {
-        *pi = beta * dot(&tail[i * n + s..(i + 1) * n], v);
+    let parallel = crate::num_threads() > 1 && v.len() >= PAR_MIN;
+    let matvec = |(pi, row): (&mut T, &[T])| *pi = beta * dot(&row[s..], v);
+    if parallel {
+        p.par_iter_mut().zip(tail.par_chunks(n)).for_each(matvec);
+    } else {
+        p.iter_mut().zip(tail.chunks(n)).for_each(matvec);
     }
     let k = lit::<T>(0.5) * beta * dot(p, v);
     for (pi, &vi) in p.iter_mut().zip(v) {
         *pi -= k * vi; // p becomes w
     }
-    for (i, (&vi, &wi)) in v.iter().zip(p.iter()).enumerate() {
-        let row = &mut tail[i * n + s..(i + 1) * n];
-        for ((r, &vj), &wj) in row.iter_mut().zip(v).zip(p.iter()) {
+    let w = &*p;
+    let update = |(row, (&vi, &wi)): (&mut [T], (&T, &T))| {
+        for ((r, &vj), &wj) in row[s..].iter_mut().zip(v).zip(w) {
             *r -= vi * wj + wi * vj;
         }
+    };
+    if parallel {
+        tail.par_chunks_mut(n)
+            .zip(v.par_iter().zip(w.par_iter()))
+            .for_each(update);
+    } else {
+        tail.chunks_mut(n)
+            .zip(v.iter().zip(w.iter()))
+            .for_each(update);
     }
 }
+
+/// Trailing blocks at least this wide are updated on several threads.
+const PAR_MIN: usize = 192;
 
 fn dot<T: Float>(x: &[T], y: &[T]) -> T {
     x.iter().zip(y).fold(T::zero(), |s, (&a, &b)| s + a * b)
@@ -189,9 +206,13 @@ fn transpose_square<T: Float>(q: &[T], n: usize) -> Vec<T> {
     (0..n * n).map(|idx| q[(idx % n) * n + idx / n]).collect()
 }
 
-/// Diagonalises the tridiagonal `(d, e)` in place by implicit shifted QR, rotating the rows of
-/// `rows` (the transposed eigenvector matrix) along.
+/// A Givens rotation of rows `k` and `k+1`: `(c, s)` as in [`rotate_rows`].
+type Rotation<T> = (usize, T, T);
+
+/// Diagonalises the tridiagonal `(d, e)` in place by implicit shifted QR, then applies the
+/// recorded rotations, in order, to the rows of `rows` (the transposed eigenvector matrix).
 fn implicit_qr<T: Float>(d: &mut [T], e: &mut [T], rows: &mut [T], n: usize) -> Result<()> {
+    let mut rotations = Vec::new();
     let max_sweeps = 30 * n.max(1);
     let mut end = n; // the block [.., end) still has to be diagonalised
     let mut sweeps = 0;
@@ -213,10 +234,43 @@ fn implicit_qr<T: Float>(d: &mut [T], e: &mut [T], rows: &mut [T], n: usize) -> 
             });
         }
         sweeps += 1;
-        qr_sweep(d, e, rows, n, start, end);
+        qr_sweep(d, e, &mut rotations, start, end);
     }
+    apply_rotations(rows, n, &rotations);
     Ok(())
 }
+
+/// Applies `rotations` in order to the rows of the row-major `n×n` `rows`.
+///
+/// Columns are independent, so the matrix is cut into column blocks of [`BLOCK`] columns, each
+/// copied into a contiguous `n×BLOCK` buffer (cache-resident, rotations vectorise over the
+/// block's columns) and rotated on its own rayon task; the results are copied back.
+fn apply_rotations<T: Float>(rows: &mut [T], n: usize, rotations: &[Rotation<T>]) {
+    let starts: Vec<usize> = (0..n).step_by(BLOCK).collect();
+    let rotate_block = |&j0: &usize| {
+        let w = BLOCK.min(n - j0);
+        let mut buf: Vec<T> = Vec::with_capacity(n * w);
+        (0..n).for_each(|r| buf.extend_from_slice(&rows[r * n + j0..r * n + j0 + w]));
+        for &(k, c, s) in rotations {
+            rotate_rows(&mut buf, w, k, c, s);
+        }
+        buf
+    };
+    let blocks: Vec<Vec<T>> = if crate::num_threads() > 1 {
+        starts.par_iter().map(rotate_block).collect()
+    } else {
+        starts.iter().map(rotate_block).collect()
+    };
+    for (&j0, buf) in starts.iter().zip(&blocks) {
+        let w = BLOCK.min(n - j0);
+        for r in 0..n {
+            rows[r * n + j0..r * n + j0 + w].copy_from_slice(&buf[r * w..(r + 1) * w]);
+        }
+    }
+}
+
+/// Columns per task in [`apply_rotations`].
+const BLOCK: usize = 32;
 
 /// Sets negligible off-diagonal entries of `e[..end−1]` to exactly zero.
 fn deflate<T: Float>(d: &[T], e: &mut [T], end: usize) {
@@ -233,8 +287,7 @@ fn deflate<T: Float>(d: &[T], e: &mut [T], end: usize) {
 fn qr_sweep<T: Float>(
     d: &mut [T],
     e: &mut [T],
-    rows: &mut [T],
-    n: usize,
+    rots: &mut Vec<Rotation<T>>,
     start: usize,
     end: usize,
 ) {
@@ -260,7 +313,7 @@ fn qr_sweep<T: Float>(
             e[k + 1] = c * e[k + 1];
             x = e[k];
         }
-        rotate_rows(rows, n, k, c, s);
+        rots.push((k, c, s));
     }
 }
 

@@ -1,1 +1,58 @@
-//! Placeholder: datasets, loading and preprocessing (nn-data issue).
+//! Datasets, CSV/IDX loading and fitted preprocessing for **nn**.
+//!
+//! Load a CSV (the target is the last column unless named), split it reproducibly, fit a
+//! [`Preprocessor`] on the training part only, apply it to both parts, and save the fitted
+//! parameters (with the [`CsvSchema`] and its label list) as JSON next to the model.
+//!
+//! # Quick start
+//! ```
+//! use nn_data::{read_csv, train_test_split, CsvOptions, Preprocessor, Transformer};
+//!
+//! let csv = "x1,x2,kind\n1,10,a\n2,20,b\n3,30,a\n4,40,b\n5,50,a\n6,60,b\n";
+//! let loaded = read_csv(csv.as_bytes(), "toy.csv", &CsvOptions::default())?;
+//! let (train, test) = train_test_split(&loaded.dataset, 1.0 / 3.0, 42)?; // stratified
+//! let mut pre = Preprocessor::from_name("standardize")?;
+//! let x_train = pre.fit_transform(train.features.view())?;
+//! let x_test = pre.transform(test.features.view())?;
+//! let y_train = train.one_hot()?; // (n_samples, n_classes) = (4, 2)
+//! assert_eq!((x_train.dim(), x_test.dim(), y_train.dim()), ((4, 2), (2, 2), (4, 2)));
+//! let saved = serde_json::to_string(&(&loaded.schema, &pre)).unwrap(); // travels with the model
+//! # assert!(saved.contains("\"labels\""));
+//! # Ok::<(), nn_data::DataError>(())
+//! ```
+//!
+//! MNIST comes from [`load_mnist_dir`] (IDX files, plain or gzip); datasets live in the
+//! workspace's `datasets/` folder.
+#![warn(missing_docs)]
+
+mod covariance;
+mod csv;
+mod dataset;
+mod error;
+mod idx;
+mod impute;
+mod labels;
+mod min_max;
+mod preprocessor;
+mod schema;
+mod split;
+mod standard;
+mod transformer;
+mod whitening;
+
+pub use crate::csv::{load_csv, load_csv_with_schema, read_csv, read_csv_with_schema};
+pub use dataset::{Dataset, Target};
+pub use error::{DataError, Result};
+pub use idx::{
+    load_mnist_dir, read_idx, read_idx_images, read_idx_labels, read_idx_stream, Mnist,
+    IMAGES_MAGIC, LABELS_MAGIC,
+};
+pub use impute::MeanImputer;
+pub use labels::{one_hot, Labels};
+pub use min_max::MinMaxScaler;
+pub use preprocessor::Preprocessor;
+pub use schema::{CsvOptions, CsvSchema, Loaded, Missing, TargetKind, Task, MAX_AUTO_CLASSES};
+pub use split::train_test_split;
+pub use standard::StandardScaler;
+pub use transformer::Transformer;
+pub use whitening::{Components, Whitener, WhiteningMethod, DEFAULT_EPSILON};

@@ -1,1 +1,368 @@
-//! Symmetric eigendecomposition (for PCA/ZCA whitening). Filled by the nn-data issue.
+//! Symmetric eigendecomposition `A = U·diag(λ)·Uᵀ` (for PCA/ZCA whitening), without BLAS/LAPACK.
+//!
+//! Two classical phases (Golub & Van Loan, *Matrix Computations*, §8.3):
+//! 1. **Householder tridiagonalisation** `A = Q·T·Qᵀ`: for each column `k`, a reflector
+//!    `H = I − β·v·vᵀ` zeroes the entries below the sub-diagonal, and the trailing block is
+//!    updated by the symmetric rank-2 update `A' ← A' − v·wᵀ − w·vᵀ` with `p = β·A'·v`,
+//!    `w = p − (β/2)(pᵀv)·v`. `Q` is then accumulated backwards, `Q = H₀·H₁·…`.
+//! 2. **Implicit symmetric QR** on `T`, one Wilkinson shift per sweep, chasing the bulge with
+//!    Givens rotations that are also applied to the eigenvector matrix.
+//!
+//! The eigenvectors are kept as the *rows* of a row-major buffer while rotating, so each
+//! rotation touches two contiguous rows (vectorisable), and are transposed into columns at the
+//! end. Cost ≈ `2n³` (reduction) + `4n³/3` (accumulation) + `≈6n³` (rotations) flops.
+
+use crate::{Float, Result, TensorError};
+use ndarray::{Array1, Array2, ArrayView2};
+use rayon::prelude::*;
+
+/// The eigenvalues and eigenvectors of a symmetric matrix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SymmetricEigen<T> {
+    /// Eigenvalues in ascending order, shape `(n,)`.
+    pub values: Array1<T>,
+    /// Orthonormal eigenvectors as columns, shape `(n, n)`: column `j` belongs to `values[j]`.
+    /// Each column's sign is chosen so that its largest-magnitude entry is positive.
+    pub vectors: Array2<T>,
+}
+
+/// Decomposes the symmetric matrix `a` (shape `(n, n)`) as `a = U·diag(λ)·Uᵀ`.
+///
+/// Eigenvalues come back in ascending order with orthonormal eigenvectors as the columns of
+/// `U` (see [`SymmetricEigen`]). Only the symmetric part `(A + Aᵀ)/2` is used. Rank-deficient
+/// and all-zero matrices are fine (zero eigenvalues, never NaN).
+///
+/// # Errors
+/// [`TensorError::ShapeMismatch`] if `a` is not square, [`TensorError::NonFinite`] if it holds
+/// NaN or ±∞, [`TensorError::NoConvergence`] if the QR sweeps do not converge (not observed in
+/// practice: the limit is `30·n` sweeps).
+///
+/// ```
+/// use ndarray::array;
+/// // [[2, 1], [1, 2]] has eigenvalues 1 and 3 with eigenvectors (1, −1)/√2 and (1, 1)/√2.
+/// let eig = nn_tensor::symmetric_eigen(array![[2.0_f64, 1.0], [1.0, 2.0]].view())?;
+/// assert!((eig.values[0] - 1.0).abs() < 1e-12 && (eig.values[1] - 3.0).abs() < 1e-12);
+/// let s = std::f64::consts::FRAC_1_SQRT_2;
+/// assert!((eig.vectors[[0, 1]] - s).abs() < 1e-12 && (eig.vectors[[1, 1]] - s).abs() < 1e-12);
+/// # Ok::<(), nn_tensor::TensorError>(())
+/// ```
+pub fn symmetric_eigen<T: Float>(a: ArrayView2<T>) -> Result<SymmetricEigen<T>> {
+    let n = check_input(&a)?;
+    let scale = a.iter().fold(T::zero(), |m, &v| m.max(v.abs()));
+    if scale == T::zero() {
+        return Ok(SymmetricEigen {
+            values: Array1::zeros(n),
+            vectors: Array2::eye(n),
+        });
+    }
+    // Scale into [-1, 1] so squares in the reflector norms cannot overflow or underflow.
+    let half = lit::<T>(0.5) / scale;
+    let mut buf: Vec<T> = (0..n * n)
+        .map(|i| (a[[i / n, i % n]] + a[[i % n, i / n]]) * half)
+        .collect();
+    let tri = tridiagonalise(&mut buf, n);
+    let mut rows = accumulate_q_transposed(&buf, &tri.beta, n);
+    let (mut d, mut e) = (tri.diag, tri.off);
+    implicit_qr(&mut d, &mut e, &mut rows, n)?;
+    Ok(sorted_columns(&d, &rows, n, scale))
+}
+
+/// Validates shape and finiteness; returns `n`.
+fn check_input<T: Float>(a: &ArrayView2<T>) -> Result<usize> {
+    let (n, m) = a.dim();
+    if n != m {
+        return Err(TensorError::ShapeMismatch {
+            op: "symmetric_eigen",
+            expected: vec![n, n],
+            got: vec![n, m],
+        });
+    }
+    if a.iter().any(|v| !v.is_finite()) {
+        return Err(TensorError::NonFinite {
+            op: "symmetric_eigen",
+        });
+    }
+    Ok(n)
+}
+
+/// The tridiagonal `T` (diagonal and sub-diagonal) plus the reflector scalars `β_k`; the
+/// reflector vectors `v_k` are left in row `k` of the buffer, columns `k+1..n`.
+struct Tridiagonal<T> {
+    diag: Vec<T>,
+    off: Vec<T>,
+    beta: Vec<T>,
+}
+
+/// Householder reduction of the row-major symmetric `a` (`n×n`) to tridiagonal form.
+fn tridiagonalise<T: Float>(a: &mut [T], n: usize) -> Tridiagonal<T> {
+    let mut diag = vec![T::zero(); n];
+    let mut off = vec![T::zero(); n.saturating_sub(1)];
+    let mut beta = vec![T::zero(); n];
+    let mut p = vec![T::zero(); n];
+    for k in 0..n.saturating_sub(1) {
+        diag[k] = a[k * n + k];
+        let (head, tail) = a.split_at_mut((k + 1) * n);
+        let v = &mut head[k * n + k + 1..(k + 1) * n];
+        match make_reflector(v) {
+            Some((alpha, b)) => {
+                off[k] = alpha;
+                beta[k] = b;
+                rank2_update(tail, n, k + 1, v, b, &mut p[k + 1..]);
+            }
+            None => off[k] = v[0],
+        }
+    }
+    if n > 0 {
+        diag[n - 1] = a[n * n - 1];
+    }
+    Tridiagonal { diag, off, beta }
+}
+
+/// Turns `x` into the Householder vector `v` with `(I − β·v·vᵀ)·x = α·e₁`; returns `(α, β)`,
+/// or `None` when `x` is already a multiple of `e₁` (no reflection needed, `x` untouched).
+fn make_reflector<T: Float>(x: &mut [T]) -> Option<(T, T)> {
+    let sigma = x[1..].iter().fold(T::zero(), |s, &v| s + v * v);
+    if sigma == T::zero() {
+        return None;
+    }
+    let x0 = x[0];
+    let norm = (x0 * x0 + sigma).sqrt();
+    let alpha = if x0 >= T::zero() { -norm } else { norm };
+    x[0] = x0 - alpha;
+    let vtv = x[0] * x[0] + sigma;
+    Some((alpha, lit::<T>(2.0) / vtv))
+}
+
+/// Applies `A' ← H·A'·H` to the trailing block `A' = a[s.., s..]` (rows of `tail` start at
+/// row `s`), as the rank-2 update `A' − v·wᵀ − w·vᵀ`.
+fn rank2_update<T: Float>(tail: &mut [T], n: usize, s: usize, v: &[T], beta: T, p: &mut [T]) {
+    let parallel = crate::num_threads() > 1 && v.len() >= PAR_MIN;
+    let matvec = |(pi, row): (&mut T, &[T])| *pi = beta * dot(&row[s..], v);
+    if parallel {
+        p.par_iter_mut().zip(tail.par_chunks(n)).for_each(matvec);
+    } else {
+        p.iter_mut().zip(tail.chunks(n)).for_each(matvec);
+    }
+    let k = lit::<T>(0.5) * beta * dot(p, v);
+    for (pi, &vi) in p.iter_mut().zip(v) {
+        *pi -= k * vi; // p becomes w
+    }
+    let w = &*p;
+    let update = |(row, (&vi, &wi)): (&mut [T], (&T, &T))| {
+        for ((r, &vj), &wj) in row[s..].iter_mut().zip(v).zip(w) {
+            *r -= vi * wj + wi * vj;
+        }
+    };
+    if parallel {
+        tail.par_chunks_mut(n)
+            .zip(v.par_iter().zip(w.par_iter()))
+            .for_each(update);
+    } else {
+        tail.chunks_mut(n)
+            .zip(v.iter().zip(w.iter()))
+            .for_each(update);
+    }
+}
+
+/// Trailing blocks at least this wide are updated on several threads.
+const PAR_MIN: usize = 192;
+
+fn dot<T: Float>(x: &[T], y: &[T]) -> T {
+    x.iter().zip(y).fold(T::zero(), |s, (&a, &b)| s + a * b)
+}
+
+/// Forms `Qᵀ` (row-major) where `Q = H₀·H₁·…·H_{n−2}`, accumulating backwards so that step `k`
+/// only touches the block `[k+1.., k+1..]`.
+fn accumulate_q_transposed<T: Float>(a: &[T], beta: &[T], n: usize) -> Vec<T> {
+    let mut q = vec![T::zero(); n * n];
+    for i in 0..n {
+        q[i * n + i] = T::one();
+    }
+    let mut r = vec![T::zero(); n];
+    for k in (0..n.saturating_sub(1)).rev() {
+        if beta[k] == T::zero() {
+            continue;
+        }
+        let (s, v) = (k + 1, &a[k * n + k + 1..(k + 1) * n]);
+        let r = &mut r[s..];
+        r.fill(T::zero());
+        for (i, &vi) in v.iter().enumerate() {
+            axpy(vi, &q[(s + i) * n + s..(s + i + 1) * n], r); // r = vᵀ·Q_block
+        }
+        for (i, &vi) in v.iter().enumerate() {
+            axpy(-beta[k] * vi, r, &mut q[(s + i) * n + s..(s + i + 1) * n]);
+        }
+    }
+    transpose_square(&q, n)
+}
+
+fn axpy<T: Float>(alpha: T, x: &[T], y: &mut [T]) {
+    for (yi, &xi) in y.iter_mut().zip(x) {
+        *yi += alpha * xi;
+    }
+}
+
+fn transpose_square<T: Float>(q: &[T], n: usize) -> Vec<T> {
+    (0..n * n).map(|idx| q[(idx % n) * n + idx / n]).collect()
+}
+
+/// A Givens rotation of rows `k` and `k+1`: `(c, s)` as in [`rotate_rows`].
+type Rotation<T> = (usize, T, T);
+
+/// Diagonalises the tridiagonal `(d, e)` in place by implicit shifted QR, then applies the
+/// recorded rotations, in order, to the rows of `rows` (the transposed eigenvector matrix).
+fn implicit_qr<T: Float>(d: &mut [T], e: &mut [T], rows: &mut [T], n: usize) -> Result<()> {
+    let mut rotations = Vec::new();
+    let max_sweeps = 30 * n.max(1);
+    let mut end = n; // the block [.., end) still has to be diagonalised
+    let mut sweeps = 0;
+    while end > 1 {
+        deflate(d, e, end);
+        if e[end - 2] == T::zero() {
+            end -= 1;
+            continue;
+        }
+        let mut start = end - 2;
+        while start > 0 && e[start - 1] != T::zero() {
+            start -= 1;
+        }
+        if sweeps == max_sweeps {
+            let op = "symmetric eigendecomposition";
+            return Err(TensorError::NoConvergence {
+                op,
+                iterations: sweeps,
+            });
+        }
+        sweeps += 1;
+        qr_sweep(d, e, &mut rotations, start, end);
+    }
+    apply_rotations(rows, n, &rotations);
+    Ok(())
+}
+
+/// Applies `rotations` in order to the rows of the row-major `n×n` `rows`.
+///
+/// Columns are independent, so the matrix is cut into column blocks of [`BLOCK`] columns, each
+/// copied into a contiguous `n×BLOCK` buffer (cache-resident, rotations vectorise over the
+/// block's columns) and rotated on its own rayon task; the results are copied back.
+fn apply_rotations<T: Float>(rows: &mut [T], n: usize, rotations: &[Rotation<T>]) {
+    let starts: Vec<usize> = (0..n).step_by(BLOCK).collect();
+    let rotate_block = |&j0: &usize| {
+        let w = BLOCK.min(n - j0);
+        let mut buf: Vec<T> = Vec::with_capacity(n * w);
+        (0..n).for_each(|r| buf.extend_from_slice(&rows[r * n + j0..r * n + j0 + w]));
+        for &(k, c, s) in rotations {
+            rotate_rows(&mut buf, w, k, c, s);
+        }
+        buf
+    };
+    let blocks: Vec<Vec<T>> = if crate::num_threads() > 1 {
+        starts.par_iter().map(rotate_block).collect()
+    } else {
+        starts.iter().map(rotate_block).collect()
+    };
+    for (&j0, buf) in starts.iter().zip(&blocks) {
+        let w = BLOCK.min(n - j0);
+        for r in 0..n {
+            rows[r * n + j0..r * n + j0 + w].copy_from_slice(&buf[r * w..(r + 1) * w]);
+        }
+    }
+}
+
+/// Columns per task in [`apply_rotations`].
+const BLOCK: usize = 32;
+
+/// Sets negligible off-diagonal entries of `e[..end−1]` to exactly zero.
+fn deflate<T: Float>(d: &[T], e: &mut [T], end: usize) {
+    let eps = T::epsilon();
+    for i in 0..end - 1 {
+        let tiny = e[i].abs() <= eps * (d[i].abs() + d[i + 1].abs());
+        if tiny || e[i].abs() < T::min_positive_value() {
+            e[i] = T::zero();
+        }
+    }
+}
+
+/// One implicit QR sweep with Wilkinson shift on the unreduced block `[start, end)`.
+fn qr_sweep<T: Float>(
+    d: &mut [T],
+    e: &mut [T],
+    rots: &mut Vec<Rotation<T>>,
+    start: usize,
+    end: usize,
+) {
+    let mu = wilkinson_shift(d[end - 2], d[end - 1], e[end - 2]);
+    let (mut x, mut z) = (d[start] - mu, e[start]);
+    for k in start..end - 1 {
+        let r = x.hypot(z);
+        let (c, s) = if r == T::zero() {
+            (T::one(), T::zero())
+        } else {
+            (x / r, -z / r)
+        };
+        if k > start {
+            e[k - 1] = r; // the bulge at (k−1, k+1) is now zero
+        }
+        let (a, f, g) = (d[k], e[k], d[k + 1]);
+        let cs = c * s;
+        d[k] = a * c * c - lit::<T>(2.0) * cs * f + g * s * s;
+        d[k + 1] = a * s * s + lit::<T>(2.0) * cs * f + g * c * c;
+        e[k] = cs * (a - g) + f * (c * c - s * s);
+        if k + 2 < end {
+            z = -s * e[k + 1]; // new bulge at (k, k+2)
+            e[k + 1] = c * e[k + 1];
+            x = e[k];
+        }
+        rots.push((k, c, s));
+    }
+}
+
+/// The eigenvalue of `[[a, b], [b, c]]` closer to `c`, computed without cancellation.
+fn wilkinson_shift<T: Float>(a: T, c: T, b: T) -> T {
+    let delta = (a - c) * lit::<T>(0.5);
+    let sign = if delta >= T::zero() {
+        T::one()
+    } else {
+        -T::one()
+    };
+    let denom = delta + sign * delta.hypot(b);
+    if denom == T::zero() {
+        c
+    } else {
+        c - b * b / denom
+    }
+}
+
+/// Rows `k` and `k+1` become `c·r_k − s·r_{k+1}` and `s·r_k + c·r_{k+1}`.
+fn rotate_rows<T: Float>(rows: &mut [T], n: usize, k: usize, c: T, s: T) {
+    let (top, bottom) = rows[k * n..(k + 2) * n].split_at_mut(n);
+    for (p, q) in top.iter_mut().zip(bottom.iter_mut()) {
+        let (u, v) = (*p, *q);
+        *p = c * u - s * v;
+        *q = s * u + c * v;
+    }
+}
+
+/// Sorts ascending, undoes the scaling, fixes signs, and turns eigenvector rows into columns.
+fn sorted_columns<T: Float>(d: &[T], rows: &[T], n: usize, scale: T) -> SymmetricEigen<T> {
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&i, &j| d[i].partial_cmp(&d[j]).unwrap_or(std::cmp::Ordering::Equal));
+    let values = order.iter().map(|&i| d[i] * scale).collect();
+    let mut vectors = Array2::zeros((n, n));
+    for (col, &i) in order.iter().enumerate() {
+        let row = &rows[i * n..(i + 1) * n];
+        let big = row
+            .iter()
+            .fold(T::zero(), |m, &v| if v.abs() > m.abs() { v } else { m });
+        let sign = if big < T::zero() { -T::one() } else { T::one() };
+        for (r, &v) in row.iter().enumerate() {
+            vectors[[r, col]] = sign * v;
+        }
+    }
+    SymmetricEigen { values, vectors }
+}
+
+/// A literal in the element type.
+fn lit<T: Float>(v: f64) -> T {
+    <T as Float>::from_f64(v)
+}

@@ -28,6 +28,12 @@ pub enum TensorError {
         /// The kernel, e.g. `"avx512f"`.
         kernel: &'static str,
     },
+    /// An input held NaN or ±∞ where only finite values make sense.
+    #[error("non-finite input to {op}: NaN or infinity")]
+    NonFinite {
+        /// The operation that rejected its input, e.g. `"symmetric_eigen"`.
+        op: &'static str,
+    },
 }
 
 /// `Result` with [`TensorError`].

@@ -29,6 +29,7 @@ pub mod matmul;
 mod reduce;
 mod threads;
 
+pub use eigen::{symmetric_eigen, SymmetricEigen};
 pub use elementwise::{add_row_broadcast, map_inplace, zip_inplace};
 pub use error::{Result, TensorError};
 pub use float::Float;

@@ -1,0 +1,223 @@
+//! IDX files (the MNIST format), plain or gzip-compressed.
+//!
+//! Layout: a big-endian header — two zero bytes, a type byte (`0x08` = unsigned byte, the only
+//! type supported), the number of dimensions `d`, then `d` big-endian `u32` sizes — followed by
+//! the data. The header is validated and the expected data length checked against the file
+//! (for gzip: the decompressed stream, read at most one byte past the expected length) before
+//! anything of that size is allocated, so a header claiming 10¹² items is an error, not an
+//! allocation.
+
+use crate::dataset::{Dataset, Target};
+use crate::{DataError, Result};
+use flate2::read::GzDecoder;
+use ndarray::Array2;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+/// The IDX magic number of image files (`0x00000803`: unsigned bytes, 3 dimensions).
+pub const IMAGES_MAGIC: u32 = 2051;
+/// The IDX magic number of label files (`0x00000801`: unsigned bytes, 1 dimension).
+pub const LABELS_MAGIC: u32 = 2049;
+/// The largest file payload accepted (4 GiB), whatever the header claims.
+const MAX_ITEMS: u64 = 1 << 32;
+
+/// Reads an IDX file of unsigned bytes with the given magic number; returns the dimension
+/// sizes and the raw bytes. Gzip is detected from the first two bytes (`1f 8b`).
+///
+/// # Errors
+/// [`DataError::File`] for a wrong magic number, a header whose sizes do not match the data
+/// length (too short or too long), or a corrupt gzip stream; [`DataError::Io`] if unreadable.
+pub fn read_idx(path: impl AsRef<Path>, magic: u32) -> Result<(Vec<usize>, Vec<u8>)> {
+    let path = path.as_ref();
+    let name = path.display().to_string();
+    let io = |source| DataError::Io {
+        file: name.clone(),
+        source,
+    };
+    let mut file = BufReader::new(std::fs::File::open(path).map_err(io)?);
+    let mut head = [0u8; 2];
+    let n = read_up_to(&mut file, &mut head).map_err(io)?;
+    let chained = std::io::Cursor::new(head[..n].to_vec()).chain(file);
+    if n == 2 && head == [0x1f, 0x8b] {
+        read_idx_stream(GzDecoder::new(chained), &name, magic)
+    } else {
+        read_idx_stream(chained, &name, magic)
+    }
+}
+
+/// Reads an IDX stream (already decompressed); `file` names it in errors.
+///
+/// ```
+/// // A 1-D label file with 3 items: magic 2049, size 3, then the bytes 7, 0, 9.
+/// let bytes = [0u8, 0, 8, 1, 0, 0, 0, 3, 7, 0, 9];
+/// let (dims, data) = nn_data::read_idx_stream(&bytes[..], "labels", nn_data::LABELS_MAGIC)?;
+/// assert_eq!((dims, data), (vec![3], vec![7, 0, 9]));
+/// let lying = [0u8, 0, 8, 1, 0, 0, 0, 9, 7];
+/// assert!(nn_data::read_idx_stream(&lying[..], "x", 2049).is_err());
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
+pub fn read_idx_stream(mut r: impl Read, file: &str, magic: u32) -> Result<(Vec<usize>, Vec<u8>)> {
+    let io = |e: std::io::Error| DataError::file(file, format!("corrupt or unreadable data: {e}"));
+    let mut word = [0u8; 4];
+    let n = read_up_to(&mut r, &mut word).map_err(io)?;
+    let found = u32::from_be_bytes(word);
+    if n < 4 || found != magic {
+        let msg = format!("bad IDX magic number {found:#010x}, expected {magic:#010x}");
+        return Err(DataError::file(file, msg));
+    }
+    let mut dims = Vec::new();
+    for _ in 0..(magic & 0xff) {
+        if read_up_to(&mut r, &mut word).map_err(io)? < 4 {
+            return Err(DataError::file(file, "truncated IDX header"));
+        }
+        dims.push(u32::from_be_bytes(word) as usize);
+    }
+    let expected = dims
+        .iter()
+        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64));
+    let expected = match expected {
+        Some(e) if e <= MAX_ITEMS => e,
+        _ => {
+            return Err(DataError::file(
+                file,
+                format!("IDX header claims {dims:?} items: too large"),
+            ))
+        }
+    };
+    let mut data = Vec::new();
+    r.take(expected + 1).read_to_end(&mut data).map_err(io)?;
+    if data.len() as u64 != expected {
+        let has = if data.len() as u64 > expected {
+            "more than "
+        } else {
+            ""
+        };
+        let has = format!("{has}{}", data.len().min(expected as usize));
+        let msg = format!("IDX header {dims:?} needs {expected} data bytes, file has {has}");
+        return Err(DataError::file(file, msg));
+    }
+    Ok((dims, data))
+}
+
+/// Fills `buf` as far as the stream allows; returns the byte count.
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// Reads an IDX image file into shape `(n_images, rows·cols)`, pixels scaled to `[0, 1]`.
+///
+/// # Errors
+/// As [`read_idx`] with [`IMAGES_MAGIC`].
+pub fn read_idx_images(path: impl AsRef<Path>) -> Result<Array2<f64>> {
+    let (dims, data) = read_idx(path, IMAGES_MAGIC)?;
+    let shape = (dims[0], dims[1] * dims[2]);
+    let pixels = data.into_iter().map(|b| f64::from(b) / 255.0).collect();
+    Array2::from_shape_vec(shape, pixels).map_err(|e| DataError::file("idx", e.to_string()))
+}
+
+/// Reads an IDX label file: one class code per item.
+///
+/// # Errors
+/// As [`read_idx`] with [`LABELS_MAGIC`].
+pub fn read_idx_labels(path: impl AsRef<Path>) -> Result<Vec<usize>> {
+    let (_, data) = read_idx(path, LABELS_MAGIC)?;
+    Ok(data.into_iter().map(usize::from).collect())
+}
+
+/// MNIST-style train and test sets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mnist {
+    /// The training set (features `(60000, 784)` for MNIST).
+    pub train: Dataset,
+    /// The test set.
+    pub test: Dataset,
+}
+
+/// Loads an MNIST-style folder: four IDX files (optionally `.gz`) found by name — `train` or
+/// `t10k`/`test` for the split, `images`/`idx3` or `labels`/`idx1` for the kind, e.g.
+/// `train-images-idx3-ubyte.gz`. Labels become classes `"0"`, `"1"`, … up to the largest code.
+///
+/// # Errors
+/// [`DataError::File`] if a file is missing or ambiguous, or image and label counts differ;
+/// the errors of [`read_idx`].
+pub fn load_mnist_dir(dir: impl AsRef<Path>) -> Result<Mnist> {
+    let dir = dir.as_ref();
+    let find = |split: &str, kind: &str| find_idx_file(dir, split, kind);
+    let (train_x, train_y) = (
+        read_idx_images(find("train", "images")?)?,
+        find("train", "labels")?,
+    );
+    let (test_x, test_y) = (
+        read_idx_images(find("test", "images")?)?,
+        find("test", "labels")?,
+    );
+    let (train_y, test_y) = (read_idx_labels(&train_y)?, read_idx_labels(&test_y)?);
+    let n_classes = train_y.iter().chain(&test_y).max().map_or(0, |m| m + 1);
+    let labels: Vec<String> = (0..n_classes).map(|c| c.to_string()).collect();
+    let make = |x: Array2<f64>, y: Vec<usize>| -> Result<Dataset> {
+        if x.nrows() != y.len() {
+            let msg = format!("{} images but {} labels", x.nrows(), y.len());
+            return Err(DataError::file(&dir.display().to_string(), msg));
+        }
+        let mut d = Dataset::unlabelled(x);
+        d.feature_names = (0..d.n_features()).map(|j| format!("px{j}")).collect();
+        d.target_name = Some("digit".into());
+        d.target = Target::Classes {
+            indices: y,
+            labels: labels.clone(),
+        };
+        Ok(d)
+    };
+    Ok(Mnist {
+        train: make(train_x, train_y)?,
+        test: make(test_x, test_y)?,
+    })
+}
+
+/// The single file in `dir` whose name matches `split` (`"train"`/`"test"`) and `kind`.
+fn find_idx_file(dir: &Path, split: &str, kind: &str) -> Result<std::path::PathBuf> {
+    let dir_name = dir.display().to_string();
+    let entries = std::fs::read_dir(dir).map_err(|source| DataError::Io {
+        file: dir_name.clone(),
+        source,
+    })?;
+    let split_words: &[&str] = if split == "train" {
+        &["train"]
+    } else {
+        &["t10k", "test"]
+    };
+    let kind_words: &[&str] = if kind == "images" {
+        &["images", "idx3"]
+    } else {
+        &["labels", "idx1"]
+    };
+    let mut hits: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_lowercase())
+                .unwrap_or_default();
+            split_words.iter().any(|w| name.contains(w))
+                && kind_words.iter().any(|w| name.contains(w))
+        })
+        .collect();
+    match hits.len() {
+        1 => Ok(hits.remove(0)),
+        0 => Err(DataError::file(
+            &dir_name,
+            format!("no {split} {kind} IDX file found"),
+        )),
+        _ => Err(DataError::file(
+            &dir_name,
+            format!("several {split} {kind} files: {hits:?}"),
+        )),
+    }
+}

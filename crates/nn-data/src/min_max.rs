@@ -1,0 +1,110 @@
+//! [`MinMaxScaler`]: `y = a + (x − min)·(b − a)/(max − min)` per column, into `[a, b]`.
+
+use crate::transformer::{check_cols, check_rows, map_rows};
+use crate::{DataError, Result, Transformer};
+use ndarray::{Array2, ArrayView2};
+use serde::{Deserialize, Serialize};
+
+/// Scales each column linearly so the training minimum maps to `a` and the maximum to `b`
+/// (default `[0, 1]`). Constant columns map to `a` (and back to their value).
+///
+/// ```
+/// use nn_data::{MinMaxScaler, Transformer};
+/// let mut s = MinMaxScaler::new(-1.0, 1.0)?;
+/// let y = s.fit_transform(ndarray::array![[0.0, 7.0], [5.0, 7.0], [10.0, 7.0]].view())?;
+/// assert_eq!(y, ndarray::array![[-1.0, -1.0], [0.0, -1.0], [1.0, -1.0]]);
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MinMaxScaler {
+    /// The output range `[a, b]`.
+    pub range: (f64, f64),
+    /// Column minima (empty before `fit`).
+    pub min: Vec<f64>,
+    /// Column ranges `max − min` (0 for constant columns).
+    pub data_range: Vec<f64>,
+    fitted: bool,
+}
+
+impl Default for MinMaxScaler {
+    fn default() -> Self {
+        MinMaxScaler {
+            range: (0.0, 1.0),
+            min: Vec::new(),
+            data_range: Vec::new(),
+            fitted: false,
+        }
+    }
+}
+
+impl MinMaxScaler {
+    /// A scaler into `[a, b]`.
+    ///
+    /// # Errors
+    /// [`DataError::InvalidParameter`] unless `a < b`, both finite.
+    pub fn new(a: f64, b: f64) -> Result<Self> {
+        if !(a.is_finite() && b.is_finite() && a < b) {
+            return Err(DataError::invalid(
+                "range",
+                format!("need finite a < b, got [{a}, {b}]"),
+            ));
+        }
+        Ok(MinMaxScaler {
+            range: (a, b),
+            ..Default::default()
+        })
+    }
+
+    fn check(&self, op: &'static str, x: &ArrayView2<f64>) -> Result<()> {
+        if !self.fitted {
+            return Err(DataError::NotFitted { op });
+        }
+        check_cols(op, x, self.min.len())
+    }
+}
+
+impl Transformer for MinMaxScaler {
+    fn fit(&mut self, x: ArrayView2<f64>) -> Result<()> {
+        check_rows("MinMaxScaler::fit", &x, 1)?;
+        let mut lo = vec![f64::INFINITY; x.ncols()];
+        let mut hi = vec![f64::NEG_INFINITY; x.ncols()];
+        for row in x.rows() {
+            for ((l, h), &v) in lo.iter_mut().zip(hi.iter_mut()).zip(row) {
+                *l = if v < *l { v } else { *l }; // select form: vectorises (minpd/maxpd)
+                *h = if v > *h { v } else { *h };
+            }
+        }
+        self.data_range = lo.iter().zip(&hi).map(|(l, h)| h - l).collect();
+        self.min = lo;
+        self.fitted = true;
+        Ok(())
+    }
+
+    fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+        self.check("MinMaxScaler::transform", &x)?;
+        let (a, b) = self.range;
+        let k: Vec<f64> = self
+            .data_range
+            .iter()
+            .map(|&r| if r > 0.0 { (b - a) / r } else { 0.0 })
+            .collect();
+        // a + (x − min)·k = x·k + (a − min·k): one multiply-add per cell.
+        let offset: Vec<f64> = self.min.iter().zip(&k).map(|(m, k)| a - m * k).collect();
+        Ok(map_rows(x, self.min.len(), |r, out| {
+            for (((y, v), k), o) in out.iter_mut().zip(r).zip(&k).zip(&offset) {
+                *y = v * k + o;
+            }
+        }))
+    }
+
+    fn inverse_transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+        self.check("MinMaxScaler::inverse_transform", &x)?;
+        let (a, b) = self.range;
+        let k: Vec<f64> = self.data_range.iter().map(|&r| r / (b - a)).collect();
+        Ok(map_rows(x, self.min.len(), |r, out| {
+            for (((x, y), m), k) in out.iter_mut().zip(r).zip(&self.min).zip(&k) {
+                *x = m + (y - a) * k;
+            }
+        }))
+    }
+}

@@ -1,0 +1,97 @@
+//! [`Preprocessor`]: the run-time choice of preprocessing, serialisable with its fitted
+//! parameters so a saved model carries it as JSON.
+
+use crate::{
+    DataError, MinMaxScaler, Result, StandardScaler, Transformer, Whitener, WhiteningMethod,
+};
+use ndarray::{Array2, ArrayView2};
+use serde::{Deserialize, Serialize};
+
+/// One of the preprocessing methods, tagged in JSON by `"method"`:
+/// `none`, `standardize`, `min-max`, `pca-whiten`, `zca-whiten`.
+///
+/// ```
+/// use nn_data::{Preprocessor, Transformer};
+/// let mut p = Preprocessor::from_name("standardize")?;
+/// p.fit(ndarray::array![[1.0], [3.0]].view())?;
+/// let json = serde_json::to_string(&p).unwrap();
+/// assert!(json.starts_with(r#"{"method":"standardize","mean":[2.0],"scale":[1.0]"#));
+/// let back: Preprocessor = serde_json::from_str(&json).unwrap();
+/// assert_eq!(back.transform(ndarray::array![[5.0]].view())?, ndarray::array![[3.0]]);
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "kebab-case")]
+pub enum Preprocessor {
+    /// The identity.
+    None,
+    /// [`StandardScaler`].
+    Standardize(StandardScaler),
+    /// [`MinMaxScaler`].
+    MinMax(MinMaxScaler),
+    /// [`Whitener`] with [`WhiteningMethod::Pca`].
+    PcaWhiten(Whitener),
+    /// [`Whitener`] with [`WhiteningMethod::Zca`].
+    ZcaWhiten(Whitener),
+}
+
+impl Preprocessor {
+    /// The names accepted by [`from_name`](Preprocessor::from_name).
+    pub const NAMES: [&'static str; 5] =
+        ["none", "standardize", "min-max", "pca-whiten", "zca-whiten"];
+
+    /// An unfitted preprocessor with default settings, by name (see [`Preprocessor::NAMES`]).
+    ///
+    /// # Errors
+    /// [`DataError::InvalidParameter`] for an unknown name.
+    pub fn from_name(name: &str) -> Result<Self> {
+        Ok(match name {
+            "none" => Preprocessor::None,
+            "standardize" => Preprocessor::Standardize(StandardScaler::default()),
+            "min-max" | "minmax" => Preprocessor::MinMax(MinMaxScaler::default()),
+            "pca-whiten" => Preprocessor::PcaWhiten(Whitener::new(WhiteningMethod::Pca)),
+            "zca-whiten" => Preprocessor::ZcaWhiten(Whitener::new(WhiteningMethod::Zca)),
+            _ => {
+                let msg = format!(
+                    "unknown preprocessing {name:?}; expected one of {:?}",
+                    Self::NAMES
+                );
+                return Err(DataError::invalid("preprocessing", msg));
+            }
+        })
+    }
+
+    fn inner(&self) -> Option<&dyn Transformer> {
+        match self {
+            Preprocessor::None => None,
+            Preprocessor::Standardize(t) => Some(t),
+            Preprocessor::MinMax(t) => Some(t),
+            Preprocessor::PcaWhiten(t) | Preprocessor::ZcaWhiten(t) => Some(t),
+        }
+    }
+
+    fn inner_mut(&mut self) -> Option<&mut dyn Transformer> {
+        match self {
+            Preprocessor::None => None,
+            Preprocessor::Standardize(t) => Some(t),
+            Preprocessor::MinMax(t) => Some(t),
+            Preprocessor::PcaWhiten(t) | Preprocessor::ZcaWhiten(t) => Some(t),
+        }
+    }
+}
+
+impl Transformer for Preprocessor {
+    fn fit(&mut self, x: ArrayView2<f64>) -> Result<()> {
+        self.inner_mut().map_or(Ok(()), |t| t.fit(x))
+    }
+
+    fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+        self.inner()
+            .map_or_else(|| Ok(x.to_owned()), |t| t.transform(x))
+    }
+
+    fn inverse_transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+        self.inner()
+            .map_or_else(|| Ok(x.to_owned()), |t| t.inverse_transform(x))
+    }
+}

@@ -1,0 +1,99 @@
+//! [`StandardScaler`]: `z = (x − μ) / σ` per column, with the population standard deviation.
+
+use crate::transformer::{check_cols, check_rows, map_rows};
+use crate::{DataError, Result, Transformer};
+use ndarray::{Array2, ArrayView2};
+use serde::{Deserialize, Serialize};
+
+/// Standardises each column to mean 0 and variance 1, as scikit-learn's `StandardScaler`.
+///
+/// `σ` is the population standard deviation (`ddof = 0`: divide by `n`). A column is treated as
+/// constant when its variance is at most `(n·ε·|μ|)²` (`ε` = `f64::EPSILON`, the rounding error
+/// of the mean): it is centred but not scaled (`σ` stored as 1) and listed in
+/// [`zero_variance`](StandardScaler::zero_variance), so the output never holds NaN.
+///
+/// ```
+/// use nn_data::{StandardScaler, Transformer};
+/// // [1, 2, 3]: μ = 2, σ = √(2/3), so z = [−1.2247, 0, 1.2247].
+/// let mut s = StandardScaler::default();
+/// let z = s.fit_transform(ndarray::array![[1.0, 5.0], [2.0, 5.0], [3.0, 5.0]].view())?;
+/// assert!((z[[0, 0]] + 1.224744871391589).abs() < 1e-12 && z[[1, 0]] == 0.0);
+/// assert_eq!(s.zero_variance, vec![1]); // the constant column is only centred
+/// assert_eq!(z.column(1).to_vec(), vec![0.0, 0.0, 0.0]);
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StandardScaler {
+    /// Column means `μ` (empty before `fit`).
+    pub mean: Vec<f64>,
+    /// Column scales `σ` (1 for constant columns).
+    pub scale: Vec<f64>,
+    /// Indices of the constant columns found by `fit`.
+    pub zero_variance: Vec<usize>,
+    fitted: bool,
+}
+
+impl StandardScaler {
+    fn check(&self, op: &'static str, x: &ArrayView2<f64>) -> Result<()> {
+        if !self.fitted {
+            return Err(DataError::NotFitted { op });
+        }
+        check_cols(op, x, self.mean.len())
+    }
+}
+
+/// Column means and population variances of `x` in two passes (mean first, for accuracy).
+pub(crate) fn mean_and_variance(x: ArrayView2<f64>) -> (Vec<f64>, Vec<f64>) {
+    let n = x.nrows() as f64;
+    let mut mean = vec![0.0; x.ncols()];
+    for row in x.rows() {
+        for (m, &v) in mean.iter_mut().zip(row) {
+            *m += v;
+        }
+    }
+    mean.iter_mut().for_each(|m| *m /= n);
+    let mut var = vec![0.0; x.ncols()];
+    for row in x.rows() {
+        for ((s, &m), &v) in var.iter_mut().zip(&mean).zip(row) {
+            *s += (v - m) * (v - m);
+        }
+    }
+    var.iter_mut().for_each(|s| *s /= n);
+    (mean, var)
+}
+
+impl Transformer for StandardScaler {
+    fn fit(&mut self, x: ArrayView2<f64>) -> Result<()> {
+        check_rows("StandardScaler::fit", &x, 1)?;
+        let x = x.as_standard_layout();
+        let (mean, var) = mean_and_variance(x.view());
+        let n = x.nrows() as f64;
+        let constant = |j: usize| var[j] <= (n * f64::EPSILON * mean[j].abs()).powi(2);
+        self.zero_variance = (0..var.len()).filter(|&j| constant(j)).collect();
+        self.scale = (0..var.len())
+            .map(|j| if constant(j) { 1.0 } else { var[j].sqrt() })
+            .collect();
+        self.mean = mean;
+        self.fitted = true;
+        Ok(())
+    }
+
+    fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+        self.check("StandardScaler::transform", &x)?;
+        let inv: Vec<f64> = self.scale.iter().map(|s| 1.0 / s).collect();
+        Ok(map_rows(x, self.mean.len(), |r, out| {
+            for (((o, v), m), k) in out.iter_mut().zip(r).zip(&self.mean).zip(&inv) {
+                *o = (v - m) * k;
+            }
+        }))
+    }
+
+    fn inverse_transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+        self.check("StandardScaler::inverse_transform", &x)?;
+        Ok(map_rows(x, self.mean.len(), |r, out| {
+            for (((o, z), m), s) in out.iter_mut().zip(r).zip(&self.mean).zip(&self.scale) {
+                *o = z * s + m;
+            }
+        }))
+    }
+}

@@ -1,0 +1,259 @@
+//! [`Whitener`]: PCA and ZCA whitening, decorrelating features to unit variance.
+//!
+//! With training mean `μ` and covariance `C = (X − μ)ᵀ(X − μ) / (n − 1)` (the unbiased
+//! denominator `n − 1`, as scikit-learn's `PCA` and `numpy.cov`, used everywhere here), let
+//! `C = U·diag(λ)·Uᵀ` with `λ` in descending order and `s_i = 1/√(λ_i + ε)`:
+//! - **PCA**: `Y = (X − μ)·U_k·diag(s_k)`, keeping the first `k` components;
+//! - **ZCA**: `Y = (X − μ)·W` with the symmetric `W = U·diag(s)·Uᵀ`, the whitening closest to
+//!   the original data.
+//!
+//! Eigenvalues below `d·f64::EPSILON·λ_max` (rounding noise of a rank-deficient `C`) are set to
+//! 0; a direction whose `λ_i + ε` is 0 gets `s_i = 0` (it is dropped, not blown up), so the
+//! output never holds NaN or ±∞.
+
+use crate::covariance::covariance;
+use crate::transformer::{check_cols, check_rows, map_rows};
+use crate::{DataError, Result, Transformer};
+use ndarray::{s, Array2, ArrayView2, Axis};
+use nn_tensor::{matmul, matmul_nt, symmetric_eigen};
+use serde::{Deserialize, Serialize};
+
+/// The default eigenvalue regulariser `ε` added before the inverse square root.
+pub const DEFAULT_EPSILON: f64 = 1e-5;
+
+/// PCA or ZCA whitening.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WhiteningMethod {
+    /// Project onto the principal axes and scale each to unit variance.
+    Pca,
+    /// `W = U·diag(1/√(λ + ε))·Uᵀ`: rotate, scale, rotate back.
+    Zca,
+}
+
+/// How many principal components PCA keeps (ZCA always keeps all).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Components {
+    /// All `n_features` components.
+    All,
+    /// The first `k` (1 ≤ k ≤ n_features).
+    Count(usize),
+    /// The fewest whose eigenvalues sum to at least this fraction (in `(0, 1]`) of the total.
+    VarianceFraction(f64),
+}
+
+/// A PCA or ZCA whitening transform (see the module documentation for the formulas).
+///
+/// `inverse_transform` maps back with `X ≈ Y·diag(√(λ + ε))·U_kᵀ + μ` (times `Uᵀ` on the left
+/// for ZCA, i.e. `W⁻¹ = U·diag(√(λ + ε))·Uᵀ`). With all components this is exact; for PCA with
+/// `k < n_features` it is the orthogonal projection of the data onto the `k`-dimensional
+/// principal subspace through `μ`.
+///
+/// ```
+/// use nn_data::{Transformer, Whitener, WhiteningMethod};
+/// let x = ndarray::array![[1.0, 2.0], [2.0, 1.0], [3.0, 5.0], [4.0, 3.0]];
+/// let mut w = Whitener::new(WhiteningMethod::Zca).with_epsilon(0.0)?;
+/// let y = w.fit_transform(x.view())?;
+/// let cov = y.t().dot(&y) / 3.0; // the columns of y are centred; n − 1 = 3
+/// assert!((cov - ndarray::Array2::<f64>::eye(2)).iter().all(|d| d.abs() < 1e-12));
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Whitener {
+    /// PCA or ZCA.
+    #[serde(rename = "whitening")]
+    pub method: WhiteningMethod,
+    /// The regulariser `ε ≥ 0` (default [`DEFAULT_EPSILON`]).
+    pub epsilon: f64,
+    /// Components kept by PCA.
+    pub components: Components,
+    /// Training column means `μ`.
+    pub mean: Vec<f64>,
+    /// Kept covariance eigenvalues, descending.
+    pub eigenvalues: Vec<f64>,
+    /// The whitening matrix, shape `(n_features, n_out)`: `Y = (X − μ)·matrix`.
+    pub matrix: Array2<f64>,
+    /// The back-projection, shape `(n_out, n_features)`: `X ≈ Y·inverse + μ`.
+    pub inverse: Array2<f64>,
+    fitted: bool,
+}
+
+impl Whitener {
+    /// An unfitted whitener with `ε` = [`DEFAULT_EPSILON`] and all components.
+    pub fn new(method: WhiteningMethod) -> Self {
+        Whitener {
+            method,
+            epsilon: DEFAULT_EPSILON,
+            components: Components::All,
+            mean: Vec::new(),
+            eigenvalues: Vec::new(),
+            matrix: Array2::zeros((0, 0)),
+            inverse: Array2::zeros((0, 0)),
+            fitted: false,
+        }
+    }
+
+    /// Sets `ε`.
+    ///
+    /// # Errors
+    /// [`DataError::InvalidParameter`] unless `ε` is finite and `≥ 0`.
+    pub fn with_epsilon(mut self, epsilon: f64) -> Result<Self> {
+        if !(epsilon.is_finite() && epsilon >= 0.0) {
+            return Err(DataError::invalid(
+                "epsilon",
+                format!("need finite ε ≥ 0, got {epsilon}"),
+            ));
+        }
+        self.epsilon = epsilon;
+        Ok(self)
+    }
+
+    /// Sets the PCA components to keep.
+    ///
+    /// # Errors
+    /// [`DataError::InvalidParameter`] for ZCA with anything but [`Components::All`], a count
+    /// of 0, or a fraction outside `(0, 1]`.
+    pub fn with_components(mut self, components: Components) -> Result<Self> {
+        let ok = match components {
+            Components::All => true,
+            _ if self.method == WhiteningMethod::Zca => false,
+            Components::Count(k) => k > 0,
+            Components::VarianceFraction(f) => f > 0.0 && f <= 1.0,
+        };
+        if !ok {
+            let msg = format!(
+                "{components:?} is not valid for {:?} whitening",
+                self.method
+            );
+            return Err(DataError::invalid("components", msg));
+        }
+        self.components = components;
+        Ok(self)
+    }
+
+    /// The number of output columns after `fit`.
+    pub fn n_components(&self) -> usize {
+        self.matrix.ncols()
+    }
+
+    fn check(&self, op: &'static str, x: &ArrayView2<f64>, n_cols: usize) -> Result<()> {
+        if !self.fitted {
+            return Err(DataError::NotFitted { op });
+        }
+        check_cols(op, x, n_cols)
+    }
+
+    /// How many leading components to keep for descending eigenvalues `lambda`.
+    fn keep(&self, lambda: &[f64]) -> Result<usize> {
+        let d = lambda.len();
+        match self.components {
+            Components::All => Ok(d),
+            Components::Count(k) if k <= d => Ok(k),
+            Components::Count(k) => {
+                let msg = format!("asked for {k} components of data with {d} features");
+                Err(DataError::invalid("components", msg))
+            }
+            Components::VarianceFraction(f) => Ok(variance_count(lambda, f)),
+        }
+    }
+}
+
+/// The fewest leading eigenvalues whose sum reaches `fraction` of the total (at least 1).
+fn variance_count(lambda: &[f64], fraction: f64) -> usize {
+    let total: f64 = lambda.iter().sum();
+    let mut acc = 0.0;
+    for (i, l) in lambda.iter().enumerate() {
+        acc += l;
+        if acc >= fraction * total * (1.0 - 1e-12) {
+            return i + 1;
+        }
+    }
+    lambda.len().max(1)
+}
+
+/// `(x − μ)` as a new standard-layout array.
+fn centred(x: ArrayView2<f64>, mean: &[f64]) -> Array2<f64> {
+    map_rows(x, mean.len(), |row, out| {
+        for ((o, v), m) in out.iter_mut().zip(row).zip(mean) {
+            *o = v - m;
+        }
+    })
+}
+
+/// Descending eigenvalues (floored) and matching eigenvectors of the covariance of `xc`.
+fn covariance_eigen(xc: &Array2<f64>) -> Result<(Vec<f64>, Array2<f64>)> {
+    let d = xc.ncols();
+    let cov = covariance(xc.view())?;
+    let eig = symmetric_eigen(cov.view())?;
+    let lambda_max = eig.values.iter().fold(0.0_f64, |m, &v| m.max(v));
+    let floor = d as f64 * f64::EPSILON * lambda_max;
+    let lambda = eig
+        .values
+        .iter()
+        .rev()
+        .map(|&l| if l <= floor { 0.0 } else { l })
+        .collect();
+    Ok((lambda, eig.vectors.slice(s![.., ..;-1]).to_owned()))
+}
+
+impl Transformer for Whitener {
+    fn fit(&mut self, x: ArrayView2<f64>) -> Result<()> {
+        check_rows("Whitener::fit", &x, 2)?;
+        let mean = x.mean_axis(Axis(0)).map(|m| m.to_vec()).unwrap_or_default();
+        let (lambda, u) = covariance_eigen(&centred(x, &mean))?;
+        let k = self.keep(&lambda)?;
+        let u_k = u.slice(s![.., ..k]);
+        let scale = |l: f64| {
+            if l + self.epsilon > 0.0 {
+                1.0 / (l + self.epsilon).sqrt()
+            } else {
+                0.0
+            }
+        };
+        let root = |l: f64| {
+            if l + self.epsilon > 0.0 {
+                (l + self.epsilon).sqrt()
+            } else {
+                0.0
+            }
+        };
+        let s = ndarray::Array1::from_iter(lambda[..k].iter().map(|&l| scale(l)));
+        let r = ndarray::Array1::from_iter(lambda[..k].iter().map(|&l| root(l)));
+        let pca = &u_k * &s; // U_k·diag(s), (d, k)
+        let pca_inv = (&u_k * &r).reversed_axes(); // diag(r)·U_kᵀ, (k, d)
+        (self.matrix, self.inverse) = match self.method {
+            WhiteningMethod::Pca => (pca, pca_inv),
+            WhiteningMethod::Zca => (
+                rotate_back(&pca, &u)?,
+                rotate_back(&pca_inv.t().to_owned(), &u)?,
+            ),
+        };
+        (self.mean, self.eigenvalues, self.fitted) = (mean, lambda[..k].to_vec(), true);
+        Ok(())
+    }
+
+    fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+        self.check("Whitener::transform", &x, self.mean.len())?;
+        let xc = centred(x, &self.mean);
+        let mut out = Array2::zeros((x.nrows(), self.matrix.ncols()));
+        matmul(xc.view(), self.matrix.view(), out.view_mut())?;
+        Ok(out)
+    }
+
+    fn inverse_transform(&self, y: ArrayView2<f64>) -> Result<Array2<f64>> {
+        self.check("Whitener::inverse_transform", &y, self.matrix.ncols())?;
+        let mut out = Array2::zeros((y.nrows(), self.mean.len()));
+        matmul(y.to_owned().view(), self.inverse.view(), out.view_mut())?;
+        let mean = ndarray::ArrayView1::from(&self.mean[..]);
+        out.rows_mut().into_iter().for_each(|mut r| r += &mean);
+        Ok(out)
+    }
+}
+
+/// `A·Uᵀ` for `A = U·diag(·)` (both `(d, d)`): the symmetric ZCA matrix `U·diag(·)·Uᵀ`.
+fn rotate_back(a: &Array2<f64>, u: &Array2<f64>) -> Result<Array2<f64>> {
+    let mut out = Array2::zeros((a.nrows(), u.nrows()));
+    matmul_nt(a.view(), u.view(), out.view_mut())?;
+    Ok(out)
+}

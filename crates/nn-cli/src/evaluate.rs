@@ -3,78 +3,68 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use ndarray::Array2;
+use nn_data::{Dataset, Target, Transformer};
 
 use crate::args::EvaluateArgs;
-use crate::dataset::{self, Table};
+use crate::dataset;
 use crate::metrics;
-use crate::model_file::{ModelFile, Task};
-use crate::prepare;
+use crate::model_file::ModelFile;
 use crate::prepare_train::Preprocessing;
 
 /// Runs `nn evaluate`.
 pub fn run(args: EvaluateArgs) -> Result<()> {
     let model = ModelFile::load(&args.model)?;
-    let (table, out) = apply(&model, &args.data)?;
-    let name = model.target.clone().unwrap_or_default();
-    let (_, cells) = table.target.with_context(|| {
-        format!(
-            "{} has no target column {name:?} to evaluate against",
-            args.data.display()
-        )
-    })?;
+    let (data, out) = apply(&model, &args.data)?;
+    let (model_path, data_path) = (args.model.display(), args.data.display());
     println!(
-        "model {} on {} ({} rows)",
-        args.model.display(),
-        args.data.display(),
-        cells.len()
+        "model {model_path} on {data_path} ({} rows)",
+        data.n_samples()
     );
-    match model.task {
-        Task::Classify => classification(&model, &cells, &out),
-        Task::Regress => regression(&cells, &name, &out),
+    let name = model.target.clone().unwrap_or_default();
+    match &data.target {
+        Target::Classes { indices, .. } => classification(&model, indices, &out),
+        Target::Values(values) => regression(values, &out),
+        Target::None => bail!("{data_path} has no target column {name:?} to evaluate against"),
     }
 }
 
-/// Loads `path` with the model's columns, applies the saved preprocessing and the network, and
-/// returns the table with the outputs: class probabilities, or values in the target's units.
-pub fn apply(model: &ModelFile, path: &Path) -> Result<(Table, Array2<f64>)> {
-    let table = dataset::load_columns(path, &model.features, model.target.as_deref())?;
+/// Loads `path` the way the model's training data was read, applies the saved preprocessing
+/// and the network, and returns the data with the outputs: class probabilities, or values in
+/// the target's units.
+pub fn apply(model: &ModelFile, path: &Path) -> Result<(Dataset, Array2<f64>)> {
     let pre: Option<Preprocessing> = match &model.preprocessing {
         Some(v) => {
             Some(serde_json::from_value(v.clone()).context("reading the model's preprocessing")?)
         }
         None => None,
     };
+    let data = dataset::load_with_schema(path, pre.as_ref().and_then(|p| p.schema.as_ref()))?;
     let x = match &pre {
-        Some(p) => p.features.transform(table.x.view())?,
-        None => table.x.clone(),
+        Some(p) => p.features.transform(data.features.view())?,
+        None => data.features.clone(),
     };
     let mut net = model.network::<f64>()?;
     let mut out = net.predict(x.view(), model.loss)?;
-    if let Some(ts) = pre.as_ref().and_then(|p| p.target.as_ref()) {
-        out = ts.inverse_transform(out.view())?;
+    if let Some(scaler) = pre.as_ref().and_then(|p| p.target.as_ref()) {
+        out = scaler.inverse_transform(out.view())?;
     }
-    Ok((table, out))
+    Ok((data, out))
 }
 
-fn classification(model: &ModelFile, cells: &[String], probs: &Array2<f64>) -> Result<()> {
+fn classification(model: &ModelFile, truth: &[usize], probs: &Array2<f64>) -> Result<()> {
     let labels = model
         .labels
         .clone()
         .context("the model file has no label list")?;
-    let truth = prepare::label_indices(cells, &labels)?;
     let predicted = crate::fit::classes(probs.view());
-    let width = probs.ncols();
-    let targets = prepare::one_hot(&truth, width);
+    let targets = crate::prepare_train::one_hot(truth, labels.len(), probs.ncols() == 1);
     let clamped = probs.mapv(|p| p.clamp(1e-12, 1.0 - 1e-12));
     let loss = cross_entropy(&clamped, &targets);
-    println!(
-        "accuracy {:.4}  cross-entropy {:.4}",
-        metrics::accuracy(&truth, &predicted),
-        loss
-    );
-    let confusion = metrics::confusion_matrix(&truth, &predicted, labels.len());
+    let accuracy = metrics::accuracy(truth, &predicted);
+    println!("accuracy {accuracy:.4}  cross-entropy {loss:.4}");
+    let confusion = metrics::confusion_matrix(truth, &predicted, labels.len());
     print_scores(&labels, &metrics::class_scores(&confusion));
     print_confusion(&labels, &confusion);
     Ok(())
@@ -116,8 +106,8 @@ fn print_confusion(labels: &[String], confusion: &[Vec<usize>]) {
     }
 }
 
-fn regression(cells: &[String], name: &str, out: &Array2<f64>) -> Result<()> {
-    let truth = prepare::numeric_targets(cells, name)?;
+fn regression(values: &ndarray::Array1<f64>, out: &Array2<f64>) -> Result<()> {
+    let truth = values.clone().insert_axis(ndarray::Axis(1));
     let s = metrics::regression_scores(truth.view(), out.view());
     println!("MSE {:.4}  MAE {:.4}  R² {:.4}", s.mse, s.mae, s.r2);
     Ok(())

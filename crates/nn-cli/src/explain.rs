@@ -105,9 +105,9 @@ fn preprocessed(
     };
     let pre: crate::prepare_train::Preprocessing =
         serde_json::from_value(value.clone()).context("reading the model's preprocessing")?;
-    let x = pre.features.transform(x.view())?;
+    let x = nn_data::Transformer::transform(&pre.features, x.view())?;
     let t = match &pre.target {
-        Some(scaler) => scaler.transform(t.view())?,
+        Some(scaler) => nn_data::Transformer::transform(scaler, t.view())?,
         None => t,
     };
     eprintln!("note: --input (and a regression --target) scaled by the model's preprocessing");

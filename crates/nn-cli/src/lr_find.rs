@@ -13,11 +13,11 @@ use nn_optim::{Optimizer, Sgd, SgdConfig};
 use rand_chacha::{rand_core::SeedableRng, ChaCha8Rng};
 
 use crate::args::{ActivationArg, Dtype, LossArg};
-use crate::dataset::Missing;
+use crate::dataset::MissingArg;
 use crate::fsutil::{parse_positive, parse_usize_list};
 use crate::plot::{Lines, Series};
-use crate::prepare::Method;
-use crate::train::{TaskArg, TrainArgs};
+use crate::prepare::{Method, TaskArg};
+use crate::train::TrainArgs;
 
 /// `nn lr-find` flags.
 #[derive(Debug, clap::Args)]
@@ -120,7 +120,7 @@ fn as_train_args(a: &LrFindArgs) -> TrainArgs {
         epochs: 1,
         batch_size: a.batch_size,
         preprocess: a.preprocess,
-        missing: Missing::Error,
+        missing: MissingArg::Error,
         seed: a.seed,
         dtype: Dtype::F32,
         out: PathBuf::new(),

@@ -16,7 +16,6 @@ mod fsutil;
 mod gradcheck;
 mod lr_find;
 mod metrics;
-mod mnist;
 mod model_file;
 mod plot;
 mod predict;

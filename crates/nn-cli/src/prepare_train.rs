@@ -1,26 +1,30 @@
-//! The data side of `nn train`: load, pick the task and loss, encode targets, split, and fit
-//! the preprocessing on the training part.
+//! The data side of `nn train`: load through nn-data, pick the loss, encode targets, split,
+//! and fit the preprocessing on the training part only.
 
-use anyhow::{ensure, Context, Result};
-use ndarray::Array2;
+use anyhow::{bail, ensure, Result};
+use ndarray::{Array2, Axis};
 use nn_core::Loss;
+use nn_data::{CsvOptions, CsvSchema, Dataset, Preprocessor, StandardScaler, Target, Transformer};
 use serde::{Deserialize, Serialize};
 
-use crate::dataset::{self, Table};
+use crate::dataset::{self, Training};
 use crate::fsutil::usage;
 use crate::model_file::{ModelFile, Task};
-use crate::prepare::{self, Method, Scaler};
-use crate::train::{TaskArg, TrainArgs};
+use crate::train::TrainArgs;
 
-/// The preprocessing saved in the model file: feature scaler, and for regression the target
-/// scaler (the network predicts standardized targets).
+/// The preprocessing saved in the model file: how CSVs are read (feature columns, labels,
+/// imputation means), the fitted feature preprocessing, and for regression the target scaler
+/// (the network predicts standardized targets).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Preprocessing {
+    /// nn-data's CSV schema (absent for MNIST folders).
+    #[serde(default)]
+    pub schema: Option<CsvSchema>,
     /// Applied to the features before the network.
-    pub features: Scaler,
+    pub features: Preprocessor,
     /// Inverse-applied to the network's regression outputs.
     #[serde(default)]
-    pub target: Option<Scaler>,
+    pub target: Option<StandardScaler>,
 }
 
 /// Training and validation arrays plus what the model file needs to know about them.
@@ -60,31 +64,33 @@ impl TrainData {
 
 /// Loads and prepares everything `nn train` needs.
 pub fn prepare(args: &TrainArgs) -> Result<TrainData> {
-    let table = dataset::load(&args.data, args.target.as_deref(), args.missing, true)?;
-    let (name, cells) = table.target.clone().expect("target required");
-    let task = match args.task {
-        TaskArg::Auto => prepare::detect_task(&cells),
-        TaskArg::Classify => Task::Classify,
-        TaskArg::Regress => Task::Regress,
+    let options = CsvOptions {
+        target: args.target.clone(),
+        task: args.task.build(),
+        missing: args.missing.build(),
+    };
+    let loaded = dataset::load_training(&args.data, &options)?;
+    let schema = loaded.schema.clone();
+    let (train, test) = split(args, loaded)?;
+    let task = match train.target {
+        Target::Classes { .. } => Task::Classify,
+        _ => Task::Regress,
     };
     let loss = pick_loss(args, task)?;
-    let (train, test) = split_tables(args, table, &name, task)?;
-    let in_data = || format!("in {}", args.data.display());
-    ensure!(train.x.nrows() > 0 && test.x.nrows() > 0, "{}: the train/test split leaves a part empty ({} train, {} test rows); change --test-split or pass --test FILE", in_data(), train.x.nrows(), test.x.nrows());
-    let (y_train, y_test, labels, target_scaler) =
-        encode(task, loss, &train, &test, &name).with_context(in_data)?;
-    let scaler = Scaler::fit(args.preprocess, train.x.view())?;
-    let x_train = scaler.transform(train.x.view())?;
-    let x_test = scaler.transform(test.x.view())?;
+    let (y_train, y_test, labels, target) = encode(loss, &train, &test)?;
+    let mut features = args.preprocess.build()?;
+    let x_train = features.fit_transform(train.features.view())?;
+    let x_test = features.transform(test.features.view())?;
     Ok(TrainData {
         task,
         loss,
         labels,
-        features: train.features,
-        target: name,
+        features: train.feature_names.clone(),
+        target: train.target_name.clone().unwrap_or_default(),
         pre: Preprocessing {
-            features: scaler,
-            target: target_scaler,
+            schema,
+            features,
+            target,
         },
         train: (x_train, y_train),
         val: (x_test, y_test),
@@ -97,100 +103,87 @@ fn pick_loss(args: &TrainArgs, task: Task) -> Result<Loss> {
         Task::Regress => Loss::Mse,
     });
     if task == Task::Regress && matches!(loss, Loss::CrossEntropy | Loss::Bce) {
+        let name = loss.name();
         return Err(usage(format!(
-            "--loss {} needs a classification target; use mse or half-sse",
-            loss.name()
+            "--loss {name} needs a classification target; use mse or half-sse (or --task classify)"
         )));
     }
     Ok(loss)
 }
 
-/// The test part: a separate file, the MNIST folder's t10k files, or a seeded split.
-fn split_tables(args: &TrainArgs, table: Table, name: &str, task: Task) -> Result<(Table, Table)> {
-    if let Some(path) = &args.test {
-        let test = dataset::load_columns(path, &table.features, Some(name))?;
-        ensure!(
-            test.target.is_some(),
-            "{} has no target column {name:?}",
-            path.display()
-        );
-        return Ok((table, test));
-    }
-    if args.data.is_dir() {
-        let test = crate::mnist::load_folder(&args.data, crate::mnist::Part::Test)?;
-        return Ok((table, test));
-    }
-    let cells = &table.target.as_ref().expect("target").1;
-    let classes = match task {
-        Task::Classify => Some(prepare::label_indices(
-            cells,
-            &prepare::sorted_labels(cells),
-        )?),
-        Task::Regress => None,
+/// The test part: a separate file read with the training schema, an MNIST folder's `t10k`
+/// files, or nn-data's seeded (stratified) split.
+fn split(args: &TrainArgs, loaded: Training) -> Result<(Dataset, Dataset)> {
+    let (train, test) = match (&args.test, loaded.folder_test) {
+        (Some(path), _) => {
+            let test = dataset::load_with_schema(path, loaded.schema.as_ref())?;
+            ensure!(
+                !matches!(test.target, Target::None),
+                "{}: no target column",
+                path.display()
+            );
+            (loaded.data, test)
+        }
+        (None, Some(test)) => (loaded.data, test),
+        (None, None) => nn_data::train_test_split(&loaded.data, args.test_split, args.seed)?,
     };
-    let (tr, te) = prepare::split(
-        table.x.nrows(),
-        classes.as_deref(),
-        args.test_split,
-        args.seed,
-    );
-    Ok((subset(&table, &tr), subset(&table, &te)))
-}
-
-fn subset(table: &Table, idx: &[usize]) -> Table {
-    let target = table
-        .target
-        .as_ref()
-        .map(|(n, c)| (n.clone(), idx.iter().map(|&i| c[i].clone()).collect()));
-    Table {
-        features: table.features.clone(),
-        x: prepare::rows(table.x.view(), idx),
-        target,
+    if train.n_samples() == 0 || test.n_samples() == 0 {
+        bail!(
+            "{}: the train/test split leaves a part empty ({} train, {} test rows); change --test-split or pass --test FILE",
+            args.data.display(),
+            train.n_samples(),
+            test.n_samples()
+        );
     }
+    Ok((train, test))
 }
 
 type Encoded = (
     Array2<f64>,
     Array2<f64>,
     Option<Vec<String>>,
-    Option<Scaler>,
+    Option<StandardScaler>,
 );
 
-fn encode(task: Task, loss: Loss, train: &Table, test: &Table, name: &str) -> Result<Encoded> {
-    let cells = |t: &Table| {
-        t.target
-            .as_ref()
-            .map(|(_, c)| c.clone())
-            .unwrap_or_default()
-    };
-    let (tr, te) = (cells(train), cells(test));
-    if task == Task::Regress {
-        let (y_tr, y_te) = (
-            prepare::numeric_targets(&tr, name)?,
-            prepare::numeric_targets(&te, name)?,
-        );
-        let ts = Scaler::fit(Method::Standardize, y_tr.view())?;
-        return Ok((
-            ts.transform(y_tr.view())?,
-            ts.transform(y_te.view())?,
-            None,
-            Some(ts),
-        ));
+fn encode(loss: Loss, train: &Dataset, test: &Dataset) -> Result<Encoded> {
+    match (&train.target, &test.target) {
+        (
+            Target::Classes { indices, labels },
+            Target::Classes {
+                indices: test_idx, ..
+            },
+        ) => {
+            let name = train.target_name.clone().unwrap_or_default();
+            ensure!(
+                labels.len() >= 2,
+                "the target {name:?} has only {} class(es)",
+                labels.len()
+            );
+            if loss == Loss::Bce && labels.len() != 2 {
+                let n = labels.len();
+                return Err(usage(format!(
+                    "--loss bce needs exactly 2 classes, {name:?} has {n}"
+                )));
+            }
+            let y = |idx: &[usize]| one_hot(idx, labels.len(), loss == Loss::Bce);
+            Ok((y(indices), y(test_idx), Some(labels.clone()), None))
+        }
+        (Target::Values(train_y), Target::Values(test_y)) => {
+            let column = |v: &ndarray::Array1<f64>| v.clone().insert_axis(Axis(1));
+            let mut scaler = StandardScaler::default();
+            let y_train = scaler.fit_transform(column(train_y).view())?;
+            let y_test = scaler.transform(column(test_y).view())?;
+            Ok((y_train, y_test, None, Some(scaler)))
+        }
+        _ => bail!("the training and test targets are not of the same kind"),
     }
-    let labels = prepare::sorted_labels(&tr);
-    ensure!(
-        labels.len() >= 2,
-        "the target {name:?} has only {} distinct value(s)",
-        labels.len()
-    );
-    if loss == Loss::Bce && labels.len() != 2 {
-        return Err(usage(format!(
-            "--loss bce needs exactly 2 classes, {name:?} has {}",
-            labels.len()
-        )));
+}
+
+/// One-hot rows, or for BCE a single column holding 1 for class 1.
+pub fn one_hot(indices: &[usize], n_classes: usize, single_column: bool) -> Array2<f64> {
+    if single_column {
+        let ones = indices.iter().map(|&k| k as f64).collect::<Vec<_>>();
+        return Array2::from_shape_vec((indices.len(), 1), ones).expect("n × 1");
     }
-    let width = if loss == Loss::Bce { 1 } else { labels.len() };
-    let y_tr = prepare::one_hot(&prepare::label_indices(&tr, &labels)?, width);
-    let y_te = prepare::one_hot(&prepare::label_indices(&te, &labels)?, width);
-    Ok((y_tr, y_te, Some(labels), None))
+    nn_data::one_hot(indices, n_classes)
 }

@@ -9,8 +9,8 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use crate::args::PreprocessArgs;
-use crate::dataset::{self, Missing};
-use crate::prepare::{Method, Scaler};
+use crate::prepare::Method;
+use nn_data::{Preprocessor, Transformer};
 
 /// `fit` or `transform`.
 #[derive(Debug, clap::Subcommand)]
@@ -28,9 +28,6 @@ pub enum Action {
         /// A column to leave out (e.g. the label).
         #[arg(long, value_name = "COL")]
         exclude: Option<String>,
-        /// What to do with missing cells.
-        #[arg(long, value_enum, default_value_t = Missing::Error)]
-        missing: Missing,
         /// Where to write the parameters (JSON).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
@@ -61,7 +58,7 @@ struct Params {
     format: String,
     version: u32,
     columns: Vec<String>,
-    scaler: Scaler,
+    preprocessor: Preprocessor,
 }
 
 const FORMAT: &str = "nn-preprocessing";
@@ -73,32 +70,75 @@ pub fn run(args: PreprocessArgs) -> Result<()> {
             method,
             data,
             exclude,
-            missing,
             out,
-        } => {
-            let table = dataset::load(&data, exclude.as_deref(), missing, exclude.is_some())?;
-            let scaler = Scaler::fit(method, table.x.view())?;
-            let params = Params {
-                format: FORMAT.into(),
-                version: 1,
-                columns: table.features,
-                scaler,
-            };
-            crate::fsutil::write_atomic(&out, serde_json::to_string_pretty(&params)?.as_bytes())?;
-            println!(
-                "fitted {method:?} on {} columns of {}; wrote {}",
-                params.columns.len(),
-                data.display(),
-                out.display()
-            );
-            Ok(())
-        }
+        } => fit(method, &data, exclude.as_deref(), &out),
         Action::Transform {
             params,
             data,
             out,
             inverse,
         } => transform(&params, &data, &out, inverse),
+    }
+}
+
+fn fit(method: Method, data: &Path, exclude: Option<&str>, out: &Path) -> Result<()> {
+    let csv = Csv::read(data)?;
+    if let Some(name) = exclude {
+        csv.column(name, data)?;
+    }
+    let columns: Vec<String> = csv
+        .header
+        .iter()
+        .filter(|h| Some(h.as_str()) != exclude)
+        .cloned()
+        .collect();
+    let cols = columns
+        .iter()
+        .map(|c| csv.column(c, data))
+        .collect::<Result<Vec<_>>>()?;
+    let x = gather(&csv.records, &cols, &csv.header)
+        .with_context(|| format!("in {}", data.display()))?;
+    let mut preprocessor = method.build()?;
+    preprocessor.fit(x.view())?;
+    let params = Params {
+        format: FORMAT.into(),
+        version: 1,
+        columns,
+        preprocessor,
+    };
+    crate::fsutil::write_atomic(out, serde_json::to_string_pretty(&params)?.as_bytes())?;
+    let (n, shown) = (params.columns.len(), data.display());
+    println!(
+        "fitted {method:?} on {n} columns of {shown}; wrote {}",
+        out.display()
+    );
+    Ok(())
+}
+
+/// A CSV's header and records.
+struct Csv {
+    header: Vec<String>,
+    records: Vec<csv::StringRecord>,
+}
+
+impl Csv {
+    fn read(path: &Path) -> Result<Self> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let header: Vec<String> = reader.headers()?.iter().map(String::from).collect();
+        let records = reader
+            .records()
+            .collect::<std::result::Result<_, _>>()
+            .with_context(|| format!("in {}", path.display()))?;
+        Ok(Csv { header, records })
+    }
+
+    fn column(&self, name: &str, path: &Path) -> Result<usize> {
+        let found = self.header.iter().position(|h| h == name);
+        found.with_context(|| format!("{} has no column {name:?}", path.display()))
     }
 }
 
@@ -117,35 +157,22 @@ fn load_params(path: &Path) -> Result<Params> {
 
 fn transform(params: &Path, data: &Path, out: &Path, inverse: bool) -> Result<()> {
     let p = load_params(params)?;
-    let text =
-        std::fs::read_to_string(data).with_context(|| format!("reading {}", data.display()))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = reader.headers()?.iter().map(String::from).collect();
+    let csv = Csv::read(data)?;
     let cols = p
         .columns
         .iter()
-        .map(|c| {
-            header
-                .iter()
-                .position(|h| h == c)
-                .with_context(|| format!("{} has no column {c:?}", data.display()))
-        })
+        .map(|c| csv.column(c, data))
         .collect::<Result<Vec<_>>>()?;
-    let records: Vec<csv::StringRecord> = reader
-        .records()
-        .collect::<std::result::Result<_, _>>()
+    let x = gather(&csv.records, &cols, &csv.header)
         .with_context(|| format!("in {}", data.display()))?;
-    let x = gather(&records, &cols, &header).with_context(|| format!("in {}", data.display()))?;
     let y = if inverse {
-        p.scaler.inverse_transform(x.view())?
+        p.preprocessor.inverse_transform(x.view())?
     } else {
-        p.scaler.transform(x.view())?
+        p.preprocessor.transform(x.view())?
     };
-    let csv = write_csv(&header, &records, &cols, &y)?;
-    crate::fsutil::write_atomic(out, &csv)?;
-    println!("wrote {} rows to {}", records.len(), out.display());
+    let bytes = write_csv(&csv.header, &csv.records, &cols, &y)?;
+    crate::fsutil::write_atomic(out, &bytes)?;
+    println!("wrote {} rows to {}", csv.records.len(), out.display());
     Ok(())
 }
 

@@ -7,11 +7,11 @@ use anyhow::{Context, Result};
 use serde_json::json;
 
 use crate::args::{ActivationArg, Dtype, LossArg};
-use crate::dataset::Missing;
+use crate::dataset::MissingArg;
 use crate::fit::{fit, History};
 use crate::fsutil::{parse_fraction, parse_positive, parse_usize_list};
 use crate::model_file::{ModelFile, Task};
-use crate::prepare::Method;
+use crate::prepare::{Method, TaskArg};
 
 /// `nn train` flags.
 #[derive(Debug, Clone, clap::Args, serde::Serialize)]
@@ -79,12 +79,12 @@ pub struct TrainArgs {
     /// Mini-batch size.
     #[arg(long, default_value_t = 32)]
     pub batch_size: usize,
-    /// Feature preprocessing, fitted on the training part only.
+    /// Feature preprocessing, fitted on the training part only (saved in the model file).
     #[arg(long, value_enum, default_value_t = Method::Standardize)]
     pub preprocess: Method,
     /// What to do with missing cells.
-    #[arg(long, value_enum, default_value_t = Missing::Error)]
-    pub missing: Missing,
+    #[arg(long, value_enum, default_value_t = MissingArg::Error)]
+    pub missing: MissingArg,
     /// Seed for the split, the weights and the shuffling.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -100,18 +100,6 @@ pub struct TrainArgs {
     /// Print only the final result.
     #[arg(long)]
     pub quiet: bool,
-}
-
-/// `--task`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TaskArg {
-    /// Decide from the target column.
-    Auto,
-    /// Classification.
-    Classify,
-    /// Regression.
-    Regress,
 }
 
 /// Runs `nn train`.

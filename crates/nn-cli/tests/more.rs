@@ -217,3 +217,71 @@ fn a_closed_pipe_is_not_a_panic() {
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn zca_whitening_decorrelates_and_trains() {
+    let (_d, dir) = tempdir();
+    let (params, out) = (format!("{dir}/zca.json"), format!("{dir}/white.csv"));
+    ok(&[
+        "preprocess",
+        "fit",
+        "--method",
+        "zca-whiten",
+        "--data",
+        "datasets/iris.csv",
+        "--exclude",
+        "species",
+        "--out",
+        &params,
+    ]);
+    ok(&[
+        "preprocess",
+        "transform",
+        "--params",
+        &params,
+        "--data",
+        "datasets/iris.csv",
+        "--out",
+        &out,
+    ]);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let rows: Vec<Vec<f64>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').take(4).map(|v| v.parse().unwrap()).collect())
+        .collect();
+    let n = rows.len() as f64;
+    let mean: Vec<f64> = (0..4)
+        .map(|j| rows.iter().map(|r| r[j]).sum::<f64>() / n)
+        .collect();
+    for i in 0..4 {
+        for j in 0..4 {
+            let cov = rows
+                .iter()
+                .map(|r| (r[i] - mean[i]) * (r[j] - mean[j]))
+                .sum::<f64>()
+                / n;
+            close(
+                cov,
+                if i == j { 1.0 } else { 0.0 },
+                0.01,
+                "covariance of ZCA-whitened iris",
+            );
+        }
+    }
+    let model = format!("{dir}/m.json");
+    let out = ok(&[
+        "train",
+        "--data",
+        "datasets/iris.csv",
+        "--preprocess",
+        "zca-whiten",
+        "--epochs",
+        "50",
+        "--out",
+        &model,
+        "--quiet",
+    ]);
+    let acc: f64 = out.split_whitespace().nth(2).unwrap().parse().unwrap();
+    assert!(acc >= 0.9, "{out}");
+}

@@ -285,3 +285,54 @@ fn zca_whitening_decorrelates_and_trains() {
     let acc: f64 = out.split_whitespace().nth(2).unwrap().parse().unwrap();
     assert!(acc >= 0.9, "{out}");
 }
+
+#[test]
+fn separate_test_file_and_mean_imputation() {
+    let (_d, dir) = tempdir();
+    let text = std::fs::read_to_string(common::root().join("datasets/iris.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // Every fifth row to the test file; one training cell blanked out.
+    let (mut train, mut test) = (vec![lines[0].to_string()], vec![lines[0].to_string()]);
+    for (i, line) in lines[1..].iter().enumerate() {
+        if i % 5 == 0 {
+            test.push(line.to_string())
+        } else {
+            train.push(line.to_string())
+        }
+    }
+    train[1] = train[1].replacen("4.9", "", 1);
+    let (train_path, test_path) = (format!("{dir}/train.csv"), format!("{dir}/test.csv"));
+    std::fs::write(&train_path, train.join("\n")).unwrap();
+    std::fs::write(&test_path, test.join("\n")).unwrap();
+    let model = format!("{dir}/m.json");
+    let gap = nn(&[
+        "train",
+        "--data",
+        &train_path,
+        "--test",
+        &test_path,
+        "--out",
+        &model,
+    ]);
+    assert_eq!(gap.code, 1, "{}", gap.stderr);
+    let out = ok(&[
+        "train",
+        "--data",
+        &train_path,
+        "--test",
+        &test_path,
+        "--missing",
+        "mean",
+        "--hidden",
+        "16",
+        "--out",
+        &model,
+        "--quiet",
+    ]);
+    let acc: f64 = out.split_whitespace().nth(2).unwrap().parse().unwrap();
+    assert!(acc >= 0.9, "{out}");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    let means = &saved["preprocessing"]["schema"]["imputer"];
+    assert!(means.is_object(), "imputation means saved: {means}");
+}

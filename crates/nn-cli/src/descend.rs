@@ -105,12 +105,7 @@ impl Chart for Descent {
             .y_desc("y")
             .draw()
             .map_err(err)?;
-        for k in 1..=8 {
-            let radius = r * k as f64 / 8.0;
-            let circle = (0..=120).map(|t| {
-                let a = t as f64 / 120.0 * std::f64::consts::TAU;
-                (radius * a.cos(), radius * a.sin())
-            });
+        for circle in contours(r) {
             chart
                 .draw_series(LineSeries::new(circle, BLUE.mix(0.25)))
                 .map_err(err)?;
@@ -123,6 +118,19 @@ impl Chart for Descent {
             .map_err(err)?;
         Ok(())
     }
+}
+
+/// Eight level sets of f (circles) filling a square of half-width `r`, as point lists.
+fn contours(r: f64) -> Vec<Vec<(f64, f64)>> {
+    (1..=8)
+        .map(|k| {
+            let radius = r * k as f64 / 8.0;
+            let angle = |t: usize| t as f64 / 120.0 * std::f64::consts::TAU;
+            (0..=120)
+                .map(|t| (radius * angle(t).cos(), radius * angle(t).sin()))
+                .collect()
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -42,16 +42,28 @@ pub fn run(args: ExplainArgs) -> Result<()> {
         "--target",
     )?;
     let (x, t) = preprocessed(&model, x, t)?;
-    let trace = nn_core::trace::trace(&net, x.view(), t.view(), model.loss, args.lr)
+    print_step(&args, &net, model.loss, &x, &t)
+}
+
+/// Traces one step of `net` on `(x, t)` and prints it in the requested format.
+fn print_step(
+    args: &ExplainArgs,
+    net: &Network<f64>,
+    loss: Loss,
+    x: &Array2<f64>,
+    t: &Array2<f64>,
+) -> Result<()> {
+    let trace = nn_core::trace::trace(net, x.view(), t.view(), loss, args.lr)
         .context("computing the training step")?;
-    let names = Names::new(&net);
+    let names = Names::new(net);
+    let (lr, target) = (args.lr, t);
     let step = Step {
-        net: &net,
-        loss: model.loss,
-        lr: args.lr,
+        net,
+        loss,
+        lr,
         trace: &trace,
         names: &names,
-        target: &t,
+        target,
     };
     match args.format {
         Format::Text => print!("{}", crate::explain_text::render(&step)),

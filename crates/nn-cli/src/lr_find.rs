@@ -138,20 +138,7 @@ fn range_test(
     order.shuffle(&mut ChaCha8Rng::seed_from_u64(args.seed));
     let x = data.train.0.select(Axis(0), &order).mapv(|v| v as f32);
     let y = data.train.1.select(Axis(0), &order).mapv(|v| v as f32);
-    let mut sizes = vec![x.ncols()];
-    sizes.extend(&args.hidden);
-    sizes.push(data.n_out());
-    let mut net = Network::<f32>::mlp(
-        &sizes,
-        args.activation.build(),
-        Activation::Identity,
-        args.seed,
-    )?;
-    let config = SgdConfig {
-        momentum: args.momentum,
-        ..Default::default()
-    };
-    let mut sgd = Sgd::new(config).map_err(|e| crate::fsutil::usage(e.to_string()))?;
+    let (mut net, mut sgd) = fresh_net(args, x.ncols(), data.n_out())?;
     let ratio = (args.end_lr / args.start_lr).powf(1.0 / (args.steps.max(2) - 1) as f64);
     let (mut avg, mut best, mut curve) = (0.0, f64::INFINITY, Vec::new());
     for step in 0..args.steps {
@@ -169,6 +156,21 @@ fn range_test(
         sgd.step(&mut net, lr);
     }
     Ok(curve)
+}
+
+/// A seeded network and an SGD optimizer with the flags' momentum.
+fn fresh_net(args: &LrFindArgs, n_in: usize, n_out: usize) -> Result<(Network<f32>, Sgd<f32>)> {
+    let mut sizes = vec![n_in];
+    sizes.extend(&args.hidden);
+    sizes.push(n_out);
+    let hidden = args.activation.build();
+    let net = Network::<f32>::mlp(&sizes, hidden, Activation::Identity, args.seed)?;
+    let config = SgdConfig {
+        momentum: args.momentum,
+        ..Default::default()
+    };
+    let sgd = Sgd::new(config).map_err(|e| crate::fsutil::usage(e.to_string()))?;
+    Ok((net, sgd))
 }
 
 /// The `step`-th mini-batch, cycling through the (shuffled) rows.

@@ -12,7 +12,7 @@
 //! | leaky ReLU | `z if z > 0 else s·z` (`s ≥ 0`) | `1 if a > 0 else s` |
 //! | softmax (row-wise) | `e^(z_j − max z) / Σ_k e^(z_k − max z)` | `∂L/∂z = a ⊙ (∂L/∂a − Σ_k a_k ∂L/∂a_k)` |
 
-use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2, Zip};
+use ndarray::{ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Zip};
 use nn_tensor::Float;
 use serde::{Deserialize, Serialize};
 
@@ -155,6 +155,44 @@ impl Activation {
         }
     }
 
+    /// [`backward`](Self::backward) fused with the bias gradient: turns `∂L/∂a` into `∂L/∂z`
+    /// in place and writes `Σ_rows ∂L/∂z` into `bias_grad`, in one pass over the batch.
+    ///
+    /// ```
+    /// use ndarray::{array, Array1};
+    /// let a = array![[0.5_f64], [0.0]];
+    /// let mut grad = array![[2.0_f64], [3.0]];
+    /// let mut db = Array1::zeros(1);
+    /// nn_core::Activation::Relu.backward_with_bias_grad(a.view(), grad.view_mut(), db.view_mut());
+    /// assert_eq!((grad, db), (array![[2.0], [0.0]], array![2.0]));
+    /// ```
+    pub fn backward_with_bias_grad<T: Float>(
+        &self,
+        a: ArrayView2<T>,
+        grad: ArrayViewMut2<T>,
+        mut bias_grad: ArrayViewMut1<T>,
+    ) {
+        let (zero, one) = (T::zero(), T::one());
+        match *self {
+            Activation::Identity => scale_and_sum(a, grad, bias_grad, |_| one),
+            Activation::Sigmoid => scale_and_sum(a, grad, bias_grad, |a| a * (one - a)),
+            Activation::Tanh => scale_and_sum(a, grad, bias_grad, |a| one - a * a),
+            Activation::Relu => {
+                scale_and_sum(a, grad, bias_grad, |a| if a > zero { one } else { zero })
+            }
+            Activation::LeakyRelu { slope } => {
+                let s = T::from_f64(slope);
+                scale_and_sum(a, grad, bias_grad, |a| if a > zero { one } else { s })
+            }
+            Activation::Softmax => {
+                let mut grad = grad;
+                self.backward(a, grad.view_mut());
+                bias_grad.fill(zero);
+                grad.rows().into_iter().for_each(|row| bias_grad += &row);
+            }
+        }
+    }
+
     /// `f'(z)` element-wise as the textbook writes it (`∂out/∂l`); softmax reports the
     /// diagonal of its Jacobian, `a_j (1 − a_j)`.
     ///
@@ -185,6 +223,25 @@ pub fn sigmoid<T: Float>(z: T) -> T {
     } else {
         let e = z.exp();
         e / (T::one() + e)
+    }
+}
+
+/// `g ← g·d(a)` element-wise and `bias_grad = Σ_rows g`, one pass (`d` is `f'` written with `a`).
+fn scale_and_sum<T: Float>(
+    a: ArrayView2<T>,
+    mut grad: ArrayViewMut2<T>,
+    mut bias_grad: ArrayViewMut1<T>,
+    d: impl Fn(T) -> T,
+) {
+    bias_grad.fill(T::zero());
+    for (mut g, a) in grad.rows_mut().into_iter().zip(a.rows()) {
+        Zip::from(&mut g)
+            .and(&a)
+            .and(&mut bias_grad)
+            .for_each(|g, &a, b| {
+                *g *= d(a);
+                *b += *g;
+            });
     }
 }
 

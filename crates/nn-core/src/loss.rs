@@ -229,11 +229,21 @@ fn softmax_ce_grad<T: Float>(
         .zip(target.rows())
         .zip(grad.rows_mut())
     {
-        let lse = log_sum_exp(o);
-        let lse_t = T::from_f64(lse);
+        // e_j = exp(o_j − max) once; lse = max + ln Σ e; grad = e/Σe − t; loss = Σ t (lse − o)
+        let max = o
+            .iter()
+            .fold(T::neg_infinity(), |m, &v| if v > m { v } else { m });
+        let mut sum = T::zero();
+        g.zip_mut_with(&o, |g, &o| {
+            *g = (o - max).exp();
+            sum += *g;
+        });
+        let (lse, inv) = (max + sum.ln(), T::one() / sum);
         for ((g, &o), &t) in g.iter_mut().zip(o).zip(t) {
-            *g = ((o - lse_t).exp() - t) * scale;
-            total += Loss::CrossEntropy.element(o.to_f64(), t.to_f64(), lse);
+            *g = (*g * inv - t) * scale;
+            if t != T::zero() {
+                total += (t * (lse - o)).to_f64();
+            }
         }
     }
     total * scale.to_f64()

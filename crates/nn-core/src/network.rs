@@ -6,7 +6,7 @@
 //! the batch and divided by the batch size (the losses' gradients carry the `1/n`).
 
 use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
-use nn_tensor::{matmul, matmul_nt, matmul_tn, sum_rows_into, Float, TensorError};
+use nn_tensor::{matmul, matmul_nt, matmul_tn, Float, TensorError};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
@@ -172,17 +172,16 @@ impl<T: Float> Network<T> {
             let (lower, upper) = self.grads.split_at_mut(l);
             let mut dz = upper[0].slice_mut(s![..n, ..]);
             let layer = &mut self.layers[l];
-            layer
-                .activation()
-                .backward(self.acts[l].slice(s![..n, ..]), dz.view_mut());
             let input = if l == 0 {
                 x
             } else {
                 self.acts[l - 1].slice(s![..n, ..])
             };
+            let activation = layer.activation();
             let (gw, gb) = layer.grads_mut();
+            let a = self.acts[l].slice(s![..n, ..]);
+            activation.backward_with_bias_grad(a, dz.view_mut(), gb.view_mut());
             matmul_tn(dz.view(), input, gw.view_mut()).expect("shapes checked");
-            sum_rows_into(dz.view(), gb.view_mut()).expect("shapes checked");
             if l > 0 {
                 let dx = lower[l - 1].slice_mut(s![..n, ..]);
                 matmul(dz.view(), self.layers[l].weight().view(), dx).expect("shapes checked");

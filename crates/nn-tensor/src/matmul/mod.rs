@@ -448,4 +448,47 @@ mod tests {
         matmul_acc(a.view(), b.view(), c.view_mut()).unwrap();
         assert_eq!(c, &want * 2.0);
     }
+
+    #[test]
+    fn empty_depth_and_zero_alpha_scale_c_by_beta() {
+        // k = 0: C = β·C; α = 0: A and B are not read (NaN there must not leak).
+        let mut c = array![[1.0_f32, 2.0]];
+        let a = Array2::<f32>::zeros((1, 0));
+        gemm(
+            1.0,
+            a.view(),
+            Transpose::No,
+            Array2::zeros((0, 2)).view(),
+            Transpose::No,
+            3.0,
+            c.view_mut(),
+        )
+        .unwrap();
+        assert_eq!(c, array![[3.0, 6.0]]);
+        let nan = array![[f32::NAN]];
+        gemm(
+            0.0,
+            nan.view(),
+            Transpose::No,
+            array![[1.0, 1.0]].view(),
+            Transpose::No,
+            0.0,
+            c.view_mut(),
+        )
+        .unwrap();
+        assert_eq!(c, array![[0.0, 0.0]]);
+    }
+
+    #[test]
+    fn unavailable_kernel_is_an_error() {
+        let (a, mut c) = (array![[1.0_f64]], array![[0.0_f64]]);
+        for kernel in [KernelChoice::Avx2, KernelChoice::Avx512] {
+            let t = Transpose::No;
+            let got = gemm_with_kernel(kernel, 1.0, a.view(), t, a.view(), t, 0.0, c.view_mut());
+            match kernel.is_available() {
+                true => assert_eq!(got, Ok(())),
+                false => assert!(matches!(got, Err(TensorError::KernelUnavailable { .. }))),
+            }
+        }
+    }
 }

@@ -21,7 +21,7 @@ pub trait Float:
     + Send
     + Sync
     + 'static
-    + crate::matmul::sealed::GemmScalar
+    + crate::matmul::dispatch::sealed::GemmScalar
 {
     /// The type's name as users write it (`"f32"` or `"f64"`).
     const NAME: &'static str;

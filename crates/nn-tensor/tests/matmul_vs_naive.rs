@@ -336,7 +336,8 @@ proptest! {
     #[test]
     fn random_shapes_match_naive(
         m in 0usize..70, k in 0usize..70, n in 0usize..70,
-        ta in transpose_strategy(), tb in transpose_strategy(), beta in prop_oneof![Just(0.0), Just(0.5)],
+        ta in transpose_strategy(), tb in transpose_strategy(),
+        beta in prop_oneof![Just(0.0), Just(0.5)],
     ) {
         let cs = case::<f64>((m, k, n), ta, tb, (1.25, beta));
         let mut c = cs.c0.clone();

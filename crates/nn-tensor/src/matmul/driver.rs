@@ -31,7 +31,7 @@ pub(crate) struct Problem<T> {
     pub c: Mat<*mut T>,
 }
 
-// SAFETY: a `Problem` is only sent to other threads as disjoint sub-problems (see `split`):
+// SAFETY: a `Problem` is only sent to other threads as disjoint sub-problems (see `run`):
 // A and B are only read, and no two sub-problems write the same element of C.
 unsafe impl<T: Send> Send for Problem<T> {}
 // SAFETY: as for `Send`: shared references to a `Problem` only read its fields.
@@ -40,27 +40,24 @@ unsafe impl<T: Sync> Sync for Problem<T> {}
 impl<T: Float> Problem<T> {
     /// The same product written for `Cᵀ = Bᵀ·Aᵀ`.
     fn transposed(&self) -> Self {
-        let flip = |rs, cs| (cs, rs);
         let (a, b, c) = (self.a, self.b, self.c);
-        let ((ars, acs), (brs, bcs), (crs, ccs)) =
-            (flip(a.rs, a.cs), flip(b.rs, b.cs), flip(c.rs, c.cs));
         Problem {
             m: self.n,
             n: self.m,
             a: Mat {
                 ptr: b.ptr,
-                rs: brs,
-                cs: bcs,
+                rs: b.cs,
+                cs: b.rs,
             },
             b: Mat {
                 ptr: a.ptr,
-                rs: ars,
-                cs: acs,
+                rs: a.cs,
+                cs: a.rs,
             },
             c: Mat {
                 ptr: c.ptr,
-                rs: crs,
-                cs: ccs,
+                rs: c.cs,
+                cs: c.rs,
             },
             ..*self
         }

@@ -14,7 +14,13 @@ use ndarray::NdFloat;
 /// The trait is sealed in practice: its `GemmScalar` supertrait (which picks the GEMM kernels
 /// for the type) is implemented for `f32` and `f64` only.
 pub trait Float:
-    NdFloat + num_traits::Float + Default + Send + Sync + 'static + crate::matmul::sealed::GemmScalar
+    NdFloat
+    + num_traits::Float
+    + Default
+    + Send
+    + Sync
+    + 'static
+    + crate::matmul::dispatch::sealed::GemmScalar
 {
     /// The type's name as users write it (`"f32"` or `"f64"`).
     const NAME: &'static str;

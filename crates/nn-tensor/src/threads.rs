@@ -4,6 +4,7 @@
 //! reduction dimension `k`, so every output element is summed in the same order.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 static THREADS: AtomicUsize = AtomicUsize::new(0);
 
@@ -25,7 +26,14 @@ pub fn set_num_threads(n: usize) {
 /// ```
 pub fn num_threads() -> usize {
     match THREADS.load(Ordering::Relaxed) {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        0 => all_cores(),
         n => n,
     }
+}
+
+/// The core count, asked once: `available_parallelism` reads cgroup files on Linux, which costs
+/// more than a small matrix product.
+fn all_cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }

@@ -265,6 +265,32 @@ fn strided_views<T: Float>(kernel: KernelChoice) {
     );
 }
 
+/// A broadcast operand (row stride 0) and a C with reversed rows (negative stride).
+fn broadcast_and_reversed<T: Float>(kernel: KernelChoice) {
+    let row = random::<T>(1, 37, 4);
+    let a = row.broadcast((41, 37)).unwrap(); // every row the same, stride 0
+    let b = random::<T>(37, 35, 5);
+    let want = matmul_naive(a, b.view()).unwrap();
+    let mut c = Array2::<T>::from_elem((41, 35), T::nan());
+    let t = Transpose::No;
+    let c_rev = c.slice_mut(s![..;-1, ..]);
+    gemm_with_kernel(kernel, T::one(), a, t, b.view(), t, T::zero(), c_rev).unwrap();
+    let c_back = c.slice(s![..;-1, ..]);
+    let tol = fl::<T>(64.0) * T::epsilon();
+    let err = (&c_back - &want)
+        .mapv(T::abs)
+        .fold(T::zero(), |m, &x| m.max(x));
+    assert!(err <= tol, "{kernel:?} {}: max error {err}", T::NAME);
+}
+
+#[test]
+fn broadcast_operand_and_reversed_output() {
+    for kernel in KERNELS.into_iter().filter(|&k| available(k)) {
+        broadcast_and_reversed::<f32>(kernel);
+        broadcast_and_reversed::<f64>(kernel);
+    }
+}
+
 #[test]
 fn strided_and_non_contiguous_views() {
     for kernel in KERNELS.into_iter().filter(|&k| available(k)) {
@@ -310,7 +336,8 @@ proptest! {
     #[test]
     fn random_shapes_match_naive(
         m in 0usize..70, k in 0usize..70, n in 0usize..70,
-        ta in transpose_strategy(), tb in transpose_strategy(), beta in prop_oneof![Just(0.0), Just(0.5)],
+        ta in transpose_strategy(), tb in transpose_strategy(),
+        beta in prop_oneof![Just(0.0), Just(0.5)],
     ) {
         let cs = case::<f64>((m, k, n), ta, tb, (1.25, beta));
         let mut c = cs.c0.clone();

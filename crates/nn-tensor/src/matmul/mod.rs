@@ -14,6 +14,7 @@
 //! ever materialised. Threads ([`crate::num_threads`]) split only the `m` and `n` dimensions,
 //! never `k`, so the result is bit-identical for any thread count.
 
+pub(crate) mod dispatch;
 mod driver;
 mod kernel;
 mod naive;
@@ -23,145 +24,17 @@ mod x86;
 
 pub use naive::matmul_naive;
 
+pub use dispatch::KernelChoice;
+
 use crate::{Float, Result, TensorError};
+use dispatch::detected_isas;
 use driver::{Mat, Problem};
-use kernel::Portable;
 use ndarray::{ArrayView2, ArrayViewMut2};
-use std::sync::OnceLock;
 
 /// Products with at most this many multiply-adds (`m·n·k`) take the small-matrix path: one
 /// thread and, on AVX-512 CPUs, the narrower AVX2 register tile (6×16 rather than 12×32 for
 /// f32), which matches matrixmultiply on the iris shapes (`150×4·4×16` and the like).
 pub const SMALL_FMAS: usize = 16 * 1024;
-
-/// Which micro-kernel a product uses; [`KernelChoice::Auto`] is what [`gemm`] does.
-///
-/// Exposed so benchmarks and tests can force a kernel through [`gemm_with_kernel`].
-///
-/// ```
-/// use nn_tensor::matmul::KernelChoice;
-/// assert!(KernelChoice::Portable.is_available());
-/// assert!(KernelChoice::Auto.is_available());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KernelChoice {
-    /// The best kernel this CPU supports (AVX-512F, then AVX2+FMA, then portable).
-    Auto,
-    /// The portable plain-Rust kernel (every CPU).
-    Portable,
-    /// The AVX2+FMA kernel (x86-64 only).
-    Avx2,
-    /// The AVX-512F kernel (x86-64 only).
-    Avx512,
-}
-
-impl KernelChoice {
-    /// Whether this CPU can run the kernel.
-    ///
-    /// ```
-    /// println!("AVX-512: {}", nn_tensor::matmul::KernelChoice::Avx512.is_available());
-    /// ```
-    pub fn is_available(self) -> bool {
-        self.isa().is_some()
-    }
-
-    /// The kernel family `Auto` resolves to on this CPU (never `Auto`).
-    ///
-    /// ```
-    /// use nn_tensor::matmul::KernelChoice;
-    /// assert_ne!(KernelChoice::detected(), KernelChoice::Auto);
-    /// ```
-    pub fn detected() -> Self {
-        match detected_isas().0 {
-            Isa::Portable => KernelChoice::Portable,
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx2 => KernelChoice::Avx2,
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx512 => KernelChoice::Avx512,
-        }
-    }
-
-    fn isa(self) -> Option<Isa> {
-        match self {
-            KernelChoice::Auto => Some(detected_isas().0),
-            KernelChoice::Portable => Some(Isa::Portable),
-            #[cfg(target_arch = "x86_64")]
-            KernelChoice::Avx2 => x86::has_avx2().then_some(Isa::Avx2),
-            #[cfg(target_arch = "x86_64")]
-            KernelChoice::Avx512 => x86::has_avx512().then_some(Isa::Avx512),
-            #[cfg(not(target_arch = "x86_64"))]
-            KernelChoice::Avx2 | KernelChoice::Avx512 => None,
-        }
-    }
-}
-
-/// A kernel family the CPU was checked to support.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Isa {
-    Portable,
-    #[cfg(target_arch = "x86_64")]
-    Avx2,
-    #[cfg(target_arch = "x86_64")]
-    Avx512,
-}
-
-/// Detects, once per process, the best kernel family and the one for small products.
-fn detected_isas() -> (Isa, Isa) {
-    static ISAS: OnceLock<(Isa, Isa)> = OnceLock::new();
-    *ISAS.get_or_init(|| {
-        #[cfg(target_arch = "x86_64")]
-        {
-            match (x86::has_avx512(), x86::has_avx2()) {
-                (true, true) => return (Isa::Avx512, Isa::Avx2),
-                (true, false) => return (Isa::Avx512, Isa::Avx512),
-                (false, true) => return (Isa::Avx2, Isa::Avx2),
-                (false, false) => {}
-            }
-        }
-        (Isa::Portable, Isa::Portable)
-    })
-}
-
-// The sealed trait's method takes crate-private types on purpose: nobody outside can call it.
-#[allow(private_interfaces)]
-pub(crate) mod sealed {
-    use super::driver::Problem;
-    use super::Isa;
-
-    /// Picks the packed GEMM for an element type (implemented for `f32` and `f64` only).
-    pub trait GemmScalar: Sized {
-        /// Runs `p` with the kernels of `isa` on up to `threads` threads.
-        ///
-        /// # Safety
-        /// As `driver::run`: valid operands, C not aliasing A or B; `isa` supported by the CPU.
-        #[doc(hidden)]
-        unsafe fn run_packed(isa: Isa, p: &Problem<Self>, threads: usize);
-    }
-}
-
-/// Implements [`sealed::GemmScalar`] by matching the ISA to that type's kernels.
-macro_rules! impl_gemm_scalar {
-    ($t:ty, $avx2:ident, $avx512:ident) => {
-        impl sealed::GemmScalar for $t {
-            #[allow(private_interfaces)]
-            unsafe fn run_packed(isa: Isa, p: &Problem<$t>, threads: usize) {
-                // SAFETY: forwarded contract; each ISA arm was checked against the CPU.
-                unsafe {
-                    match isa {
-                        Isa::Portable => driver::run::<$t, Portable>(p, threads),
-                        #[cfg(target_arch = "x86_64")]
-                        Isa::Avx2 => driver::run::<$t, x86::$avx2>(p, threads),
-                        #[cfg(target_arch = "x86_64")]
-                        Isa::Avx512 => driver::run::<$t, x86::$avx512>(p, threads),
-                    }
-                }
-            }
-        }
-    };
-}
-
-impl_gemm_scalar!(f32, Avx2F32, Avx512F32);
-impl_gemm_scalar!(f64, Avx2F64, Avx512F64);
 
 /// Whether an operand is used as stored or transposed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -258,17 +131,6 @@ pub fn gemm_with_kernel<T: Float>(
         unsafe { T::run_packed(isa, &problem, crate::num_threads()) };
     }
     Ok(())
-}
-
-impl KernelChoice {
-    fn name(self) -> &'static str {
-        match self {
-            KernelChoice::Auto => "auto",
-            KernelChoice::Portable => "portable",
-            KernelChoice::Avx2 => "avx2+fma",
-            KernelChoice::Avx512 => "avx512f",
-        }
-    }
 }
 
 /// Handles products with nothing to multiply (`m`, `n` or `k` zero, or `α = 0`): `C = β·C`.
@@ -447,5 +309,48 @@ mod tests {
         assert_eq!(c, want);
         matmul_acc(a.view(), b.view(), c.view_mut()).unwrap();
         assert_eq!(c, &want * 2.0);
+    }
+
+    #[test]
+    fn empty_depth_and_zero_alpha_scale_c_by_beta() {
+        // k = 0: C = β·C; α = 0: A and B are not read (NaN there must not leak).
+        let mut c = array![[1.0_f32, 2.0]];
+        let a = Array2::<f32>::zeros((1, 0));
+        gemm(
+            1.0,
+            a.view(),
+            Transpose::No,
+            Array2::zeros((0, 2)).view(),
+            Transpose::No,
+            3.0,
+            c.view_mut(),
+        )
+        .unwrap();
+        assert_eq!(c, array![[3.0, 6.0]]);
+        let nan = array![[f32::NAN]];
+        gemm(
+            0.0,
+            nan.view(),
+            Transpose::No,
+            array![[1.0, 1.0]].view(),
+            Transpose::No,
+            0.0,
+            c.view_mut(),
+        )
+        .unwrap();
+        assert_eq!(c, array![[0.0, 0.0]]);
+    }
+
+    #[test]
+    fn unavailable_kernel_is_an_error() {
+        let (a, mut c) = (array![[1.0_f64]], array![[0.0_f64]]);
+        for kernel in [KernelChoice::Avx2, KernelChoice::Avx512] {
+            let t = Transpose::No;
+            let got = gemm_with_kernel(kernel, 1.0, a.view(), t, a.view(), t, 0.0, c.view_mut());
+            match kernel.is_available() {
+                true => assert_eq!(got, Ok(())),
+                false => assert!(matches!(got, Err(TensorError::KernelUnavailable { .. }))),
+            }
+        }
     }
 }

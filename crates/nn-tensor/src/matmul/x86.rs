@@ -8,8 +8,8 @@
 //! Blocking (measured on a Zen 4 core, 32 KiB L1d, 1 MiB L2): a deep `kc` (384–512) wins,
 //! since it halves the passes over C, while an `mc×kc` A block of ~200–300 KiB stays in L2.
 //!
-//! The kernels are only reachable through [`super::Isa`], which is chosen after run-time
-//! feature detection, so calling their `#[target_feature]` bodies is sound.
+//! The kernels are only reachable through `Isa` (see `dispatch.rs`), which is chosen after
+//! run-time feature detection, so calling their `#[target_feature]` bodies is sound.
 
 use super::kernel::{store_scalar, MicroKernel, Tile};
 use std::arch::x86_64::*;
@@ -78,7 +78,10 @@ macro_rules! simd_kernel {
                         for (v, &x) in row.iter().enumerate() {
                             let (cp, t) = (ci.add(v * W), $mul(alpha_v, x));
                             if (v + 1) * W <= c.cols {
-                                let r = if beta == 0.0 { t } else { $add($mul(beta_v, $load(cp)), t) };
+                                let r = match beta == 0.0 {
+                                    true => t,
+                                    false => $add($mul(beta_v, $load(cp)), t),
+                                };
                                 $store(cp, r);
                             } else if v * W < c.cols {
                                 let mut part = [0.0 as $t; W];

@@ -237,7 +237,7 @@ impl Transformer for Whitener {
     fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
         self.check("Whitener::transform", &x, self.mean.len())?;
         let k = self.matrix.ncols();
-        let mut out = Array2::zeros((x.nrows(), k));
+        let mut out = crate::buffer::zeros(x.nrows(), k);
         let Some(dst) = out.as_slice_mut() else {
             return Ok(out);
         };

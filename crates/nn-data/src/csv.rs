@@ -18,6 +18,14 @@ use std::path::Path;
 ///
 /// # Errors
 /// As [`read_csv`], plus [`DataError::Io`] if the file cannot be opened.
+///
+/// ```
+/// // Doc-tests run in crates/nn-data; the datasets live at the workspace root.
+/// let iris = nn_data::load_csv("../../datasets/iris.csv", &Default::default())?;
+/// assert_eq!(iris.dataset.features.dim(), (150, 4));
+/// assert_eq!(iris.schema.target_name, "species");
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
 pub fn load_csv(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Loaded> {
     let (file, name) = open(path.as_ref())?;
     read_csv(file, &name, options)
@@ -70,6 +78,13 @@ pub fn read_csv(reader: impl Read, file: &str, options: &CsvOptions) -> Result<L
 ///
 /// # Errors
 /// As [`read_csv_with_schema`], plus [`DataError::Io`] if the file cannot be opened.
+///
+/// ```
+/// let train = nn_data::load_csv("../../datasets/wine.csv", &Default::default())?;
+/// let again = nn_data::load_csv_with_schema("../../datasets/wine.csv", &train.schema)?;
+/// assert_eq!(again.dataset, train.dataset);
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
 pub fn load_csv_with_schema(path: impl AsRef<Path>, schema: &CsvSchema) -> Result<Loaded> {
     let (file, name) = open(path.as_ref())?;
     read_csv_with_schema(file, &name, schema)

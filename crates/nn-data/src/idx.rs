@@ -27,6 +27,13 @@ const MAX_ITEMS: u64 = 1 << 32;
 /// # Errors
 /// [`DataError::File`] for a wrong magic number, a header whose sizes do not match the data
 /// length (too short or too long), or a corrupt gzip stream; [`DataError::Io`] if unreadable.
+///
+/// ```
+/// let path = "../../datasets/mnist/t10k-labels-idx1-ubyte.gz";
+/// let (dims, labels) = nn_data::read_idx(path, nn_data::LABELS_MAGIC)?;
+/// assert_eq!((dims, &labels[..3]), (vec![10000], &[7u8, 2, 1][..]));
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
 pub fn read_idx(path: impl AsRef<Path>, magic: u32) -> Result<(Vec<usize>, Vec<u8>)> {
     let path = path.as_ref();
     let name = path.display().to_string();
@@ -115,6 +122,13 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 ///
 /// # Errors
 /// As [`read_idx`] with [`IMAGES_MAGIC`].
+///
+/// ```
+/// let x = nn_data::read_idx_images("../../datasets/mnist/t10k-images-idx3-ubyte.gz")?;
+/// assert_eq!(x.dim(), (10000, 784));
+/// assert!(x.iter().all(|&p| (0.0..=1.0).contains(&p)));
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
 pub fn read_idx_images(path: impl AsRef<Path>) -> Result<Array2<f64>> {
     let (dims, data) = read_idx(path, IMAGES_MAGIC)?;
     let shape = (dims[0], dims[1] * dims[2]);
@@ -126,6 +140,12 @@ pub fn read_idx_images(path: impl AsRef<Path>) -> Result<Array2<f64>> {
 ///
 /// # Errors
 /// As [`read_idx`] with [`LABELS_MAGIC`].
+///
+/// ```
+/// let y = nn_data::read_idx_labels("../../datasets/mnist/t10k-labels-idx1-ubyte.gz")?;
+/// assert_eq!((y.len(), y[0]), (10000, 7));
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
 pub fn read_idx_labels(path: impl AsRef<Path>) -> Result<Vec<usize>> {
     let (_, data) = read_idx(path, LABELS_MAGIC)?;
     Ok(data.into_iter().map(usize::from).collect())
@@ -147,6 +167,13 @@ pub struct Mnist {
 /// # Errors
 /// [`DataError::File`] if a file is missing or ambiguous, or image and label counts differ;
 /// the errors of [`read_idx`].
+///
+/// ```no_run
+/// let mnist = nn_data::load_mnist_dir("datasets/mnist")?; // from the workspace root
+/// assert_eq!(mnist.train.features.dim(), (60000, 784));
+/// assert_eq!(mnist.test.labels().unwrap().len(), 10);
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
 pub fn load_mnist_dir(dir: impl AsRef<Path>) -> Result<Mnist> {
     let dir = dir.as_ref();
     let find = |split: &str, kind: &str| find_idx_file(dir, split, kind);

@@ -82,6 +82,11 @@ pub struct Whitener {
 
 impl Whitener {
     /// An unfitted whitener with `ε` = [`DEFAULT_EPSILON`] and all components.
+    ///
+    /// ```
+    /// let w = nn_data::Whitener::new(nn_data::WhiteningMethod::Pca);
+    /// assert_eq!((w.epsilon, w.components), (1e-5, nn_data::Components::All));
+    /// ```
     pub fn new(method: WhiteningMethod) -> Self {
         Whitener {
             method,
@@ -99,6 +104,13 @@ impl Whitener {
     ///
     /// # Errors
     /// [`DataError::InvalidParameter`] unless `ε` is finite and `≥ 0`.
+    ///
+    /// ```
+    /// use nn_data::{Whitener, WhiteningMethod};
+    /// assert_eq!(Whitener::new(WhiteningMethod::Zca).with_epsilon(0.1)?.epsilon, 0.1);
+    /// assert!(Whitener::new(WhiteningMethod::Zca).with_epsilon(-1.0).is_err());
+    /// # Ok::<(), nn_data::DataError>(())
+    /// ```
     pub fn with_epsilon(mut self, epsilon: f64) -> Result<Self> {
         if !(epsilon.is_finite() && epsilon >= 0.0) {
             return Err(DataError::invalid(
@@ -115,6 +127,16 @@ impl Whitener {
     /// # Errors
     /// [`DataError::InvalidParameter`] for ZCA with anything but [`Components::All`], a count
     /// of 0, or a fraction outside `(0, 1]`.
+    ///
+    /// ```
+    /// use nn_data::{Components, Transformer, Whitener, WhiteningMethod};
+    /// let x = ndarray::array![[1.0, 2.0, 0.0], [2.0, 4.1, 1.0], [3.0, 6.0, 0.0], [4.0, 8.2, 1.0]];
+    /// let mut pca = Whitener::new(WhiteningMethod::Pca).with_components(Components::Count(2))?;
+    /// assert_eq!(pca.fit_transform(x.view())?.dim(), (4, 2));
+    /// assert_eq!(pca.n_components(), 2);
+    /// assert!(Whitener::new(WhiteningMethod::Zca).with_components(Components::Count(2)).is_err());
+    /// # Ok::<(), nn_data::DataError>(())
+    /// ```
     pub fn with_components(mut self, components: Components) -> Result<Self> {
         let ok = match components {
             Components::All => true,

@@ -48,6 +48,13 @@ pub fn load_csv(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Loaded> 
 /// ```
 pub fn read_csv(reader: impl Read, file: &str, options: &CsvOptions) -> Result<Loaded> {
     let table = read_table(reader, file)?;
+    if table.header.len() < 2 {
+        let msg = format!(
+            "line 1: need a feature column and a target column, found {:?}",
+            table.header
+        );
+        return Err(DataError::file(file, msg));
+    }
     let target_col = match &options.target {
         Some(name) => table.column(name)?,
         None => table.header.len() - 1,
@@ -194,6 +201,7 @@ fn read_table(reader: impl Read, file: &str) -> Result<Table> {
     if rows.is_empty() {
         return Err(DataError::file(file, "header only, no data rows"));
     }
+
     Ok(Table {
         file: file.to_string(),
         header,

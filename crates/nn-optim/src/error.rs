@@ -20,6 +20,24 @@ pub enum OptimError {
         /// What is wrong with it, and the accepted syntax.
         reason: String,
     },
+    /// The loss became NaN or infinite: training diverged.
+    #[error("training diverged at epoch {epoch}, step {step}: the loss is not finite (last finite loss: {}); try a lower learning rate", last_finite_loss.map_or("none".to_string(), |v| format!("{v:.6}")))]
+    Diverged {
+        /// Epoch (0-based) in which the loss stopped being finite.
+        epoch: usize,
+        /// Mini-batch step within the epoch.
+        step: usize,
+        /// The last finite batch loss, if any.
+        last_finite_loss: Option<f64>,
+    },
+    /// A checkpoint could not be written or read.
+    #[error("checkpoint {path}: {reason}")]
+    Checkpoint {
+        /// The checkpoint file.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
     /// An error from the model (shapes, ...).
     #[error(transparent)]
     Core(#[from] nn_core::CoreError),

@@ -22,6 +22,12 @@ pub enum TensorError {
         /// How many iterations were tried.
         iterations: usize,
     },
+    /// A GEMM kernel was requested that this CPU (or target) cannot run.
+    #[error("kernel {kernel} is not available on this cpu")]
+    KernelUnavailable {
+        /// The kernel, e.g. `"avx512f"`.
+        kernel: &'static str,
+    },
     /// An input held NaN or ±∞ where only finite values make sense.
     #[error("non-finite input to {op}: NaN or infinity")]
     NonFinite {

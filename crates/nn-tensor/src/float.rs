@@ -10,8 +10,11 @@ use ndarray::NdFloat;
 /// assert_eq!(<f32 as Float>::from_f64(0.5), 0.5_f32);
 /// assert_eq!(<f64 as Float>::NAME, "f64");
 /// ```
+///
+/// The trait is sealed in practice: its `GemmScalar` supertrait (which picks the GEMM kernels
+/// for the type) is implemented for `f32` and `f64` only.
 pub trait Float:
-    NdFloat + num_traits::Float + num_traits::FromPrimitive + Default + Send + Sync + 'static
+    NdFloat + num_traits::Float + Default + Send + Sync + 'static + crate::matmul::sealed::GemmScalar
 {
     /// The type's name as users write it (`"f32"` or `"f64"`).
     const NAME: &'static str;

@@ -3,13 +3,165 @@
 //!
 //! The public entry points check shapes and return [`TensorError::ShapeMismatch`] instead of
 //! panicking. [`matmul_naive`] is the triple-loop reference every fast path is tested against.
+//!
+//! # How a product runs
+//! Every product runs a BLIS-style packed, cache-blocked loop nest around an `MR×NR`
+//! register-blocked micro-kernel: AVX-512F or AVX2+FMA on x86-64 (detected once at run time), a
+//! portable kernel elsewhere. Packing buffers are per-thread and reused, so a call allocates
+//! nothing after the first. Small products (see [`SMALL_FMAS`]) stay on one thread and use the
+//! narrower AVX2 tile where the CPU has it, which wastes less work on ragged edges.
+//! Operands with any strides, transposed or not, are read through packing, so no transpose is
+//! ever materialised. Threads ([`crate::num_threads`]) split only the `m` and `n` dimensions,
+//! never `k`, so the result is bit-identical for any thread count.
 
+mod driver;
+mod kernel;
 mod naive;
+mod pack;
+#[cfg(target_arch = "x86_64")]
+mod x86;
 
 pub use naive::matmul_naive;
 
 use crate::{Float, Result, TensorError};
+use driver::{Mat, Problem};
+use kernel::Portable;
 use ndarray::{ArrayView2, ArrayViewMut2};
+use std::sync::OnceLock;
+
+/// Products with at most this many multiply-adds (`m·n·k`) take the small-matrix path: one
+/// thread and, on AVX-512 CPUs, the narrower AVX2 register tile (6×16 rather than 12×32 for
+/// f32), which matches matrixmultiply on the iris shapes (`150×4·4×16` and the like).
+pub const SMALL_FMAS: usize = 16 * 1024;
+
+/// Which micro-kernel a product uses; [`KernelChoice::Auto`] is what [`gemm`] does.
+///
+/// Exposed so benchmarks and tests can force a kernel through [`gemm_with_kernel`].
+///
+/// ```
+/// use nn_tensor::matmul::KernelChoice;
+/// assert!(KernelChoice::Portable.is_available());
+/// assert!(KernelChoice::Auto.is_available());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KernelChoice {
+    /// The best kernel this CPU supports (AVX-512F, then AVX2+FMA, then portable).
+    Auto,
+    /// The portable plain-Rust kernel (every CPU).
+    Portable,
+    /// The AVX2+FMA kernel (x86-64 only).
+    Avx2,
+    /// The AVX-512F kernel (x86-64 only).
+    Avx512,
+}
+
+impl KernelChoice {
+    /// Whether this CPU can run the kernel.
+    ///
+    /// ```
+    /// println!("AVX-512: {}", nn_tensor::matmul::KernelChoice::Avx512.is_available());
+    /// ```
+    pub fn is_available(self) -> bool {
+        self.isa().is_some()
+    }
+
+    /// The kernel family `Auto` resolves to on this CPU (never `Auto`).
+    ///
+    /// ```
+    /// use nn_tensor::matmul::KernelChoice;
+    /// assert_ne!(KernelChoice::detected(), KernelChoice::Auto);
+    /// ```
+    pub fn detected() -> Self {
+        match detected_isas().0 {
+            Isa::Portable => KernelChoice::Portable,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => KernelChoice::Avx2,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => KernelChoice::Avx512,
+        }
+    }
+
+    fn isa(self) -> Option<Isa> {
+        match self {
+            KernelChoice::Auto => Some(detected_isas().0),
+            KernelChoice::Portable => Some(Isa::Portable),
+            #[cfg(target_arch = "x86_64")]
+            KernelChoice::Avx2 => x86::has_avx2().then_some(Isa::Avx2),
+            #[cfg(target_arch = "x86_64")]
+            KernelChoice::Avx512 => x86::has_avx512().then_some(Isa::Avx512),
+            #[cfg(not(target_arch = "x86_64"))]
+            KernelChoice::Avx2 | KernelChoice::Avx512 => None,
+        }
+    }
+}
+
+/// A kernel family the CPU was checked to support.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Isa {
+    Portable,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+}
+
+/// Detects, once per process, the best kernel family and the one for small products.
+fn detected_isas() -> (Isa, Isa) {
+    static ISAS: OnceLock<(Isa, Isa)> = OnceLock::new();
+    *ISAS.get_or_init(|| {
+        #[cfg(target_arch = "x86_64")]
+        {
+            match (x86::has_avx512(), x86::has_avx2()) {
+                (true, true) => return (Isa::Avx512, Isa::Avx2),
+                (true, false) => return (Isa::Avx512, Isa::Avx512),
+                (false, true) => return (Isa::Avx2, Isa::Avx2),
+                (false, false) => {}
+            }
+        }
+        (Isa::Portable, Isa::Portable)
+    })
+}
+
+// The sealed trait's method takes crate-private types on purpose: nobody outside can call it.
+#[allow(private_interfaces)]
+pub(crate) mod sealed {
+    use super::driver::Problem;
+    use super::Isa;
+
+    /// Picks the packed GEMM for an element type (implemented for `f32` and `f64` only).
+    pub trait GemmScalar: Sized {
+        /// Runs `p` with the kernels of `isa` on up to `threads` threads.
+        ///
+        /// # Safety
+        /// As `driver::run`: valid operands, C not aliasing A or B; `isa` supported by the CPU.
+        #[doc(hidden)]
+        unsafe fn run_packed(isa: Isa, p: &Problem<Self>, threads: usize);
+    }
+}
+
+/// Implements [`sealed::GemmScalar`] by matching the ISA to that type's kernels.
+macro_rules! impl_gemm_scalar {
+    ($t:ty, $avx2:ident, $avx512:ident) => {
+        impl sealed::GemmScalar for $t {
+            #[allow(private_interfaces)]
+            unsafe fn run_packed(isa: Isa, p: &Problem<$t>, threads: usize) {
+                // SAFETY: forwarded contract; each ISA arm was checked against the CPU.
+                unsafe {
+                    match isa {
+                        Isa::Portable => driver::run::<$t, Portable>(p, threads),
+                        #[cfg(target_arch = "x86_64")]
+                        Isa::Avx2 => driver::run::<$t, x86::$avx2>(p, threads),
+                        #[cfg(target_arch = "x86_64")]
+                        Isa::Avx512 => driver::run::<$t, x86::$avx512>(p, threads),
+                    }
+                }
+            }
+        }
+    };
+}
+
+impl_gemm_scalar!(f32, Avx2F32, Avx512F32);
+impl_gemm_scalar!(f64, Avx2F64, Avx512F64);
 
 /// Whether an operand is used as stored or transposed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,11 +204,127 @@ pub fn gemm<T: Float>(
     let a = trans_a.apply(a);
     let b = trans_b.apply(b);
     check_shapes("gemm", &a, &b, &c)?;
+    if trivial(alpha, &a, beta, &mut c) {
+        return Ok(());
+    }
+    let problem = problem(alpha, &a, &b, beta, &mut c);
+    let (best, small) = detected_isas();
+    let (isa, threads) = match problem.m * problem.n * problem.k <= SMALL_FMAS {
+        true => (small, 1),
+        false => (best, crate::num_threads()),
+    };
+    // SAFETY: `problem` describes live, shape-checked views; C is a unique mutable view, so it
+    // aliases neither A nor B; both detected ISAs are supported by this CPU.
+    unsafe { T::run_packed(isa, &problem, threads) };
+    Ok(())
+}
+
+/// [`gemm`] forced onto one kernel family and always through the packed path (no small-matrix
+/// shortcut); for benchmarks and kernel tests.
+///
+/// Returns [`TensorError::KernelUnavailable`] when the CPU lacks the kernel's features.
+///
+/// ```
+/// use ndarray::{array, Array2};
+/// use nn_tensor::matmul::{gemm_with_kernel, KernelChoice};
+/// use nn_tensor::Transpose;
+/// let a = array![[1.0_f32, 2.0], [3.0, 4.0]];
+/// let mut c = Array2::zeros((2, 2));
+/// let (t, one, zero) = (Transpose::No, 1.0, 0.0);
+/// gemm_with_kernel(KernelChoice::Portable, one, a.view(), t, a.view(), t, zero, c.view_mut())?;
+/// assert_eq!(c, array![[7.0, 10.0], [15.0, 22.0]]);
+/// # Ok::<(), nn_tensor::TensorError>(())
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_with_kernel<T: Float>(
+    kernel: KernelChoice,
+    alpha: T,
+    a: ArrayView2<T>,
+    trans_a: Transpose,
+    b: ArrayView2<T>,
+    trans_b: Transpose,
+    beta: T,
+    mut c: ArrayViewMut2<T>,
+) -> Result<()> {
+    let isa = kernel.isa().ok_or(TensorError::KernelUnavailable {
+        kernel: kernel.name(),
+    })?;
+    let a = trans_a.apply(a);
+    let b = trans_b.apply(b);
+    check_shapes("gemm", &a, &b, &c)?;
+    if !trivial(alpha, &a, beta, &mut c) {
+        let problem = problem(alpha, &a, &b, beta, &mut c);
+        // SAFETY: as in `gemm`; `isa` was checked against the CPU by `KernelChoice::isa`.
+        unsafe { T::run_packed(isa, &problem, crate::num_threads()) };
+    }
+    Ok(())
+}
+
+impl KernelChoice {
+    fn name(self) -> &'static str {
+        match self {
+            KernelChoice::Auto => "auto",
+            KernelChoice::Portable => "portable",
+            KernelChoice::Avx2 => "avx2+fma",
+            KernelChoice::Avx512 => "avx512f",
+        }
+    }
+}
+
+/// Handles products with nothing to multiply (`m`, `n` or `k` zero, or `α = 0`): `C = β·C`.
+/// Returns whether it did.
+fn trivial<T: Float>(alpha: T, a: &ArrayView2<T>, beta: T, c: &mut ArrayViewMut2<T>) -> bool {
+    if c.is_empty() {
+        return true;
+    }
+    if a.ncols() != 0 && alpha != T::zero() {
+        return false;
+    }
     if beta == T::zero() {
         c.fill(T::zero());
+    } else if beta != T::one() {
+        *c *= beta;
     }
-    ndarray::linalg::general_mat_mul(alpha, &a, &b, beta, &mut c);
-    Ok(())
+    true
+}
+
+/// The raw description of shape-checked views (pointers stay valid while the views live).
+fn problem<T: Float>(
+    alpha: T,
+    a: &ArrayView2<T>,
+    b: &ArrayView2<T>,
+    beta: T,
+    c: &mut ArrayViewMut2<T>,
+) -> Problem<T> {
+    let [rs_a, cs_a] = strides(a.strides());
+    let [rs_b, cs_b] = strides(b.strides());
+    let [rs_c, cs_c] = strides(c.strides());
+    Problem {
+        m: a.nrows(),
+        n: b.ncols(),
+        k: a.ncols(),
+        alpha,
+        a: Mat {
+            ptr: a.as_ptr(),
+            rs: rs_a,
+            cs: cs_a,
+        },
+        b: Mat {
+            ptr: b.as_ptr(),
+            rs: rs_b,
+            cs: cs_b,
+        },
+        beta,
+        c: Mat {
+            ptr: c.as_mut_ptr(),
+            rs: rs_c,
+            cs: cs_c,
+        },
+    }
+}
+
+fn strides(s: &[isize]) -> [isize; 2] {
+    [s[0], s[1]]
 }
 
 /// `C = A·B`, with `A: (m, k)`, `B: (k, n)`, `C: (m, n)`.

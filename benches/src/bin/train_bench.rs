@@ -1,0 +1,137 @@
+//! The nn side of `benches/compare/train.py`: times MLP training and prints one JSON line.
+//!
+//! ```text
+//! train_bench mnist --threads 2 --epochs 3   # {"epoch_s": median seconds/epoch, "accuracy": test accuracy}
+//! train_bench iris --threads 1 --steps 500   # {"step_us": median µs per full-batch step}
+//! ```
+//! Workloads and hyper-parameters match the script's peers: MNIST 784-256-128-10 ReLU, softmax
+//! cross-entropy, plain SGD lr 0.1, batch 128, f32, shuffled; iris 4-16-3 ReLU, full batch.
+
+use std::time::Instant;
+
+use ndarray::{Array2, Axis};
+use nn_core::{Activation, Loss, Network};
+use nn_optim::{Optimizer, Sgd, SgdConfig, Trainer};
+
+fn arg(args: &[String], name: &str, default: usize) -> usize {
+    let pos = args.iter().position(|a| a == name);
+    pos.and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// MNIST images as f32 in [0, 1] and one-hot labels, read straight from the IDX bytes.
+fn mnist(part: &str) -> (Array2<f32>, Vec<usize>) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../datasets/mnist");
+    let (dims, pixels) = nn_data::read_idx(
+        format!("{dir}/{part}-images-idx3-ubyte.gz"),
+        nn_data::IMAGES_MAGIC,
+    )
+    .expect("MNIST images");
+    let (_, labels) = nn_data::read_idx(
+        format!("{dir}/{part}-labels-idx1-ubyte.gz"),
+        nn_data::LABELS_MAGIC,
+    )
+    .expect("MNIST labels");
+    let x = Array2::from_shape_vec(
+        (dims[0], dims[1] * dims[2]),
+        pixels.iter().map(|&p| p as f32 / 255.0).collect(),
+    );
+    (
+        x.expect("IDX dimensions"),
+        labels.into_iter().map(usize::from).collect(),
+    )
+}
+
+fn one_hot(labels: &[usize], k: usize) -> Array2<f32> {
+    Array2::from_shape_fn((labels.len(), k), |(i, j)| {
+        f32::from(u8::from(labels[i] == j))
+    })
+}
+
+fn run_mnist(epochs: usize) -> String {
+    let (x, y) = mnist("train");
+    let (xt, yt) = mnist("t10k");
+    let y = one_hot(&y, 10);
+    let mut net = Network::<f32>::mlp(
+        &[784, 256, 128, 10],
+        Activation::Relu,
+        Activation::Identity,
+        0,
+    )
+    .expect("net");
+    let mut sgd = Sgd::new(SgdConfig::default()).expect("sgd");
+    let mut trainer = Trainer::new(128, 0);
+    let times = (0..epochs).map(|_| {
+        let start = Instant::now();
+        trainer
+            .run_epoch(
+                &mut net,
+                &mut sgd,
+                Loss::CrossEntropy,
+                x.view(),
+                y.view(),
+                0.1,
+            )
+            .expect("epoch");
+        start.elapsed().as_secs_f64()
+    });
+    let epoch_s = median(times.collect());
+    let pred = nn_tensor::argmax_rows(net.forward(xt.view()).expect("forward"));
+    let accuracy = pred.iter().zip(&yt).filter(|(p, t)| p == t).count() as f64 / yt.len() as f64;
+    format!("{{\"epoch_s\": {epoch_s}, \"accuracy\": {accuracy}}}")
+}
+
+fn run_iris(steps: usize) -> String {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../datasets/iris.csv"))
+            .expect("iris.csv");
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let mut names: Vec<&str> = rows.iter().map(|r| r[4]).collect();
+    names.sort_unstable();
+    names.dedup();
+    let x = Array2::from_shape_fn((rows.len(), 4), |(i, j)| {
+        rows[i][j].parse::<f32>().expect("number")
+    });
+    let x = (&x - &x.mean_axis(Axis(0)).expect("rows")) / &x.std_axis(Axis(0), 0.0);
+    let labels: Vec<usize> = rows
+        .iter()
+        .map(|r| names.iter().position(|n| *n == r[4]).expect("label"))
+        .collect();
+    let y = one_hot(&labels, 3);
+    let mut net =
+        Network::<f32>::mlp(&[4, 16, 3], Activation::Relu, Activation::Identity, 0).expect("net");
+    let mut sgd = Sgd::new(SgdConfig::default()).expect("sgd");
+    let times = (0..steps).map(|_| {
+        let start = Instant::now();
+        net.forward(x.view()).expect("forward");
+        net.backward_loss(x.view(), y.view(), Loss::CrossEntropy)
+            .expect("backward");
+        sgd.step(&mut net, 0.1);
+        start.elapsed().as_secs_f64() * 1e6
+    });
+    format!("{{\"step_us\": {}}}", median(times.collect()))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    nn_tensor::set_num_threads(arg(&args, "--threads", 0));
+    let line = match args.get(1).map(String::as_str) {
+        Some("mnist") => run_mnist(arg(&args, "--epochs", 3)),
+        Some("iris") => run_iris(arg(&args, "--steps", 500)),
+        _ => {
+            eprintln!("usage: train_bench mnist|iris [--threads N] [--epochs N] [--steps N]");
+            std::process::exit(2);
+        }
+    };
+    println!("{line}");
+}

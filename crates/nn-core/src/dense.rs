@@ -1,0 +1,200 @@
+//! The fully connected layer: `out = f(x·Wᵀ + b)`.
+//!
+//! Weights use PyTorch's layout, `(n_out, n_in)`: row `j` holds the weights *into* output
+//! neuron `j`. For a batch `x` of shape `(n_samples, n_in)`:
+//!
+//! - forward: `z = x·Wᵀ + b`, `a = f(z)`
+//! - backward, given `∂L/∂a`: `∂L/∂z = ∂L/∂a ⊙ f'(z)`, `∂L/∂W = (∂L/∂z)ᵀ·x`,
+//!   `∂L/∂b = Σ_rows ∂L/∂z`, `∂L/∂x = ∂L/∂z · W`.
+
+use ndarray::{Array1, Array2};
+use nn_tensor::{Float, TensorError};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::{Activation, CoreError, Init, Result};
+
+/// A dense (fully connected) layer with its activation, parameters and their gradients.
+///
+/// ```
+/// use ndarray::array;
+/// use nn_core::{Activation, Dense};
+/// let layer = Dense::from_parts(array![[0.15_f64, 0.20], [0.25, 0.30]], array![0.35, 0.35], Activation::Sigmoid)?;
+/// assert_eq!((layer.n_in(), layer.n_out()), (2, 2));
+/// # Ok::<(), nn_core::CoreError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "DenseState<T>", into = "DenseState<T>")]
+#[serde(bound(
+    serialize = "T: Float + Serialize",
+    deserialize = "T: Float + Deserialize<'de>"
+))]
+pub struct Dense<T> {
+    weight: Array2<T>,
+    bias: Array1<T>,
+    activation: Activation,
+    grad_weight: Array2<T>,
+    grad_bias: Array1<T>,
+}
+
+impl<T: Float> Dense<T> {
+    /// A layer with weights drawn from `init` and zero biases.
+    ///
+    /// ```
+    /// use nn_core::{Activation, Dense, Init};
+    /// use rand_chacha::{ChaCha8Rng, rand_core::SeedableRng};
+    /// let l = Dense::<f32>::new(4, 16, Activation::Relu, Init::HeUniform, &mut ChaCha8Rng::seed_from_u64(1))?;
+    /// assert_eq!(l.weight().dim(), (16, 4));
+    /// # Ok::<(), nn_core::CoreError>(())
+    /// ```
+    pub fn new(
+        n_in: usize,
+        n_out: usize,
+        activation: Activation,
+        init: Init,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Self> {
+        if n_in == 0 || n_out == 0 {
+            let reason = format!(
+                "a dense layer needs at least one input and one output, got {n_in}→{n_out}"
+            );
+            return Err(CoreError::InvalidConfig {
+                name: "layer size",
+                reason,
+            });
+        }
+        Self::from_parts(
+            init.weights(n_out, n_in, rng)?,
+            Array1::zeros(n_out),
+            activation,
+        )
+    }
+
+    /// A layer from explicit parameters: `weight` is `(n_out, n_in)`, `bias` has `n_out` entries.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use nn_core::{Activation, Dense};
+    /// assert!(Dense::from_parts(array![[1.0_f64, 2.0]], array![0.0, 0.0], Activation::Identity).is_err());
+    /// ```
+    pub fn from_parts(weight: Array2<T>, bias: Array1<T>, activation: Activation) -> Result<Self> {
+        if weight.nrows() != bias.len() {
+            return Err(CoreError::Tensor(TensorError::ShapeMismatch {
+                op: "dense bias",
+                expected: vec![weight.nrows()],
+                got: vec![bias.len()],
+            }));
+        }
+        check_activation(activation)?;
+        let (grad_weight, grad_bias) = (Array2::zeros(weight.dim()), Array1::zeros(bias.len()));
+        let weight = weight.as_standard_layout().into_owned();
+        Ok(Dense {
+            weight,
+            bias,
+            activation,
+            grad_weight,
+            grad_bias,
+        })
+    }
+
+    /// Number of inputs (columns of the weight matrix).
+    pub fn n_in(&self) -> usize {
+        self.weight.ncols()
+    }
+
+    /// Number of outputs (neurons).
+    pub fn n_out(&self) -> usize {
+        self.weight.nrows()
+    }
+
+    /// The weight matrix, `(n_out, n_in)`.
+    pub fn weight(&self) -> &Array2<T> {
+        &self.weight
+    }
+
+    /// The bias vector, `n_out` entries.
+    pub fn bias(&self) -> &Array1<T> {
+        &self.bias
+    }
+
+    /// The activation applied after the affine map.
+    pub fn activation(&self) -> Activation {
+        self.activation
+    }
+
+    /// `∂L/∂W` from the last backward pass.
+    pub fn grad_weight(&self) -> &Array2<T> {
+        &self.grad_weight
+    }
+
+    /// `∂L/∂b` from the last backward pass.
+    pub fn grad_bias(&self) -> &Array1<T> {
+        &self.grad_bias
+    }
+
+    /// The parameters and their gradients, as flat slices, for optimizers.
+    pub(crate) fn params_mut(&mut self) -> [crate::Param<'_, T>; 2] {
+        use crate::{Param, ParamKind};
+        let w = self
+            .weight
+            .as_slice_mut()
+            .expect("weights are kept in standard layout");
+        let gw = self.grad_weight.as_slice().expect("standard layout");
+        let b = self.bias.as_slice_mut().expect("standard layout");
+        let gb = self.grad_bias.as_slice().expect("standard layout");
+        [
+            Param {
+                value: w,
+                grad: gw,
+                kind: ParamKind::Weight,
+            },
+            Param {
+                value: b,
+                grad: gb,
+                kind: ParamKind::Bias,
+            },
+        ]
+    }
+
+    pub(crate) fn grads_mut(&mut self) -> (&mut Array2<T>, &mut Array1<T>) {
+        (&mut self.grad_weight, &mut self.grad_bias)
+    }
+}
+
+/// What a [`Dense`] layer serialises to: parameters and activation (gradients are not saved).
+#[derive(Serialize, Deserialize)]
+struct DenseState<T> {
+    weight: Array2<T>,
+    bias: Array1<T>,
+    activation: Activation,
+}
+
+impl<T: Float> TryFrom<DenseState<T>> for Dense<T> {
+    type Error = CoreError;
+    fn try_from(s: DenseState<T>) -> Result<Self> {
+        Dense::from_parts(s.weight, s.bias, s.activation)
+    }
+}
+
+impl<T: Float> From<Dense<T>> for DenseState<T> {
+    fn from(d: Dense<T>) -> Self {
+        DenseState {
+            weight: d.weight,
+            bias: d.bias,
+            activation: d.activation,
+        }
+    }
+}
+
+fn check_activation(activation: Activation) -> Result<()> {
+    if let Activation::LeakyRelu { slope } = activation {
+        if !(0.0..1.0).contains(&slope) {
+            let reason = format!("leaky-relu slope must be in [0, 1), got {slope}");
+            return Err(CoreError::InvalidConfig {
+                name: "activation",
+                reason,
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,326 @@
+//! `Network`: a sequence of dense layers with a forward pass and backpropagation by the chain
+//! rule.
+//!
+//! The network keeps one activation buffer and one gradient buffer per layer, sized for the
+//! largest batch seen, so a training loop allocates nothing per batch. Gradients are summed over
+//! the batch and divided by the batch size (the losses' gradients carry the `1/n`).
+
+use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
+use nn_tensor::{matmul, matmul_nt, matmul_tn, Float, TensorError};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::{Activation, CoreError, Dense, Init, Loss, Param, Parameters, Result};
+
+/// A feed-forward network: dense layers applied in order.
+///
+/// ```
+/// use ndarray::array;
+/// use nn_core::{Activation, Dense, Loss, Network};
+/// // One sigmoid neuron, w = [1, 1], b = 0, on x = [0, 0]: out = σ(0) = 0.5.
+/// let layer = Dense::from_parts(array![[1.0_f64, 1.0]], array![0.0], Activation::Sigmoid)?;
+/// let mut net = Network::new(vec![layer])?;
+/// let x = array![[0.0, 0.0]];
+/// assert_eq!(net.forward(x.view())?[[0, 0]], 0.5);
+/// // half_sse against 1: ∂E/∂b = (0.5 − 1)·σ'(0) = −0.125
+/// net.backward_loss(x.view(), array![[1.0]].view(), Loss::HalfSse)?;
+/// assert_eq!(net.layers()[0].grad_bias()[0], -0.125);
+/// # Ok::<(), nn_core::CoreError>(())
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(try_from = "NetworkState<T>", into = "NetworkState<T>")]
+#[serde(bound(
+    serialize = "T: Float + Serialize",
+    deserialize = "T: Float + Deserialize<'de>"
+))]
+pub struct Network<T> {
+    layers: Vec<Dense<T>>,
+    acts: Vec<Array2<T>>,
+    grads: Vec<Array2<T>>,
+    rows: usize,
+}
+
+impl<T: Float> Network<T> {
+    /// A network from layers whose sizes chain (`layers[i].n_out() == layers[i+1].n_in()`).
+    pub fn new(layers: Vec<Dense<T>>) -> Result<Self> {
+        if layers.is_empty() {
+            let reason = "a network needs at least one layer".to_string();
+            return Err(CoreError::InvalidConfig {
+                name: "layers",
+                reason,
+            });
+        }
+        for pair in layers.windows(2) {
+            if pair[0].n_out() != pair[1].n_in() {
+                return Err(CoreError::Tensor(TensorError::ShapeMismatch {
+                    op: "network layer sizes",
+                    expected: vec![pair[0].n_out()],
+                    got: vec![pair[1].n_in()],
+                }));
+            }
+        }
+        Ok(Network {
+            layers,
+            acts: Vec::new(),
+            grads: Vec::new(),
+            rows: 0,
+        })
+    }
+
+    /// A multi-layer perceptron `sizes[0] → sizes[1] → … → sizes[last]`: every hidden layer
+    /// uses `hidden`, the last layer `output`; weights from [`Init::default_for`].
+    ///
+    /// ```
+    /// use nn_core::{Activation, Network};
+    /// let net = Network::<f32>::mlp(&[4, 16, 3], Activation::Relu, Activation::Identity, 42)?;
+    /// assert_eq!(net.sizes(), vec![4, 16, 3]);
+    /// # Ok::<(), nn_core::CoreError>(())
+    /// ```
+    pub fn mlp(sizes: &[usize], hidden: Activation, output: Activation, seed: u64) -> Result<Self> {
+        use rand_chacha::rand_core::SeedableRng;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        if sizes.len() < 2 {
+            let reason = format!("an MLP needs an input and an output size, got {sizes:?}");
+            return Err(CoreError::InvalidConfig {
+                name: "sizes",
+                reason,
+            });
+        }
+        let last = sizes.len() - 2;
+        let layers = sizes.windows(2).enumerate().map(|(i, w)| {
+            let act = if i == last { output } else { hidden };
+            Dense::new(w[0], w[1], act, Init::default_for(act), &mut rng)
+        });
+        Network::new(layers.collect::<Result<_>>()?)
+    }
+
+    /// The layers, input side first.
+    pub fn layers(&self) -> &[Dense<T>] {
+        &self.layers
+    }
+
+    /// Layer widths: inputs, then each layer's outputs.
+    pub fn sizes(&self) -> Vec<usize> {
+        let mut sizes = vec![self.layers[0].n_in()];
+        sizes.extend(self.layers.iter().map(|l| l.n_out()));
+        sizes
+    }
+
+    /// Number of input features.
+    pub fn n_in(&self) -> usize {
+        self.layers[0].n_in()
+    }
+
+    /// Number of outputs.
+    pub fn n_out(&self) -> usize {
+        self.layers[self.layers.len() - 1].n_out()
+    }
+
+    /// The forward pass on a batch `(n_samples, n_in)`; returns the output `(n_samples, n_out)`,
+    /// a view into the network's buffers valid until the next call.
+    pub fn forward(&mut self, x: ArrayView2<T>) -> Result<ArrayView2<'_, T>> {
+        self.check_input(x)?;
+        self.reserve(x.nrows());
+        let n = x.nrows();
+        for l in 0..self.layers.len() {
+            let (done, rest) = self.acts.split_at_mut(l);
+            let input = if l == 0 {
+                x
+            } else {
+                done[l - 1].slice(s![..n, ..])
+            };
+            let out = rest[0].slice_mut(s![..n, ..]);
+            forward_layer(&self.layers[l], input, out)?;
+        }
+        Ok(self.acts[self.layers.len() - 1].slice(s![..n, ..]))
+    }
+
+    /// Backpropagation from the loss: after [`forward`](Self::forward) on the same `x`, computes
+    /// the loss against `target` and every parameter's gradient. Returns the loss value.
+    pub fn backward_loss(
+        &mut self,
+        x: ArrayView2<T>,
+        target: ArrayView2<T>,
+        loss: Loss,
+    ) -> Result<f64> {
+        let n = self.check_backward(x)?;
+        let last = self.layers.len() - 1;
+        let out = self.acts[last].slice(s![..n, ..]);
+        let value = loss.value_and_grad(out, target, self.grads[last].slice_mut(s![..n, ..]))?;
+        self.backpropagate(x);
+        Ok(value)
+    }
+
+    /// Backpropagation from an explicit `∂L/∂out` (shape `(n_samples, n_out)`), after
+    /// [`forward`](Self::forward) on the same `x`.
+    pub fn backward(&mut self, x: ArrayView2<T>, grad_out: ArrayView2<T>) -> Result<()> {
+        let n = self.check_backward(x)?;
+        let last = self.layers.len() - 1;
+        let mut g = self.grads[last].slice_mut(s![..n, ..]);
+        if g.dim() != grad_out.dim() {
+            return Err(shape_error("backward grad_out", g.dim(), grad_out.dim()));
+        }
+        g.assign(&grad_out);
+        self.backpropagate(x);
+        Ok(())
+    }
+
+    /// The chain rule, last layer first; `grads[last]` holds `∂L/∂a` of the output.
+    fn backpropagate(&mut self, x: ArrayView2<T>) {
+        let n = self.rows;
+        for l in (0..self.layers.len()).rev() {
+            let (lower, upper) = self.grads.split_at_mut(l);
+            let mut dz = upper[0].slice_mut(s![..n, ..]);
+            let layer = &mut self.layers[l];
+            let input = if l == 0 {
+                x
+            } else {
+                self.acts[l - 1].slice(s![..n, ..])
+            };
+            let activation = layer.activation();
+            let (gw, gb) = layer.grads_mut();
+            let a = self.acts[l].slice(s![..n, ..]);
+            activation.backward_with_bias_grad(a, dz.view_mut(), gb.view_mut());
+            matmul_tn(dz.view(), input, gw.view_mut()).expect("shapes checked");
+            if l > 0 {
+                let dx = lower[l - 1].slice_mut(s![..n, ..]);
+                matmul(dz.view(), self.layers[l].weight().view(), dx).expect("shapes checked");
+            }
+        }
+    }
+
+    /// Predictions for a batch (allocating): the forward pass, then the loss's link (softmax for
+    /// cross-entropy, sigmoid for BCE).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use nn_core::{Activation, Dense, Loss, Network};
+    /// let layer = Dense::from_parts(array![[0.0_f64], [0.0]], array![0.0, 0.0], Activation::Identity)?;
+    /// let mut net = Network::new(vec![layer])?;
+    /// let p = net.predict(array![[3.0]].view(), Loss::CrossEntropy)?;
+    /// assert_eq!(p, array![[0.5, 0.5]]);
+    /// # Ok::<(), nn_core::CoreError>(())
+    /// ```
+    pub fn predict(&mut self, x: ArrayView2<T>, loss: Loss) -> Result<Array2<T>> {
+        let mut out = self.forward(x)?.to_owned();
+        loss.link(out.view_mut());
+        Ok(out)
+    }
+
+    /// Mutable access to layer `i`'s parameters through [`Parameters`]; also used by
+    /// gradient checks.
+    pub fn layer_params_mut(&mut self, i: usize) -> [Param<'_, T>; 2] {
+        self.layers[i].params_mut()
+    }
+
+    fn reserve(&mut self, n: usize) {
+        self.rows = n;
+        if self.acts.first().is_some_and(|a| a.nrows() >= n) {
+            return;
+        }
+        self.acts = self
+            .layers
+            .iter()
+            .map(|l| Array2::zeros((n, l.n_out())))
+            .collect();
+        self.grads = self.acts.clone();
+    }
+
+    fn check_input(&self, x: ArrayView2<T>) -> Result<()> {
+        if x.ncols() != self.n_in() {
+            return Err(shape_error(
+                "network input",
+                (x.nrows(), self.n_in()),
+                x.dim(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_backward(&self, x: ArrayView2<T>) -> Result<usize> {
+        self.check_input(x)?;
+        if self.acts.is_empty() || x.nrows() != self.rows {
+            let reason = "backward needs a forward pass on the same batch first".to_string();
+            return Err(CoreError::InvalidConfig {
+                name: "backward",
+                reason,
+            });
+        }
+        Ok(self.rows)
+    }
+}
+
+/// What a [`Network`] serialises to: its layers (buffers are rebuilt on the next forward pass).
+#[derive(Serialize, Deserialize)]
+#[serde(bound(
+    serialize = "T: Float + Serialize",
+    deserialize = "T: Float + Deserialize<'de>"
+))]
+struct NetworkState<T> {
+    layers: Vec<Dense<T>>,
+}
+
+impl<T: Float> TryFrom<NetworkState<T>> for Network<T> {
+    type Error = CoreError;
+    fn try_from(s: NetworkState<T>) -> Result<Self> {
+        Network::new(s.layers)
+    }
+}
+
+impl<T: Float> From<Network<T>> for NetworkState<T> {
+    fn from(n: Network<T>) -> Self {
+        NetworkState { layers: n.layers }
+    }
+}
+
+impl<T: Float> Parameters<T> for Network<T> {
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, T>)) {
+        for layer in &mut self.layers {
+            for p in layer.params_mut() {
+                f(p);
+            }
+        }
+    }
+}
+
+/// `out = f(input·Wᵀ + b)` for one layer.
+fn forward_layer<T: Float>(
+    layer: &Dense<T>,
+    input: ArrayView2<T>,
+    mut out: ArrayViewMut2<T>,
+) -> Result<()> {
+    matmul_nt(input, layer.weight().view(), out.view_mut())?;
+    layer.activation().apply_with_bias(out, layer.bias().view());
+    Ok(())
+}
+
+fn shape_error(op: &'static str, expected: (usize, usize), got: (usize, usize)) -> CoreError {
+    CoreError::Tensor(TensorError::ShapeMismatch {
+        op,
+        expected: vec![expected.0, expected.1],
+        got: vec![got.0, got.1],
+    })
+}
+
+/// Activation-only check that a loss and an output activation fit together (fused losses need
+/// an identity output). Returns a clear error otherwise.
+///
+/// ```
+/// use nn_core::{network::check_output, Activation, Loss};
+/// assert!(check_output(Activation::Identity, Loss::CrossEntropy).is_ok());
+/// assert!(check_output(Activation::Softmax, Loss::CrossEntropy).is_err());
+/// ```
+pub fn check_output(output: Activation, loss: Loss) -> Result<()> {
+    if loss.fused_activation().is_some() && output != Activation::Identity {
+        let reason = format!(
+            "{} takes logits: give the last layer an identity activation (the {} is applied inside the loss)",
+            loss.name(),
+            loss.fused_activation().map_or("", |a| a.name())
+        );
+        return Err(CoreError::InvalidConfig {
+            name: "output activation",
+            reason,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,211 @@
+//! The training loop: epochs of seeded, shuffled mini-batches.
+//!
+//! Each epoch draws a permutation of the samples from the trainer's ChaCha8 generator, gathers
+//! each mini-batch into preallocated buffers, runs forward, backward and one optimizer step.
+//! The same seed, data and configuration give bit-identical weights; the generator's state is
+//! serialisable, so a resumed run continues the same sequence.
+
+use ndarray::{s, Array2, ArrayView2};
+use ndarray_rand::rand::seq::SliceRandom;
+use nn_core::{Loss, Network};
+use nn_tensor::Float;
+use rand_chacha::{rand_core::SeedableRng, ChaCha8Rng};
+use serde::{Deserialize, Serialize};
+
+use crate::{LrSchedule, OptimError, Optimizer, Result};
+
+/// What one epoch did.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EpochReport {
+    /// The epoch just finished (0-based).
+    pub epoch: usize,
+    /// The learning rate used.
+    pub lr: f64,
+    /// Mean training loss over the epoch's batches, weighted by batch size.
+    pub train_loss: f64,
+}
+
+/// Runs epochs of mini-batch training; holds the shuffling generator and the epoch counter.
+///
+/// ```
+/// use ndarray::array;
+/// use nn_core::{Activation, Loss, Network};
+/// use nn_optim::{schedule::Constant, Sgd, SgdConfig, Trainer};
+/// let x = array![[0.0_f64], [1.0]];
+/// let y = array![[1.0], [3.0]]; // y = 2x + 1
+/// let mut net = Network::mlp(&[1, 1], Activation::Identity, Activation::Identity, 0)?;
+/// let mut sgd = Sgd::new(SgdConfig::default())?;
+/// let mut trainer = Trainer::new(2, 0);
+/// let reports = trainer.fit(&mut net, &mut sgd, &Constant::new(0.5)?, Loss::HalfSse, x.view(), y.view(), 200)?;
+/// assert!(reports.last().unwrap().train_loss < 1e-8);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Trainer {
+    batch_size: usize,
+    shuffle: bool,
+    epoch: usize,
+    rng: ChaCha8Rng,
+}
+
+impl Trainer {
+    /// A trainer with mini-batches of `batch_size` (0 = the whole set), shuffled by `seed`.
+    pub fn new(batch_size: usize, seed: u64) -> Self {
+        Trainer {
+            batch_size,
+            shuffle: true,
+            epoch: 0,
+            rng: ChaCha8Rng::seed_from_u64(seed),
+        }
+    }
+
+    /// Turns shuffling off (batches in data order), e.g. to reproduce a hand computation.
+    pub fn without_shuffle(mut self) -> Self {
+        self.shuffle = false;
+        self
+    }
+
+    /// The next epoch to run (0-based): how many epochs are done.
+    pub fn epoch(&self) -> usize {
+        self.epoch
+    }
+
+    /// Runs `epochs` epochs with rates from `schedule`; returns one report per epoch.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fit<T: Float>(
+        &mut self,
+        net: &mut Network<T>,
+        opt: &mut dyn Optimizer<T>,
+        schedule: &dyn LrSchedule,
+        loss: Loss,
+        x: ArrayView2<T>,
+        y: ArrayView2<T>,
+        epochs: usize,
+    ) -> Result<Vec<EpochReport>> {
+        let mut batches = Batches::new(self.batch_size, x, y)?;
+        (0..epochs)
+            .map(|_| {
+                let lr = schedule.lr_at(self.epoch);
+                self.run_epoch_with(&mut batches, net, opt, loss, lr)
+            })
+            .collect()
+    }
+
+    /// One epoch at learning rate `lr`.
+    pub fn run_epoch<T: Float>(
+        &mut self,
+        net: &mut Network<T>,
+        opt: &mut dyn Optimizer<T>,
+        loss: Loss,
+        x: ArrayView2<T>,
+        y: ArrayView2<T>,
+        lr: f64,
+    ) -> Result<EpochReport> {
+        let mut batches = Batches::new(self.batch_size, x, y)?;
+        self.run_epoch_with(&mut batches, net, opt, loss, lr)
+    }
+
+    fn run_epoch_with<T: Float>(
+        &mut self,
+        batches: &mut Batches<'_, T>,
+        net: &mut Network<T>,
+        opt: &mut dyn Optimizer<T>,
+        loss: Loss,
+        lr: f64,
+    ) -> Result<EpochReport> {
+        // Each epoch's order depends only on the generator's state, so a resumed run matches.
+        batches
+            .order
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, o)| *o = i);
+        if self.shuffle {
+            batches.order.shuffle(&mut self.rng);
+        }
+        let (mut total, mut last_finite) = (0.0, None);
+        for step in 0..batches.count() {
+            let (xb, yb) = batches.gather(step);
+            net.forward(xb)?;
+            let value = net.backward_loss(xb, yb, loss)?;
+            if !value.is_finite() {
+                return Err(OptimError::Diverged {
+                    epoch: self.epoch,
+                    step,
+                    last_finite_loss: last_finite,
+                });
+            }
+            last_finite = Some(value);
+            total += value * xb.nrows() as f64;
+            opt.step(net, lr);
+        }
+        let report = EpochReport {
+            epoch: self.epoch,
+            lr,
+            train_loss: total / batches.n() as f64,
+        };
+        self.epoch += 1;
+        Ok(report)
+    }
+}
+
+/// The data, a sample order, and preallocated buffers for one mini-batch.
+struct Batches<'a, T> {
+    x: ArrayView2<'a, T>,
+    y: ArrayView2<'a, T>,
+    order: Vec<usize>,
+    size: usize,
+    xb: Array2<T>,
+    yb: Array2<T>,
+}
+
+impl<'a, T: Float> Batches<'a, T> {
+    fn new(batch_size: usize, x: ArrayView2<'a, T>, y: ArrayView2<'a, T>) -> Result<Self> {
+        if x.nrows() != y.nrows() || x.nrows() == 0 {
+            let reason = format!(
+                "need as many targets as samples (≥ 1), got {} samples and {} targets",
+                x.nrows(),
+                y.nrows()
+            );
+            return Err(OptimError::InvalidConfig {
+                name: "training data",
+                reason,
+            });
+        }
+        let size = if batch_size == 0 {
+            x.nrows()
+        } else {
+            batch_size.min(x.nrows())
+        };
+        let (xb, yb) = (
+            Array2::zeros((size, x.ncols())),
+            Array2::zeros((size, y.ncols())),
+        );
+        Ok(Batches {
+            x,
+            y,
+            order: (0..x.nrows()).collect(),
+            size,
+            xb,
+            yb,
+        })
+    }
+
+    fn n(&self) -> usize {
+        self.order.len()
+    }
+
+    fn count(&self) -> usize {
+        self.n().div_ceil(self.size)
+    }
+
+    /// Copies the rows of batch `step` (in the current order) into the buffers.
+    fn gather(&mut self, step: usize) -> (ArrayView2<'_, T>, ArrayView2<'_, T>) {
+        let rows = &self.order[step * self.size..((step + 1) * self.size).min(self.n())];
+        for (k, &i) in rows.iter().enumerate() {
+            self.xb.row_mut(k).assign(&self.x.row(i));
+            self.yb.row_mut(k).assign(&self.y.row(i));
+        }
+        let n = rows.len();
+        (self.xb.slice(s![..n, ..]), self.yb.slice(s![..n, ..]))
+    }
+}

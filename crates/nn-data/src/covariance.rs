@@ -20,14 +20,7 @@ const ROWS: usize = 4096;
 /// flops.
 pub(crate) fn covariance(x: ArrayView2<f64>, mean: &[f64]) -> Result<Array2<f64>> {
     let (n, d) = x.dim();
-    let panels: Vec<(usize, usize)> = (0..d)
-        .step_by(PANEL)
-        .map(|a| (a, (a + PANEL).min(d)))
-        .collect();
-    let pairs: Vec<((usize, usize), (usize, usize))> = (0..panels.len())
-        .flat_map(|i| panels[i..].iter().map(move |&q| (i, q)))
-        .map(|(i, q)| (panels[i], q))
-        .collect();
+    let pairs = panel_pairs(d);
     let mut acc: Vec<Array2<f64>> = pairs
         .iter()
         .map(|&((a0, a1), (b0, b1))| Array2::zeros((a1 - a0, b1 - b0)))
@@ -40,26 +33,7 @@ pub(crate) fn covariance(x: ArrayView2<f64>, mean: &[f64]) -> Result<Array2<f64>
             mean,
             buf.slice_mut(s![..rows, ..]),
         );
-        let b = buf.slice(s![..rows, ..]);
-        let step = |(c, &((a0, a1), (b0, b1))): (&mut Array2<f64>, &_)| {
-            let (pa, pb) = (b.slice(s![.., a0..a1]), b.slice(s![.., b0..b1]));
-            gemm(
-                1.0,
-                pa,
-                Transpose::Yes,
-                pb,
-                Transpose::No,
-                1.0,
-                c.view_mut(),
-            )
-        };
-        if nn_tensor::num_threads() > 1 {
-            acc.par_iter_mut()
-                .zip(pairs.par_iter())
-                .try_for_each(step)?;
-        } else {
-            acc.iter_mut().zip(pairs.iter()).try_for_each(step)?;
-        }
+        accumulate(buf.slice(s![..rows, ..]), &pairs, &mut acc)?;
     }
     let mut cov = Array2::zeros((d, d));
     for (&((a0, a1), (b0, b1)), c) in pairs.iter().zip(&acc) {
@@ -68,6 +42,45 @@ pub(crate) fn covariance(x: ArrayView2<f64>, mean: &[f64]) -> Result<Array2<f64>
     }
     cov /= (n - 1) as f64;
     Ok(cov)
+}
+
+/// A pair of column ranges `(P_i, P_j)` with `i ≤ j`.
+type PanelPair = ((usize, usize), (usize, usize));
+
+/// All panel pairs `i ≤ j` for `d` features.
+fn panel_pairs(d: usize) -> Vec<PanelPair> {
+    let panels: Vec<(usize, usize)> = (0..d)
+        .step_by(PANEL)
+        .map(|a| (a, (a + PANEL).min(d)))
+        .collect();
+    (0..panels.len())
+        .flat_map(|i| panels[i..].iter().map(move |&q| (i, q)))
+        .map(|(i, q)| (panels[i], q))
+        .collect()
+}
+
+/// `acc[p] += P_iᵀ·P_j` for each pair `p = (P_i, P_j)` of the centred block `b`.
+fn accumulate(b: ArrayView2<f64>, pairs: &[PanelPair], acc: &mut [Array2<f64>]) -> Result<()> {
+    let step = |(c, &((a0, a1), (b0, b1))): (&mut Array2<f64>, &PanelPair)| {
+        let (pa, pb) = (b.slice(s![.., a0..a1]), b.slice(s![.., b0..b1]));
+        gemm(
+            1.0,
+            pa,
+            Transpose::Yes,
+            pb,
+            Transpose::No,
+            1.0,
+            c.view_mut(),
+        )
+    };
+    if nn_tensor::num_threads() > 1 {
+        acc.par_iter_mut()
+            .zip(pairs.par_iter())
+            .try_for_each(step)?;
+    } else {
+        acc.iter_mut().zip(pairs.iter()).try_for_each(step)?;
+    }
+    Ok(())
 }
 
 /// `out = x − mean` row by row.

@@ -64,25 +64,11 @@ pub fn read_idx(path: impl AsRef<Path>, magic: u32) -> Result<(Vec<usize>, Vec<u
 /// # Ok::<(), nn_data::DataError>(())
 /// ```
 pub fn read_idx_stream(mut r: impl Read, file: &str, magic: u32) -> Result<(Vec<usize>, Vec<u8>)> {
-    let io = |e: std::io::Error| DataError::file(file, format!("corrupt or unreadable data: {e}"));
-    let mut word = [0u8; 4];
-    let n = read_up_to(&mut r, &mut word).map_err(io)?;
-    let found = u32::from_be_bytes(word);
-    if n < 4 || found != magic {
-        let msg = format!("bad IDX magic number {found:#010x}, expected {magic:#010x}");
-        return Err(DataError::file(file, msg));
-    }
-    let mut dims = Vec::new();
-    for _ in 0..(magic & 0xff) {
-        if read_up_to(&mut r, &mut word).map_err(io)? < 4 {
-            return Err(DataError::file(file, "truncated IDX header"));
-        }
-        dims.push(u32::from_be_bytes(word) as usize);
-    }
-    let expected = dims
+    let dims = read_header(&mut r, file, magic)?;
+    let expected = match dims
         .iter()
-        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64));
-    let expected = match expected {
+        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
+    {
         Some(e) if e <= MAX_ITEMS => e,
         _ => {
             return Err(DataError::file(
@@ -91,19 +77,45 @@ pub fn read_idx_stream(mut r: impl Read, file: &str, magic: u32) -> Result<(Vec<
             ))
         }
     };
+    // Reads at most one byte past the expected length: never allocates more than the file has.
     let mut data = Vec::new();
-    r.take(expected + 1).read_to_end(&mut data).map_err(io)?;
+    r.take(expected + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| corrupt(file, e))?;
     if data.len() as u64 != expected {
-        let has = if data.len() as u64 > expected {
+        let more = if data.len() as u64 > expected {
             "more than "
         } else {
             ""
         };
-        let has = format!("{has}{}", data.len().min(expected as usize));
-        let msg = format!("IDX header {dims:?} needs {expected} data bytes, file has {has}");
+        let has = data.len().min(expected as usize);
+        let msg = format!("IDX header {dims:?} needs {expected} data bytes, file has {more}{has}");
         return Err(DataError::file(file, msg));
     }
     Ok((dims, data))
+}
+
+fn corrupt(file: &str, e: std::io::Error) -> DataError {
+    DataError::file(file, format!("corrupt or unreadable data: {e}"))
+}
+
+/// Checks the magic number and reads the dimension sizes (their count is the magic's low byte).
+fn read_header(r: &mut impl Read, file: &str, magic: u32) -> Result<Vec<usize>> {
+    let mut word = [0u8; 4];
+    let n = read_up_to(r, &mut word).map_err(|e| corrupt(file, e))?;
+    let found = u32::from_be_bytes(word);
+    if n < 4 || found != magic {
+        let msg = format!("bad IDX magic number {found:#010x}, expected {magic:#010x}");
+        return Err(DataError::file(file, msg));
+    }
+    let mut dims = Vec::new();
+    for _ in 0..(magic & 0xff) {
+        if read_up_to(r, &mut word).map_err(|e| corrupt(file, e))? < 4 {
+            return Err(DataError::file(file, "truncated IDX header"));
+        }
+        dims.push(u32::from_be_bytes(word) as usize);
+    }
+    Ok(dims)
 }
 
 /// Fills `buf` as far as the stream allows; returns the byte count.
@@ -215,26 +227,9 @@ fn find_idx_file(dir: &Path, split: &str, kind: &str) -> Result<std::path::PathB
         file: dir_name.clone(),
         source,
     })?;
-    let split_words: &[&str] = if split == "train" {
-        &["train"]
-    } else {
-        &["t10k", "test"]
-    };
-    let kind_words: &[&str] = if kind == "images" {
-        &["images", "idx3"]
-    } else {
-        &["labels", "idx1"]
-    };
     let mut hits: Vec<_> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().to_lowercase())
-                .unwrap_or_default();
-            split_words.iter().any(|w| name.contains(w))
-                && kind_words.iter().any(|w| name.contains(w))
-        })
+        .filter(|p| name_matches(p, split, kind))
         .collect();
     match hits.len() {
         1 => Ok(hits.remove(0)),
@@ -247,4 +242,23 @@ fn find_idx_file(dir: &Path, split: &str, kind: &str) -> Result<std::path::PathB
             format!("several {split} {kind} files: {hits:?}"),
         )),
     }
+}
+
+/// Whether the file name (lower-cased) names the split and the kind.
+fn name_matches(path: &Path, split: &str, kind: &str) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let split_words: &[&str] = if split == "train" {
+        &["train"]
+    } else {
+        &["t10k", "test"]
+    };
+    let kind_words: &[&str] = if kind == "images" {
+        &["images", "idx3"]
+    } else {
+        &["labels", "idx1"]
+    };
+    split_words.iter().any(|w| name.contains(w)) && kind_words.iter().any(|w| name.contains(w))
 }

@@ -241,6 +241,10 @@ fn implicit_qr<T: Float>(d: &mut [T], e: &mut [T], rows: &mut [T], n: usize) -> 
         }
         sweeps += 1;
         qr_sweep(d, e, &mut rotations, start, end);
+        if rotations.len() >= MAX_PENDING {
+            apply_rotations(rows, n, &rotations); // bounds the memory of pending rotations
+            rotations.clear();
+        }
     }
     apply_rotations(rows, n, &rotations);
     Ok(())
@@ -274,6 +278,9 @@ fn apply_rotations<T: Float>(rows: &mut [T], n: usize, rotations: &[Rotation<T>]
         }
     }
 }
+
+/// Rotations recorded before they are applied (≈ 6 MiB for `f64`).
+const MAX_PENDING: usize = 1 << 18;
 
 /// Columns per task in [`apply_rotations`].
 const BLOCK: usize = 32;

@@ -18,6 +18,14 @@ use std::path::Path;
 ///
 /// # Errors
 /// As [`read_csv`], plus [`DataError::Io`] if the file cannot be opened.
+///
+/// ```
+/// // Doc-tests run in crates/nn-data; the datasets live at the workspace root.
+/// let iris = nn_data::load_csv("../../datasets/iris.csv", &Default::default())?;
+/// assert_eq!(iris.dataset.features.dim(), (150, 4));
+/// assert_eq!(iris.schema.target_name, "species");
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
 pub fn load_csv(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Loaded> {
     let (file, name) = open(path.as_ref())?;
     read_csv(file, &name, options)
@@ -40,6 +48,13 @@ pub fn load_csv(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Loaded> 
 /// ```
 pub fn read_csv(reader: impl Read, file: &str, options: &CsvOptions) -> Result<Loaded> {
     let table = read_table(reader, file)?;
+    if table.header.len() < 2 {
+        let msg = format!(
+            "line 1: need a feature column and a target column, found {:?}",
+            table.header
+        );
+        return Err(DataError::file(file, msg));
+    }
     let target_col = match &options.target {
         Some(name) => table.column(name)?,
         None => table.header.len() - 1,
@@ -70,6 +85,13 @@ pub fn read_csv(reader: impl Read, file: &str, options: &CsvOptions) -> Result<L
 ///
 /// # Errors
 /// As [`read_csv_with_schema`], plus [`DataError::Io`] if the file cannot be opened.
+///
+/// ```
+/// let train = nn_data::load_csv("../../datasets/wine.csv", &Default::default())?;
+/// let again = nn_data::load_csv_with_schema("../../datasets/wine.csv", &train.schema)?;
+/// assert_eq!(again.dataset, train.dataset);
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
 pub fn load_csv_with_schema(path: impl AsRef<Path>, schema: &CsvSchema) -> Result<Loaded> {
     let (file, name) = open(path.as_ref())?;
     read_csv_with_schema(file, &name, schema)
@@ -157,25 +179,9 @@ fn read_table(reader: impl Read, file: &str) -> Result<Table> {
         Some(rec) => rec?.iter().map(str::to_string).collect(),
         None => return Err(DataError::file(file, "empty file: no header row")),
     };
-    let mut rows = Vec::new();
-    for rec in records {
-        let rec = rec?;
-        let line = rec.position().map_or(0, |p| p.line());
-        if rec.len() != header.len() {
-            let msg = format!(
-                "expected {} fields as in the header, found {}",
-                header.len(),
-                rec.len()
-            );
-            return Err(DataError::parse(
-                file,
-                line,
-                rec.len().min(header.len()) + 1,
-                msg,
-            ));
-        }
-        rows.push((line, rec));
-    }
+    let rows = records
+        .map(|rec| check_width(rec?, header.len(), file))
+        .collect::<Result<Vec<_>>>()?;
     if rows.is_empty() {
         return Err(DataError::file(file, "header only, no data rows"));
     }
@@ -184,6 +190,24 @@ fn read_table(reader: impl Read, file: &str) -> Result<Table> {
         header,
         rows,
     })
+}
+
+/// The record with its 1-based line, or a ragged-row error pointing at the first field too
+/// many or too few.
+fn check_width(
+    rec: csv::StringRecord,
+    width: usize,
+    file: &str,
+) -> Result<(u64, csv::StringRecord)> {
+    let line = rec.position().map_or(0, |p| p.line());
+    if rec.len() != width {
+        let msg = format!(
+            "expected {width} fields as in the header, found {}",
+            rec.len()
+        );
+        return Err(DataError::parse(file, line, rec.len().min(width) + 1, msg));
+    }
+    Ok((line, rec))
 }
 
 /// Feature matrix (NaN where a cell was missing under [`Missing::Mean`]) and raw targets.
@@ -216,41 +240,62 @@ fn parse_rows(
     missing: Missing,
 ) -> Result<Parsed> {
     let mut values = Vec::with_capacity(t.rows.len() * cols.len());
-    let (mut targets, mut dropped) = (Vec::new(), 0);
-    'rows: for (line, rec) in &t.rows {
+    let (mut targets, mut dropped, mut kept) = (Vec::new(), 0, 0);
+    for (line, rec) in &t.rows {
         let start = values.len();
-        for &j in cols {
-            match parse_cell(&rec[j]) {
-                Cell::Number(v) => values.push(v),
-                Cell::Missing if missing == Missing::Mean => values.push(f64::NAN),
-                Cell::Missing if missing == Missing::Drop => {
-                    values.truncate(start);
-                    dropped += 1;
-                    continue 'rows;
-                }
-                cell => return Err(cell_error(t, *line, rec, j, matches!(cell, Cell::Bad))),
-            }
-        }
-        if let Some(j) = target {
-            if matches!(parse_cell(&rec[j]), Cell::Missing) {
-                if missing == Missing::Drop {
-                    values.truncate(start);
-                    dropped += 1;
-                    continue;
-                }
-                return Err(cell_error(t, *line, rec, j, false));
-            }
-            targets.push((*line, j, rec[j].to_string()));
+        if parse_row(
+            t,
+            (*line, rec),
+            cols,
+            target,
+            missing,
+            &mut values,
+            &mut targets,
+        )? {
+            kept += 1;
+        } else {
+            values.truncate(start);
+            dropped += 1;
         }
     }
-    let n_rows = values.len() / cols.len().max(1);
-    let x = Array2::from_shape_vec((n_rows, cols.len()), values)
+    let x = Array2::from_shape_vec((kept, cols.len()), values)
         .map_err(|e| DataError::file(&t.file, e.to_string()))?;
     Ok(Parsed {
         x,
         targets,
         dropped,
     })
+}
+
+/// Appends one row's features (NaN for a missing cell under [`Missing::Mean`]) and target;
+/// returns `false` if [`Missing::Drop`] drops the row (the caller truncates `values`).
+fn parse_row(
+    t: &Table,
+    (line, rec): (u64, &csv::StringRecord),
+    cols: &[usize],
+    target: Option<usize>,
+    missing: Missing,
+    values: &mut Vec<f64>,
+    targets: &mut Vec<(u64, usize, String)>,
+) -> Result<bool> {
+    for &j in cols {
+        match parse_cell(&rec[j]) {
+            Cell::Number(v) => values.push(v),
+            Cell::Missing if missing == Missing::Mean => values.push(f64::NAN),
+            Cell::Missing if missing == Missing::Drop => return Ok(false),
+            cell => return Err(cell_error(t, line, rec, j, matches!(cell, Cell::Bad))),
+        }
+    }
+    if let Some(j) = target {
+        if matches!(parse_cell(&rec[j]), Cell::Missing) {
+            return match missing {
+                Missing::Drop => Ok(false),
+                _ => Err(cell_error(t, line, rec, j, false)),
+            };
+        }
+        targets.push((line, j, rec[j].to_string()));
+    }
+    Ok(true)
 }
 
 fn cell_error(t: &Table, line: u64, rec: &csv::StringRecord, j: usize, bad: bool) -> DataError {

@@ -27,6 +27,13 @@ const MAX_ITEMS: u64 = 1 << 32;
 /// # Errors
 /// [`DataError::File`] for a wrong magic number, a header whose sizes do not match the data
 /// length (too short or too long), or a corrupt gzip stream; [`DataError::Io`] if unreadable.
+///
+/// ```
+/// let path = "../../datasets/mnist/t10k-labels-idx1-ubyte.gz";
+/// let (dims, labels) = nn_data::read_idx(path, nn_data::LABELS_MAGIC)?;
+/// assert_eq!((dims, &labels[..3]), (vec![10000], &[7u8, 2, 1][..]));
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
 pub fn read_idx(path: impl AsRef<Path>, magic: u32) -> Result<(Vec<usize>, Vec<u8>)> {
     let path = path.as_ref();
     let name = path.display().to_string();
@@ -57,25 +64,11 @@ pub fn read_idx(path: impl AsRef<Path>, magic: u32) -> Result<(Vec<usize>, Vec<u
 /// # Ok::<(), nn_data::DataError>(())
 /// ```
 pub fn read_idx_stream(mut r: impl Read, file: &str, magic: u32) -> Result<(Vec<usize>, Vec<u8>)> {
-    let io = |e: std::io::Error| DataError::file(file, format!("corrupt or unreadable data: {e}"));
-    let mut word = [0u8; 4];
-    let n = read_up_to(&mut r, &mut word).map_err(io)?;
-    let found = u32::from_be_bytes(word);
-    if n < 4 || found != magic {
-        let msg = format!("bad IDX magic number {found:#010x}, expected {magic:#010x}");
-        return Err(DataError::file(file, msg));
-    }
-    let mut dims = Vec::new();
-    for _ in 0..(magic & 0xff) {
-        if read_up_to(&mut r, &mut word).map_err(io)? < 4 {
-            return Err(DataError::file(file, "truncated IDX header"));
-        }
-        dims.push(u32::from_be_bytes(word) as usize);
-    }
-    let expected = dims
+    let dims = read_header(&mut r, file, magic)?;
+    let expected = match dims
         .iter()
-        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64));
-    let expected = match expected {
+        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
+    {
         Some(e) if e <= MAX_ITEMS => e,
         _ => {
             return Err(DataError::file(
@@ -84,19 +77,45 @@ pub fn read_idx_stream(mut r: impl Read, file: &str, magic: u32) -> Result<(Vec<
             ))
         }
     };
+    // Reads at most one byte past the expected length: never allocates more than the file has.
     let mut data = Vec::new();
-    r.take(expected + 1).read_to_end(&mut data).map_err(io)?;
+    r.take(expected + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| corrupt(file, e))?;
     if data.len() as u64 != expected {
-        let has = if data.len() as u64 > expected {
+        let more = if data.len() as u64 > expected {
             "more than "
         } else {
             ""
         };
-        let has = format!("{has}{}", data.len().min(expected as usize));
-        let msg = format!("IDX header {dims:?} needs {expected} data bytes, file has {has}");
+        let has = data.len().min(expected as usize);
+        let msg = format!("IDX header {dims:?} needs {expected} data bytes, file has {more}{has}");
         return Err(DataError::file(file, msg));
     }
     Ok((dims, data))
+}
+
+fn corrupt(file: &str, e: std::io::Error) -> DataError {
+    DataError::file(file, format!("corrupt or unreadable data: {e}"))
+}
+
+/// Checks the magic number and reads the dimension sizes (their count is the magic's low byte).
+fn read_header(r: &mut impl Read, file: &str, magic: u32) -> Result<Vec<usize>> {
+    let mut word = [0u8; 4];
+    let n = read_up_to(r, &mut word).map_err(|e| corrupt(file, e))?;
+    let found = u32::from_be_bytes(word);
+    if n < 4 || found != magic {
+        let msg = format!("bad IDX magic number {found:#010x}, expected {magic:#010x}");
+        return Err(DataError::file(file, msg));
+    }
+    let mut dims = Vec::new();
+    for _ in 0..(magic & 0xff) {
+        if read_up_to(r, &mut word).map_err(|e| corrupt(file, e))? < 4 {
+            return Err(DataError::file(file, "truncated IDX header"));
+        }
+        dims.push(u32::from_be_bytes(word) as usize);
+    }
+    Ok(dims)
 }
 
 /// Fills `buf` as far as the stream allows; returns the byte count.
@@ -115,6 +134,13 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 ///
 /// # Errors
 /// As [`read_idx`] with [`IMAGES_MAGIC`].
+///
+/// ```
+/// let x = nn_data::read_idx_images("../../datasets/mnist/t10k-images-idx3-ubyte.gz")?;
+/// assert_eq!(x.dim(), (10000, 784));
+/// assert!(x.iter().all(|&p| (0.0..=1.0).contains(&p)));
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
 pub fn read_idx_images(path: impl AsRef<Path>) -> Result<Array2<f64>> {
     let (dims, data) = read_idx(path, IMAGES_MAGIC)?;
     let shape = (dims[0], dims[1] * dims[2]);
@@ -126,6 +152,12 @@ pub fn read_idx_images(path: impl AsRef<Path>) -> Result<Array2<f64>> {
 ///
 /// # Errors
 /// As [`read_idx`] with [`LABELS_MAGIC`].
+///
+/// ```
+/// let y = nn_data::read_idx_labels("../../datasets/mnist/t10k-labels-idx1-ubyte.gz")?;
+/// assert_eq!((y.len(), y[0]), (10000, 7));
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
 pub fn read_idx_labels(path: impl AsRef<Path>) -> Result<Vec<usize>> {
     let (_, data) = read_idx(path, LABELS_MAGIC)?;
     Ok(data.into_iter().map(usize::from).collect())
@@ -147,6 +179,13 @@ pub struct Mnist {
 /// # Errors
 /// [`DataError::File`] if a file is missing or ambiguous, or image and label counts differ;
 /// the errors of [`read_idx`].
+///
+/// ```no_run
+/// let mnist = nn_data::load_mnist_dir("datasets/mnist")?; // from the workspace root
+/// assert_eq!(mnist.train.features.dim(), (60000, 784));
+/// assert_eq!(mnist.test.labels().unwrap().len(), 10);
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
 pub fn load_mnist_dir(dir: impl AsRef<Path>) -> Result<Mnist> {
     let dir = dir.as_ref();
     let find = |split: &str, kind: &str| find_idx_file(dir, split, kind);
@@ -188,26 +227,9 @@ fn find_idx_file(dir: &Path, split: &str, kind: &str) -> Result<std::path::PathB
         file: dir_name.clone(),
         source,
     })?;
-    let split_words: &[&str] = if split == "train" {
-        &["train"]
-    } else {
-        &["t10k", "test"]
-    };
-    let kind_words: &[&str] = if kind == "images" {
-        &["images", "idx3"]
-    } else {
-        &["labels", "idx1"]
-    };
     let mut hits: Vec<_> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().to_lowercase())
-                .unwrap_or_default();
-            split_words.iter().any(|w| name.contains(w))
-                && kind_words.iter().any(|w| name.contains(w))
-        })
+        .filter(|p| name_matches(p, split, kind))
         .collect();
     match hits.len() {
         1 => Ok(hits.remove(0)),
@@ -220,4 +242,23 @@ fn find_idx_file(dir: &Path, split: &str, kind: &str) -> Result<std::path::PathB
             format!("several {split} {kind} files: {hits:?}"),
         )),
     }
+}
+
+/// Whether the file name (lower-cased) names the split and the kind.
+fn name_matches(path: &Path, split: &str, kind: &str) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let split_words: &[&str] = if split == "train" {
+        &["train"]
+    } else {
+        &["t10k", "test"]
+    };
+    let kind_words: &[&str] = if kind == "images" {
+        &["images", "idx3"]
+    } else {
+        &["labels", "idx1"]
+    };
+    split_words.iter().any(|w| name.contains(w)) && kind_words.iter().any(|w| name.contains(w))
 }

@@ -25,6 +25,7 @@
 //! workspace's `datasets/` folder.
 #![warn(missing_docs)]
 
+mod buffer;
 mod covariance;
 mod csv;
 mod dataset;

@@ -2,7 +2,6 @@
 
 use crate::Result;
 use ndarray::{Array2, ArrayView2};
-use rayon::prelude::*;
 
 /// A fitted, invertible feature map. Inputs and outputs have shape `(n_samples, n_features)`.
 ///
@@ -65,36 +64,20 @@ pub(crate) fn check_rows(op: &'static str, x: &ArrayView2<f64>, min: usize) -> R
 
 /// Builds a new `(n_samples, n_out)` array row by row: `f(row, out_row)` fills `out_row`.
 ///
-/// The output comes from `Array2::zeros` (calloc: fresh zero pages, no memset pass), and big
-/// inputs are split into row chunks processed in parallel when `nn_tensor::num_threads() > 1`,
-/// which also spreads the page faults of the new allocation over the threads.
+/// One pass over the data: each row is computed into a small scratch row and appended to a
+/// buffer from [`crate::buffer::with_capacity`] (no zero-initialisation pass, huge pages for
+/// big outputs).
 pub(crate) fn map_rows(
     x: ArrayView2<f64>,
     n_out: usize,
-    f: impl Fn(&[f64], &mut [f64]) + Sync,
+    f: impl Fn(&[f64], &mut [f64]),
 ) -> Array2<f64> {
     let x = x.as_standard_layout();
-    let mut out = Array2::zeros((x.nrows(), n_out));
-    let (Some(src), Some(dst)) = (x.as_slice(), out.as_slice_mut()) else {
-        return out;
-    };
-    let (n_in, n_out) = (x.ncols().max(1), n_out.max(1));
-    let rows_per_chunk = (PAR_CHUNK / n_in).max(1);
-    let work = |(a, b): (&[f64], &mut [f64])| {
-        a.chunks_exact(n_in)
-            .zip(b.chunks_exact_mut(n_out))
-            .for_each(|(r, o)| f(r, o));
-    };
-    if nn_tensor::num_threads() > 1 && src.len() > PAR_CHUNK {
-        let pairs = src
-            .par_chunks(rows_per_chunk * n_in)
-            .zip(dst.par_chunks_mut(rows_per_chunk * n_out));
-        pairs.for_each(work);
-    } else {
-        work((src, dst));
+    let mut out = crate::buffer::with_capacity(x.nrows() * n_out);
+    let mut scratch = vec![0.0; n_out];
+    for row in x.rows() {
+        f(row.as_slice().unwrap_or(&[]), &mut scratch);
+        out.extend_from_slice(&scratch);
     }
-    out
+    Array2::from_shape_vec((x.nrows(), n_out), out).unwrap_or_else(|_| Array2::zeros((0, n_out)))
 }
-
-/// Elements per parallel task in [`map_rows`].
-const PAR_CHUNK: usize = 1 << 16;

@@ -16,6 +16,7 @@ use crate::transformer::{check_cols, check_rows, map_rows};
 use crate::{DataError, Result, Transformer};
 use ndarray::{s, Array2, ArrayView2, Axis};
 use nn_tensor::{matmul, matmul_nt, symmetric_eigen};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// The default eigenvalue regulariser `ε` added before the inverse square root.
@@ -81,6 +82,11 @@ pub struct Whitener {
 
 impl Whitener {
     /// An unfitted whitener with `ε` = [`DEFAULT_EPSILON`] and all components.
+    ///
+    /// ```
+    /// let w = nn_data::Whitener::new(nn_data::WhiteningMethod::Pca);
+    /// assert_eq!((w.epsilon, w.components), (1e-5, nn_data::Components::All));
+    /// ```
     pub fn new(method: WhiteningMethod) -> Self {
         Whitener {
             method,
@@ -98,6 +104,13 @@ impl Whitener {
     ///
     /// # Errors
     /// [`DataError::InvalidParameter`] unless `ε` is finite and `≥ 0`.
+    ///
+    /// ```
+    /// use nn_data::{Whitener, WhiteningMethod};
+    /// assert_eq!(Whitener::new(WhiteningMethod::Zca).with_epsilon(0.1)?.epsilon, 0.1);
+    /// assert!(Whitener::new(WhiteningMethod::Zca).with_epsilon(-1.0).is_err());
+    /// # Ok::<(), nn_data::DataError>(())
+    /// ```
     pub fn with_epsilon(mut self, epsilon: f64) -> Result<Self> {
         if !(epsilon.is_finite() && epsilon >= 0.0) {
             return Err(DataError::invalid(
@@ -114,6 +127,16 @@ impl Whitener {
     /// # Errors
     /// [`DataError::InvalidParameter`] for ZCA with anything but [`Components::All`], a count
     /// of 0, or a fraction outside `(0, 1]`.
+    ///
+    /// ```
+    /// use nn_data::{Components, Transformer, Whitener, WhiteningMethod};
+    /// let x = ndarray::array![[1.0, 2.0, 0.0], [2.0, 4.1, 1.0], [3.0, 6.0, 0.0], [4.0, 8.2, 1.0]];
+    /// let mut pca = Whitener::new(WhiteningMethod::Pca).with_components(Components::Count(2))?;
+    /// assert_eq!(pca.fit_transform(x.view())?.dim(), (4, 2));
+    /// assert_eq!(pca.n_components(), 2);
+    /// assert!(Whitener::new(WhiteningMethod::Zca).with_components(Components::Count(2)).is_err());
+    /// # Ok::<(), nn_data::DataError>(())
+    /// ```
     pub fn with_components(mut self, components: Components) -> Result<Self> {
         let ok = match components {
             Components::All => true,
@@ -181,10 +204,10 @@ fn centred(x: ArrayView2<f64>, mean: &[f64]) -> Array2<f64> {
     })
 }
 
-/// Descending eigenvalues (floored) and matching eigenvectors of the covariance of `xc`.
-fn covariance_eigen(xc: &Array2<f64>) -> Result<(Vec<f64>, Array2<f64>)> {
-    let d = xc.ncols();
-    let cov = covariance(xc.view())?;
+/// Descending eigenvalues (floored) and matching eigenvectors of the covariance of `x`.
+fn covariance_eigen(x: ArrayView2<f64>, mean: &[f64]) -> Result<(Vec<f64>, Array2<f64>)> {
+    let d = x.ncols();
+    let cov = covariance(x, mean)?;
     let eig = symmetric_eigen(cov.view())?;
     let lambda_max = eig.values.iter().fold(0.0_f64, |m, &v| m.max(v));
     let floor = d as f64 * f64::EPSILON * lambda_max;
@@ -201,7 +224,7 @@ impl Transformer for Whitener {
     fn fit(&mut self, x: ArrayView2<f64>) -> Result<()> {
         check_rows("Whitener::fit", &x, 2)?;
         let mean = x.mean_axis(Axis(0)).map(|m| m.to_vec()).unwrap_or_default();
-        let (lambda, u) = covariance_eigen(&centred(x, &mean))?;
+        let (lambda, u) = covariance_eigen(x, &mean)?;
         let k = self.keep(&lambda)?;
         let u_k = u.slice(s![.., ..k]);
         let scale = |l: f64| {
@@ -235,10 +258,32 @@ impl Transformer for Whitener {
 
     fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
         self.check("Whitener::transform", &x, self.mean.len())?;
-        let xc = centred(x, &self.mean);
-        let mut out = Array2::zeros((x.nrows(), self.matrix.ncols()));
-        matmul(xc.view(), self.matrix.view(), out.view_mut())?;
-        Ok(out)
+        let k = self.matrix.ncols();
+        let mut out = crate::buffer::zeros(x.nrows(), k);
+        let Some(dst) = out.as_slice_mut() else {
+            return Ok(out);
+        };
+        // Row blocks are centred into a small buffer and multiplied independently (in parallel
+        // when nn_tensor::num_threads() > 1): no centred copy of the whole input.
+        let block = |(b, chunk): (usize, &mut [f64])| -> Result<()> {
+            let rows = chunk.len() / k.max(1);
+            let xc = centred(x.slice(s![b * ROWS..b * ROWS + rows, ..]), &self.mean);
+            let c = ndarray::ArrayViewMut2::from_shape((rows, k), chunk).map_err(shape_error)?;
+            Ok(matmul(xc.view(), self.matrix.view(), c)?)
+        };
+        if k == 0 {
+            Ok(out)
+        } else if nn_tensor::num_threads() > 1 {
+            dst.par_chunks_mut(ROWS * k)
+                .enumerate()
+                .try_for_each(block)
+                .map(|_| out)
+        } else {
+            dst.chunks_mut(ROWS * k)
+                .enumerate()
+                .try_for_each(block)
+                .map(|_| out)
+        }
     }
 
     fn inverse_transform(&self, y: ArrayView2<f64>) -> Result<Array2<f64>> {
@@ -249,6 +294,13 @@ impl Transformer for Whitener {
         out.rows_mut().into_iter().for_each(|mut r| r += &mean);
         Ok(out)
     }
+}
+
+/// Rows per block in [`Whitener::transform`].
+const ROWS: usize = 2048;
+
+fn shape_error(e: ndarray::ShapeError) -> DataError {
+    DataError::invalid("x", e.to_string())
 }
 
 /// `A·Uᵀ` for `A = U·diag(·)` (both `(d, d)`): the symmetric ZCA matrix `U·diag(·)·Uᵀ`.

@@ -85,6 +85,13 @@ fn unknown_target_column() {
 }
 
 #[test]
+fn single_column_file() {
+    let err = read_csv("y\n1\n".as_bytes(), "one.csv", &CsvOptions::default()).unwrap_err();
+    let want = "one.csv: line 1: need a feature column and a target column, found [\"y\"]";
+    assert_eq!(err.to_string(), want);
+}
+
+#[test]
 fn non_numeric_regression_target() {
     let opts = CsvOptions {
         task: nn_data::Task::Regress,

@@ -2,15 +2,17 @@
 //!
 //! Two classical phases (Golub & Van Loan, *Matrix Computations*, §8.3):
 //! 1. **Householder tridiagonalisation** `A = Q·T·Qᵀ`: for each column `k`, a reflector
-//!    `H = I − β·v·vᵀ` zeroes the entries below the sub-diagonal, and the trailing block is
-//!    updated by the symmetric rank-2 update `A' ← A' − v·wᵀ − w·vᵀ` with `p = β·A'·v`,
-//!    `w = p − (β/2)(pᵀv)·v`. `Q` is then accumulated backwards, `Q = H₀·H₁·…`.
+//!    `H = I − β·v·vᵀ` zeroes the entries below the sub-diagonal, and the lower triangle of the
+//!    trailing block is updated by the symmetric rank-2 update `A' ← A' − v·wᵀ − w·vᵀ` with
+//!    `p = β·A'·v`, `w = p − (β/2)(pᵀv)·v`. `Q` is then accumulated backwards, `Q = H₀·H₁·…`.
 //! 2. **Implicit symmetric QR** on `T`, one Wilkinson shift per sweep, chasing the bulge with
 //!    Givens rotations that are also applied to the eigenvector matrix.
 //!
 //! The eigenvectors are kept as the *rows* of a row-major buffer while rotating, so each
 //! rotation touches two contiguous rows (vectorisable), and are transposed into columns at the
-//! end. Cost ≈ `2n³` (reduction) + `4n³/3` (accumulation) + `≈6n³` (rotations) flops.
+//! end, and the rotations are recorded during QR and applied afterwards in cache-sized column
+//! blocks (in parallel). Cost ≈ `4n³/3` (reduction) + `4n³/3` (accumulation) + `≈6n³`
+//! (rotations) flops.
 
 use crate::{Float, Result, TensorError};
 use ndarray::{Array1, Array2, ArrayView2};
@@ -103,6 +105,9 @@ fn tridiagonalise<T: Float>(a: &mut [T], n: usize) -> Tridiagonal<T> {
         diag[k] = a[k * n + k];
         let (head, tail) = a.split_at_mut((k + 1) * n);
         let v = &mut head[k * n + k + 1..(k + 1) * n];
+        for (i, vi) in v.iter_mut().enumerate() {
+            *vi = tail[i * n + k]; // column k below the diagonal (only the lower half is kept)
+        }
         match make_reflector(v) {
             Some((alpha, b)) => {
                 off[k] = alpha;
@@ -133,34 +138,35 @@ fn make_reflector<T: Float>(x: &mut [T]) -> Option<(T, T)> {
     Some((alpha, lit::<T>(2.0) / vtv))
 }
 
-/// Applies `A' ← H·A'·H` to the trailing block `A' = a[s.., s..]` (rows of `tail` start at
-/// row `s`), as the rank-2 update `A' − v·wᵀ − w·vᵀ`.
+/// Applies `A' ← H·A'·H` to the lower triangle of the trailing block `A' = a[s.., s..]` (rows
+/// of `tail` start at row `s`), as the rank-2 update `A' − v·wᵀ − w·vᵀ`; the upper triangle is
+/// neither read nor written.
 fn rank2_update<T: Float>(tail: &mut [T], n: usize, s: usize, v: &[T], beta: T, p: &mut [T]) {
-    let parallel = crate::num_threads() > 1 && v.len() >= PAR_MIN;
-    let matvec = |(pi, row): (&mut T, &[T])| *pi = beta * dot(&row[s..], v);
-    if parallel {
-        p.par_iter_mut().zip(tail.par_chunks(n)).for_each(matvec);
-    } else {
-        p.iter_mut().zip(tail.chunks(n)).for_each(matvec);
+    // p = β·A'·v from the lower triangle, one pass over each row: row i contributes
+    // dot(a_i[..=i], v[..=i]) to p_i and a_ij·v_i to p_j for j < i.
+    p.fill(T::zero());
+    for (i, row) in tail.chunks(n).take(v.len()).enumerate() {
+        let row = &row[s..=s + i];
+        p[i] += dot(row, &v[..=i]);
+        axpy(v[i], &row[..i], &mut p[..i]);
     }
+    p.iter_mut().for_each(|pi| *pi *= beta);
     let k = lit::<T>(0.5) * beta * dot(p, v);
     for (pi, &vi) in p.iter_mut().zip(v) {
         *pi -= k * vi; // p becomes w
     }
     let w = &*p;
-    let update = |(row, (&vi, &wi)): (&mut [T], (&T, &T))| {
-        for ((r, &vj), &wj) in row[s..].iter_mut().zip(v).zip(w) {
+    let update = |(i, row): (usize, &mut [T])| {
+        let (vi, wi) = (v[i], w[i]);
+        for ((r, &vj), &wj) in row[s..=s + i].iter_mut().zip(v).zip(w) {
             *r -= vi * wj + wi * vj;
         }
     };
-    if parallel {
-        tail.par_chunks_mut(n)
-            .zip(v.par_iter().zip(w.par_iter()))
-            .for_each(update);
+    let rows = &mut tail[..v.len() * n];
+    if crate::num_threads() > 1 && v.len() >= PAR_MIN {
+        rows.par_chunks_mut(n).enumerate().for_each(update);
     } else {
-        tail.chunks_mut(n)
-            .zip(v.iter().zip(w.iter()))
-            .for_each(update);
+        rows.chunks_mut(n).enumerate().for_each(update);
     }
 }
 
@@ -235,6 +241,10 @@ fn implicit_qr<T: Float>(d: &mut [T], e: &mut [T], rows: &mut [T], n: usize) -> 
         }
         sweeps += 1;
         qr_sweep(d, e, &mut rotations, start, end);
+        if rotations.len() >= MAX_PENDING {
+            apply_rotations(rows, n, &rotations); // bounds the memory of pending rotations
+            rotations.clear();
+        }
     }
     apply_rotations(rows, n, &rotations);
     Ok(())
@@ -268,6 +278,9 @@ fn apply_rotations<T: Float>(rows: &mut [T], n: usize, rotations: &[Rotation<T>]
         }
     }
 }
+
+/// Rotations recorded before they are applied (≈ 6 MiB for `f64`).
+const MAX_PENDING: usize = 1 << 18;
 
 /// Columns per task in [`apply_rotations`].
 const BLOCK: usize = 32;

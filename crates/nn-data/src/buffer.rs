@@ -1,0 +1,45 @@
+//! Large output buffers. On Linux the allocation is advised to use transparent huge pages (as
+//! numpy does for arrays of 4 MiB and more), so filling a fresh multi-hundred-megabyte array is
+//! not dominated by one page fault per 4 KiB.
+
+/// Bytes from which huge pages are requested.
+const HUGE_PAGE_MIN_BYTES: usize = 4 << 20;
+
+/// An empty `Vec` with room for `len` values, advised for huge pages when large.
+pub(crate) fn with_capacity(len: usize) -> Vec<f64> {
+    let mut v: Vec<f64> = Vec::with_capacity(len);
+    let bytes = v.capacity() * std::mem::size_of::<f64>();
+    if bytes >= HUGE_PAGE_MIN_BYTES {
+        advise_huge_pages(v.as_mut_ptr() as usize, bytes);
+    }
+    v
+}
+
+#[cfg(target_os = "linux")]
+fn advise_huge_pages(start: usize, bytes: usize) {
+    const MADV_HUGEPAGE: i32 = 14;
+    const PAGE: usize = 4096;
+    extern "C" {
+        fn madvise(addr: *mut std::ffi::c_void, len: usize, advice: i32) -> i32;
+    }
+    let aligned = (start + PAGE - 1) & !(PAGE - 1);
+    let len = (bytes - (aligned - start)) & !(PAGE - 1);
+    // SAFETY: `[aligned, aligned + len)` lies inside an allocation this thread owns and nothing
+    // else uses yet; MADV_HUGEPAGE is only a hint about how to back those pages and changes
+    // neither their contents nor their validity. A failure (e.g. THP disabled) is harmless, so
+    // the return value is ignored.
+    unsafe {
+        madvise(aligned as *mut std::ffi::c_void, len, MADV_HUGEPAGE);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn advise_huge_pages(_start: usize, _bytes: usize) {}
+
+/// `n_rows × n_cols` zeros in a buffer from [`with_capacity`].
+pub(crate) fn zeros(n_rows: usize, n_cols: usize) -> ndarray::Array2<f64> {
+    let mut v = with_capacity(n_rows * n_cols);
+    v.resize(n_rows * n_cols, 0.0);
+    ndarray::Array2::from_shape_vec((n_rows, n_cols), v)
+        .unwrap_or_else(|_| ndarray::Array2::zeros((0, 0)))
+}

@@ -72,14 +72,14 @@ impl Trainer {
 
     /// Runs `epochs` epochs with rates from `schedule`; returns one report per epoch.
     #[allow(clippy::too_many_arguments)]
-    pub fn fit<T: Float>(
+    pub fn fit<T: Float, D: Float>(
         &mut self,
         net: &mut Network<T>,
         opt: &mut dyn Optimizer<T>,
         schedule: &dyn LrSchedule,
         loss: Loss,
-        x: ArrayView2<T>,
-        y: ArrayView2<T>,
+        x: ArrayView2<D>,
+        y: ArrayView2<D>,
         epochs: usize,
     ) -> Result<Vec<EpochReport>> {
         let mut batches = Batches::new(self.batch_size, x, y)?;
@@ -92,22 +92,26 @@ impl Trainer {
     }
 
     /// One epoch at learning rate `lr`.
-    pub fn run_epoch<T: Float>(
+    ///
+    /// The data may be stored in another float type than the network's (`D`, e.g. `f64` data
+    /// for an `f32` network): each mini-batch is converted as it is gathered, so no converted
+    /// copy of the whole training set is ever made.
+    pub fn run_epoch<T: Float, D: Float>(
         &mut self,
         net: &mut Network<T>,
         opt: &mut dyn Optimizer<T>,
         loss: Loss,
-        x: ArrayView2<T>,
-        y: ArrayView2<T>,
+        x: ArrayView2<D>,
+        y: ArrayView2<D>,
         lr: f64,
     ) -> Result<EpochReport> {
         let mut batches = Batches::new(self.batch_size, x, y)?;
         self.run_epoch_with(&mut batches, net, opt, loss, lr)
     }
 
-    fn run_epoch_with<T: Float>(
+    fn run_epoch_with<T: Float, D: Float>(
         &mut self,
-        batches: &mut Batches<'_, T>,
+        batches: &mut Batches<'_, T, D>,
         net: &mut Network<T>,
         opt: &mut dyn Optimizer<T>,
         loss: Loss,
@@ -149,17 +153,17 @@ impl Trainer {
 }
 
 /// The data, a sample order, and preallocated buffers for one mini-batch.
-struct Batches<'a, T> {
-    x: ArrayView2<'a, T>,
-    y: ArrayView2<'a, T>,
+struct Batches<'a, T, D> {
+    x: ArrayView2<'a, D>,
+    y: ArrayView2<'a, D>,
     order: Vec<usize>,
     size: usize,
     xb: Array2<T>,
     yb: Array2<T>,
 }
 
-impl<'a, T: Float> Batches<'a, T> {
-    fn new(batch_size: usize, x: ArrayView2<'a, T>, y: ArrayView2<'a, T>) -> Result<Self> {
+impl<'a, T: Float, D: Float> Batches<'a, T, D> {
+    fn new(batch_size: usize, x: ArrayView2<'a, D>, y: ArrayView2<'a, D>) -> Result<Self> {
         if x.nrows() != y.nrows() || x.nrows() == 0 {
             let reason = format!(
                 "need as many targets as samples (≥ 1), got {} samples and {} targets",
@@ -202,8 +206,9 @@ impl<'a, T: Float> Batches<'a, T> {
     fn gather(&mut self, step: usize) -> (ArrayView2<'_, T>, ArrayView2<'_, T>) {
         let rows = &self.order[step * self.size..((step + 1) * self.size).min(self.n())];
         for (k, &i) in rows.iter().enumerate() {
-            self.xb.row_mut(k).assign(&self.x.row(i));
-            self.yb.row_mut(k).assign(&self.y.row(i));
+            let cast = |b: &mut T, &v: &D| *b = T::from_f64(v.to_f64());
+            self.xb.row_mut(k).zip_mut_with(&self.x.row(i), cast);
+            self.yb.row_mut(k).zip_mut_with(&self.y.row(i), cast);
         }
         let n = rows.len();
         (self.xb.slice(s![..n, ..]), self.yb.slice(s![..n, ..]))

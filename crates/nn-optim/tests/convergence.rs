@@ -212,3 +212,37 @@ fn nan_loss_is_reported_as_divergence() {
         "{msg}"
     );
 }
+
+#[test]
+fn f64_data_into_an_f32_network_matches_casting_the_data_first() {
+    // Batches are converted as they are gathered; the result must equal training on a copy
+    // of the data cast to f32 up front, bit for bit.
+    let (x, y) = xor::<f64>();
+    let (x32, y32) = (x.mapv(|v| v as f32), y.mapv(|v| v as f32));
+    let run = |direct: bool| {
+        let mut net =
+            Network::<f32>::mlp(&[2, 3, 1], Activation::Tanh, Activation::Sigmoid, 2).unwrap();
+        let mut sgd = Sgd::new(SgdConfig::default()).unwrap();
+        let mut trainer = Trainer::new(2, 2);
+        for _ in 0..20 {
+            if direct {
+                trainer
+                    .run_epoch(&mut net, &mut sgd, Loss::HalfSse, x.view(), y.view(), 0.5)
+                    .unwrap();
+            } else {
+                trainer
+                    .run_epoch(
+                        &mut net,
+                        &mut sgd,
+                        Loss::HalfSse,
+                        x32.view(),
+                        y32.view(),
+                        0.5,
+                    )
+                    .unwrap();
+            }
+        }
+        net.layers()[0].weight().clone()
+    };
+    assert_eq!(run(true), run(false));
+}

@@ -235,6 +235,16 @@ fn scale_and_sum<T: Float>(
 ) {
     bias_grad.fill(T::zero());
     for (mut g, a) in grad.rows_mut().into_iter().zip(a.rows()) {
+        // Contiguous rows (the network's own buffers) take the slice path, which vectorises.
+        if let (Some(g), Some(a), Some(b)) =
+            (g.as_slice_mut(), a.as_slice(), bias_grad.as_slice_mut())
+        {
+            for ((g, &a), b) in g.iter_mut().zip(a).zip(b) {
+                *g *= d(a);
+                *b += *g;
+            }
+            continue;
+        }
         Zip::from(&mut g)
             .and(&a)
             .and(&mut bias_grad)
@@ -247,7 +257,10 @@ fn scale_and_sum<T: Float>(
 
 fn map_biased<T: Float>(mut z: ArrayViewMut2<T>, bias: ArrayView1<T>, f: impl Fn(T) -> T) {
     for mut row in z.rows_mut() {
-        row.zip_mut_with(&bias, |v, &b| *v = f(*v + b));
+        match (row.as_slice_mut(), bias.as_slice()) {
+            (Some(r), Some(b)) => r.iter_mut().zip(b).for_each(|(v, &b)| *v = f(*v + b)),
+            _ => row.zip_mut_with(&bias, |v, &b| *v = f(*v + b)),
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 //! The same seed, data and configuration give bit-identical weights; the generator's state is
 //! serialisable, so a resumed run continues the same sequence.
 
-use ndarray::{s, Array2, ArrayView2};
+use ndarray::{s, Array2, ArrayView1, ArrayView2, ArrayViewMut1};
 use ndarray_rand::rand::seq::SliceRandom;
 use nn_core::{Loss, Network};
 use nn_tensor::Float;
@@ -152,6 +152,15 @@ impl Trainer {
     }
 }
 
+/// `dst = src` converted element-wise to `T` (a plain copy when `T` and `D` agree).
+fn copy_row<T: Float, D: Float>(mut dst: ArrayViewMut1<T>, src: ArrayView1<D>) {
+    let cast = |b: &mut T, &v: &D| *b = T::from_f64(v.to_f64());
+    match (dst.as_slice_mut(), src.as_slice()) {
+        (Some(d), Some(s)) => d.iter_mut().zip(s).for_each(|(b, v)| cast(b, v)),
+        _ => dst.zip_mut_with(&src, cast),
+    }
+}
+
 /// The data, a sample order, and preallocated buffers for one mini-batch.
 struct Batches<'a, T, D> {
     x: ArrayView2<'a, D>,
@@ -206,9 +215,8 @@ impl<'a, T: Float, D: Float> Batches<'a, T, D> {
     fn gather(&mut self, step: usize) -> (ArrayView2<'_, T>, ArrayView2<'_, T>) {
         let rows = &self.order[step * self.size..((step + 1) * self.size).min(self.n())];
         for (k, &i) in rows.iter().enumerate() {
-            let cast = |b: &mut T, &v: &D| *b = T::from_f64(v.to_f64());
-            self.xb.row_mut(k).zip_mut_with(&self.x.row(i), cast);
-            self.yb.row_mut(k).zip_mut_with(&self.y.row(i), cast);
+            copy_row(self.xb.row_mut(k), self.x.row(i));
+            copy_row(self.yb.row_mut(k), self.y.row(i));
         }
         let n = rows.len();
         (self.xb.slice(s![..n, ..]), self.yb.slice(s![..n, ..]))

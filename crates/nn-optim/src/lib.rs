@@ -9,7 +9,7 @@
 //! // XOR with a 2-4-1 sigmoid network.
 //! let x = array![[0.0_f64, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
 //! let y = array![[0.0], [1.0], [1.0], [0.0]];
-//! let mut net = Network::mlp(&[2, 4, 1], Activation::Sigmoid, Activation::Sigmoid, 1)?;
+//! let mut net = Network::<f64>::mlp(&[2, 4, 1], Activation::Sigmoid, Activation::Sigmoid, 1)?;
 //! let mut sgd = Sgd::new(SgdConfig { momentum: 0.9, ..Default::default() })?;
 //! let mut trainer = Trainer::new(4, 1);
 //! let reports = trainer.fit(&mut net, &mut sgd, &Constant::new(2.0)?, Loss::HalfSse, x.view(), y.view(), 2000)?;

@@ -33,7 +33,7 @@ pub struct EpochReport {
 /// use nn_optim::{schedule::Constant, Sgd, SgdConfig, Trainer};
 /// let x = array![[0.0_f64], [1.0]];
 /// let y = array![[1.0], [3.0]]; // y = 2x + 1
-/// let mut net = Network::mlp(&[1, 1], Activation::Identity, Activation::Identity, 0)?;
+/// let mut net = Network::<f64>::mlp(&[1, 1], Activation::Identity, Activation::Identity, 0)?;
 /// let mut sgd = Sgd::new(SgdConfig::default())?;
 /// let mut trainer = Trainer::new(2, 0);
 /// let reports = trainer.fit(&mut net, &mut sgd, &Constant::new(0.5)?, Loss::HalfSse, x.view(), y.view(), 200)?;

@@ -60,7 +60,8 @@ struct Run<'a, T> {
     net: Network<T>,
     sgd: Sgd<T>,
     trainer: Trainer,
-    train: (Array2<T>, Array2<T>),
+    /// The validation set in the network's float type (the training set is used as stored:
+    /// the trainer converts each mini-batch as it gathers it).
     val: (Array2<T>, Array2<T>),
 }
 
@@ -83,7 +84,6 @@ impl<'a, T: Float> Run<'a, T> {
             net,
             sgd,
             trainer: Trainer::new(args.batch_size, args.seed),
-            train: (cast(&data.train.0), cast(&data.train.1)),
             val: (cast(&data.val.0), cast(&data.val.1)),
         })
     }
@@ -91,7 +91,7 @@ impl<'a, T: Float> Run<'a, T> {
     /// One epoch at rate `lr`, then validation; a non-finite validation loss is divergence.
     fn epoch(&mut self, epoch: usize, lr: f64) -> Result<EpochLine> {
         let t0 = Instant::now();
-        let (x, y) = (self.train.0.view(), self.train.1.view());
+        let (x, y) = (self.data.train.0.view(), self.data.train.1.view());
         let report = self
             .trainer
             .run_epoch(&mut self.net, &mut self.sgd, self.data.loss, x, y, lr)

@@ -71,7 +71,7 @@ pub fn prepare(args: &TrainArgs) -> Result<TrainData> {
     };
     let loaded = dataset::load_training(&args.data, &options)?;
     let schema = loaded.schema.clone();
-    let (train, test) = split(args, loaded)?;
+    let (mut train, mut test) = split(args, loaded)?;
     let task = match train.target {
         Target::Classes { .. } => Task::Classify,
         _ => Task::Regress,
@@ -79,8 +79,10 @@ pub fn prepare(args: &TrainArgs) -> Result<TrainData> {
     let loss = pick_loss(args, task)?;
     let (y_train, y_test, labels, target) = encode(loss, &train, &test)?;
     let mut features = args.preprocess.build()?;
-    let x_train = features.fit_transform(train.features.view())?;
-    let x_test = features.transform(test.features.view())?;
+    // Move the feature matrices through the preprocessing: no second copy of a large set.
+    let take = |a: &mut Array2<f64>| std::mem::replace(a, Array2::zeros((0, 0)));
+    let x_train = features.fit_transform_owned(take(&mut train.features))?;
+    let x_test = features.transform_owned(take(&mut test.features))?;
     Ok(TrainData {
         task,
         loss,

@@ -2,7 +2,7 @@
 
 use crate::transformer::{check_cols, check_rows, map_rows};
 use crate::{DataError, Result, Transformer};
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 use serde::{Deserialize, Serialize};
 
 /// Scales each column linearly so the training minimum maps to `a` and the maximum to `b`
@@ -38,6 +38,42 @@ impl Default for MinMaxScaler {
 }
 
 impl MinMaxScaler {
+    /// Per-column `(k, offset)` with `a + (x − min)·k = x·k + (a − min·k)`: one multiply-add
+    /// per cell (`k = 0` for constant columns, which map to `a`).
+    fn coefficients(&self) -> (Vec<f64>, Vec<f64>) {
+        let (a, b) = self.range;
+        let k: Vec<f64> = self
+            .data_range
+            .iter()
+            .map(|&r| if r > 0.0 { (b - a) / r } else { 0.0 })
+            .collect();
+        let offset = self.min.iter().zip(&k).map(|(m, k)| a - m * k).collect();
+        (k, offset)
+    }
+
+    /// [`transform`](Transformer::transform) in place, without allocating an output.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use nn_data::{MinMaxScaler, Transformer};
+    /// let mut x = array![[2.0], [4.0]];
+    /// let mut s = MinMaxScaler::default();
+    /// s.fit(x.view())?;
+    /// s.transform_in_place(x.view_mut())?;
+    /// assert_eq!(x, array![[0.0], [1.0]]);
+    /// # Ok::<(), nn_data::DataError>(())
+    /// ```
+    pub fn transform_in_place(&self, mut x: ArrayViewMut2<f64>) -> Result<()> {
+        self.check("MinMaxScaler::transform", &x.view())?;
+        let (k, offset) = self.coefficients();
+        for mut row in x.rows_mut() {
+            for ((v, k), o) in row.iter_mut().zip(&k).zip(&offset) {
+                *v = *v * k + o;
+            }
+        }
+        Ok(())
+    }
+
     /// A scaler into `[a, b]`.
     ///
     /// # Errors
@@ -82,14 +118,7 @@ impl Transformer for MinMaxScaler {
 
     fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
         self.check("MinMaxScaler::transform", &x)?;
-        let (a, b) = self.range;
-        let k: Vec<f64> = self
-            .data_range
-            .iter()
-            .map(|&r| if r > 0.0 { (b - a) / r } else { 0.0 })
-            .collect();
-        // a + (x − min)·k = x·k + (a − min·k): one multiply-add per cell.
-        let offset: Vec<f64> = self.min.iter().zip(&k).map(|(m, k)| a - m * k).collect();
+        let (k, offset) = self.coefficients();
         Ok(map_rows(x, self.min.len(), |r, out| {
             for (((y, v), k), o) in out.iter_mut().zip(r).zip(&k).zip(&offset) {
                 *y = v * k + o;

@@ -61,6 +61,43 @@ impl Preprocessor {
         })
     }
 
+    /// Fits on `x` and transforms it, consuming it: `None` hands the same array back without a
+    /// copy, the others free `x` as soon as the output exists (for large training sets).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use nn_data::Preprocessor;
+    /// let x = array![[1.0, 2.0], [3.0, 4.0]];
+    /// let ptr = x.as_ptr();
+    /// let y = Preprocessor::None.fit_transform_owned(x)?;
+    /// assert_eq!(y.as_ptr(), ptr); // moved, not copied
+    /// # Ok::<(), nn_data::DataError>(())
+    /// ```
+    pub fn fit_transform_owned(&mut self, x: Array2<f64>) -> Result<Array2<f64>> {
+        self.fit(x.view())?;
+        self.transform_owned(x)
+    }
+
+    /// Transforms `x`, consuming it (`None` moves it through without a copy).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// let y = nn_data::Preprocessor::None.transform_owned(array![[1.0]])?;
+    /// assert_eq!(y, array![[1.0]]);
+    /// # Ok::<(), nn_data::DataError>(())
+    /// ```
+    pub fn transform_owned(&self, mut x: Array2<f64>) -> Result<Array2<f64>> {
+        match self {
+            Preprocessor::None => return Ok(x),
+            Preprocessor::Standardize(s) => s.transform_in_place(x.view_mut())?,
+            Preprocessor::MinMax(s) => s.transform_in_place(x.view_mut())?,
+            Preprocessor::PcaWhiten(w) | Preprocessor::ZcaWhiten(w) => {
+                return w.transform(x.view())
+            }
+        }
+        Ok(x)
+    }
+
     fn inner(&self) -> Option<&dyn Transformer> {
         match self {
             Preprocessor::None => None,

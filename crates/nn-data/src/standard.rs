@@ -2,7 +2,7 @@
 
 use crate::transformer::{check_cols, check_rows, map_rows};
 use crate::{DataError, Result, Transformer};
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 use serde::{Deserialize, Serialize};
 
 /// Standardises each column to mean 0 and variance 1, as scikit-learn's `StandardScaler`.
@@ -34,6 +34,31 @@ pub struct StandardScaler {
 }
 
 impl StandardScaler {
+    /// [`transform`](Transformer::transform) in place, without allocating an output (for large
+    /// training sets).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use nn_data::{StandardScaler, Transformer};
+    /// let mut x = array![[1.0], [2.0], [3.0]];
+    /// let mut s = StandardScaler::default();
+    /// s.fit(x.view())?;
+    /// s.transform_in_place(x.view_mut())?;
+    /// assert!((x[[0, 0]] + 1.224744871391589).abs() < 1e-12);
+    /// # Ok::<(), nn_data::DataError>(())
+    /// ```
+    pub fn transform_in_place(&self, mut x: ArrayViewMut2<f64>) -> Result<()> {
+        self.check("StandardScaler::transform", &x.view())?;
+        // The same arithmetic as `transform`, so both give identical bits.
+        let inv: Vec<f64> = self.scale.iter().map(|s| 1.0 / s).collect();
+        for mut row in x.rows_mut() {
+            for ((v, m), k) in row.iter_mut().zip(&self.mean).zip(&inv) {
+                *v = (*v - m) * k;
+            }
+        }
+        Ok(())
+    }
+
     fn check(&self, op: &'static str, x: &ArrayView2<f64>) -> Result<()> {
         if !self.fitted {
             return Err(DataError::NotFitted { op });

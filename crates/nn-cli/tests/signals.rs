@@ -135,7 +135,7 @@ fn sigint_saves_a_checkpoint_exits_130_and_resumes_bit_identically() {
         "--batch-size",
         "1",
         "--epochs",
-        "300",
+        "150",
         "--seed",
         "9",
     ];
@@ -177,7 +177,7 @@ fn sigint_without_checkpoint_writes_the_model_so_far() {
         "--batch-size",
         "1",
         "--epochs",
-        "300",
+        "150",
         "--out",
         &out,
     ]);

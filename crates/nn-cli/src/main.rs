@@ -20,6 +20,8 @@ mod limits;
 mod lr_find;
 mod metrics;
 mod model_file;
+#[cfg(test)]
+mod model_file_fuzz;
 mod plot;
 mod predict;
 mod prepare;

@@ -98,5 +98,8 @@ fn infinite_and_out_of_range_values_say_so() {
 #[test]
 fn invalid_utf8_names_file_line_and_column() {
     let err = read_csv(&b"a,y\n1,x\n2,\xff\n"[..], "t.csv", &CsvOptions::default()).unwrap_err();
-    assert_eq!(err.to_string(), "t.csv:3:2: invalid UTF-8: save the file as UTF-8 text");
+    assert_eq!(
+        err.to_string(),
+        "t.csv:3:2: invalid UTF-8: save the file as UTF-8 text"
+    );
 }

@@ -155,13 +155,12 @@ fn bad_model_files_are_refused_by_evaluate_and_predict() {
         ),
         ("model_truncated.json", "not valid JSON: EOF while parsing"),
     ];
-    for (file, want) in cases {
+    for (file, reason) in cases {
         let model = bad(file);
         let want = format!("invalid model file {model}: ");
-        fails_with(&["evaluate", "--model", &model, "--data", &iris], &want);
-        fails_with(&["predict", "--model", &model, "--data", &iris], &want);
-    }
-    for (file, want) in cases {
-        fails_with(&["predict", "--model", &bad(file), "--data", &iris], want);
+        for command in ["evaluate", "predict"] {
+            fails_with(&[command, "--model", &model, "--data", &iris], &want);
+            fails_with(&[command, "--model", &model, "--data", &iris], reason);
+        }
     }
 }

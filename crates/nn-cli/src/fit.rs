@@ -61,6 +61,18 @@ pub fn fit<T: Real>(
     Ok((model, run.state.history, outcome))
 }
 
+/// The untrained network's loss on (at most) the first 1024 training rows: the reference for
+/// `--divergence-factor`.
+fn untrained_loss<T: Float>(
+    net: &mut Network<T>,
+    loss: nn_core::Loss,
+    (x, y): &(Array2<T>, Array2<T>),
+) -> Result<f64> {
+    let n = x.nrows().min(1024);
+    let (x, y) = (x.slice(ndarray::s![..n, ..]), y.slice(ndarray::s![..n, ..]));
+    Ok(loss.value(net.forward(x)?, y)?)
+}
+
 /// The data file's fingerprint, needed only when checkpointing.
 fn fingerprint(args: &TrainArgs) -> Result<Option<(u64, u64)>> {
     match (&args.checkpoint, &args.data) {
@@ -106,9 +118,7 @@ impl<'a, T: Real> Run<'a, T> {
         let sgd = Sgd::new(config).map_err(|e| crate::fsutil::usage(e.to_string()))?;
         let cast = |a: &Array2<f64>| a.mapv(T::from_f64);
         let train = (cast(&data.train.0), cast(&data.train.1));
-        let initial_loss = data
-            .loss
-            .value(net.forward(train.0.view())?, train.1.view())?;
+        let initial_loss = untrained_loss(&mut net, data.loss, &train)?;
         let trainer = Trainer::new(args.batch_size, args.seed);
         let history = History::default();
         Ok(Run {

@@ -90,7 +90,22 @@ impl Trainer {
     }
 
     /// Stops an epoch after the current batch once `flag` is raised (e.g. from a Ctrl-C
-    /// handler), returning [`OptimError::Interrupted`].
+    /// handler), returning [`OptimError::Interrupted`]; the epoch counter is not advanced.
+    ///
+    /// ```
+    /// use std::sync::{atomic::AtomicBool, Arc};
+    /// use ndarray::array;
+    /// use nn_core::{Activation, Loss, Network};
+    /// use nn_optim::{OptimError, Sgd, SgdConfig, Trainer};
+    /// let (x, y) = (array![[0.0_f64], [1.0], [2.0]], array![[1.0], [3.0], [5.0]]);
+    /// let mut net = Network::mlp(&[1, 1], Activation::Identity, Activation::Identity, 0)?;
+    /// let mut sgd = Sgd::new(SgdConfig::default())?;
+    /// let mut trainer = Trainer::new(1, 0).with_stop_flag(Arc::new(AtomicBool::new(true)));
+    /// let err = trainer.run_epoch(&mut net, &mut sgd, Loss::Mse, x.view(), y.view(), 0.1);
+    /// assert!(matches!(err, Err(OptimError::Interrupted { epoch: 0, steps: 1 })));
+    /// assert_eq!(trainer.epoch(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_stop_flag(mut self, flag: Arc<AtomicBool>) -> Self {
         self.stop = Some(flag);
         self

@@ -67,10 +67,15 @@ fn sigkill_at_random_moments_leaves_only_complete_files() {
         "--checkpoint",
         &ck_s,
     ];
-    let (mut seed, mut mid_run, start) = (0x5eed_u64, 0, Instant::now());
+    // One complete run first: the "previous" files, and how long a run takes here, so the
+    // kill delays (uniform in 0..1.2 × that) land mid-run on fast and slow machines alike.
+    let start = Instant::now();
+    ok(&args);
+    let span = (start.elapsed().as_millis() as u64 * 6 / 5).max(20);
+    let (mut seed, mut mid_run) = (0x5eed_u64, 0);
     for _ in 0..15 {
         let mut child = spawn(&args);
-        std::thread::sleep(Duration::from_millis(xorshift(&mut seed) % 250));
+        std::thread::sleep(Duration::from_millis(xorshift(&mut seed) % span));
         mid_run += usize::from(child.try_wait().unwrap().is_none());
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();

@@ -18,6 +18,29 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Parses the command line (exiting on a usage error, as clap does) and records which
+/// `nn train` flags were given explicitly, for `--resume`.
+pub fn parse() -> Cli {
+    use clap::parser::ValueSource;
+    use clap::{CommandFactory, FromArgMatches};
+    let command = Cli::command();
+    let matches = command.clone().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let (Command::Train(args), Some(("train", sub)), Some(train)) = (
+        &mut cli.command,
+        matches.subcommand(),
+        command.find_subcommand("train"),
+    ) {
+        args.explicit = train
+            .get_arguments()
+            .map(|a| a.get_id().as_str())
+            .filter(|id| sub.value_source(id) == Some(ValueSource::CommandLine))
+            .map(str::to_string)
+            .collect();
+    }
+    cli
+}
+
 const TOP_EXAMPLES: &str = "Examples:
   nn explain                                   # the textbook's 2-2-2 backprop step
   nn train --data datasets/iris.csv --out model.json --plot curves.svg
@@ -51,7 +74,7 @@ pub enum Command {
 }
 
 /// Hidden-layer activation choices.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ActivationArg {
     /// max(0, z)
@@ -78,7 +101,7 @@ impl ActivationArg {
 }
 
 /// Loss choices (`auto`: cross-entropy for classification, mse for regression).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LossArg {
     /// cross-entropy for classification (binary too), mse for regression

@@ -7,10 +7,10 @@ use std::path::Path;
 use anyhow::{bail, Result};
 use clap::ValueEnum;
 use nn_data::{CsvOptions, CsvSchema, Dataset};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// `--missing`: what to do with empty, `NA`, `NaN` or `?` cells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MissingArg {
     /// Stop with an error naming the line and column.

@@ -2,12 +2,16 @@
 //! at a time, then validation, the schedule's step, and a progress report.
 
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, ensure, Result};
 use ndarray::{Array2, ArrayView2};
 use nn_core::{Activation, Network};
-use nn_optim::{LrSchedule, OptimError, Schedule, Sgd, SgdConfig, Trainer};
+use nn_optim::{
+    Checkpoint, ClipGradNorm, LrSchedule, OptimError, Schedule, Sgd, SgdConfig, Trainer,
+};
 use nn_tensor::Float;
 
 use crate::model_file::{ModelFile, Task};
@@ -15,9 +19,10 @@ use crate::plot::{Lines, Row, Series};
 use crate::prepare_train::TrainData;
 use crate::progress::{EpochLine, Progress};
 use crate::train::TrainArgs;
+use crate::train_checkpoint as checkpoint;
 
 /// Per-epoch numbers of one run.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct History {
     /// One line per epoch.
     pub epochs: Vec<EpochLine>,
@@ -25,53 +30,87 @@ pub struct History {
     pub seconds: f64,
 }
 
-/// Trains a network on `data` in the float type `T`.
-pub fn fit<T: Float>(
-    args: &TrainArgs,
-    data: &TrainData,
-    mut schedule: Schedule,
-) -> Result<(ModelFile, History)> {
-    let mut run = Run::<T>::new(args, data)?;
-    let progress = Progress::new(args.epochs, args.quiet);
-    let metric = if data.task == Task::Classify {
-        "acc"
-    } else {
-        "r2"
-    };
-    let mut history = History::default();
-    let start = Instant::now();
-    for epoch in 0..args.epochs {
-        let line = run.epoch(epoch, schedule.lr_at(epoch))?;
-        schedule.observe(line.val_loss);
-        progress.epoch(&line, metric);
-        history.epochs.push(line);
-    }
-    progress.finish();
-    history.seconds = start.elapsed().as_secs_f64();
-    Ok((
-        ModelFile::from_network(&run.net, data.loss, data.task),
-        history,
-    ))
+/// A float type the network can be trained and checkpointed in (`f32`, `f64`).
+pub trait Real: Float + serde::Serialize + serde::de::DeserializeOwned {}
+impl<T: Float + serde::Serialize + serde::de::DeserializeOwned> Real for T {}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// All epochs ran.
+    Finished,
+    /// Ctrl-C stopped it; the message says what was saved.
+    Interrupted(String),
 }
 
-/// The state of one training run: network, optimizer, trainer and the data in `T`.
-struct Run<'a, T> {
-    data: &'a TrainData,
+/// Trains a network on `data` in the float type `T` (from scratch, or from `--resume DIR`).
+pub fn fit<T: Real>(
+    args: &TrainArgs,
+    data: &TrainData,
+    schedule: Schedule,
+) -> Result<(ModelFile, History, Outcome)> {
+    let mut run = Run::<T>::new(args, data, schedule)?;
+    if let Some(dir) = &args.resume {
+        run.restore(args, dir)?;
+    }
+    run.arm(args, crate::interrupt::flag()?);
+    let progress = Progress::new(args.epochs, args.quiet);
+    let outcome = run.epochs(args, &progress)?;
+    progress.finish();
+    let model = ModelFile::from_network(&run.state.net, data.loss, data.task);
+    Ok((model, run.state.history, outcome))
+}
+
+/// The untrained network's loss on (at most) the first 1024 training rows: the reference for
+/// `--divergence-factor`.
+fn untrained_loss<T: Float>(
+    net: &mut Network<T>,
+    loss: nn_core::Loss,
+    (x, y): &(Array2<f64>, Array2<f64>),
+) -> Result<f64> {
+    let n = x.nrows().min(1024);
+    let cast = |a: &Array2<f64>| a.slice(ndarray::s![..n, ..]).mapv(T::from_f64);
+    let (x, y) = (cast(x), cast(y));
+    Ok(loss.value(net.forward(x.view())?, y.view())?)
+}
+
+/// The data file's fingerprint, needed only when checkpointing.
+fn fingerprint(args: &TrainArgs) -> Result<Option<(u64, u64)>> {
+    match (&args.checkpoint, &args.data) {
+        (Some(_), Some(path)) => checkpoint::fingerprint(path),
+        _ => Ok(None),
+    }
+}
+
+/// Everything a checkpoint holds: network, optimizer, schedule, trainer and history.
+#[derive(Clone)]
+struct State<T> {
     net: Network<T>,
     sgd: Sgd<T>,
+    schedule: Schedule,
     trainer: Trainer,
-    /// The validation set in the network's float type (the training set is used as stored:
-    /// the trainer converts each mini-batch as it gathers it).
+    history: History,
+}
+
+/// The state of one training run, plus the validation data in `T` (the training set is used as
+/// stored: the trainer converts each mini-batch as it gathers it).
+struct Run<'a, T> {
+    data: &'a TrainData,
+    state: State<T>,
+    initial_loss: f64,
+    fingerprint: Option<(u64, u64)>,
+    clip: Option<f64>,
     val: (Array2<T>, Array2<T>),
 }
 
-impl<'a, T: Float> Run<'a, T> {
-    fn new(args: &TrainArgs, data: &'a TrainData) -> Result<Self> {
+impl<'a, T: Real> Run<'a, T> {
+    fn new(args: &TrainArgs, data: &'a TrainData, schedule: Schedule) -> Result<Self> {
         let mut sizes = vec![data.train.0.ncols()];
         sizes.extend(&args.hidden);
         sizes.push(data.n_out());
+        crate::limits::check_network(&sizes)?;
         let hidden = args.activation.build();
-        let net = Network::<T>::mlp(&sizes, hidden, Activation::Identity, args.seed)?;
+        let mut net = Network::<T>::mlp(&sizes, hidden, Activation::Identity, args.seed)?;
         let config = SgdConfig {
             momentum: args.momentum,
             nesterov: args.nesterov,
@@ -79,40 +118,183 @@ impl<'a, T: Float> Run<'a, T> {
         };
         let sgd = Sgd::new(config).map_err(|e| crate::fsutil::usage(e.to_string()))?;
         let cast = |a: &Array2<f64>| a.mapv(T::from_f64);
+        let initial_loss = untrained_loss(&mut net, data.loss, &data.train)?;
+        let trainer = Trainer::new(args.batch_size, args.seed);
+        let history = History::default();
         Ok(Run {
             data,
-            net,
-            sgd,
-            trainer: Trainer::new(args.batch_size, args.seed),
+            state: State {
+                net,
+                sgd,
+                schedule,
+                trainer,
+                history,
+            },
+            initial_loss,
+            fingerprint: fingerprint(args)?,
+            clip: args.clip_grad_norm,
             val: (cast(&data.val.0), cast(&data.val.1)),
         })
     }
 
-    /// One epoch at rate `lr`, then validation; a non-finite validation loss is divergence.
-    fn epoch(&mut self, epoch: usize, lr: f64) -> Result<EpochLine> {
+    /// Sets the divergence bound and the Ctrl-C flag on the trainer.
+    fn arm(&mut self, args: &TrainArgs, stop: Arc<AtomicBool>) {
+        let mut trainer = self.state.trainer.clone().with_stop_flag(stop);
+        let bound = args.divergence_factor * self.initial_loss;
+        if bound.is_finite() && bound > 0.0 {
+            trainer = trainer.with_loss_bound(bound);
+        }
+        self.state.trainer = trainer;
+    }
+
+    /// Epochs from the trainer's counter to `--epochs`, checkpointing as asked.
+    fn epochs(&mut self, args: &TrainArgs, progress: &Progress) -> Result<Outcome> {
+        let metric = if self.data.task == Task::Classify {
+            "acc"
+        } else {
+            "r2"
+        };
+        for epoch in self.state.trainer.epoch()..args.epochs {
+            let before = args.checkpoint.as_ref().map(|_| self.state.clone());
+            let start = Instant::now();
+            let line = match self.epoch(epoch) {
+                Err(e) => match interruption(&e) {
+                    Some(at) => return self.interrupted(args, before, at),
+                    None => return Err(e),
+                },
+                Ok(line) => line,
+            };
+            self.state.history.seconds += start.elapsed().as_secs_f64();
+            self.state.schedule.observe(line.val_loss);
+            progress.epoch(&line, metric);
+            self.state.history.epochs.push(line);
+            let every = args.checkpoint_every as usize;
+            if (epoch + 1) % every == 0 || epoch + 1 == args.epochs {
+                self.save(args, &self.state)?;
+            }
+        }
+        Ok(Outcome::Finished)
+    }
+
+    /// One epoch at the schedule's rate, then validation; a non-finite validation loss is
+    /// divergence.
+    fn epoch(&mut self, epoch: usize) -> Result<EpochLine> {
         let t0 = Instant::now();
+        let lr = self.state.schedule.lr_at(epoch);
         let (x, y) = (self.data.train.0.view(), self.data.train.1.view());
-        let report = self
-            .trainer
-            .run_epoch(&mut self.net, &mut self.sgd, self.data.loss, x, y, lr)
-            .map_err(diverged_message)?;
-        let (val_loss, val_metric) = validate(
-            &mut self.net,
-            self.data,
-            self.val.0.view(),
-            self.val.1.view(),
-        )?;
+        let State {
+            net, sgd, trainer, ..
+        } = &mut self.state;
+        let report = match self.clip {
+            Some(max) => {
+                let mut clipped = ClipGradNorm::new(sgd, max)?;
+                trainer.run_epoch(net, &mut clipped, self.data.loss, x, y, lr)
+            }
+            None => trainer.run_epoch(net, sgd, self.data.loss, x, y, lr),
+        }
+        .map_err(diverged_message)?;
+        let (val_loss, val_metric) =
+            validate(net, self.data, self.val.0.view(), self.val.1.view())?;
         if !val_loss.is_finite() {
             bail!("training diverged at epoch {}: the validation loss is not finite; try a lower learning rate", epoch + 1);
         }
+        let seconds = t0.elapsed().as_secs_f64();
+        let (train_loss, epoch) = (report.train_loss, epoch + 1);
         Ok(EpochLine {
-            epoch: epoch + 1,
-            train_loss: report.train_loss,
+            epoch,
+            train_loss,
             val_loss,
             val_metric,
             lr,
-            seconds: t0.elapsed().as_secs_f64(),
+            seconds,
         })
+    }
+}
+
+/// Saving and restoring checkpoints, and stopping on Ctrl-C.
+impl<T: Real> Run<'_, T> {
+    /// Continues from `DIR/checkpoint.json`. The schedule is the checkpoint's when `--epochs`
+    /// is unchanged; otherwise it is rebuilt for the new total and fed the recorded validation
+    /// losses again (which reproduces reduce-on-plateau's state exactly).
+    fn restore(&mut self, args: &TrainArgs, dir: &Path) -> Result<()> {
+        let ck = Checkpoint::<T>::load(&checkpoint::file(dir))?;
+        let extra: checkpoint::Extra = serde_json::from_value(ck.extra)?;
+        let (saved, fresh) = (ck.network.sizes(), self.state.net.sizes());
+        ensure!(
+            saved == fresh,
+            "{}: the checkpoint's network {saved:?} does not fit the data ({fresh:?})",
+            dir.display()
+        );
+        let mut schedule = ck.schedule;
+        if extra.args.epochs != args.epochs {
+            schedule = self.state.schedule.clone();
+            extra
+                .history
+                .epochs
+                .iter()
+                .for_each(|l| schedule.observe(l.val_loss));
+        }
+        let (net, sgd, trainer, history) = (ck.network, ck.optimizer, ck.trainer, extra.history);
+        self.state = State {
+            net,
+            sgd,
+            schedule,
+            trainer,
+            history,
+        };
+        self.initial_loss = extra.initial_loss;
+        Ok(())
+    }
+
+    /// Writes `state` to `--checkpoint DIR` (if set).
+    fn save(&self, args: &TrainArgs, state: &State<T>) -> Result<()> {
+        let Some(dir) = &args.checkpoint else {
+            return Ok(());
+        };
+        let ck = Checkpoint::new(
+            state.net.clone(),
+            state.sgd.clone(),
+            state.schedule.clone(),
+            state.trainer.clone(),
+            checkpoint::reports(&state.history.epochs),
+        );
+        let extra = checkpoint::Extra {
+            args: args.clone(),
+            history: state.history.clone(),
+            initial_loss: self.initial_loss,
+            data: self.fingerprint,
+        };
+        checkpoint::save(dir, ck, &extra)
+    }
+
+    /// Ctrl-C stopped an epoch after a batch: save the checkpoint of the last finished epoch
+    /// (`before`), or, without `--checkpoint`, leave the network as trained so far.
+    fn interrupted(
+        &self,
+        args: &TrainArgs,
+        before: Option<State<T>>,
+        at: (usize, usize),
+    ) -> Result<Outcome> {
+        let head = format!("Ctrl-C in epoch {} after {} batch(es)", at.0 + 1, at.1);
+        let (Some(state), Some(dir)) = (before, &args.checkpoint) else {
+            let out = args.out.display();
+            return Ok(Outcome::Interrupted(format!(
+                "{head}; model trained so far written to {out}"
+            )));
+        };
+        self.save(args, &state)?;
+        let (done, dir) = (state.history.epochs.len(), dir.display());
+        Ok(Outcome::Interrupted(format!(
+            "{head}; checkpoint after {done} finished epoch(s) saved in {dir}; continue with: nn train --resume {dir}"
+        )))
+    }
+}
+
+/// The interrupted epoch (0-based) and batches done, when `err` is the trainer's stop.
+fn interruption(err: &anyhow::Error) -> Option<(usize, usize)> {
+    match err.downcast_ref::<OptimError>() {
+        Some(OptimError::Interrupted { epoch, steps }) => Some((*epoch, *steps)),
+        _ => None,
     }
 }
 
@@ -123,11 +305,20 @@ fn diverged_message(err: OptimError) -> anyhow::Error {
             epoch,
             step,
             last_finite_loss,
+            loss,
+            bound,
         } => {
             let last = last_finite_loss.map_or("none".into(), |v| format!("{v:.6}"));
+            let what = match bound {
+                Some(b) if loss.is_finite() => format!(
+                    "the loss {loss:.6e} exceeds the bound {b:.6e} (--divergence-factor × the \
+                     untrained loss)"
+                ),
+                _ => format!("the loss is not finite ({loss})"),
+            };
             anyhow::anyhow!(
-                "training diverged in epoch {}, batch {}: the loss is not finite (last finite \
-                 loss: {last}); try a lower learning rate",
+                "training diverged in epoch {}, batch {}: {what} (last finite loss: {last}); \
+                 try a lower learning rate",
                 epoch + 1,
                 step + 1
             )

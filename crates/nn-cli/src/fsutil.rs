@@ -1,7 +1,6 @@
 //! Small helpers shared by the subcommands: atomic file writes, list parsing, usage errors.
 
 use std::fmt;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -18,6 +17,18 @@ impl fmt::Display for UsageError {
 }
 
 impl std::error::Error for UsageError {}
+
+/// Training stopped by Ctrl-C after saving its state: `main` maps it to exit code 130.
+#[derive(Debug)]
+pub struct Interrupted(pub String);
+
+impl fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Interrupted {}
 
 /// Returns a [`UsageError`] as an `anyhow` error.
 pub fn usage(message: impl Into<String>) -> anyhow::Error {
@@ -36,15 +47,12 @@ pub fn temp_path_for(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.tmp-{}{ext}", std::process::id()))
 }
 
-/// Writes `path` atomically: the bytes go to a temporary file in the same directory, which is
-/// then renamed over `path`, so an interrupted run never leaves a half-written file.
+/// Writes `path` atomically with nn-optim's [`nn_optim::checkpoint::write_atomic`] (the one
+/// implementation): a temporary file in the same directory, flushed to disk, then renamed over
+/// `path`, so an interrupted or killed run never leaves a half-written file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    with_temp(path, |tmp| {
-        let mut file = std::fs::File::create(tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        Ok(())
-    })
+    nn_optim::checkpoint::write_atomic(path, bytes)
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 /// Runs `write` on a temporary path next to `path`, then renames it into place (removing the

@@ -103,7 +103,7 @@ pub fn run(args: LrFindArgs) -> Result<()> {
 
 fn as_train_args(a: &LrFindArgs) -> TrainArgs {
     TrainArgs {
-        data: a.data.clone(),
+        data: Some(a.data.clone()),
         target: a.target.clone(),
         test: None,
         test_split: 0.2,
@@ -119,6 +119,12 @@ fn as_train_args(a: &LrFindArgs) -> TrainArgs {
         warmup: 0,
         epochs: 1,
         batch_size: a.batch_size,
+        clip_grad_norm: None,
+        divergence_factor: 1000.0,
+        checkpoint: None,
+        checkpoint_every: 1,
+        resume: None,
+        explicit: Vec::new(),
         preprocess: a.preprocess,
         missing: MissingArg::Error,
         seed: a.seed,

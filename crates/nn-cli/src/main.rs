@@ -2,7 +2,8 @@
 //!
 //! Exit codes: 0 on success, 1 for data and run-time errors (unreadable files, bad CSV,
 //! divergence, a failed gradient check), 2 for usage errors (clap's default for bad flags, and
-//! [`UsageError`] for flag values only checked later, such as a schedule SPEC).
+//! [`UsageError`] for flag values only checked later, such as a schedule SPEC), 130 when
+//! `nn train` was stopped by Ctrl-C ([`Interrupted`]) after saving its state.
 
 mod args;
 mod dataset;
@@ -14,9 +15,13 @@ mod export;
 mod fit;
 mod fsutil;
 mod gradcheck;
+mod interrupt;
+mod limits;
 mod lr_find;
 mod metrics;
 mod model_file;
+#[cfg(test)]
+mod model_file_fuzz;
 mod plot;
 mod predict;
 mod prepare;
@@ -25,18 +30,21 @@ mod preprocess;
 mod progress;
 mod schedule;
 mod train;
+mod train_checkpoint;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
-pub use fsutil::UsageError;
+pub use fsutil::{Interrupted, UsageError};
 
 fn main() -> ExitCode {
     exit_quietly_on_broken_pipe();
-    let cli = args::Cli::parse();
+    let cli = args::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.chain().any(|cause| cause.is::<Interrupted>()) => {
+            eprintln!("interrupted: {err:#}");
+            ExitCode::from(130)
+        }
         Err(err) => {
             eprintln!("error: {err:#}");
             let usage = err.chain().any(|cause| cause.is::<UsageError>());

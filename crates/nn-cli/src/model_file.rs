@@ -134,7 +134,9 @@ impl ModelFile {
 
     /// Parses and validates model JSON.
     pub fn parse(text: &str) -> Result<Self> {
-        let value: serde_json::Value = serde_json::from_str(text).context("not valid JSON")?;
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| non_finite_hint(text, e))
+            .context("not valid JSON")?;
         check_header(&value)?;
         let model: ModelFile = serde_json::from_value(value)?;
         model.validate()?;
@@ -186,6 +188,24 @@ impl ModelFile {
         );
         Ok(())
     }
+}
+
+/// A JSON error, with a hint when it sits on a `NaN` or `Infinity` literal (which some
+/// writers, e.g. Python's `json`, emit but JSON does not allow).
+fn non_finite_hint(text: &str, err: serde_json::Error) -> anyhow::Error {
+    let at = text
+        .lines()
+        .nth(err.line().saturating_sub(1))
+        .and_then(|l| l.get(err.column().saturating_sub(1)..))
+        .unwrap_or_default();
+    if ["NaN", "Infinity", "-Infinity"]
+        .iter()
+        .any(|w| at.starts_with(w))
+    {
+        return anyhow::Error::new(err)
+            .context("weights must be finite numbers: NaN and Infinity are not allowed");
+    }
+    err.into()
 }
 
 fn check_header(value: &serde_json::Value) -> Result<()> {

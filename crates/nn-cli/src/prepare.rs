@@ -4,10 +4,10 @@
 use anyhow::Result;
 use clap::ValueEnum;
 use nn_data::{Preprocessor, Task};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// `--task`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TaskArg {
     /// Classify when the target has text or at most 20 distinct integers, else regress.
@@ -30,7 +30,7 @@ impl TaskArg {
 }
 
 /// `--preprocess` / `--method`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Method {
     /// No preprocessing.

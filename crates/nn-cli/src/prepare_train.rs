@@ -1,7 +1,7 @@
 //! The data side of `nn train`: load through nn-data, pick the loss, encode targets, split,
 //! and fit the preprocessing on the training part only.
 
-use anyhow::{bail, ensure, Result};
+use anyhow::{bail, ensure, Context, Result};
 use ndarray::{Array2, Axis};
 use nn_core::Loss;
 use nn_data::{CsvOptions, CsvSchema, Dataset, Preprocessor, StandardScaler, Target, Transformer};
@@ -69,7 +69,8 @@ pub fn prepare(args: &TrainArgs) -> Result<TrainData> {
         task: args.task.build(),
         missing: args.missing.build(),
     };
-    let loaded = dataset::load_training(&args.data, &options)?;
+    let path = args.data.as_deref().context("--data is required")?;
+    let loaded = dataset::load_training(path, &options)?;
     let schema = loaded.schema.clone();
     let (mut train, mut test) = split(args, loaded)?;
     let task = match train.target {
@@ -132,7 +133,7 @@ fn split(args: &TrainArgs, loaded: Training) -> Result<(Dataset, Dataset)> {
     if train.n_samples() == 0 || test.n_samples() == 0 {
         bail!(
             "{}: the train/test split leaves a part empty ({} train, {} test rows); change --test-split or pass --test FILE",
-            args.data.display(),
+            crate::train::data_name(args),
             train.n_samples(),
             test.n_samples()
         );

@@ -8,13 +8,13 @@ use serde_json::json;
 
 use crate::args::{ActivationArg, Dtype, LossArg};
 use crate::dataset::MissingArg;
-use crate::fit::{fit, History};
-use crate::fsutil::{parse_fraction, parse_positive, parse_usize_list};
+use crate::fit::{fit, History, Outcome};
+use crate::fsutil::{parse_fraction, parse_positive, Interrupted};
 use crate::model_file::{ModelFile, Task};
 use crate::prepare::{Method, TaskArg};
 
 /// `nn train` flags.
-#[derive(Debug, Clone, clap::Args, serde::Serialize)]
+#[derive(Debug, Clone, clap::Args, serde::Serialize, serde::Deserialize)]
 #[command(
     after_help = "Schedules (--schedule SPEC, the rate per epoch, from --lr):
   constant | step:STEP_SIZE:GAMMA | multistep:M1,M2,...:GAMMA | exp:GAMMA | inverse-time:K
@@ -28,12 +28,19 @@ Examples:
   nn train --data datasets/iris.csv --out runs/iris/model.json --plot runs/iris/curves.svg
   nn train --data datasets/diabetes.csv --target progression --hidden 32 --lr 0.01 --epochs 200
   nn train --data datasets/mnist --hidden 256,128 --epochs 10 --batch-size 64 --preprocess none
-  nn train --data datasets/wine.csv --schedule cosine --warmup 5 --dtype f64 --quiet"
+  nn train --data datasets/wine.csv --schedule cosine --warmup 5 --dtype f64 --quiet
+  nn train --data datasets/digits.csv --epochs 50 --checkpoint runs/ck --checkpoint-every 5
+  nn train --resume runs/ck --epochs 80      # continue (and extend) the checkpointed run
+
+Faults: a batch loss that is NaN/inf or above --divergence-factor × the untrained network's
+loss stops training (exit 1; an existing --out file is kept). Ctrl-C finishes the current
+batch, saves the checkpoint of the last completed epoch (with --checkpoint; otherwise writes
+the model trained so far to --out) and exits with code 130."
 )]
 pub struct TrainArgs {
     /// A CSV file (header row) or a folder of MNIST IDX files.
-    #[arg(long, value_name = "FILE")]
-    pub data: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "resume")]
+    pub data: Option<PathBuf>,
     /// The target column (default: the last column).
     #[arg(long, value_name = "COL")]
     pub target: Option<String>,
@@ -47,7 +54,7 @@ pub struct TrainArgs {
     #[arg(long, value_enum, default_value_t = TaskArg::Auto)]
     pub task: TaskArg,
     /// Hidden layer widths, comma-separated ("" for none).
-    #[arg(long, default_value = "64,32", value_parser = parse_usize_list)]
+    #[arg(long, default_value = "64,32", value_parser = crate::limits::parse_hidden)]
     pub hidden: ::std::vec::Vec<usize>,
     /// Hidden activation.
     #[arg(long, value_enum, default_value_t = ActivationArg::Relu)]
@@ -73,12 +80,33 @@ pub struct TrainArgs {
     /// Linear warm-up epochs before the schedule.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub warmup: usize,
-    /// Number of epochs.
-    #[arg(long, default_value_t = 100)]
+    /// Number of epochs (at most 1 000 000).
+    #[arg(long, default_value = "100", value_parser = crate::limits::parse_epochs)]
     pub epochs: usize,
-    /// Mini-batch size.
-    #[arg(long, default_value_t = 32)]
+    /// Mini-batch size (at most 1 000 000; 0 = the whole training set).
+    #[arg(long, default_value = "32", value_parser = crate::limits::parse_batch_size)]
     pub batch_size: usize,
+    /// Clip the global L2 norm of all gradients to MAX before each step (PyTorch's
+    /// clip_grad_norm_).
+    #[arg(long, value_name = "MAX", value_parser = parse_positive)]
+    pub clip_grad_norm: Option<f64>,
+    /// Stop as diverged when a batch loss exceeds F × the untrained network's training loss.
+    #[arg(long, default_value = "1000", value_name = "F", value_parser = parse_positive)]
+    pub divergence_factor: f64,
+    /// Save a checkpoint (weights, momentum, schedule, RNG, history) in DIR/checkpoint.json.
+    #[arg(long, value_name = "DIR")]
+    pub checkpoint: Option<PathBuf>,
+    /// Checkpoint every N epochs (and after the last one).
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub checkpoint_every: u32,
+    /// Continue the run saved in DIR (its flags are reused; --epochs, --out, --plot, --quiet,
+    /// --checkpoint and --checkpoint-every may be given again).
+    #[arg(long, value_name = "DIR")]
+    pub resume: Option<PathBuf>,
+    /// Flags given on the command line (filled in by `args::parse`; used by --resume).
+    #[arg(skip)]
+    #[serde(skip)]
+    pub explicit: Vec<String>,
     /// Feature preprocessing, fitted on the training part only (saved in the model file).
     #[arg(long, value_enum, default_value_t = Method::Standardize)]
     pub preprocess: Method,
@@ -102,30 +130,44 @@ pub struct TrainArgs {
     pub quiet: bool,
 }
 
-/// Runs `nn train`.
+/// Runs `nn train` (from scratch, or continuing a checkpoint with `--resume`).
 pub fn run(args: TrainArgs) -> Result<()> {
+    let args = crate::train_checkpoint::resolve(args)?;
     let data = crate::prepare_train::prepare(&args)?;
     let schedule = crate::schedule::parse(&args.schedule, args.lr, args.epochs, args.warmup)?;
-    let (mut model, history) = match args.dtype {
+    let (mut model, history, outcome) = match args.dtype {
         Dtype::F32 => fit::<f32>(&args, &data, schedule),
         Dtype::F64 => fit::<f64>(&args, &data, schedule),
     }
     .with_context(|| {
         format!(
             "training on {} (model file {} not written)",
-            args.data.display(),
+            data_name(&args),
             args.out.display()
         )
     })?;
+    if let (Outcome::Interrupted(msg), Some(_)) = (&outcome, &args.checkpoint) {
+        return Err(Interrupted(msg.clone()).into());
+    }
     data.describe(&mut model);
     model.training = Some(json!(args));
     model.metrics = final_metrics(&history, model.task);
     model.save(&args.out)?;
+    if let Outcome::Interrupted(msg) = outcome {
+        return Err(Interrupted(msg).into());
+    }
     if let Some(path) = &args.plot {
         crate::fit::plot_curves(path, &history, model.task)?;
     }
     report(&args, &model, &history);
     Ok(())
+}
+
+/// The `--data` path for messages.
+pub fn data_name(args: &TrainArgs) -> String {
+    args.data
+        .as_deref()
+        .map_or("(no --data)".into(), |p| p.display().to_string())
 }
 
 fn final_metrics(history: &History, task: Task) -> std::collections::BTreeMap<String, f64> {

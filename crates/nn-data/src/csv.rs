@@ -9,6 +9,10 @@
 
 use crate::dataset::{Dataset, Target};
 use crate::schema::{CsvOptions, CsvSchema, Loaded, Missing, TargetKind, Task, MAX_AUTO_CLASSES};
+
+/// The most columns a CSV header may have; a wider file is refused before its names are
+/// stored (a 10-million-column header is an error, not a multi-gigabyte allocation).
+pub const MAX_COLUMNS: usize = 100_000;
 use crate::{DataError, Labels, MeanImputer, Result};
 use ndarray::{Array1, Array2};
 use std::io::Read;
@@ -168,20 +172,40 @@ impl Table {
     }
 }
 
-fn read_table(reader: impl Read, file: &str) -> Result<Table> {
+fn read_table(mut reader: impl Read, file: &str) -> Result<Table> {
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|source| DataError::Io {
+            file: file.to_string(),
+            source,
+        })?;
+    check_width(&bytes, file)?;
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(reader);
+        .from_reader(bytes.as_slice());
     let mut records = rdr.records();
-    let header: Vec<String> = match records.next() {
-        Some(rec) => rec?.iter().map(str::to_string).collect(),
+    let header = match records.next() {
+        Some(rec) => check_header(&rec.map_err(|e| csv_failure(file, &bytes, e))?, file)?,
         None => return Err(DataError::file(file, "empty file: no header row")),
     };
-    let rows = records
-        .map(|rec| check_width(rec?, header.len(), file))
-        .collect::<Result<Vec<_>>>()?;
+    let (mut rows, mut lines) = (Vec::new(), LineCounter::default());
+    for rec in records {
+        let rec = rec.map_err(|e| csv_failure(file, &bytes, e))?;
+        let line = lines.line_of(&bytes, rec.position().map_or(0, |p| p.byte()));
+        if rec.len() != header.len() {
+            let msg = format!(
+                "expected {} fields as in the header, found {}",
+                header.len(),
+                rec.len()
+            );
+            let column = rec.len().min(header.len()) + 1;
+            return Err(DataError::parse(file, line, column, msg));
+        }
+        rows.push((line, rec));
+    }
     if rows.is_empty() {
         return Err(DataError::file(file, "header only, no data rows"));
     }
@@ -192,22 +216,72 @@ fn read_table(reader: impl Read, file: &str) -> Result<Table> {
     })
 }
 
-/// The record with its 1-based line, or a ragged-row error pointing at the first field too
-/// many or too few.
-fn check_width(
-    rec: csv::StringRecord,
-    width: usize,
-    file: &str,
-) -> Result<(u64, csv::StringRecord)> {
-    let line = rec.position().map_or(0, |p| p.line());
-    if rec.len() != width {
-        let msg = format!(
-            "expected {width} fields as in the header, found {}",
-            rec.len()
-        );
-        return Err(DataError::parse(file, line, rec.len().min(width) + 1, msg));
+/// Refuses a first line with more than [`MAX_COLUMNS`] fields before parsing it (commas
+/// inside quotes count too: an upper bound).
+fn check_width(bytes: &[u8], file: &str) -> Result<()> {
+    let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let fields = 1 + first.iter().filter(|&&b| b == b',').count();
+    too_wide(fields, file)
+}
+
+fn too_wide(fields: usize, file: &str) -> Result<()> {
+    if fields <= MAX_COLUMNS {
+        return Ok(());
     }
-    Ok((line, rec))
+    let msg = format!("{fields} columns exceed the limit of {MAX_COLUMNS}");
+    Err(DataError::parse(file, 1, MAX_COLUMNS + 1, msg))
+}
+
+/// The csv crate's own errors (invalid UTF-8) with the file name and our line numbers.
+fn csv_failure(file: &str, bytes: &[u8], err: csv::Error) -> DataError {
+    let line = |byte| LineCounter::default().line_of(bytes, byte);
+    match err.kind() {
+        csv::ErrorKind::Utf8 { pos, err } => {
+            let line = pos.as_ref().map_or(0, |p| line(p.byte()));
+            let msg = "invalid UTF-8: save the file as UTF-8 text".to_string();
+            DataError::parse(file, line, err.field() + 1, msg)
+        }
+        _ => DataError::file(file, err.to_string()),
+    }
+}
+
+/// The header's names: at most [`MAX_COLUMNS`], each name once.
+fn check_header(rec: &csv::StringRecord, file: &str) -> Result<Vec<String>> {
+    too_wide(rec.len(), file)?;
+    let header: Vec<String> = rec.iter().map(str::to_string).collect();
+    let mut seen = std::collections::HashMap::new();
+    for (j, name) in header.iter().enumerate() {
+        if let Some(first) = seen.insert(name.as_str(), j) {
+            let msg = format!("duplicate column name {name:?} (also column {})", first + 1);
+            return Err(DataError::parse(file, 1, j + 1, msg));
+        }
+    }
+    Ok(header)
+}
+
+/// 1-based line numbers from byte offsets, counted here because the csv crate's own
+/// `Position::line` is off after blank lines and with CRLF endings (rust-csv #208, #395).
+#[derive(Default)]
+struct LineCounter {
+    offset: usize,
+    newlines: u64,
+}
+
+impl LineCounter {
+    /// The line on which the record at byte `start` begins (offsets must not decrease); the
+    /// csv crate may point at the line ending before it, which is skipped.
+    fn line_of(&mut self, bytes: &[u8], start: u64) -> u64 {
+        let mut start = usize::try_from(start)
+            .unwrap_or(bytes.len())
+            .min(bytes.len());
+        while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        let from = self.offset.min(start);
+        self.newlines += bytes[from..start].iter().filter(|&&b| b == b'\n').count() as u64;
+        self.offset = start;
+        self.newlines + 1
+    }
 }
 
 /// Feature matrix (NaN where a cell was missing under [`Missing::Mean`]) and raw targets.
@@ -221,6 +295,7 @@ enum Cell {
     Number(f64),
     Missing,
     Bad,
+    NotFinite,
 }
 
 fn parse_cell(s: &str) -> Cell {
@@ -229,7 +304,8 @@ fn parse_cell(s: &str) -> Cell {
     }
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() => Cell::Number(v),
-        _ => Cell::Bad,
+        Ok(_) => Cell::NotFinite,
+        Err(_) => Cell::Bad,
     }
 }
 
@@ -240,25 +316,35 @@ fn parse_rows(
     missing: Missing,
 ) -> Result<Parsed> {
     let mut values = Vec::with_capacity(t.rows.len() * cols.len());
-    let (mut targets, mut dropped, mut kept) = (Vec::new(), 0, 0);
-    for (line, rec) in &t.rows {
+    let (mut targets, mut dropped) = (Vec::new(), 0);
+    'rows: for (line, rec) in &t.rows {
         let start = values.len();
-        if parse_row(
-            t,
-            (*line, rec),
-            cols,
-            target,
-            missing,
-            &mut values,
-            &mut targets,
-        )? {
-            kept += 1;
-        } else {
-            values.truncate(start);
-            dropped += 1;
+        for &j in cols {
+            match parse_cell(&rec[j]) {
+                Cell::Number(v) => values.push(v),
+                Cell::Missing if missing == Missing::Mean => values.push(f64::NAN),
+                Cell::Missing if missing == Missing::Drop => {
+                    values.truncate(start);
+                    dropped += 1;
+                    continue 'rows;
+                }
+                cell => return Err(cell_error(t, *line, rec, j, &cell)),
+            }
+        }
+        if let Some(j) = target {
+            if matches!(parse_cell(&rec[j]), Cell::Missing) {
+                if missing == Missing::Drop {
+                    values.truncate(start);
+                    dropped += 1;
+                    continue;
+                }
+                return Err(cell_error(t, *line, rec, j, &Cell::Missing));
+            }
+            targets.push((*line, j, rec[j].to_string()));
         }
     }
-    let x = Array2::from_shape_vec((kept, cols.len()), values)
+    let n_rows = values.len() / cols.len().max(1);
+    let x = Array2::from_shape_vec((n_rows, cols.len()), values)
         .map_err(|e| DataError::file(&t.file, e.to_string()))?;
     Ok(Parsed {
         x,
@@ -267,43 +353,14 @@ fn parse_rows(
     })
 }
 
-/// Appends one row's features (NaN for a missing cell under [`Missing::Mean`]) and target;
-/// returns `false` if [`Missing::Drop`] drops the row (the caller truncates `values`).
-fn parse_row(
-    t: &Table,
-    (line, rec): (u64, &csv::StringRecord),
-    cols: &[usize],
-    target: Option<usize>,
-    missing: Missing,
-    values: &mut Vec<f64>,
-    targets: &mut Vec<(u64, usize, String)>,
-) -> Result<bool> {
-    for &j in cols {
-        match parse_cell(&rec[j]) {
-            Cell::Number(v) => values.push(v),
-            Cell::Missing if missing == Missing::Mean => values.push(f64::NAN),
-            Cell::Missing if missing == Missing::Drop => return Ok(false),
-            cell => return Err(cell_error(t, line, rec, j, matches!(cell, Cell::Bad))),
-        }
-    }
-    if let Some(j) = target {
-        if matches!(parse_cell(&rec[j]), Cell::Missing) {
-            return match missing {
-                Missing::Drop => Ok(false),
-                _ => Err(cell_error(t, line, rec, j, false)),
-            };
-        }
-        targets.push((line, j, rec[j].to_string()));
-    }
-    Ok(true)
-}
-
-fn cell_error(t: &Table, line: u64, rec: &csv::StringRecord, j: usize, bad: bool) -> DataError {
+fn cell_error(t: &Table, line: u64, rec: &csv::StringRecord, j: usize, kind: &Cell) -> DataError {
     let (cell, name) = (&rec[j], &t.header[j]);
-    let msg = if bad {
-        format!("non-numeric value {cell:?} in column {name:?}")
-    } else {
-        format!("missing value {cell:?} in column {name:?} (choose missing = drop or mean)")
+    let msg = match kind {
+        Cell::Bad => format!("non-numeric value {cell:?} in column {name:?}"),
+        Cell::NotFinite => format!(
+            "value {cell:?} in column {name:?} is infinite or out of the f64 range (|x| < 1.8e308)"
+        ),
+        _ => format!("missing value {cell:?} in column {name:?} (choose missing = drop or mean)"),
     };
     DataError::parse(&t.file, line, j + 1, msg)
 }

@@ -41,7 +41,7 @@ mod standard;
 mod transformer;
 mod whitening;
 
-pub use crate::csv::{load_csv, load_csv_with_schema, read_csv, read_csv_with_schema};
+pub use crate::csv::{load_csv, load_csv_with_schema, read_csv, read_csv_with_schema, MAX_COLUMNS};
 pub use dataset::{Dataset, Target};
 pub use error::{DataError, Result};
 pub use idx::{

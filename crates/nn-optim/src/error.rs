@@ -20,8 +20,8 @@ pub enum OptimError {
         /// What is wrong with it, and the accepted syntax.
         reason: String,
     },
-    /// The loss became NaN or infinite: training diverged.
-    #[error("training diverged at epoch {epoch}, step {step}: the loss is not finite (last finite loss: {}); try a lower learning rate", last_finite_loss.map_or("none".to_string(), |v| format!("{v:.6}")))]
+    /// The loss became NaN or infinite, or grew past the trainer's bound: training diverged.
+    #[error("training diverged at epoch {epoch}, step {step}: the loss is {loss} (last finite loss: {}); try a lower learning rate", last_finite_loss.map_or("none".to_string(), |v| format!("{v:.6}")))]
     Diverged {
         /// Epoch (0-based) in which the loss stopped being finite.
         epoch: usize,
@@ -29,6 +29,18 @@ pub enum OptimError {
         step: usize,
         /// The last finite batch loss, if any.
         last_finite_loss: Option<f64>,
+        /// The offending batch loss (NaN, infinite, or above the bound).
+        loss: f64,
+        /// The bound it exceeded, when it is finite.
+        bound: Option<f64>,
+    },
+    /// The stop flag was raised (e.g. by Ctrl-C); the epoch stopped after finishing a batch.
+    #[error("training interrupted in epoch {epoch} after {steps} batch(es)")]
+    Interrupted {
+        /// Epoch (0-based) that was interrupted; the trainer's counter is not advanced.
+        epoch: usize,
+        /// Batches of that epoch already applied to the network.
+        steps: usize,
     },
     /// A checkpoint could not be written or read.
     #[error("checkpoint {path}: {reason}")]

@@ -19,6 +19,7 @@
 #![warn(missing_docs)]
 
 pub mod checkpoint;
+pub mod clip;
 mod error;
 mod optimizer;
 pub mod schedule;
@@ -26,6 +27,7 @@ mod sgd;
 mod trainer;
 
 pub use checkpoint::Checkpoint;
+pub use clip::{grad_norm, ClipGradNorm};
 pub use error::{OptimError, Result};
 pub use optimizer::Optimizer;
 pub use schedule::{LrSchedule, Schedule};

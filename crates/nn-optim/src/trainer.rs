@@ -5,6 +5,9 @@
 //! The same seed, data and configuration give bit-identical weights; the generator's state is
 //! serialisable, so a resumed run continues the same sequence.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use ndarray::{s, Array2, ArrayView1, ArrayView2, ArrayViewMut1};
 use ndarray_rand::rand::seq::SliceRandom;
 use nn_core::{Loss, Network};
@@ -46,6 +49,12 @@ pub struct Trainer {
     shuffle: bool,
     epoch: usize,
     rng: ChaCha8Rng,
+    /// Batch losses above this count as divergence (configuration, not saved in checkpoints).
+    #[serde(skip)]
+    loss_bound: Option<f64>,
+    /// Checked after every batch; when raised the epoch stops with [`OptimError::Interrupted`].
+    #[serde(skip)]
+    stop: Option<Arc<AtomicBool>>,
 }
 
 impl Trainer {
@@ -56,7 +65,50 @@ impl Trainer {
             shuffle: true,
             epoch: 0,
             rng: ChaCha8Rng::seed_from_u64(seed),
+            loss_bound: None,
+            stop: None,
         }
+    }
+
+    /// Treats a batch loss above `bound` like a non-finite one: [`OptimError::Diverged`].
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use nn_core::{Activation, Loss, Network};
+    /// use nn_optim::{OptimError, Sgd, SgdConfig, Trainer};
+    /// let (x, y) = (array![[1.0_f64]], array![[100.0]]);
+    /// let mut net = Network::<f64>::mlp(&[1, 1], Activation::Identity, Activation::Identity, 0)?;
+    /// let mut sgd = Sgd::new(SgdConfig::default())?;
+    /// let mut trainer = Trainer::new(1, 0).with_loss_bound(10.0);
+    /// let err = trainer.run_epoch(&mut net, &mut sgd, Loss::Mse, x.view(), y.view(), 0.1);
+    /// assert!(matches!(err, Err(OptimError::Diverged { step: 0, bound: Some(10.0), .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_loss_bound(mut self, bound: f64) -> Self {
+        self.loss_bound = Some(bound);
+        self
+    }
+
+    /// Stops an epoch after the current batch once `flag` is raised (e.g. from a Ctrl-C
+    /// handler), returning [`OptimError::Interrupted`]; the epoch counter is not advanced.
+    ///
+    /// ```
+    /// use std::sync::{atomic::AtomicBool, Arc};
+    /// use ndarray::array;
+    /// use nn_core::{Activation, Loss, Network};
+    /// use nn_optim::{OptimError, Sgd, SgdConfig, Trainer};
+    /// let (x, y) = (array![[0.0_f64], [1.0], [2.0]], array![[1.0], [3.0], [5.0]]);
+    /// let mut net = Network::<f64>::mlp(&[1, 1], Activation::Identity, Activation::Identity, 0)?;
+    /// let mut sgd = Sgd::new(SgdConfig::default())?;
+    /// let mut trainer = Trainer::new(1, 0).with_stop_flag(Arc::new(AtomicBool::new(true)));
+    /// let err = trainer.run_epoch(&mut net, &mut sgd, Loss::Mse, x.view(), y.view(), 0.1);
+    /// assert!(matches!(err, Err(OptimError::Interrupted { epoch: 0, steps: 1 })));
+    /// assert_eq!(trainer.epoch(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_stop_flag(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.stop = Some(flag);
+        self
     }
 
     /// Turns shuffling off (batches in data order), e.g. to reproduce a hand computation.
@@ -131,16 +183,14 @@ impl Trainer {
             let (xb, yb) = batches.gather(step);
             net.forward(xb)?;
             let value = net.backward_loss(xb, yb, loss)?;
-            if !value.is_finite() {
-                return Err(OptimError::Diverged {
-                    epoch: self.epoch,
-                    step,
-                    last_finite_loss: last_finite,
-                });
-            }
+            self.check_loss(value, step, last_finite)?;
             last_finite = Some(value);
             total += value * xb.nrows() as f64;
             opt.step(net, lr);
+            if self.stop.as_ref().is_some_and(|f| f.load(Ordering::SeqCst)) {
+                let (epoch, steps) = (self.epoch, step + 1);
+                return Err(OptimError::Interrupted { epoch, steps });
+            }
         }
         let report = EpochReport {
             epoch: self.epoch,
@@ -149,6 +199,23 @@ impl Trainer {
         };
         self.epoch += 1;
         Ok(report)
+    }
+}
+
+impl Trainer {
+    /// A non-finite batch loss, or one above the bound, is divergence.
+    fn check_loss(&self, value: f64, step: usize, last_finite: Option<f64>) -> Result<()> {
+        let bound = self.loss_bound.filter(|b| b.is_finite());
+        if value.is_finite() && !bound.is_some_and(|b| value > b) {
+            return Ok(());
+        }
+        Err(OptimError::Diverged {
+            epoch: self.epoch,
+            step,
+            last_finite_loss: last_finite,
+            loss: value,
+            bound,
+        })
     }
 }
 

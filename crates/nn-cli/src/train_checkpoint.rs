@@ -1,0 +1,184 @@
+//! `nn train --checkpoint DIR` and `--resume DIR`: nn-optim's [`Checkpoint`] (network,
+//! momentum buffers, schedule state, trainer epoch and RNG, per-epoch reports) saved atomically
+//! as `DIR/checkpoint.json`, with what the CLI needs to rebuild the run in its `extra` field:
+//! the flags, the per-epoch lines, the divergence reference loss and a fingerprint of the data
+//! file (the data is reloaded and preprocessed again, deterministically, from the same flags).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, ensure, Context, Result};
+use nn_optim::{Checkpoint, EpochReport};
+use serde::{Deserialize, Serialize};
+
+use crate::fsutil::usage;
+use crate::progress::EpochLine;
+use crate::train::TrainArgs;
+
+/// The checkpoint file inside the checkpoint folder.
+pub const FILE_NAME: &str = "checkpoint.json";
+
+/// Flags that may differ on `--resume` (everything else must come from the checkpoint).
+const OVERRIDABLE: &[&str] = &[
+    "epochs",
+    "out",
+    "plot",
+    "quiet",
+    "checkpoint",
+    "checkpoint_every",
+    "resume",
+];
+
+/// The CLI's part of a checkpoint (its `extra` field).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Extra {
+    /// The flags of the run.
+    pub args: TrainArgs,
+    /// One line per finished epoch, and the training seconds so far.
+    pub history: crate::fit::History,
+    /// The untrained network's training loss (the divergence bound is a multiple of it).
+    pub initial_loss: f64,
+    /// Size and FNV-1a hash of the `--data` file (`None` for a folder).
+    pub data: Option<(u64, u64)>,
+}
+
+/// `DIR/checkpoint.json`.
+pub fn file(dir: &Path) -> PathBuf {
+    dir.join(FILE_NAME)
+}
+
+/// Without `--resume`, `args` unchanged; with it, the checkpoint's flags plus the overridable
+/// flags given on this command line (any other explicit flag is a usage error).
+pub fn resolve(args: TrainArgs) -> Result<TrainArgs> {
+    let Some(dir) = args.resume.clone() else {
+        return Ok(args);
+    };
+    let extra = read_extra(&dir)?;
+    let mut merged = extra.args.clone();
+    for flag in &args.explicit {
+        override_flag(&mut merged, &args, flag, &dir)?;
+    }
+    merged.resume = Some(dir.clone());
+    let done = extra.history.epochs.len();
+    if merged.epochs <= done {
+        let msg = format!(
+            "{}: the checkpoint has already finished {done} of --epochs {}; pass a larger --epochs to continue",
+            dir.display(),
+            merged.epochs
+        );
+        return Err(usage(msg));
+    }
+    check_data(&merged, &extra)?;
+    Ok(merged)
+}
+
+fn override_flag(merged: &mut TrainArgs, args: &TrainArgs, flag: &str, dir: &Path) -> Result<()> {
+    match flag {
+        "epochs" => merged.epochs = args.epochs,
+        "out" => merged.out = args.out.clone(),
+        "plot" => merged.plot = args.plot.clone(),
+        "quiet" => merged.quiet = args.quiet,
+        "checkpoint" => merged.checkpoint = args.checkpoint.clone(),
+        "checkpoint_every" => merged.checkpoint_every = args.checkpoint_every,
+        _ if OVERRIDABLE.contains(&flag) => {}
+        _ => {
+            let name = flag.replace('_', "-");
+            let msg = format!(
+                "--{name} cannot change on --resume: the run continues with the flags saved in {}",
+                file(dir).display()
+            );
+            return Err(usage(msg));
+        }
+    }
+    Ok(())
+}
+
+/// Reads the `extra` part of `DIR/checkpoint.json`, checking the format and version.
+pub fn read_extra(dir: &Path) -> Result<Extra> {
+    let path = file(dir);
+    let text = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let value: serde_json::Value = serde_json::from_slice(&text)
+        .with_context(|| format!("{}: not a checkpoint", path.display()))?;
+    let (format, version) = (&value["format"], &value["version"]);
+    if format != nn_optim::checkpoint::CHECKPOINT_FORMAT
+        || version != nn_optim::checkpoint::CHECKPOINT_VERSION
+    {
+        bail!(
+            "{}: format {format} version {version} is not an nn checkpoint this build reads",
+            path.display()
+        );
+    }
+    serde_json::from_value(value["extra"].clone()).with_context(|| {
+        format!(
+            "{}: the checkpoint has no nn train settings",
+            path.display()
+        )
+    })
+}
+
+/// The data file must be the one the checkpoint was trained on.
+fn check_data(args: &TrainArgs, extra: &Extra) -> Result<()> {
+    let path = args
+        .data
+        .as_deref()
+        .context("the checkpoint names no --data")?;
+    let now = fingerprint(path)?;
+    ensure!(
+        now == extra.data,
+        "{} changed since the checkpoint was written (size and hash differ); resume needs the same data",
+        path.display()
+    );
+    Ok(())
+}
+
+/// Size and 64-bit FNV-1a hash of a file; `None` for a folder (MNIST).
+pub fn fingerprint(path: &Path) -> Result<Option<(u64, u64)>> {
+    if path.is_dir() {
+        return Ok(None);
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    Ok(Some((bytes.len() as u64, hash)))
+}
+
+/// nn-optim's per-epoch reports from the CLI's lines.
+pub fn reports(history: &[EpochLine]) -> Vec<EpochReport> {
+    history
+        .iter()
+        .map(|l| EpochReport {
+            epoch: l.epoch - 1,
+            lr: l.lr,
+            train_loss: l.train_loss,
+        })
+        .collect()
+}
+
+/// Saves `checkpoint` with `extra` into `dir` (created if needed), atomically.
+pub fn save<T>(dir: &Path, mut checkpoint: Checkpoint<T>, extra: &Extra) -> Result<()>
+where
+    T: nn_tensor::Float + Serialize + serde::de::DeserializeOwned,
+{
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    checkpoint.extra = serde_json::to_value(extra)?;
+    checkpoint.save(&file(dir))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a_of_known_strings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        // FNV-1a 64 of "a" is 0xaf63dc4c8601ec8c (the reference test vector).
+        std::fs::write(&path, "a").unwrap();
+        assert_eq!(
+            fingerprint(&path).unwrap(),
+            Some((1, 0xaf63_dc4c_8601_ec8c))
+        );
+        assert_eq!(fingerprint(dir.path()).unwrap(), None);
+    }
+}

@@ -38,6 +38,7 @@ mod preprocessor;
 mod schema;
 mod split;
 mod standard;
+mod table;
 mod transformer;
 mod whitening;
 

@@ -4,18 +4,21 @@
 //! 1. **Householder tridiagonalisation** `A = Q·T·Qᵀ`: for each column `k`, a reflector
 //!    `H = I − β·v·vᵀ` zeroes the entries below the sub-diagonal, and the lower triangle of the
 //!    trailing block is updated by the symmetric rank-2 update `A' ← A' − v·wᵀ − w·vᵀ` with
-//!    `p = β·A'·v`, `w = p − (β/2)(pᵀv)·v`. `Q` is then accumulated backwards, `Q = H₀·H₁·…`.
+//!    `p = β·A'·v`, `w = p − (β/2)(pᵀv)·v`. `Q = H₀·H₁·…` is then accumulated backwards in
+//!    blocks of reflectors in compact WY form `I − V·T·Vᵀ`, i.e. with three GEMMs per block.
 //! 2. **Implicit symmetric QR** on `T`, one Wilkinson shift per sweep, chasing the bulge with
 //!    Givens rotations that are also applied to the eigenvector matrix.
 //!
 //! The eigenvectors are kept as the *rows* of a row-major buffer while rotating, so each
 //! rotation touches two contiguous rows (vectorisable), and are transposed into columns at the
 //! end, and the rotations are recorded during QR and applied afterwards in cache-sized column
-//! blocks (in parallel). Cost ≈ `4n³/3` (reduction) + `4n³/3` (accumulation) + `≈6n³`
-//! (rotations) flops.
+//! blocks (in parallel). Cost ≈ `4n³/3` (reduction) + `4n³/3` (accumulation, as GEMM) + `≈6n³`
+//! (rotations) flops. The element-wise loops of the reduction and the rotations run compiled for
+//! AVX2 when the CPU has it (see [`with_wide_vectors`]).
 
+use crate::{gemm, Transpose};
 use crate::{Float, Result, TensorError};
-use ndarray::{Array1, Array2, ArrayView2};
+use ndarray::{s, Array1, Array2, ArrayView2};
 use rayon::prelude::*;
 
 /// The eigenvalues and eigenvectors of a symmetric matrix.
@@ -145,63 +148,146 @@ fn rank2_update<T: Float>(tail: &mut [T], n: usize, s: usize, v: &[T], beta: T, 
     // p = β·A'·v from the lower triangle, one pass over each row: row i contributes
     // dot(a_i[..=i], v[..=i]) to p_i and a_ij·v_i to p_j for j < i.
     p.fill(T::zero());
-    for (i, row) in tail.chunks(n).take(v.len()).enumerate() {
-        let row = &row[s..=s + i];
-        p[i] += dot(row, &v[..=i]);
-        axpy(v[i], &row[..i], &mut p[..i]);
-    }
+    with_wide_vectors(|| {
+        for (i, row) in tail.chunks(n).take(v.len()).enumerate() {
+            let row = &row[s..=s + i];
+            p[i] += dot(row, &v[..=i]);
+            axpy(v[i], &row[..i], &mut p[..i]);
+        }
+    });
     p.iter_mut().for_each(|pi| *pi *= beta);
     let k = lit::<T>(0.5) * beta * dot(p, v);
     for (pi, &vi) in p.iter_mut().zip(v) {
         *pi -= k * vi; // p becomes w
     }
     let w = &*p;
-    let update = |(i, row): (usize, &mut [T])| {
-        let (vi, wi) = (v[i], w[i]);
-        for ((r, &vj), &wj) in row[s..=s + i].iter_mut().zip(v).zip(w) {
-            *r -= vi * wj + wi * vj;
-        }
-    };
+    let update = |(i, row): (usize, &mut [T])| rank2_row(&mut row[s..=s + i], v, w, v[i], w[i]);
     let rows = &mut tail[..v.len() * n];
     if crate::num_threads() > 1 && v.len() >= PAR_MIN {
+        let update = |r| with_wide_vectors(|| update(r));
         rows.par_chunks_mut(n).enumerate().for_each(update);
     } else {
-        rows.chunks_mut(n).enumerate().for_each(update);
+        with_wide_vectors(|| rows.chunks_mut(n).enumerate().for_each(update));
     }
+}
+
+/// `row[j] −= v_i·w_j + w_i·v_j` for `j` in `0..row.len()`: one row of the rank-2 update.
+#[inline(always)]
+fn rank2_row<T: Float>(row: &mut [T], v: &[T], w: &[T], vi: T, wi: T) {
+    for ((r, &vj), &wj) in row.iter_mut().zip(v).zip(w) {
+        *r -= vi * wj + wi * vj;
+    }
+}
+
+/// Runs `f` compiled for AVX2 when the CPU has it (4 `f64` lanes instead of SSE2's 2): the
+/// element-wise loops of the reduction and the rotations vectorise to the wider registers.
+/// Floating-point results are unchanged (no FMA contraction, same operation order).
+fn with_wide_vectors<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    if is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2 (checked just above).
+        return unsafe { avx2(f) };
+    }
+    f()
+}
+
+/// `f()`, with AVX2 enabled for it and everything inlined into it.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn avx2<R>(f: impl FnOnce() -> R) -> R {
+    f()
 }
 
 /// Trailing blocks at least this wide are updated on several threads.
 const PAR_MIN: usize = 192;
 
+/// `xᵀ·y` with eight independent partial sums, so the loop vectorises.
+#[inline(always)]
 fn dot<T: Float>(x: &[T], y: &[T]) -> T {
-    x.iter().zip(y).fold(T::zero(), |s, (&a, &b)| s + a * b)
+    let n = x.len().min(y.len());
+    let split = n / 8 * 8;
+    let mut acc = [T::zero(); 8];
+    for (xc, yc) in x[..split].chunks_exact(8).zip(y[..split].chunks_exact(8)) {
+        for ((a, &xl), &yl) in acc.iter_mut().zip(xc).zip(yc) {
+            *a += xl * yl;
+        }
+    }
+    let tail = x[split..n].iter().zip(&y[split..n]);
+    let head = acc.iter().fold(T::zero(), |s, &v| s + v);
+    tail.fold(head, |s, (&a, &b)| s + a * b)
 }
 
-/// Forms `Qᵀ` (row-major) where `Q = H₀·H₁·…·H_{n−2}`, accumulating backwards so that step `k`
-/// only touches the block `[k+1.., k+1..]`.
+/// Forms `Qᵀ` (row-major) where `Q = H₀·H₁·…·H_{n−2}`, accumulating backwards in blocks of
+/// [`WY_BLOCK`] reflectors so that the work is matrix products (compact WY form, Golub & Van
+/// Loan §5.1.7): `H_{k0}·…·H_{k1−1} = I − V·T·Vᵀ`, so `Q' ← Q' − V·(T·(Vᵀ·Q'))` on the block
+/// `[s.., s..]`, `s = k0 + 1` (`Q` is the identity outside it at that point).
 fn accumulate_q_transposed<T: Float>(a: &[T], beta: &[T], n: usize) -> Vec<T> {
-    let mut q = vec![T::zero(); n * n];
-    for i in 0..n {
-        q[i * n + i] = T::one();
+    let mut q = Array2::eye(n);
+    let reflectors = n.saturating_sub(1);
+    for k0 in (0..reflectors).step_by(WY_BLOCK).rev() {
+        let k1 = (k0 + WY_BLOCK).min(reflectors);
+        let s = k0 + 1;
+        let vt = reflector_rows(a, beta, n, k0, k1);
+        let t = wy_factor(&vt, &beta[k0..k1]);
+        let mut block = q.slice_mut(s![s.., s..]);
+        let mut w = Array2::zeros((k1 - k0, n - s));
+        let mut tw = Array2::zeros((k1 - k0, n - s));
+        let (no, yes) = (Transpose::No, Transpose::Yes);
+        let one = T::one();
+        // W = Vᵀ·Q', then T·W, then Q' −= V·(T·W); shapes always match, so no error arises.
+        let _ = gemm(
+            one,
+            vt.view(),
+            no,
+            block.view(),
+            no,
+            T::zero(),
+            w.view_mut(),
+        );
+        let _ = gemm(one, t.view(), no, w.view(), no, T::zero(), tw.view_mut());
+        let _ = gemm(-one, vt.view(), yes, tw.view(), no, one, block.view_mut());
     }
-    let mut r = vec![T::zero(); n];
-    for k in (0..n.saturating_sub(1)).rev() {
-        if beta[k] == T::zero() {
-            continue;
-        }
-        let (s, v) = (k + 1, &a[k * n + k + 1..(k + 1) * n]);
-        let r = &mut r[s..];
-        r.fill(T::zero());
-        for (i, &vi) in v.iter().enumerate() {
-            axpy(vi, &q[(s + i) * n + s..(s + i + 1) * n], r); // r = vᵀ·Q_block
-        }
-        for (i, &vi) in v.iter().enumerate() {
-            axpy(-beta[k] * vi, r, &mut q[(s + i) * n + s..(s + i + 1) * n]);
-        }
-    }
-    transpose_square(&q, n)
+    transpose_square(q.as_slice().expect("standard layout"), n)
 }
 
+/// Reflectors per block in [`accumulate_q_transposed`].
+const WY_BLOCK: usize = 32;
+
+/// `Vᵀ` for reflectors `k0..k1`, in the coordinates of the block starting at `s = k0 + 1`: row
+/// `j` holds `v_{k0+j}` (stored in row `k0+j` of `a` from column `k0+j+1`), zero before it, and
+/// is all zero when `β = 0` (no reflection).
+fn reflector_rows<T: Float>(a: &[T], beta: &[T], n: usize, k0: usize, k1: usize) -> Array2<T> {
+    let s = k0 + 1;
+    let mut vt = Array2::zeros((k1 - k0, n - s));
+    for (j, mut row) in vt.outer_iter_mut().enumerate() {
+        let k = k0 + j;
+        if beta[k] != T::zero() {
+            for (dst, &v) in row.iter_mut().skip(j).zip(&a[k * n + k + 1..(k + 1) * n]) {
+                *dst = v;
+            }
+        }
+    }
+    vt
+}
+
+/// The upper-triangular `T` with `H_0·…·H_{b−1} = I − V·T·Vᵀ` (LAPACK `dlarft`, forward):
+/// `T_jj = β_j`, `T[..j, j] = −β_j·T[..j, ..j]·(V[.., ..j]ᵀ·v_j)`.
+fn wy_factor<T: Float>(vt: &Array2<T>, beta: &[T]) -> Array2<T> {
+    let b = beta.len();
+    let mut t = Array2::zeros((b, b));
+    for j in 0..b {
+        let vj = vt.row(j);
+        let z: Vec<T> = (0..j).map(|i| vt.row(i).dot(&vj)).collect();
+        for i in 0..j {
+            let ti_z = (i..j).fold(T::zero(), |acc, l| acc + t[[i, l]] * z[l]);
+            t[[i, j]] = -beta[j] * ti_z;
+        }
+        t[[j, j]] = beta[j];
+    }
+    t
+}
+
+#[inline(always)]
 fn axpy<T: Float>(alpha: T, x: &[T], y: &mut [T]) {
     for (yi, &xi) in y.iter_mut().zip(x) {
         *yi += alpha * xi;
@@ -261,9 +347,11 @@ fn apply_rotations<T: Float>(rows: &mut [T], n: usize, rotations: &[Rotation<T>]
         let w = BLOCK.min(n - j0);
         let mut buf: Vec<T> = Vec::with_capacity(n * w);
         (0..n).for_each(|r| buf.extend_from_slice(&rows[r * n + j0..r * n + j0 + w]));
-        for &(k, c, s) in rotations {
-            rotate_rows(&mut buf, w, k, c, s);
-        }
+        with_wide_vectors(|| {
+            for &(k, c, s) in rotations {
+                rotate_rows(&mut buf, w, k, c, s);
+            }
+        });
         buf
     };
     let blocks: Vec<Vec<T>> = if crate::num_threads() > 1 {
@@ -347,6 +435,7 @@ fn wilkinson_shift<T: Float>(a: T, c: T, b: T) -> T {
 }
 
 /// Rows `k` and `k+1` become `c·r_k − s·r_{k+1}` and `s·r_k + c·r_{k+1}`.
+#[inline(always)]
 fn rotate_rows<T: Float>(rows: &mut [T], n: usize, k: usize, c: T, s: T) {
     let (top, bottom) = rows[k * n..(k + 2) * n].split_at_mut(n);
     for (p, q) in top.iter_mut().zip(bottom.iter_mut()) {

@@ -119,6 +119,19 @@ pub(crate) unsafe fn run<T: Float, K: MicroKernel<T>>(p: &Problem<T>, threads: u
             parts.push(p.sub(i0, m, j0, n));
         }
     }
+    if p.m * p.n * p.k >= BIG_FMAS * parts.len() {
+        // Long products: waking parked workers costs nothing in comparison, and a rayon scope
+        // leaves the scheduling to rayon.
+        return rayon::scope(|s| {
+            let (first, rest) = parts.split_first().expect("grid has at least one part");
+            for part in rest {
+                // SAFETY: the parts cover disjoint blocks of C (forwarded contract).
+                s.spawn(move |_| with_workspace(|ws| unsafe { serial::<T, K>(part, ws) }));
+            }
+            // SAFETY: as above.
+            with_workspace(|ws| unsafe { serial::<T, K>(first, ws) });
+        });
+    }
     let crew = Arc::new(Crew {
         parts,
         caller: std::thread::current(),
@@ -183,6 +196,10 @@ impl<T: Float> Crew<T> {
 
 /// Minimum multiply-adds per thread before splitting pays for the hand-off to a helper.
 const FMAS_PER_THREAD: usize = 1 << 19;
+
+/// Multiply-adds per part (about 0.7 ms on one core) from which a product keeps the plain
+/// rayon scope: lingering helpers only pay off when waking a worker is a visible cost.
+const BIG_FMAS: usize = 1 << 25;
 
 /// Picks a `tm × tn` thread grid minimising per-thread work plus duplicated packing (a packed
 /// element costs about as much as 16 multiply-adds, which run 16 to a vector instruction).

@@ -234,6 +234,18 @@ fn scale_and_sum<T: Float>(
     d: impl Fn(T) -> T,
 ) {
     bias_grad.fill(T::zero());
+    let m = grad.ncols();
+    // Whole contiguous buffers (the network's own): flat rows, no per-row iterator overhead.
+    let flat = (grad.as_slice_mut(), a.as_slice(), bias_grad.as_slice_mut());
+    if let (Some(g), Some(a), Some(b), true) = (flat.0, flat.1, flat.2, m > 0) {
+        for (g, a) in g.chunks_exact_mut(m).zip(a.chunks_exact(m)) {
+            for ((g, &a), b) in g.iter_mut().zip(a).zip(b.iter_mut()) {
+                *g *= d(a);
+                *b += *g;
+            }
+        }
+        return;
+    }
     for (mut g, a) in grad.rows_mut().into_iter().zip(a.rows()) {
         // Contiguous rows (the network's own buffers) take the slice path, which vectorises.
         if let (Some(g), Some(a), Some(b)) =
@@ -256,6 +268,13 @@ fn scale_and_sum<T: Float>(
 }
 
 fn map_biased<T: Float>(mut z: ArrayViewMut2<T>, bias: ArrayView1<T>, f: impl Fn(T) -> T) {
+    let m = z.ncols();
+    if let (Some(z), Some(b), true) = (z.as_slice_mut(), bias.as_slice(), m > 0) {
+        for row in z.chunks_exact_mut(m) {
+            row.iter_mut().zip(b).for_each(|(v, &b)| *v = f(*v + b));
+        }
+        return;
+    }
     for mut row in z.rows_mut() {
         match (row.as_slice_mut(), bias.as_slice()) {
             (Some(r), Some(b)) => r.iter_mut().zip(b).for_each(|(v, &b)| *v = f(*v + b)),

@@ -216,37 +216,58 @@ impl Loss {
 }
 
 /// Softmax cross-entropy value and gradient `(softmax(o) − t)·scale` in one pass per row.
+///
+/// Runs on flat row-major slices (the network's own buffers are); other layouts are copied
+/// into that form first.
 fn softmax_ce_grad<T: Float>(
     out: ArrayView2<T>,
     target: ArrayView2<T>,
     mut grad: ArrayViewMut2<T>,
     scale: T,
 ) -> f64 {
+    let m = out.ncols();
+    if m == 0 {
+        return 0.0;
+    }
+    let (o, t) = (out.as_standard_layout(), target.as_standard_layout());
+    let (o, t) = (
+        o.as_slice().expect("standard"),
+        t.as_slice().expect("standard"),
+    );
     let mut total = 0.0;
-    for ((o, t), mut g) in out
-        .rows()
-        .into_iter()
-        .zip(target.rows())
-        .zip(grad.rows_mut())
-    {
+    match grad.as_slice_mut() {
+        Some(g) => softmax_ce_rows(o, t, g, m, scale, &mut total),
+        None => {
+            let mut g = Array2::zeros(grad.dim());
+            let flat = g.as_slice_mut().expect("standard");
+            softmax_ce_rows(o, t, flat, m, scale, &mut total);
+            grad.assign(&g);
+        }
+    }
+    total * scale.to_f64()
+}
+
+/// [`softmax_ce_grad`] on row-major slices with rows of `m`; adds `Σ t·(lse − o)` to `total`.
+fn softmax_ce_rows<T: Float>(o: &[T], t: &[T], g: &mut [T], m: usize, scale: T, total: &mut f64) {
+    let rows = o.chunks_exact(m).zip(t.chunks_exact(m));
+    for ((o, t), g) in rows.zip(g.chunks_exact_mut(m)) {
         // e_j = exp(o_j − max) once; lse = max + ln Σ e; grad = e/Σe − t; loss = Σ t (lse − o)
         let max = o
             .iter()
             .fold(T::neg_infinity(), |m, &v| if v > m { v } else { m });
         let mut sum = T::zero();
-        g.zip_mut_with(&o, |g, &o| {
+        for (g, &o) in g.iter_mut().zip(o) {
             *g = (o - max).exp();
             sum += *g;
-        });
+        }
         let (lse, inv) = (max + sum.ln(), T::one() / sum);
         for ((g, &o), &t) in g.iter_mut().zip(o).zip(t) {
             *g = (*g * inv - t) * scale;
             if t != T::zero() {
-                total += (t * (lse - o)).to_f64();
+                *total += (t * (lse - o)).to_f64();
             }
         }
     }
-    total * scale.to_f64()
 }
 
 /// `log Σ_j e^(o_j)`, max-subtracted so it never overflows.

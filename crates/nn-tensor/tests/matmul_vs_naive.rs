@@ -349,3 +349,88 @@ proptest! {
         assert_close(c.view(), &cs, "portable");
     }
 }
+
+/// Shapes under `SMALL_FMAS` that exercise the direct path's loop orders and ragged tiles: the
+/// iris products, narrow and wide `n`, single rows, and depths around the lane width.
+const TINY: [(usize, usize, usize); 12] = [
+    (150, 4, 16),
+    (150, 16, 3),
+    (16, 150, 4),
+    (3, 150, 16),
+    (150, 3, 16),
+    (1, 1, 1),
+    (5, 7, 9),
+    (7, 17, 33),
+    (6, 9, 5),
+    (33, 15, 4),
+    (2, 300, 19),
+    (13, 31, 40),
+];
+
+/// The dispatched `gemm` (direct small path) on every form, with α/β and NaN-filled C for β = 0.
+fn dispatched_tiny<T: Float>() {
+    for dims in TINY {
+        for (ta, tb) in FORMS {
+            for ab in [
+                (T::one(), T::zero()),
+                (fl::<T>(-3.0), fl::<T>(0.5)),
+                (T::one(), T::one()),
+            ] {
+                let cs = case::<T>(dims, ta, tb, ab);
+                let mut c = match ab.1 == T::zero() {
+                    true => Array2::from_elem(cs.c0.dim(), T::nan()),
+                    false => cs.c0.clone(),
+                };
+                let (a, b) = (cs.a.view(), cs.b.view());
+                gemm(ab.0, a, ta, b, tb, ab.1, c.view_mut()).unwrap();
+                let what = format!("dispatched {} {dims:?} {ta:?} {tb:?}", T::NAME);
+                assert_close(c.view(), &cs, &what);
+                // The same product into a column-major C and a strided C.
+                let mut c_f = Array2::<T>::zeros(cs.c0.dim().f());
+                c_f.assign(&cs.c0);
+                gemm(ab.0, a, ta, b, tb, ab.1, c_f.view_mut()).unwrap();
+                assert_close(c_f.view(), &cs, &format!("{what} column-major C"));
+                let (m, n) = cs.c0.dim();
+                let mut wide = Array2::<T>::zeros((m, 2 * n));
+                wide.slice_mut(s![.., ..;2]).assign(&cs.c0);
+                gemm(ab.0, a, ta, b, tb, ab.1, wide.slice_mut(s![.., ..;2])).unwrap();
+                assert_close(wide.slice(s![.., ..;2]), &cs, &format!("{what} strided C"));
+                assert!(wide.slice(s![.., 1..;2]).iter().all(|&x| x == T::zero()));
+            }
+        }
+    }
+}
+
+#[test]
+fn dispatched_tiny_shapes_f32() {
+    dispatched_tiny::<f32>();
+}
+
+#[test]
+fn dispatched_tiny_shapes_f64() {
+    dispatched_tiny::<f64>();
+}
+
+/// Strided, broadcast and reversed operands through the dispatched (direct) path.
+#[test]
+fn dispatched_tiny_strided_operands() {
+    let big_a = random::<f64>(2 * 9, 2 * 7, 1);
+    let a = big_a.slice(s![..;2, ..;-2]); // (9, 7)
+    let row = random::<f64>(1, 13, 4);
+    let bcast = row.broadcast((7, 13)).unwrap(); // stride 0 rows
+    let big_b = random::<f64>(7, 3 * 13, 2);
+    for b in [
+        big_b.slice(s![.., ..;3]),
+        bcast,
+        big_b.slice(s![.., ..13;-1]),
+    ] {
+        let want = matmul_naive(a, b).unwrap();
+        let mut c = Array2::<f64>::from_elem((9, 13), f64::NAN);
+        let t = Transpose::No;
+        gemm(1.0, a, t, b, t, 0.0, c.slice_mut(s![..;-1, ..])).unwrap();
+        let err = (&c.slice(s![..;-1, ..]) - &want)
+            .mapv(f64::abs)
+            .fold(0.0_f64, |m, &x| m.max(x));
+        assert!(err <= 64.0 * f64::EPSILON, "max error {err}");
+    }
+}

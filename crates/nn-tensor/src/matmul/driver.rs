@@ -45,7 +45,7 @@ unsafe impl<T: Sync> Sync for Problem<T> {}
 
 impl<T: Float> Problem<T> {
     /// The same product written for `Cᵀ = Bᵀ·Aᵀ`.
-    fn transposed(&self) -> Self {
+    pub(crate) fn transposed(&self) -> Self {
         let (a, b, c) = (self.a, self.b, self.c);
         Problem {
             m: self.n,

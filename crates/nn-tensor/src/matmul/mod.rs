@@ -19,6 +19,7 @@ mod driver;
 mod kernel;
 mod naive;
 mod pack;
+mod small;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
@@ -81,8 +82,14 @@ pub fn gemm<T: Float>(
         return Ok(());
     }
     let problem = problem(alpha, &a, &b, beta, &mut c);
+    let is_small = problem.m * problem.n * problem.k <= SMALL_FMAS;
+    // SAFETY: `problem` describes live, shape-checked views; C is a unique mutable view, so it
+    // aliases neither A nor B.
+    if is_small && unsafe { small::run(&problem) } {
+        return Ok(());
+    }
     let (best, small) = detected_isas();
-    let (isa, threads) = match problem.m * problem.n * problem.k <= SMALL_FMAS {
+    let (isa, threads) = match is_small {
         true => (small, 1),
         false => (best, crate::num_threads()),
     };

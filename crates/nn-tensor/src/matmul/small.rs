@@ -1,0 +1,456 @@
+//! The direct (unpacked) path for tiny products, such as the iris MLP's `150×4·4×16`.
+//!
+//! At a few thousand multiply-adds, packing A and B costs as much as multiplying them, so these
+//! loops read the operands in place through their strides. The loop order is picked from the
+//! layout alone (never from the thread count), so that the innermost loop runs over contiguous
+//! memory and vectorises:
+//!
+//! - **rows** (`op(B)` rows contiguous): an `MR×NR` tile of C accumulates
+//!   `C[i, j..j+NR] += A[i, p]·B[p, j..j+NR]` over `p`;
+//! - **columns** (`op(A)` columns contiguous): the same on `Cᵀ = op(B)ᵀ·op(A)ᵀ`;
+//! - **dots** (`op(A)` rows and `op(B)` columns contiguous, as in `X·Wᵀ`): lane-wise partial
+//!   sums of `A[i, :]·B[:, j]`, reduced in a fixed order at the end;
+//! - otherwise, when op(B) is small, it is copied row-major onto the stack and run by rows.
+//!
+//! Each element is summed in a fixed order that depends only on the shape and layout, so results
+//! are deterministic. On x86-64 with AVX2+FMA the loops are compiled for those features (with
+//! fused multiply-adds); elsewhere they are plain Rust.
+
+use super::driver::{Mat, Problem};
+use crate::Float;
+use std::mem::{size_of, MaybeUninit};
+
+/// Largest `op(B)` (`k·n` elements) copied onto the stack when no in-place loop order fits.
+const PACK_CAP: usize = 1024;
+
+/// Runs `p` directly when a loop order fits its layout; returns `false` (doing nothing) when
+/// none does, so the caller takes the packed path.
+///
+/// # Safety
+/// `p` describes live strided operands of its shape; C aliases neither A nor B.
+pub(crate) unsafe fn run<T: Float>(p: &Problem<T>) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if super::x86::has_avx2() {
+        // SAFETY: the caller's contract; AVX2 and FMA were just detected.
+        return unsafe { run_avx2(p) };
+    }
+    // SAFETY: the caller's contract.
+    unsafe { run_with::<T, Split>(p) }
+}
+
+/// [`run_with`] compiled for AVX2+FMA, with fused multiply-adds.
+///
+/// # Safety
+/// As [`run`], and the CPU supports AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn run_avx2<T: Float>(p: &Problem<T>) -> bool {
+    // SAFETY: forwarded contract.
+    unsafe { run_with::<T, Fused>(p) }
+}
+
+/// How `a·b + c` is computed: fused (one rounding; only where the CPU has FMA, since the
+/// software fallback is slow) or as a multiply then an add.
+trait Madd {
+    fn madd<T: Float>(a: T, b: T, c: T) -> T;
+}
+
+/// `a·b + c` with one rounding (`mul_add`).
+struct Fused;
+
+impl Madd for Fused {
+    #[inline(always)]
+    fn madd<T: Float>(a: T, b: T, c: T) -> T {
+        num_traits::Float::mul_add(a, b, c)
+    }
+}
+
+/// `a·b + c` as a multiply, then an add.
+struct Split;
+
+impl Madd for Split {
+    #[inline(always)]
+    fn madd<T: Float>(a: T, b: T, c: T) -> T {
+        a * b + c
+    }
+}
+
+/// The loop orders (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    Rows,
+    Columns,
+    Dots,
+    PackedRows,
+}
+
+/// Picks the loop order whose vectorised dimension is the widest (capped at the tile width),
+/// preferring in-place orders on ties; `None` when nothing fits or only narrower than 4.
+fn order<T>(p: &Problem<T>) -> Option<Order> {
+    let w = 64 / size_of::<T>();
+    let candidates = [
+        (p.b.cs == 1, p.n, Order::Rows),
+        (p.a.rs == 1, p.m, Order::Columns),
+        (p.a.cs == 1 && p.b.rs == 1, p.k, Order::Dots),
+        (p.k * p.n <= PACK_CAP, p.n, Order::PackedRows),
+    ];
+    let mut best: Option<(usize, Order)> = None;
+    for (fits, width, order) in candidates {
+        let score = width.min(w);
+        if fits && best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, order));
+        }
+    }
+    // Under 4 lanes the packed kernel's wide tile does better than these loops.
+    best.filter(|&(score, _)| score >= 4)
+        .map(|(_, order)| order)
+}
+
+/// The body of [`run`], generic over how multiply-adds are done.
+///
+/// # Safety
+/// As [`run`].
+#[inline(always)]
+unsafe fn run_with<T: Float, M: Madd>(p: &Problem<T>) -> bool {
+    let Some(order) = order(p) else {
+        return false;
+    };
+    let f32_sized = size_of::<T>() == 4;
+    // SAFETY (all arms): the caller's contract; each order's layout requirement was checked by
+    // `order`.
+    unsafe {
+        match order {
+            Order::Rows => by_rows_any::<T, M>(p),
+            Order::Columns => by_rows_any::<T, M>(&p.transposed()),
+            Order::Dots if f32_sized => by_dots::<T, M, 16>(p),
+            Order::Dots => by_dots::<T, M, 8>(p),
+            Order::PackedRows => packed_rows::<T, M>(p),
+        }
+    }
+    true
+}
+
+/// [`by_rows`] with the tile width fitted to `n`: 4 columns for narrow products, else a
+/// 64-byte row (16 f32 or 8 f64).
+///
+/// # Safety
+/// As [`by_rows`].
+#[inline(always)]
+unsafe fn by_rows_any<T: Float, M: Madd>(p: &Problem<T>) {
+    // SAFETY (all arms): forwarded contract.
+    unsafe {
+        match (p.n <= 4, size_of::<T>() == 4) {
+            (true, _) => by_rows::<T, M, 4>(p),
+            (false, true) => by_rows::<T, M, 16>(p),
+            (false, false) => by_rows::<T, M, 8>(p),
+        }
+    }
+}
+
+/// Copies op(B) row-major onto the stack, then runs [`by_rows`].
+///
+/// # Safety
+/// As [`run`], and `k·n ≤ PACK_CAP`.
+#[inline(always)]
+unsafe fn packed_rows<T: Float, M: Madd>(p: &Problem<T>) {
+    let mut buf = [const { MaybeUninit::<T>::uninit() }; PACK_CAP];
+    for q in 0..p.k {
+        for j in 0..p.n {
+            // SAFETY: `(q, j)` is inside op(B); `q·n + j < k·n ≤ PACK_CAP`.
+            unsafe { buf[q * p.n + j].write(*at(p.b, q, j)) };
+        }
+    }
+    let b = Mat {
+        ptr: buf.as_ptr().cast::<T>(),
+        rs: p.n as isize,
+        cs: 1,
+    };
+    // SAFETY: the first `k·n` elements of `buf`, all that `by_rows` reads, were written above.
+    unsafe { by_rows_any::<T, M>(&Problem { b, ..*p }) }
+}
+
+/// The element `(i, j)` of a strided matrix.
+///
+/// # Safety
+/// `(i, j)` lies inside the matrix `m` describes.
+#[inline(always)]
+unsafe fn at<P: Offset>(m: Mat<P>, i: usize, j: usize) -> P {
+    // SAFETY: the caller's contract.
+    unsafe { m.ptr.off(i as isize * m.rs + j as isize * m.cs) }
+}
+
+/// Pointer offsetting for both `*const T` and `*mut T`.
+trait Offset: Copy {
+    /// # Safety
+    /// As `pointer::offset`.
+    unsafe fn off(self, count: isize) -> Self;
+}
+
+impl<T> Offset for *const T {
+    #[inline(always)]
+    unsafe fn off(self, count: isize) -> Self {
+        // SAFETY: the caller's contract.
+        unsafe { self.offset(count) }
+    }
+}
+
+impl<T> Offset for *mut T {
+    #[inline(always)]
+    unsafe fn off(self, count: isize) -> Self {
+        // SAFETY: the caller's contract.
+        unsafe { self.offset(count) }
+    }
+}
+
+/// The "rows" order: blocks of 4 rows, then single rows, each across `NR`-wide column tiles.
+///
+/// # Safety
+/// As [`run`], and op(B) rows are contiguous (`b.cs == 1`).
+#[inline(always)]
+unsafe fn by_rows<T: Float, M: Madd, const NR: usize>(p: &Problem<T>) {
+    let mut i = 0;
+    // SAFETY (both loops): rows `i..i+MR` lie inside A and C; the caller's contract otherwise.
+    while i + 4 <= p.m {
+        unsafe { row_block::<T, M, 4, NR>(p, i) };
+        i += 4;
+    }
+    while i < p.m {
+        unsafe { row_block::<T, M, 1, NR>(p, i) };
+        i += 1;
+    }
+}
+
+/// Rows `i..i+MR` of C, in `NR`-wide tiles (the last one ragged).
+///
+/// # Safety
+/// As [`by_rows`], and `i + MR ≤ m`.
+#[inline(always)]
+unsafe fn row_block<T: Float, M: Madd, const MR: usize, const NR: usize>(p: &Problem<T>, i: usize) {
+    let mut j = 0;
+    // SAFETY (both tiles): columns `j..j+cols` lie inside B and C.
+    while j + NR <= p.n {
+        let acc = unsafe { tile::<T, M, MR, NR, true>(p, i, j, NR) };
+        unsafe { store::<T, MR, NR>(p, i, j, NR, &acc) };
+        j += NR;
+    }
+    if j < p.n {
+        let cols = p.n - j;
+        let acc = unsafe { tile::<T, M, MR, NR, false>(p, i, j, cols) };
+        unsafe { store::<T, MR, NR>(p, i, j, cols, &acc) };
+    }
+}
+
+/// `Σ_p A[i+r, p]·B[p, j..j+cols]` for `r < MR`, in registers (columns past `cols` are zero).
+///
+/// # Safety
+/// As [`row_block`]; `cols ≤ NR`, `cols == NR` when `FULL`, and `j + cols ≤ n`.
+#[inline(always)]
+unsafe fn tile<T: Float, M: Madd, const MR: usize, const NR: usize, const FULL: bool>(
+    p: &Problem<T>,
+    i: usize,
+    j: usize,
+    cols: usize,
+) -> [[T; NR]; MR] {
+    let mut acc = [[T::zero(); NR]; MR];
+    for q in 0..p.k {
+        // SAFETY: row `q` of op(B) is contiguous, with `cols` elements from column `j`.
+        let b_row = unsafe { at(p.b, q, j) };
+        let mut b = [T::zero(); NR];
+        if FULL {
+            // SAFETY: `NR` contiguous elements from `b_row` (FULL means `cols == NR`).
+            b = unsafe { b_row.cast::<[T; NR]>().read_unaligned() };
+        } else {
+            // Element by element under a mask, not a (slow, out-of-line) `memcpy` of `cols`.
+            for (jj, b) in b.iter_mut().enumerate() {
+                if jj < cols {
+                    // SAFETY: column `j + jj < j + cols` of the contiguous row.
+                    *b = unsafe { *b_row.add(jj) };
+                }
+            }
+        }
+        for (r, acc) in acc.iter_mut().enumerate() {
+            // SAFETY: `(i + r, q)` lies inside op(A).
+            let a = unsafe { *at(p.a, i + r, q) };
+            for (c, &b) in acc.iter_mut().zip(&b) {
+                *c = M::madd(a, b, *c);
+            }
+        }
+    }
+    acc
+}
+
+/// Writes `C[i+r, j..j+cols] = α·acc[r] + β·C[..]` (β = 0 overwrites, even NaN).
+///
+/// # Safety
+/// Rows `i..i+MR` and columns `j..j+cols` lie inside C; `cols ≤ NR`.
+#[inline(always)]
+unsafe fn store<T: Float, const MR: usize, const NR: usize>(
+    p: &Problem<T>,
+    i: usize,
+    j: usize,
+    cols: usize,
+    acc: &[[T; NR]; MR],
+) {
+    let (alpha, beta) = (p.alpha, p.beta);
+    for (r, acc) in acc.iter().enumerate() {
+        // SAFETY: `(i + r, j)` lies inside C.
+        let row = unsafe { at(p.c, i + r, j) };
+        if p.c.cs == 1 {
+            // SAFETY: `cols` contiguous elements of C's row, not aliasing A or B.
+            let row = unsafe { std::slice::from_raw_parts_mut(row, cols) };
+            for (c, &x) in row.iter_mut().zip(acc) {
+                *c = combine(alpha, x, beta, *c);
+            }
+        } else {
+            for (jj, &x) in acc.iter().enumerate().take(cols) {
+                // SAFETY: column `j + jj < j + cols` of the row.
+                let c = unsafe { &mut *row.offset(jj as isize * p.c.cs) };
+                *c = combine(alpha, x, beta, *c);
+            }
+        }
+    }
+}
+
+/// `α·x + β·c`, with β = 0 ignoring `c` (so NaN there does not leak).
+#[inline(always)]
+fn combine<T: Float>(alpha: T, x: T, beta: T, c: T) -> T {
+    if beta == T::zero() {
+        alpha * x
+    } else {
+        alpha * x + beta * c
+    }
+}
+
+/// The "dots" order: each column of C in blocks of 4 rows, then single rows.
+///
+/// # Safety
+/// As [`run`], and op(A) rows and op(B) columns are contiguous (`a.cs == 1`, `b.rs == 1`).
+#[inline(always)]
+unsafe fn by_dots<T: Float, M: Madd, const L: usize>(p: &Problem<T>) {
+    for j in 0..p.n {
+        let mut i = 0;
+        // SAFETY (both loops): rows `i..i+R` and column `j` lie inside A, B and C.
+        while i + 4 <= p.m {
+            unsafe { dot_block::<T, M, 4, L>(p, i, j) };
+            i += 4;
+        }
+        while i < p.m {
+            unsafe { dot_block::<T, M, 1, L>(p, i, j) };
+            i += 1;
+        }
+    }
+}
+
+/// `C[i+r, j]` for `r < R`: `L` lane-wise partial sums over whole chunks of `p`, reduced
+/// pairwise, then the remaining `k mod L` products in order.
+///
+/// # Safety
+/// As [`by_dots`], and `i + R ≤ m`, `j < n`.
+#[inline(always)]
+unsafe fn dot_block<T: Float, M: Madd, const R: usize, const L: usize>(
+    p: &Problem<T>,
+    i: usize,
+    j: usize,
+) {
+    // SAFETY: op(A) rows `i..i+R` and op(B) column `j` are contiguous runs of `k` elements.
+    let (a, b) = unsafe {
+        let a: [&[T]; R] =
+            std::array::from_fn(|r| std::slice::from_raw_parts(at(p.a, i + r, 0), p.k));
+        (a, std::slice::from_raw_parts(at(p.b, 0, j), p.k))
+    };
+    let whole = p.k / L * L;
+    let mut acc = [[T::zero(); L]; R];
+    for q in (0..whole).step_by(L) {
+        let b = &b[q..q + L];
+        for (acc, a) in acc.iter_mut().zip(&a) {
+            for ((c, &x), &y) in acc.iter_mut().zip(&a[q..q + L]).zip(b) {
+                *c = M::madd(x, y, *c);
+            }
+        }
+    }
+    for (r, (acc, a)) in acc.into_iter().zip(&a).enumerate() {
+        let mut sum = reduce(acc);
+        for q in whole..p.k {
+            sum = M::madd(a[q], b[q], sum);
+        }
+        // SAFETY: `(i + r, j)` lies inside C and aliases neither A nor B.
+        let c = unsafe { &mut *at(p.c, i + r, j) };
+        *c = combine(p.alpha, sum, p.beta, *c);
+    }
+}
+
+/// The sum of `L` lanes (a power of two), halving pairwise: a fixed order that vectorises.
+#[inline(always)]
+fn reduce<T: Float, const L: usize>(mut x: [T; L]) -> T {
+    let mut width = L;
+    while width > 1 {
+        width /= 2;
+        for l in 0..width {
+            x[l] += x[l + width];
+        }
+    }
+    x[0]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(m: usize, n: usize, k: usize, a: [isize; 2], b: [isize; 2]) -> Problem<f32> {
+        let mat = |[rs, cs]: [isize; 2]| Mat {
+            ptr: std::ptr::null::<f32>(),
+            rs,
+            cs,
+        };
+        Problem {
+            m,
+            n,
+            k,
+            alpha: 1.0,
+            a: mat(a),
+            b: mat(b),
+            beta: 0.0,
+            c: Mat {
+                ptr: std::ptr::null_mut(),
+                rs: n as isize,
+                cs: 1,
+            },
+        }
+    }
+
+    #[test]
+    fn iris_shapes_pick_the_vectorising_order() {
+        // forward X·W1ᵀ: dots of length 4 would waste lanes; B (4×16) is copied instead.
+        assert_eq!(
+            order(&problem(150, 16, 4, [4, 1], [1, 4])),
+            Some(Order::PackedRows)
+        );
+        // forward H·W2ᵀ (n = 3): dots of length 16.
+        assert_eq!(
+            order(&problem(150, 3, 16, [16, 1], [1, 16])),
+            Some(Order::Dots)
+        );
+        // dW1 = dZ1ᵀ·X: columns of dZ1ᵀ are contiguous, m = 16.
+        assert_eq!(
+            order(&problem(16, 4, 150, [1, 16], [4, 1])),
+            Some(Order::Columns)
+        );
+        // dW2 = dZ2ᵀ·H and dX = dZ2·W2: rows of B, n = 16.
+        assert_eq!(
+            order(&problem(3, 16, 150, [1, 3], [16, 1])),
+            Some(Order::Rows)
+        );
+        assert_eq!(
+            order(&problem(150, 16, 3, [3, 1], [16, 1])),
+            Some(Order::Rows)
+        );
+        // Nothing contiguous and B too big to copy: the packed path.
+        assert_eq!(order(&problem(2, 64, 64, [2, 3], [5, 7])), None);
+    }
+
+    #[test]
+    fn pairwise_reduction_order() {
+        assert_eq!(reduce([1.0_f64, 2.0, 3.0, 4.0]), (1.0 + 3.0) + (2.0 + 4.0));
+        assert_eq!(reduce([5.0_f32]), 5.0);
+    }
+}

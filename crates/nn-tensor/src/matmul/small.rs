@@ -85,18 +85,26 @@ enum Order {
 }
 
 /// Picks the loop order whose vectorised dimension is the widest (capped at the tile width),
-/// preferring in-place orders on ties; `None` when nothing fits or only narrower than 4.
+/// preferring earlier orders on ties; `None` when nothing fits or only narrower than 4.
+///
+/// Short dots (`k < 2·w`) count a quarter of their width: reducing the lanes of every dot then
+/// costs more than the padding of a narrow copied B (measured on the iris `150×16·16×3`);
+/// long ones amortise it (`16×150·150×4` as `A·Bᵀ` runs twice as fast by dots).
 fn order<T>(p: &Problem<T>) -> Option<Order> {
     let w = 64 / size_of::<T>();
+    let copyable = p.k * padded_width::<T>(p.n) <= PACK_CAP;
+    let dots_score = match p.k >= 2 * w {
+        true => w,
+        false => p.k.min(w) / 4,
+    };
     let candidates = [
-        (p.b.cs == 1, p.n, Order::Rows),
-        (p.a.rs == 1, p.m, Order::Columns),
-        (p.a.cs == 1 && p.b.rs == 1, p.k, Order::Dots),
-        (p.k * p.n <= PACK_CAP, p.n, Order::PackedRows),
+        (p.b.cs == 1, p.n.min(w), Order::Rows),
+        (p.a.rs == 1, p.m.min(w), Order::Columns),
+        (copyable, p.n.max(4).min(w), Order::PackedRows),
+        (p.a.cs == 1 && p.b.rs == 1, dots_score, Order::Dots),
     ];
     let mut best: Option<(usize, Order)> = None;
-    for (fits, width, order) in candidates {
-        let score = width.min(w);
+    for (fits, score, order) in candidates {
         if fits && best.is_none_or(|(s, _)| score > s) {
             best = Some((score, order));
         }
@@ -120,8 +128,8 @@ unsafe fn run_with<T: Float, M: Madd>(p: &Problem<T>) -> bool {
     // `order`.
     unsafe {
         match order {
-            Order::Rows => by_rows_any::<T, M>(p),
-            Order::Columns => by_rows_any::<T, M>(&p.transposed()),
+            Order::Rows => by_rows_any::<T, M>(p, false),
+            Order::Columns => by_rows_any::<T, M>(&p.transposed(), false),
             Order::Dots if f32_sized => by_dots::<T, M, 16>(p),
             Order::Dots => by_dots::<T, M, 8>(p),
             Order::PackedRows => packed_rows::<T, M>(p),
@@ -130,43 +138,62 @@ unsafe fn run_with<T: Float, M: Madd>(p: &Problem<T>) -> bool {
     true
 }
 
-/// [`by_rows`] with the tile width fitted to `n`: 4 columns for narrow products, else a
-/// 64-byte row (16 f32 or 8 f64).
+/// The tile width [`by_rows_any`] uses for `n` columns: 4 for narrow products, else a 64-byte
+/// row (16 f32 or 8 f64).
+fn tile_width<T>(n: usize) -> usize {
+    match n <= 4 {
+        true => 4,
+        false => 64 / size_of::<T>(),
+    }
+}
+
+/// `n` rounded up to whole tiles: the row length of op(B) once copied by [`packed_rows`].
+fn padded_width<T>(n: usize) -> usize {
+    n.next_multiple_of(tile_width::<T>(n))
+}
+
+/// [`by_rows`] with the tile width [`tile_width`] fitted to `n`.
 ///
 /// # Safety
 /// As [`by_rows`].
 #[inline(always)]
-unsafe fn by_rows_any<T: Float, M: Madd>(p: &Problem<T>) {
+unsafe fn by_rows_any<T: Float, M: Madd>(p: &Problem<T>, padded: bool) {
     // SAFETY (all arms): forwarded contract.
     unsafe {
-        match (p.n <= 4, size_of::<T>() == 4) {
-            (true, _) => by_rows::<T, M, 4>(p),
-            (false, true) => by_rows::<T, M, 16>(p),
-            (false, false) => by_rows::<T, M, 8>(p),
+        match tile_width::<T>(p.n) {
+            4 => by_rows::<T, M, 4>(p, padded),
+            16 => by_rows::<T, M, 16>(p, padded),
+            _ => by_rows::<T, M, 8>(p, padded),
         }
     }
 }
 
-/// Copies op(B) row-major onto the stack, then runs [`by_rows`].
+/// Copies op(B) row-major onto the stack, each row zero-padded to whole tiles (so that the
+/// ragged tile loads whole vectors too), then runs [`by_rows`].
 ///
 /// # Safety
-/// As [`run`], and `k·n ≤ PACK_CAP`.
+/// As [`run`], and `k·padded_width(n) ≤ PACK_CAP`.
 #[inline(always)]
 unsafe fn packed_rows<T: Float, M: Madd>(p: &Problem<T>) {
+    let ld = padded_width::<T>(p.n);
     let mut buf = [const { MaybeUninit::<T>::uninit() }; PACK_CAP];
-    for q in 0..p.k {
-        for j in 0..p.n {
-            // SAFETY: `(q, j)` is inside op(B); `q·n + j < k·n ≤ PACK_CAP`.
-            unsafe { buf[q * p.n + j].write(*at(p.b, q, j)) };
+    for (q, row) in buf.chunks_exact_mut(ld).take(p.k).enumerate() {
+        for (j, x) in row.iter_mut().enumerate() {
+            // SAFETY: `(q, j)` is inside op(B) when `j < n`.
+            x.write(if j < p.n {
+                unsafe { *at(p.b, q, j) }
+            } else {
+                T::zero()
+            });
         }
     }
     let b = Mat {
         ptr: buf.as_ptr().cast::<T>(),
-        rs: p.n as isize,
+        rs: ld as isize,
         cs: 1,
     };
-    // SAFETY: the first `k·n` elements of `buf`, all that `by_rows` reads, were written above.
-    unsafe { by_rows_any::<T, M>(&Problem { b, ..*p }) }
+    // SAFETY: the first `k·ld` elements of `buf`, all that `by_rows` reads, were written above.
+    unsafe { by_rows_any::<T, M>(&Problem { b, ..*p }, true) }
 }
 
 /// The element `(i, j)` of a strided matrix.
@@ -207,15 +234,15 @@ impl<T> Offset for *mut T {
 /// # Safety
 /// As [`run`], and op(B) rows are contiguous (`b.cs == 1`).
 #[inline(always)]
-unsafe fn by_rows<T: Float, M: Madd, const NR: usize>(p: &Problem<T>) {
+unsafe fn by_rows<T: Float, M: Madd, const NR: usize>(p: &Problem<T>, padded: bool) {
     let mut i = 0;
     // SAFETY (both loops): rows `i..i+MR` lie inside A and C; the caller's contract otherwise.
     while i + 4 <= p.m {
-        unsafe { row_block::<T, M, 4, NR>(p, i) };
+        unsafe { row_block::<T, M, 4, NR>(p, i, padded) };
         i += 4;
     }
     while i < p.m {
-        unsafe { row_block::<T, M, 1, NR>(p, i) };
+        unsafe { row_block::<T, M, 1, NR>(p, i, padded) };
         i += 1;
     }
 }
@@ -225,7 +252,11 @@ unsafe fn by_rows<T: Float, M: Madd, const NR: usize>(p: &Problem<T>) {
 /// # Safety
 /// As [`by_rows`], and `i + MR ≤ m`.
 #[inline(always)]
-unsafe fn row_block<T: Float, M: Madd, const MR: usize, const NR: usize>(p: &Problem<T>, i: usize) {
+unsafe fn row_block<T: Float, M: Madd, const MR: usize, const NR: usize>(
+    p: &Problem<T>,
+    i: usize,
+    padded: bool,
+) {
     let mut j = 0;
     // SAFETY (both tiles): columns `j..j+cols` lie inside B and C.
     while j + NR <= p.n {
@@ -235,7 +266,10 @@ unsafe fn row_block<T: Float, M: Madd, const MR: usize, const NR: usize>(p: &Pro
     }
     if j < p.n {
         let cols = p.n - j;
-        let acc = unsafe { tile::<T, M, MR, NR, false>(p, i, j, cols) };
+        let acc = match padded {
+            true => unsafe { tile::<T, M, MR, NR, true>(p, i, j, cols) },
+            false => unsafe { tile::<T, M, MR, NR, false>(p, i, j, cols) },
+        };
         unsafe { store::<T, MR, NR>(p, i, j, cols, &acc) };
     }
 }
@@ -243,7 +277,8 @@ unsafe fn row_block<T: Float, M: Madd, const MR: usize, const NR: usize>(p: &Pro
 /// `Σ_p A[i+r, p]·B[p, j..j+cols]` for `r < MR`, in registers (columns past `cols` are zero).
 ///
 /// # Safety
-/// As [`row_block`]; `cols ≤ NR`, `cols == NR` when `FULL`, and `j + cols ≤ n`.
+/// As [`row_block`]; `cols ≤ NR`, `j + cols ≤ n`, and when `FULL` each row of op(B) has `NR`
+/// readable contiguous elements from column `j` (padding past `cols` reads as zero).
 #[inline(always)]
 unsafe fn tile<T: Float, M: Madd, const MR: usize, const NR: usize, const FULL: bool>(
     p: &Problem<T>,
@@ -257,7 +292,7 @@ unsafe fn tile<T: Float, M: Madd, const MR: usize, const NR: usize, const FULL: 
         let b_row = unsafe { at(p.b, q, j) };
         let mut b = [T::zero(); NR];
         if FULL {
-            // SAFETY: `NR` contiguous elements from `b_row` (FULL means `cols == NR`).
+            // SAFETY: `NR` readable contiguous elements from `b_row` (the `FULL` contract).
             b = unsafe { b_row.cast::<[T; NR]>().read_unaligned() };
         } else {
             // Element by element under a mask, not a (slow, out-of-line) `memcpy` of `cols`.
@@ -425,9 +460,18 @@ mod tests {
             order(&problem(150, 16, 4, [4, 1], [1, 4])),
             Some(Order::PackedRows)
         );
-        // forward H·W2ᵀ (n = 3): dots of length 16.
+        // forward H·W2ᵀ (n = 3): B (16×3) copied and padded to 4 columns.
         assert_eq!(
             order(&problem(150, 3, 16, [16, 1], [1, 16])),
+            Some(Order::PackedRows)
+        );
+        // A·Bᵀ with long rows: dots of length 150.
+        assert_eq!(
+            order(&problem(16, 4, 150, [150, 1], [1, 150])),
+            Some(Order::Dots)
+        );
+        assert_eq!(
+            order(&problem(3, 16, 150, [150, 1], [1, 150])),
             Some(Order::Dots)
         );
         // dW1 = dZ1ᵀ·X: columns of dZ1ᵀ are contiguous, m = 16.

@@ -248,18 +248,20 @@ fn softmax_ce_grad<T: Float>(
 }
 
 /// [`softmax_ce_grad`] on row-major slices with rows of `m`; adds `Σ t·(lse − o)` to `total`.
+///
+/// Two passes: every `e_j = exp(o_j − max)` first, then per row `lse = max + ln Σ e`,
+/// `grad = (e/Σe − t)·scale` and the loss. Splitting them lets the `exp` and `ln` calls of
+/// different rows overlap instead of chaining through each row (same operations, same order).
 fn softmax_ce_rows<T: Float>(o: &[T], t: &[T], g: &mut [T], m: usize, scale: T, total: &mut f64) {
-    let rows = o.chunks_exact(m).zip(t.chunks_exact(m));
-    for ((o, t), g) in rows.zip(g.chunks_exact_mut(m)) {
-        // e_j = exp(o_j − max) once; lse = max + ln Σ e; grad = e/Σe − t; loss = Σ t (lse − o)
-        let max = o
-            .iter()
-            .fold(T::neg_infinity(), |m, &v| if v > m { v } else { m });
-        let mut sum = T::zero();
+    for (o, g) in o.chunks_exact(m).zip(g.chunks_exact_mut(m)) {
+        let max = row_max(o);
         for (g, &o) in g.iter_mut().zip(o) {
             *g = (o - max).exp();
-            sum += *g;
         }
+    }
+    let rows = o.chunks_exact(m).zip(t.chunks_exact(m));
+    for ((o, t), g) in rows.zip(g.chunks_exact_mut(m)) {
+        let (max, sum) = (row_max(o), g.iter().fold(T::zero(), |s, &e| s + e));
         let (lse, inv) = (max + sum.ln(), T::one() / sum);
         for ((g, &o), &t) in g.iter_mut().zip(o).zip(t) {
             *g = (*g * inv - t) * scale;
@@ -268,6 +270,12 @@ fn softmax_ce_rows<T: Float>(o: &[T], t: &[T], g: &mut [T], m: usize, scale: T, 
             }
         }
     }
+}
+
+/// The largest element (−∞ for an empty row; NaN elements are skipped).
+fn row_max<T: Float>(o: &[T]) -> T {
+    o.iter()
+        .fold(T::neg_infinity(), |m, &v| if v > m { v } else { m })
 }
 
 /// `log Σ_j e^(o_j)`, max-subtracted so it never overflows.

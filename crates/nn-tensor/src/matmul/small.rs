@@ -21,7 +21,7 @@ use crate::Float;
 use std::mem::{size_of, MaybeUninit};
 
 /// Largest `op(B)` (`k·n` elements) copied onto the stack when no in-place loop order fits.
-const PACK_CAP: usize = 1024;
+const PACK_CAP: usize = 2048;
 
 /// Runs `p` directly when a loop order fits its layout; returns `false` (doing nothing) when
 /// none does, so the caller takes the packed path.
@@ -229,21 +229,24 @@ impl<T> Offset for *mut T {
     }
 }
 
-/// The "rows" order: blocks of 4 rows, then single rows, each across `NR`-wide column tiles.
+/// The "rows" order: blocks of 4 rows, then one block of the 1–3 rows left (independent
+/// accumulators hide the multiply-add latency when `k` is long), each across `NR`-wide tiles.
 ///
 /// # Safety
 /// As [`run`], and op(B) rows are contiguous (`b.cs == 1`).
 #[inline(always)]
 unsafe fn by_rows<T: Float, M: Madd, const NR: usize>(p: &Problem<T>, padded: bool) {
     let mut i = 0;
-    // SAFETY (both loops): rows `i..i+MR` lie inside A and C; the caller's contract otherwise.
+    // SAFETY (all calls): rows `i..i+MR` lie inside A and C; the caller's contract otherwise.
     while i + 4 <= p.m {
         unsafe { row_block::<T, M, 4, NR>(p, i, padded) };
         i += 4;
     }
-    while i < p.m {
-        unsafe { row_block::<T, M, 1, NR>(p, i, padded) };
-        i += 1;
+    match p.m - i {
+        3 => unsafe { row_block::<T, M, 3, NR>(p, i, padded) },
+        2 => unsafe { row_block::<T, M, 2, NR>(p, i, padded) },
+        1 => unsafe { row_block::<T, M, 1, NR>(p, i, padded) },
+        _ => {}
     }
 }
 
@@ -356,7 +359,7 @@ fn combine<T: Float>(alpha: T, x: T, beta: T, c: T) -> T {
     }
 }
 
-/// The "dots" order: each column of C in blocks of 4 rows, then single rows.
+/// The "dots" order: each column of C in blocks of 4 rows, then one block of the 1–3 left.
 ///
 /// # Safety
 /// As [`run`], and op(A) rows and op(B) columns are contiguous (`a.cs == 1`, `b.rs == 1`).
@@ -364,14 +367,16 @@ fn combine<T: Float>(alpha: T, x: T, beta: T, c: T) -> T {
 unsafe fn by_dots<T: Float, M: Madd, const L: usize>(p: &Problem<T>) {
     for j in 0..p.n {
         let mut i = 0;
-        // SAFETY (both loops): rows `i..i+R` and column `j` lie inside A, B and C.
+        // SAFETY (all calls): rows `i..i+R` and column `j` lie inside A, B and C.
         while i + 4 <= p.m {
             unsafe { dot_block::<T, M, 4, L>(p, i, j) };
             i += 4;
         }
-        while i < p.m {
-            unsafe { dot_block::<T, M, 1, L>(p, i, j) };
-            i += 1;
+        match p.m - i {
+            3 => unsafe { dot_block::<T, M, 3, L>(p, i, j) },
+            2 => unsafe { dot_block::<T, M, 2, L>(p, i, j) },
+            1 => unsafe { dot_block::<T, M, 1, L>(p, i, j) },
+            _ => {}
         }
     }
 }
@@ -396,9 +401,13 @@ unsafe fn dot_block<T: Float, M: Madd, const R: usize, const L: usize>(
     let whole = p.k / L * L;
     let mut acc = [[T::zero(); L]; R];
     for q in (0..whole).step_by(L) {
-        let b = &b[q..q + L];
+        // SAFETY: `q + L ≤ whole ≤ k`, inside every row (read as arrays: no bounds checks, so
+        // the lanes vectorise).
+        let b = unsafe { b.as_ptr().add(q).cast::<[T; L]>().read_unaligned() };
         for (acc, a) in acc.iter_mut().zip(&a) {
-            for ((c, &x), &y) in acc.iter_mut().zip(&a[q..q + L]).zip(b) {
+            // SAFETY: as for `b`.
+            let a = unsafe { a.as_ptr().add(q).cast::<[T; L]>().read_unaligned() };
+            for ((c, &x), &y) in acc.iter_mut().zip(&a).zip(&b) {
                 *c = M::madd(x, y, *c);
             }
         }

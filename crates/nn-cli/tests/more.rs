@@ -2,6 +2,21 @@
 mod common;
 use common::{close, nn, ok, tempdir};
 
+/// `nn preprocess fit --method METHOD` on iris's features, then `transform` of the same file.
+fn fit_and_transform_iris(method: &str, params: &str, out: &str) {
+    let fit = [
+        "preprocess",
+        "fit",
+        "--method",
+        method,
+        "--data",
+        "datasets/iris.csv",
+    ];
+    ok(&[&fit[..], &["--exclude", "species", "--out", params]].concat());
+    let data = ["--data", "datasets/iris.csv", "--out", out];
+    ok(&[&["preprocess", "transform", "--params", params][..], &data].concat());
+}
+
 #[test]
 fn preprocess_fit_transform_and_inverse() {
     let (_d, dir) = tempdir();
@@ -10,28 +25,7 @@ fn preprocess_fit_transform_and_inverse() {
         format!("{dir}/s.csv"),
         format!("{dir}/b.csv"),
     );
-    ok(&[
-        "preprocess",
-        "fit",
-        "--method",
-        "standardize",
-        "--data",
-        "datasets/iris.csv",
-        "--exclude",
-        "species",
-        "--out",
-        &params,
-    ]);
-    ok(&[
-        "preprocess",
-        "transform",
-        "--params",
-        &params,
-        "--data",
-        "datasets/iris.csv",
-        "--out",
-        &scaled,
-    ]);
+    fit_and_transform_iris("standardize", &params, &scaled);
     let text = std::fs::read_to_string(&scaled).unwrap();
     let first: Vec<&str> = text.lines().nth(1).unwrap().split(',').collect();
     // sepal_length: (5.1 − 5.843333) / 0.825301 (population std) = −0.900681
@@ -222,28 +216,7 @@ fn a_closed_pipe_is_not_a_panic() {
 fn zca_whitening_decorrelates_and_trains() {
     let (_d, dir) = tempdir();
     let (params, out) = (format!("{dir}/zca.json"), format!("{dir}/white.csv"));
-    ok(&[
-        "preprocess",
-        "fit",
-        "--method",
-        "zca-whiten",
-        "--data",
-        "datasets/iris.csv",
-        "--exclude",
-        "species",
-        "--out",
-        &params,
-    ]);
-    ok(&[
-        "preprocess",
-        "transform",
-        "--params",
-        &params,
-        "--data",
-        "datasets/iris.csv",
-        "--out",
-        &out,
-    ]);
+    fit_and_transform_iris("zca-whiten", &params, &out);
     let text = std::fs::read_to_string(&out).unwrap();
     let rows: Vec<Vec<f64>> = text
         .lines()

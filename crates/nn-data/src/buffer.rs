@@ -6,9 +6,9 @@
 const HUGE_PAGE_MIN_BYTES: usize = 4 << 20;
 
 /// An empty `Vec` with room for `len` values, advised for huge pages when large.
-pub(crate) fn with_capacity(len: usize) -> Vec<f64> {
-    let mut v: Vec<f64> = Vec::with_capacity(len);
-    let bytes = v.capacity() * std::mem::size_of::<f64>();
+pub(crate) fn with_capacity<T>(len: usize) -> Vec<T> {
+    let mut v: Vec<T> = Vec::with_capacity(len);
+    let bytes = v.capacity() * std::mem::size_of::<T>();
     if bytes >= HUGE_PAGE_MIN_BYTES {
         advise_huge_pages(v.as_mut_ptr() as usize, bytes);
     }
@@ -37,9 +37,9 @@ fn advise_huge_pages(start: usize, bytes: usize) {
 fn advise_huge_pages(_start: usize, _bytes: usize) {}
 
 /// `n_rows × n_cols` zeros in a buffer from [`with_capacity`].
-pub(crate) fn zeros(n_rows: usize, n_cols: usize) -> ndarray::Array2<f64> {
+pub(crate) fn zeros<T: nn_tensor::Float>(n_rows: usize, n_cols: usize) -> ndarray::Array2<T> {
     let mut v = with_capacity(n_rows * n_cols);
-    v.resize(n_rows * n_cols, 0.0);
+    v.resize(n_rows * n_cols, T::zero());
     ndarray::Array2::from_shape_vec((n_rows, n_cols), v)
         .unwrap_or_else(|_| ndarray::Array2::zeros((0, 0)))
 }

@@ -2,7 +2,7 @@
 
 use crate::Result;
 use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
-use nn_tensor::{gemm, Transpose};
+use nn_tensor::{gemm, Float, Transpose};
 use rayon::prelude::*;
 
 /// Feature columns per panel.
@@ -17,7 +17,8 @@ const MAX_CHUNKS: usize = 8;
 const ACC_BUDGET: usize = 1 << 23;
 
 /// The sample covariance `(X − μ)ᵀ·(X − μ) / (n − 1)` of `x` (shape `(n_samples, n_features)`,
-/// `n_samples ≥ 2`) with column means `mean`.
+/// `n_samples ≥ 2`) with column means `mean`, computed in `f64` whatever `T` is (the rows are
+/// converted as they are centred).
 ///
 /// The rows are cut into a fixed number of chunks (it depends only on the shape, so the result
 /// does not depend on the thread count), summed on their own in parallel, then added in order:
@@ -26,7 +27,7 @@ const ACC_BUDGET: usize = 1 << 23;
 /// `P_0, P_1, …` of [`PANEL`] columns: for each panel `P_j` only the upper block column
 /// `C_c[..end_j, P_j] += [P_0 … P_j]ᵀ·P_j` is multiplied (nn-tensor's `gemm`), and the lower
 /// triangle is mirrored at the end, saving almost half the flops.
-pub(crate) fn covariance(x: ArrayView2<f64>, mean: &[f64]) -> Result<Array2<f64>> {
+pub(crate) fn covariance<T: Float>(x: ArrayView2<T>, mean: &[f64]) -> Result<Array2<f64>> {
     let (n, d) = x.dim();
     let chunks = (ACC_BUDGET / (d * d).max(1)).clamp(1, MAX_CHUNKS);
     let rows_per_chunk = n.div_ceil(chunks).next_multiple_of(ROWS);
@@ -50,7 +51,7 @@ pub(crate) fn covariance(x: ArrayView2<f64>, mean: &[f64]) -> Result<Array2<f64>
 }
 
 /// The upper block columns of `(X − μ)ᵀ·(X − μ)` for the rows `x` of one chunk.
-fn chunk_upper(x: ArrayView2<f64>, mean: &[f64]) -> Result<Array2<f64>> {
+fn chunk_upper<T: Float>(x: ArrayView2<T>, mean: &[f64]) -> Result<Array2<f64>> {
     let (n, d) = x.dim();
     let mut acc = Array2::zeros((d, d));
     let mut buf = vec![0.0; ROWS.min(n) * d];
@@ -93,11 +94,11 @@ fn mirror_upper(c: &mut Array2<f64>) {
     }
 }
 
-/// `out = x − mean` row by row; `out` is a standard-layout `(rows, d)` block.
-fn centre_into(x: ArrayView2<f64>, mean: &[f64], out: &mut [f64]) {
+/// `out = x − mean` row by row in `f64`; `out` is a standard-layout `(rows, d)` block.
+pub(crate) fn centre_into<T: Float>(x: ArrayView2<T>, mean: &[f64], out: &mut [f64]) {
     for (o, r) in out.chunks_mut(mean.len()).zip(x.rows()) {
-        for ((o, v), m) in o.iter_mut().zip(r).zip(mean) {
-            *o = v - m;
+        for ((o, &v), m) in o.iter_mut().zip(r).zip(mean) {
+            *o = v.to_f64() - m;
         }
     }
 }

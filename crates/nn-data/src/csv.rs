@@ -12,6 +12,7 @@ use crate::schema::{CsvOptions, CsvSchema, Loaded, Missing, TargetKind, Task, MA
 use crate::table::{open, read_table, Table};
 use crate::{DataError, Labels, MeanImputer, Result};
 use ndarray::{Array1, Array2};
+use nn_tensor::Float;
 use std::io::Read;
 use std::path::Path;
 
@@ -32,8 +33,23 @@ pub const MAX_COLUMNS: usize = 100_000;
 /// # Ok::<(), nn_data::DataError>(())
 /// ```
 pub fn load_csv(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Loaded> {
+    load_csv_as(path, options)
+}
+
+/// [`load_csv`] with the features stored in the float type `T`: each cell is parsed as `f64`
+/// and rounded once to `T` as its row is read, so an `f32` load holds no `f64` matrix.
+///
+/// # Errors
+/// As [`load_csv`].
+///
+/// ```
+/// let iris = nn_data::load_csv_as::<f32>("../../datasets/iris.csv", &Default::default())?;
+/// assert_eq!(iris.dataset.features[[0, 0]], 5.1_f32);
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
+pub fn load_csv_as<T: Float>(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Loaded<T>> {
     let (file, name) = open(path.as_ref())?;
-    read_csv(file, &name, options)
+    read_csv_as(file, &name, options)
 }
 
 /// Reads a training CSV from `reader`; `file` names it in error messages.
@@ -52,6 +68,25 @@ pub fn load_csv(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Loaded> 
 /// # Ok::<(), nn_data::DataError>(())
 /// ```
 pub fn read_csv(reader: impl Read, file: &str, options: &CsvOptions) -> Result<Loaded> {
+    read_csv_as(reader, file, options)
+}
+
+/// [`read_csv`] with the features stored in the float type `T` (see [`load_csv_as`]). With
+/// [`Missing::Mean`] the imputation means are those of the `T` values (summed in `f64`).
+///
+/// # Errors
+/// As [`read_csv`].
+///
+/// ```
+/// let loaded = nn_data::read_csv_as::<f32>("a,y\n0.1,u\n0.2,v\n".as_bytes(), "t.csv", &Default::default())?;
+/// assert_eq!(loaded.dataset.features, ndarray::array![[0.1_f32], [0.2]]);
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
+pub fn read_csv_as<T: Float>(
+    reader: impl Read,
+    file: &str,
+    options: &CsvOptions,
+) -> Result<Loaded<T>> {
     let table = read_table(reader, file)?;
     if table.header.len() < 2 {
         let msg = format!(
@@ -98,8 +133,27 @@ pub fn read_csv(reader: impl Read, file: &str, options: &CsvOptions) -> Result<L
 /// # Ok::<(), nn_data::DataError>(())
 /// ```
 pub fn load_csv_with_schema(path: impl AsRef<Path>, schema: &CsvSchema) -> Result<Loaded> {
+    load_csv_with_schema_as(path, schema)
+}
+
+/// [`load_csv_with_schema`] with the features stored in the float type `T` (see
+/// [`load_csv_as`]).
+///
+/// # Errors
+/// As [`load_csv_with_schema`].
+///
+/// ```
+/// let train = nn_data::load_csv("../../datasets/wine.csv", &Default::default())?;
+/// let again = nn_data::load_csv_with_schema_as::<f32>("../../datasets/wine.csv", &train.schema)?;
+/// assert_eq!(again.dataset.features, train.dataset.features.mapv(|v| v as f32));
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
+pub fn load_csv_with_schema_as<T: Float>(
+    path: impl AsRef<Path>,
+    schema: &CsvSchema,
+) -> Result<Loaded<T>> {
     let (file, name) = open(path.as_ref())?;
-    read_csv_with_schema(file, &name, schema)
+    read_csv_with_schema_as(file, &name, schema)
 }
 
 /// Reads data with a saved schema: feature columns are found by name (any order, extra
@@ -119,6 +173,26 @@ pub fn load_csv_with_schema(path: impl AsRef<Path>, schema: &CsvSchema) -> Resul
 /// # Ok::<(), nn_data::DataError>(())
 /// ```
 pub fn read_csv_with_schema(reader: impl Read, file: &str, schema: &CsvSchema) -> Result<Loaded> {
+    read_csv_with_schema_as(reader, file, schema)
+}
+
+/// [`read_csv_with_schema`] with the features stored in the float type `T` (see
+/// [`load_csv_as`]).
+///
+/// # Errors
+/// As [`read_csv_with_schema`].
+///
+/// ```
+/// let train = nn_data::read_csv("x,y\n1,a\n2,b\n".as_bytes(), "train.csv", &Default::default())?;
+/// let new = nn_data::read_csv_with_schema_as::<f32>("x\n0.5\n".as_bytes(), "new.csv", &train.schema)?;
+/// assert_eq!(new.dataset.features, ndarray::array![[0.5_f32]]);
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
+pub fn read_csv_with_schema_as<T: Float>(
+    reader: impl Read,
+    file: &str,
+    schema: &CsvSchema,
+) -> Result<Loaded<T>> {
     let table = read_table(reader, file)?;
     let feature_cols = schema
         .feature_names
@@ -146,8 +220,8 @@ pub fn read_csv_with_schema(reader: impl Read, file: &str, schema: &CsvSchema) -
 }
 
 /// Feature matrix (NaN where a cell was missing under [`Missing::Mean`]) and raw targets.
-struct Parsed {
-    x: Array2<f64>,
+struct Parsed<T> {
+    x: Array2<T>,
     targets: Vec<(u64, usize, String)>,
     dropped: usize,
 }
@@ -170,20 +244,20 @@ fn parse_cell(s: &str) -> Cell {
     }
 }
 
-fn parse_rows(
+fn parse_rows<T: Float>(
     t: &Table,
     cols: &[usize],
     target: Option<usize>,
     missing: Missing,
-) -> Result<Parsed> {
+) -> Result<Parsed<T>> {
     let mut values = Vec::with_capacity(t.rows.len() * cols.len());
     let (mut targets, mut dropped) = (Vec::new(), 0);
     'rows: for (line, rec) in &t.rows {
         let start = values.len();
         for &j in cols {
             match parse_cell(&rec[j]) {
-                Cell::Number(v) => values.push(v),
-                Cell::Missing if missing == Missing::Mean => values.push(f64::NAN),
+                Cell::Number(v) => values.push(T::from_f64(v)),
+                Cell::Missing if missing == Missing::Mean => values.push(T::nan()),
                 Cell::Missing if missing == Missing::Drop => {
                     values.truncate(start);
                     dropped += 1;
@@ -249,7 +323,12 @@ fn infer_kind(targets: &[(u64, usize, String)], task: Task) -> TargetKind {
     }
 }
 
-fn finish(t: &Table, parsed: Parsed, schema: CsvSchema, target_col: usize) -> Result<Loaded> {
+fn finish<T: Float>(
+    t: &Table,
+    parsed: Parsed<T>,
+    schema: CsvSchema,
+    target_col: usize,
+) -> Result<Loaded<T>> {
     let target = match &schema.kind {
         TargetKind::Classify { labels } => Target::Classes {
             indices: (parsed.targets.iter())

@@ -3,6 +3,7 @@
 use crate::labels::one_hot;
 use crate::{DataError, Result};
 use ndarray::{Array1, Array2, Axis};
+use nn_tensor::Float;
 use serde::{Deserialize, Serialize};
 
 /// The prediction target of a [`Dataset`].
@@ -22,10 +23,20 @@ pub enum Target {
 }
 
 /// Features of shape `(n_samples, n_features)` with their names and a [`Target`].
+///
+/// The features are `f64` by default; `Dataset<f32>` (from the `_as` loaders such as
+/// [`load_mnist_dir_as`](crate::load_mnist_dir_as)) holds them in half the memory for `f32`
+/// training. Regression targets stay `f64`.
+///
+/// ```
+/// use nn_data::Dataset;
+/// let d: Dataset<f32> = Dataset::unlabelled(ndarray::array![[1.0_f32, 2.0], [3.0, 4.0]]);
+/// assert_eq!((d.n_samples(), d.select(&[1]).features[[0, 0]]), (2, 3.0_f32));
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Dataset {
+pub struct Dataset<T = f64> {
     /// The feature matrix, shape `(n_samples, n_features)`.
-    pub features: Array2<f64>,
+    pub features: Array2<T>,
     /// One name per feature column.
     pub feature_names: Vec<String>,
     /// The target column's name, if the data had one.
@@ -34,12 +45,12 @@ pub struct Dataset {
     pub target: Target,
 }
 
-impl Dataset {
+impl<T: Float> Dataset<T> {
     /// Number of rows.
     ///
     /// ```
     /// # use nn_data::{Dataset, Target};
-    /// let d = Dataset::unlabelled(ndarray::Array2::zeros((3, 2)));
+    /// let d = Dataset::unlabelled(ndarray::Array2::<f64>::zeros((3, 2)));
     /// assert_eq!((d.n_samples(), d.n_features()), (3, 2));
     /// ```
     pub fn n_samples(&self) -> usize {
@@ -52,7 +63,7 @@ impl Dataset {
     }
 
     /// A dataset without target, features named `x0, x1, ...`.
-    pub fn unlabelled(features: Array2<f64>) -> Self {
+    pub fn unlabelled(features: Array2<T>) -> Self {
         let feature_names = (0..features.ncols()).map(|j| format!("x{j}")).collect();
         Dataset {
             features,
@@ -77,7 +88,7 @@ impl Dataset {
     ///
     /// ```
     /// # use nn_data::{Dataset, Target};
-    /// let mut d = Dataset::unlabelled(ndarray::Array2::zeros((2, 1)));
+    /// let mut d = Dataset::unlabelled(ndarray::Array2::<f64>::zeros((2, 1)));
     /// d.target = Target::Classes { indices: vec![1, 0], labels: vec!["a".into(), "b".into()] };
     /// assert_eq!(d.one_hot()?, ndarray::array![[0.0, 1.0], [1.0, 0.0]]);
     /// # Ok::<(), nn_data::DataError>(())
@@ -99,7 +110,7 @@ impl Dataset {
     /// let d = Dataset::unlabelled(ndarray::array![[1.0], [2.0], [3.0]]);
     /// assert_eq!(d.select(&[2, 0]).features, ndarray::array![[3.0], [1.0]]);
     /// ```
-    pub fn select(&self, rows: &[usize]) -> Dataset {
+    pub fn select(&self, rows: &[usize]) -> Dataset<T> {
         let target = match &self.target {
             Target::Classes { indices, labels } => Target::Classes {
                 indices: rows.iter().map(|&r| indices[r]).collect(),

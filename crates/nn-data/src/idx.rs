@@ -11,6 +11,7 @@ use crate::dataset::{Dataset, Target};
 use crate::{DataError, Result};
 use flate2::read::GzDecoder;
 use ndarray::Array2;
+use nn_tensor::Float;
 use std::io::{BufReader, Read};
 use std::path::Path;
 
@@ -142,9 +143,32 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 /// # Ok::<(), nn_data::DataError>(())
 /// ```
 pub fn read_idx_images(path: impl AsRef<Path>) -> Result<Array2<f64>> {
+    read_idx_images_as(path)
+}
+
+/// [`read_idx_images`] in the float type `T`: each pixel `b` becomes `b / 255` computed in
+/// `f64` and rounded once to `T`, straight from the bytes (for `f32`, no `f64` copy exists).
+///
+/// # Errors
+/// As [`read_idx`] with [`IMAGES_MAGIC`].
+///
+/// ```
+/// let path = "../../datasets/mnist/t10k-images-idx3-ubyte.gz";
+/// let x = nn_data::read_idx_images_as::<f32>(path)?;
+/// let wide = nn_data::read_idx_images(path)?;
+/// assert_eq!(x.dim(), (10000, 784));
+/// assert!(x.iter().zip(&wide).all(|(&a, &b)| a == b as f32));
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
+pub fn read_idx_images_as<T: Float>(path: impl AsRef<Path>) -> Result<Array2<T>> {
     let (dims, data) = read_idx(path, IMAGES_MAGIC)?;
     let shape = (dims[0], dims[1] * dims[2]);
-    let pixels = data.into_iter().map(|b| f64::from(b) / 255.0).collect();
+    let table: Vec<T> = (0..=255u8)
+        .map(|b| T::from_f64(f64::from(b) / 255.0))
+        .collect();
+    let mut pixels = crate::buffer::with_capacity(data.len());
+    pixels.extend(data.iter().map(|&b| table[usize::from(b)]));
+    drop(data);
     Array2::from_shape_vec(shape, pixels).map_err(|e| DataError::file("idx", e.to_string()))
 }
 
@@ -163,13 +187,13 @@ pub fn read_idx_labels(path: impl AsRef<Path>) -> Result<Vec<usize>> {
     Ok(data.into_iter().map(usize::from).collect())
 }
 
-/// MNIST-style train and test sets.
+/// MNIST-style train and test sets (features `f64` unless loaded by [`load_mnist_dir_as`]).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Mnist {
+pub struct Mnist<T = f64> {
     /// The training set (features `(60000, 784)` for MNIST).
-    pub train: Dataset,
+    pub train: Dataset<T>,
     /// The test set.
-    pub test: Dataset,
+    pub test: Dataset<T>,
 }
 
 /// Loads an MNIST-style folder: four IDX files (optionally `.gz`) found by name — `train` or
@@ -187,37 +211,85 @@ pub struct Mnist {
 /// # Ok::<(), nn_data::DataError>(())
 /// ```
 pub fn load_mnist_dir(dir: impl AsRef<Path>) -> Result<Mnist> {
+    load_mnist_dir_as(dir)
+}
+
+/// [`load_mnist_dir`] with the pixels in the float type `T` (see [`read_idx_images_as`]).
+///
+/// # Errors
+/// As [`load_mnist_dir`].
+///
+/// ```no_run
+/// let mnist = nn_data::load_mnist_dir_as::<f32>("datasets/mnist")?; // 188 MB of f32 pixels
+/// assert_eq!(mnist.train.features.dim(), (60000, 784));
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
+pub fn load_mnist_dir_as<T: Float>(dir: impl AsRef<Path>) -> Result<Mnist<T>> {
     let dir = dir.as_ref();
     let find = |split: &str, kind: &str| find_idx_file(dir, split, kind);
     let (train_x, train_y) = (
-        read_idx_images(find("train", "images")?)?,
+        read_idx_images_as(find("train", "images")?)?,
         find("train", "labels")?,
     );
     let (test_x, test_y) = (
-        read_idx_images(find("test", "images")?)?,
+        read_idx_images_as(find("test", "images")?)?,
         find("test", "labels")?,
     );
     let (train_y, test_y) = (read_idx_labels(&train_y)?, read_idx_labels(&test_y)?);
-    let n_classes = train_y.iter().chain(&test_y).max().map_or(0, |m| m + 1);
-    let labels: Vec<String> = (0..n_classes).map(|c| c.to_string()).collect();
-    let make = |x: Array2<f64>, y: Vec<usize>| -> Result<Dataset> {
-        if x.nrows() != y.len() {
-            let msg = format!("{} images but {} labels", x.nrows(), y.len());
-            return Err(DataError::file(&dir.display().to_string(), msg));
-        }
-        let mut d = Dataset::unlabelled(x);
-        d.feature_names = (0..d.n_features()).map(|j| format!("px{j}")).collect();
-        d.target_name = Some("digit".into());
-        d.target = Target::Classes {
-            indices: y,
-            labels: labels.clone(),
-        };
-        Ok(d)
-    };
+    let labels = class_names(&train_y, &test_y);
     Ok(Mnist {
-        train: make(train_x, train_y)?,
-        test: make(test_x, test_y)?,
+        train: labelled(dir, train_x, train_y, &labels)?,
+        test: labelled(dir, test_x, test_y, &labels)?,
     })
+}
+
+/// Only the test part of an MNIST-style folder, as `load_mnist_dir_as::<T>(dir)?.test` but
+/// without reading the training images (the training labels are read for the class list, so
+/// the labels are the same).
+///
+/// # Errors
+/// As [`load_mnist_dir`].
+///
+/// ```
+/// let test = nn_data::load_mnist_test_as::<f32>("../../datasets/mnist")?;
+/// assert_eq!((test.features.dim(), test.labels().unwrap().len()), ((10000, 784), 10));
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
+pub fn load_mnist_test_as<T: Float>(dir: impl AsRef<Path>) -> Result<Dataset<T>> {
+    let dir = dir.as_ref();
+    let find = |split: &str, kind: &str| find_idx_file(dir, split, kind);
+    let (train_y, test_y) = (find("train", "labels")?, find("test", "labels")?);
+    let test_x = read_idx_images_as(find("test", "images")?)?;
+    let (train_y, test_y) = (read_idx_labels(&train_y)?, read_idx_labels(&test_y)?);
+    let labels = class_names(&train_y, &test_y);
+    labelled(dir, test_x, test_y, &labels)
+}
+
+/// Classes `"0"`, `"1"`, … up to the largest code in either label list.
+fn class_names(train_y: &[usize], test_y: &[usize]) -> Vec<String> {
+    let n_classes = train_y.iter().chain(test_y).max().map_or(0, |m| m + 1);
+    (0..n_classes).map(|c| c.to_string()).collect()
+}
+
+/// Images `x` with their label codes `y` as a dataset (features `px0`, `px1`, …).
+fn labelled<T: Float>(
+    dir: &Path,
+    x: Array2<T>,
+    y: Vec<usize>,
+    labels: &[String],
+) -> Result<Dataset<T>> {
+    if x.nrows() != y.len() {
+        let msg = format!("{} images but {} labels", x.nrows(), y.len());
+        return Err(DataError::file(&dir.display().to_string(), msg));
+    }
+    let mut d = Dataset::unlabelled(x);
+    d.feature_names = (0..d.n_features()).map(|j| format!("px{j}")).collect();
+    d.target_name = Some("digit".into());
+    d.target = Target::Classes {
+        indices: y,
+        labels: labels.to_vec(),
+    };
+    Ok(d)
 }
 
 /// The single file in `dir` whose name matches `split` (`"train"`/`"test"`) and `kind`.

@@ -2,6 +2,7 @@
 
 use crate::{DataError, Result};
 use ndarray::{Array2, ArrayView2};
+use nn_tensor::Float;
 use serde::{Deserialize, Serialize};
 
 /// Column means fitted on training data, used to fill missing cells (`NaN`) in any later data.
@@ -22,14 +23,15 @@ pub struct MeanImputer {
 }
 
 impl MeanImputer {
-    /// The mean of the non-NaN values of each column of `x` (shape `(n_samples, n_features)`).
-    pub fn fit(x: ArrayView2<f64>) -> Self {
+    /// The mean of the non-NaN values of each column of `x` (shape `(n_samples, n_features)`),
+    /// summed in `f64` for any `T`.
+    pub fn fit<T: Float>(x: ArrayView2<T>) -> Self {
         let mut sums = vec![0.0; x.ncols()];
         let mut counts = vec![0usize; x.ncols()];
         for row in x.rows() {
             for ((s, c), &v) in sums.iter_mut().zip(counts.iter_mut()).zip(row) {
                 if !v.is_nan() {
-                    *s += v;
+                    *s += v.to_f64();
                     *c += 1;
                 }
             }
@@ -47,17 +49,25 @@ impl MeanImputer {
     ///
     /// # Errors
     /// [`DataError::ShapeMismatch`] if `x` has a different number of columns.
-    pub fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+    pub fn transform<T: Float>(&self, x: ArrayView2<T>) -> Result<Array2<T>> {
         let mut out = x.to_owned();
         self.fill(&mut out)?;
         Ok(out)
     }
 
-    /// Replaces every NaN of `x` in place by its column's mean.
+    /// Replaces every NaN of `x` in place by its column's mean (rounded to `T`).
     ///
     /// # Errors
     /// [`DataError::ShapeMismatch`] if `x` has a different number of columns.
-    pub fn fill(&self, x: &mut Array2<f64>) -> Result<()> {
+    ///
+    /// ```
+    /// let imp = nn_data::MeanImputer { means: vec![0.1] };
+    /// let mut x = ndarray::array![[f32::NAN], [2.0]];
+    /// imp.fill(&mut x)?;
+    /// assert_eq!(x, ndarray::array![[0.1_f32], [2.0]]);
+    /// # Ok::<(), nn_data::DataError>(())
+    /// ```
+    pub fn fill<T: Float>(&self, x: &mut Array2<T>) -> Result<()> {
         if x.ncols() != self.means.len() {
             let (expected, got) = (vec![self.means.len()], vec![x.ncols()]);
             return Err(DataError::ShapeMismatch {
@@ -69,7 +79,7 @@ impl MeanImputer {
         for mut row in x.rows_mut() {
             for (v, &m) in row.iter_mut().zip(&self.means) {
                 if v.is_nan() {
-                    *v = m;
+                    *v = T::from_f64(m);
                 }
             }
         }

@@ -23,6 +23,21 @@
 //!
 //! MNIST comes from [`load_mnist_dir`] (IDX files, plain or gzip); datasets live in the
 //! workspace's `datasets/` folder.
+//!
+//! # f32 data
+//! Features are `f64` by default. For `f32` training, load with the `_as` functions
+//! ([`load_mnist_dir_as`], [`load_csv_as`], …) into a [`Dataset<f32>`](Dataset): every
+//! preprocessing step fits (in `f64` sums) and transforms `f32` matrices directly, in place
+//! where the method allows, so no `f64` copy of a large training set is ever made.
+//!
+//! ```
+//! use nn_data::{load_csv_as, Preprocessor};
+//! let loaded = load_csv_as::<f32>("../../datasets/iris.csv", &Default::default())?;
+//! let mut pre = Preprocessor::from_name("standardize")?;
+//! let x = pre.fit_transform_owned(loaded.dataset.features)?; // Array2<f32>, in place
+//! assert!(x.column(0).iter().all(|v| v.abs() < 3.0));
+//! # Ok::<(), nn_data::DataError>(())
+//! ```
 #![warn(missing_docs)]
 
 mod buffer;
@@ -42,12 +57,15 @@ mod table;
 mod transformer;
 mod whitening;
 
-pub use crate::csv::{load_csv, load_csv_with_schema, read_csv, read_csv_with_schema, MAX_COLUMNS};
+pub use crate::csv::{
+    load_csv, load_csv_as, load_csv_with_schema, load_csv_with_schema_as, read_csv, read_csv_as,
+    read_csv_with_schema, read_csv_with_schema_as, MAX_COLUMNS,
+};
 pub use dataset::{Dataset, Target};
 pub use error::{DataError, Result};
 pub use idx::{
-    load_mnist_dir, read_idx, read_idx_images, read_idx_labels, read_idx_stream, Mnist,
-    IMAGES_MAGIC, LABELS_MAGIC,
+    load_mnist_dir, load_mnist_dir_as, load_mnist_test_as, read_idx, read_idx_images,
+    read_idx_images_as, read_idx_labels, read_idx_stream, Mnist, IMAGES_MAGIC, LABELS_MAGIC,
 };
 pub use impute::MeanImputer;
 pub use labels::{one_hot, Labels};

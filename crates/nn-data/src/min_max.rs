@@ -3,6 +3,7 @@
 use crate::transformer::{check_cols, check_rows, map_rows};
 use crate::{DataError, Result, Transformer};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
+use nn_tensor::Float;
 use serde::{Deserialize, Serialize};
 
 /// Scales each column linearly so the training minimum maps to `a` and the maximum to `b`
@@ -63,12 +64,12 @@ impl MinMaxScaler {
     /// assert_eq!(x, array![[0.0], [1.0]]);
     /// # Ok::<(), nn_data::DataError>(())
     /// ```
-    pub fn transform_in_place(&self, mut x: ArrayViewMut2<f64>) -> Result<()> {
+    pub fn transform_in_place<T: Float>(&self, mut x: ArrayViewMut2<T>) -> Result<()> {
         self.check("MinMaxScaler::transform", &x.view())?;
         let (k, offset) = self.coefficients();
         for mut row in x.rows_mut() {
             for ((v, k), o) in row.iter_mut().zip(&k).zip(&offset) {
-                *v = *v * k + o;
+                *v = T::from_f64(v.to_f64() * k + o);
             }
         }
         Ok(())
@@ -91,7 +92,7 @@ impl MinMaxScaler {
         })
     }
 
-    fn check(&self, op: &'static str, x: &ArrayView2<f64>) -> Result<()> {
+    fn check<T>(&self, op: &'static str, x: &ArrayView2<T>) -> Result<()> {
         if !self.fitted {
             return Err(DataError::NotFitted { op });
         }
@@ -99,40 +100,46 @@ impl MinMaxScaler {
     }
 }
 
-impl Transformer for MinMaxScaler {
-    fn fit(&mut self, x: ArrayView2<f64>) -> Result<()> {
+impl<T: Float> Transformer<T> for MinMaxScaler {
+    fn fit(&mut self, x: ArrayView2<T>) -> Result<()> {
         check_rows("MinMaxScaler::fit", &x, 1)?;
-        let mut lo = vec![f64::INFINITY; x.ncols()];
-        let mut hi = vec![f64::NEG_INFINITY; x.ncols()];
+        let mut lo = vec![T::infinity(); x.ncols()];
+        let mut hi = vec![T::neg_infinity(); x.ncols()];
         for row in x.rows() {
             for ((l, h), &v) in lo.iter_mut().zip(hi.iter_mut()).zip(row) {
                 *l = if v < *l { v } else { *l }; // select form: vectorises (minpd/maxpd)
                 *h = if v > *h { v } else { *h };
             }
         }
+        // Exact: the extremes are values of `x`, and f32 → f64 is exact.
+        let (lo, hi): (Vec<f64>, Vec<f64>) = lo
+            .iter()
+            .zip(&hi)
+            .map(|(&l, &h)| (l.to_f64(), h.to_f64()))
+            .unzip();
         self.data_range = lo.iter().zip(&hi).map(|(l, h)| h - l).collect();
         self.min = lo;
         self.fitted = true;
         Ok(())
     }
 
-    fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+    fn transform(&self, x: ArrayView2<T>) -> Result<Array2<T>> {
         self.check("MinMaxScaler::transform", &x)?;
         let (k, offset) = self.coefficients();
         Ok(map_rows(x, self.min.len(), |r, out| {
-            for (((y, v), k), o) in out.iter_mut().zip(r).zip(&k).zip(&offset) {
-                *y = v * k + o;
+            for (((y, &v), k), o) in out.iter_mut().zip(r).zip(&k).zip(&offset) {
+                *y = T::from_f64(v.to_f64() * k + o);
             }
         }))
     }
 
-    fn inverse_transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+    fn inverse_transform(&self, x: ArrayView2<T>) -> Result<Array2<T>> {
         self.check("MinMaxScaler::inverse_transform", &x)?;
         let (a, b) = self.range;
         let k: Vec<f64> = self.data_range.iter().map(|&r| r / (b - a)).collect();
         Ok(map_rows(x, self.min.len(), |r, out| {
-            for (((x, y), m), k) in out.iter_mut().zip(r).zip(&self.min).zip(&k) {
-                *x = m + (y - a) * k;
+            for (((x, &y), m), k) in out.iter_mut().zip(r).zip(&self.min).zip(&k) {
+                *x = T::from_f64(m + (y.to_f64() - a) * k);
             }
         }))
     }

@@ -5,6 +5,7 @@ use crate::{
     DataError, MinMaxScaler, Result, StandardScaler, Transformer, Whitener, WhiteningMethod,
 };
 use ndarray::{Array2, ArrayView2};
+use nn_tensor::Float;
 use serde::{Deserialize, Serialize};
 
 /// One of the preprocessing methods, tagged in JSON by `"method"`:
@@ -62,7 +63,8 @@ impl Preprocessor {
     }
 
     /// Fits on `x` and transforms it, consuming it: `None` hands the same array back without a
-    /// copy, the others free `x` as soon as the output exists (for large training sets).
+    /// copy, standardize and min-max transform it in place, and the whitenings free `x` as soon
+    /// as the output exists (for large training sets). `T` may be `f32` (see [`Transformer`]).
     ///
     /// ```
     /// use ndarray::array;
@@ -73,20 +75,28 @@ impl Preprocessor {
     /// assert_eq!(y.as_ptr(), ptr); // moved, not copied
     /// # Ok::<(), nn_data::DataError>(())
     /// ```
-    pub fn fit_transform_owned(&mut self, x: Array2<f64>) -> Result<Array2<f64>> {
+    pub fn fit_transform_owned<T: Float>(&mut self, x: Array2<T>) -> Result<Array2<T>> {
         self.fit(x.view())?;
         self.transform_owned(x)
     }
 
-    /// Transforms `x`, consuming it (`None` moves it through without a copy).
+    /// Transforms `x`, consuming it (`None` moves it through without a copy; standardize and
+    /// min-max work in place).
     ///
     /// ```
     /// use ndarray::array;
-    /// let y = nn_data::Preprocessor::None.transform_owned(array![[1.0]])?;
+    /// use nn_data::{Preprocessor, Transformer};
+    /// let y = Preprocessor::None.transform_owned(array![[1.0]])?;
     /// assert_eq!(y, array![[1.0]]);
+    /// let mut p = Preprocessor::from_name("min-max")?;
+    /// p.fit(array![[0.0_f32], [4.0]].view())?;
+    /// let x = array![[1.0_f32], [2.0]];
+    /// let ptr = x.as_ptr();
+    /// let y = p.transform_owned(x)?; // in place, still f32
+    /// assert_eq!((y.as_ptr(), y), (ptr, array![[0.25_f32], [0.5]]));
     /// # Ok::<(), nn_data::DataError>(())
     /// ```
-    pub fn transform_owned(&self, mut x: Array2<f64>) -> Result<Array2<f64>> {
+    pub fn transform_owned<T: Float>(&self, mut x: Array2<T>) -> Result<Array2<T>> {
         match self {
             Preprocessor::None => return Ok(x),
             Preprocessor::Standardize(s) => s.transform_in_place(x.view_mut())?,
@@ -98,7 +108,7 @@ impl Preprocessor {
         Ok(x)
     }
 
-    fn inner(&self) -> Option<&dyn Transformer> {
+    fn inner<T: Float>(&self) -> Option<&dyn Transformer<T>> {
         match self {
             Preprocessor::None => None,
             Preprocessor::Standardize(t) => Some(t),
@@ -107,7 +117,7 @@ impl Preprocessor {
         }
     }
 
-    fn inner_mut(&mut self) -> Option<&mut dyn Transformer> {
+    fn inner_mut<T: Float>(&mut self) -> Option<&mut dyn Transformer<T>> {
         match self {
             Preprocessor::None => None,
             Preprocessor::Standardize(t) => Some(t),
@@ -117,17 +127,17 @@ impl Preprocessor {
     }
 }
 
-impl Transformer for Preprocessor {
-    fn fit(&mut self, x: ArrayView2<f64>) -> Result<()> {
+impl<T: Float> Transformer<T> for Preprocessor {
+    fn fit(&mut self, x: ArrayView2<T>) -> Result<()> {
         self.inner_mut().map_or(Ok(()), |t| t.fit(x))
     }
 
-    fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+    fn transform(&self, x: ArrayView2<T>) -> Result<Array2<T>> {
         self.inner()
             .map_or_else(|| Ok(x.to_owned()), |t| t.transform(x))
     }
 
-    fn inverse_transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+    fn inverse_transform(&self, x: ArrayView2<T>) -> Result<Array2<T>> {
         self.inner()
             .map_or_else(|| Ok(x.to_owned()), |t| t.inverse_transform(x))
     }

@@ -82,11 +82,13 @@ pub struct CsvSchema {
     pub imputer: Option<MeanImputer>,
 }
 
-/// A loaded dataset, its schema, and how many rows the missing-cell policy dropped.
+/// A loaded dataset, its schema, and how many rows the missing-cell policy dropped. The
+/// features are `f64` unless loaded with one of the `_as` functions (e.g.
+/// [`load_csv_as`](crate::load_csv_as)`::<f32>`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Loaded {
+pub struct Loaded<T = f64> {
     /// The data.
-    pub dataset: Dataset,
+    pub dataset: Dataset<T>,
     /// The schema (fitted on this file by [`load_csv`](crate::load_csv), or the one given).
     pub schema: CsvSchema,
     /// Rows dropped by [`Missing::Drop`].

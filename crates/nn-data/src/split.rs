@@ -18,16 +18,16 @@ use rand_chacha::ChaCha8Rng;
 /// [`DataError::InvalidParameter`] unless `0 ≤ test_fraction ≤ 1`.
 ///
 /// ```
-/// let data = nn_data::Dataset::unlabelled(ndarray::Array2::zeros((10, 2)));
+/// let data = nn_data::Dataset::unlabelled(ndarray::Array2::<f32>::zeros((10, 2)));
 /// let (train, test) = nn_data::train_test_split(&data, 0.3, 42)?;
 /// assert_eq!((train.n_samples(), test.n_samples()), (7, 3));
 /// # Ok::<(), nn_data::DataError>(())
 /// ```
-pub fn train_test_split(
-    data: &Dataset,
+pub fn train_test_split<T: nn_tensor::Float>(
+    data: &Dataset<T>,
     test_fraction: f64,
     seed: u64,
-) -> Result<(Dataset, Dataset)> {
+) -> Result<(Dataset<T>, Dataset<T>)> {
     if !(0.0..=1.0).contains(&test_fraction) {
         let msg = format!("test_fraction must lie in [0, 1], got {test_fraction}");
         return Err(DataError::invalid("test_fraction", msg));

@@ -3,6 +3,7 @@
 use crate::transformer::{check_cols, check_rows, map_rows};
 use crate::{DataError, Result, Transformer};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
+use nn_tensor::Float;
 use serde::{Deserialize, Serialize};
 
 /// Standardises each column to mean 0 and variance 1, as scikit-learn's `StandardScaler`.
@@ -16,12 +17,15 @@ use serde::{Deserialize, Serialize};
 /// use nn_data::{StandardScaler, Transformer};
 /// // [1, 2, 3]: μ = 2, σ = √(2/3), so z = [−1.2247, 0, 1.2247].
 /// let mut s = StandardScaler::default();
-/// let z = s.fit_transform(ndarray::array![[1.0, 5.0], [2.0, 5.0], [3.0, 5.0]].view())?;
+/// let z = s.fit_transform(ndarray::array![[1.0_f64, 5.0], [2.0, 5.0], [3.0, 5.0]].view())?;
 /// assert!((z[[0, 0]] + 1.224744871391589).abs() < 1e-12 && z[[1, 0]] == 0.0);
 /// assert_eq!(s.zero_variance, vec![1]); // the constant column is only centred
 /// assert_eq!(z.column(1).to_vec(), vec![0.0, 0.0, 0.0]);
 /// # Ok::<(), nn_data::DataError>(())
 /// ```
+///
+/// For `f32` data (see [`Transformer`]) the means and variances are still summed in `f64`, and
+/// each `z` is computed in `f64` from the `f32` value and rounded once.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StandardScaler {
     /// Column means `μ` (empty before `fit`).
@@ -40,26 +44,26 @@ impl StandardScaler {
     /// ```
     /// use ndarray::array;
     /// use nn_data::{StandardScaler, Transformer};
-    /// let mut x = array![[1.0], [2.0], [3.0]];
+    /// let mut x = array![[1.0_f64], [2.0], [3.0]];
     /// let mut s = StandardScaler::default();
     /// s.fit(x.view())?;
     /// s.transform_in_place(x.view_mut())?;
     /// assert!((x[[0, 0]] + 1.224744871391589).abs() < 1e-12);
     /// # Ok::<(), nn_data::DataError>(())
     /// ```
-    pub fn transform_in_place(&self, mut x: ArrayViewMut2<f64>) -> Result<()> {
+    pub fn transform_in_place<T: Float>(&self, mut x: ArrayViewMut2<T>) -> Result<()> {
         self.check("StandardScaler::transform", &x.view())?;
         // The same arithmetic as `transform`, so both give identical bits.
         let inv: Vec<f64> = self.scale.iter().map(|s| 1.0 / s).collect();
         for mut row in x.rows_mut() {
             for ((v, m), k) in row.iter_mut().zip(&self.mean).zip(&inv) {
-                *v = (*v - m) * k;
+                *v = T::from_f64((v.to_f64() - m) * k);
             }
         }
         Ok(())
     }
 
-    fn check(&self, op: &'static str, x: &ArrayView2<f64>) -> Result<()> {
+    fn check<T>(&self, op: &'static str, x: &ArrayView2<T>) -> Result<()> {
         if !self.fitted {
             return Err(DataError::NotFitted { op });
         }
@@ -67,19 +71,21 @@ impl StandardScaler {
     }
 }
 
-/// Column means and population variances of `x` in two passes (mean first, for accuracy).
-pub(crate) fn mean_and_variance(x: ArrayView2<f64>) -> (Vec<f64>, Vec<f64>) {
+/// Column means and population variances of `x` in two passes (mean first, for accuracy),
+/// accumulated in `f64` whatever `T` is.
+pub(crate) fn mean_and_variance<T: Float>(x: ArrayView2<T>) -> (Vec<f64>, Vec<f64>) {
     let n = x.nrows() as f64;
     let mut mean = vec![0.0; x.ncols()];
     for row in x.rows() {
         for (m, &v) in mean.iter_mut().zip(row) {
-            *m += v;
+            *m += v.to_f64();
         }
     }
     mean.iter_mut().for_each(|m| *m /= n);
     let mut var = vec![0.0; x.ncols()];
     for row in x.rows() {
         for ((s, &m), &v) in var.iter_mut().zip(&mean).zip(row) {
+            let v = v.to_f64();
             *s += (v - m) * (v - m);
         }
     }
@@ -87,8 +93,8 @@ pub(crate) fn mean_and_variance(x: ArrayView2<f64>) -> (Vec<f64>, Vec<f64>) {
     (mean, var)
 }
 
-impl Transformer for StandardScaler {
-    fn fit(&mut self, x: ArrayView2<f64>) -> Result<()> {
+impl<T: Float> Transformer<T> for StandardScaler {
+    fn fit(&mut self, x: ArrayView2<T>) -> Result<()> {
         check_rows("StandardScaler::fit", &x, 1)?;
         let x = x.as_standard_layout();
         let (mean, var) = mean_and_variance(x.view());
@@ -103,21 +109,21 @@ impl Transformer for StandardScaler {
         Ok(())
     }
 
-    fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+    fn transform(&self, x: ArrayView2<T>) -> Result<Array2<T>> {
         self.check("StandardScaler::transform", &x)?;
         let inv: Vec<f64> = self.scale.iter().map(|s| 1.0 / s).collect();
         Ok(map_rows(x, self.mean.len(), |r, out| {
-            for (((o, v), m), k) in out.iter_mut().zip(r).zip(&self.mean).zip(&inv) {
-                *o = (v - m) * k;
+            for (((o, &v), m), k) in out.iter_mut().zip(r).zip(&self.mean).zip(&inv) {
+                *o = T::from_f64((v.to_f64() - m) * k);
             }
         }))
     }
 
-    fn inverse_transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+    fn inverse_transform(&self, x: ArrayView2<T>) -> Result<Array2<T>> {
         self.check("StandardScaler::inverse_transform", &x)?;
         Ok(map_rows(x, self.mean.len(), |r, out| {
-            for (((o, z), m), s) in out.iter_mut().zip(r).zip(&self.mean).zip(&self.scale) {
-                *o = z * s + m;
+            for (((o, &z), m), s) in out.iter_mut().zip(r).zip(&self.mean).zip(&self.scale) {
+                *o = T::from_f64(z.to_f64() * s + m);
             }
         }))
     }

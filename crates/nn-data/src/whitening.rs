@@ -10,12 +10,15 @@
 //! Eigenvalues below `d·f64::EPSILON·λ_max` (rounding noise of a rank-deficient `C`) are set to
 //! 0; a direction whose `λ_i + ε` is 0 gets `s_i = 0` (it is dropped, not blown up), so the
 //! output never holds NaN or ±∞.
+//!
+//! `f32` data is fitted and transformed in `f64` block by block (the mean, covariance,
+//! eigenvectors and products), and only the output is rounded to `f32`.
 
-use crate::covariance::covariance;
-use crate::transformer::{check_cols, check_rows, map_rows};
+use crate::covariance::{centre_into, covariance};
+use crate::transformer::{check_cols, check_rows};
 use crate::{DataError, Result, Transformer};
-use ndarray::{s, Array2, ArrayView2, Axis};
-use nn_tensor::{matmul, matmul_nt, symmetric_eigen};
+use ndarray::{s, Array2, ArrayView2};
+use nn_tensor::{matmul, matmul_nt, symmetric_eigen, Float};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -160,7 +163,7 @@ impl Whitener {
         self.matrix.ncols()
     }
 
-    fn check(&self, op: &'static str, x: &ArrayView2<f64>, n_cols: usize) -> Result<()> {
+    fn check<T>(&self, op: &'static str, x: &ArrayView2<T>, n_cols: usize) -> Result<()> {
         if !self.fitted {
             return Err(DataError::NotFitted { op });
         }
@@ -195,17 +198,21 @@ fn variance_count(lambda: &[f64], fraction: f64) -> usize {
     lambda.len().max(1)
 }
 
-/// `(x − μ)` as a new standard-layout array.
-fn centred(x: ArrayView2<f64>, mean: &[f64]) -> Array2<f64> {
-    map_rows(x, mean.len(), |row, out| {
-        for ((o, v), m) in out.iter_mut().zip(row).zip(mean) {
-            *o = v - m;
+/// Column means in `f64`, summing the rows in order (as ndarray's `mean_axis(Axis(0))` does
+/// for row-major data).
+fn column_means<T: Float>(x: ArrayView2<T>) -> Vec<f64> {
+    let mut sum = vec![0.0; x.ncols()];
+    for row in x.rows() {
+        for (s, &v) in sum.iter_mut().zip(row) {
+            *s += v.to_f64();
         }
-    })
+    }
+    let n = x.nrows() as f64;
+    sum.iter().map(|s| s / n).collect()
 }
 
 /// Descending eigenvalues (floored) and matching eigenvectors of the covariance of `x`.
-fn covariance_eigen(x: ArrayView2<f64>, mean: &[f64]) -> Result<(Vec<f64>, Array2<f64>)> {
+fn covariance_eigen<T: Float>(x: ArrayView2<T>, mean: &[f64]) -> Result<(Vec<f64>, Array2<f64>)> {
     let d = x.ncols();
     let cov = covariance(x, mean)?;
     let eig = symmetric_eigen(cov.view())?;
@@ -220,10 +227,10 @@ fn covariance_eigen(x: ArrayView2<f64>, mean: &[f64]) -> Result<(Vec<f64>, Array
     Ok((lambda, eig.vectors.slice(s![.., ..;-1]).to_owned()))
 }
 
-impl Transformer for Whitener {
-    fn fit(&mut self, x: ArrayView2<f64>) -> Result<()> {
+impl<T: Float> Transformer<T> for Whitener {
+    fn fit(&mut self, x: ArrayView2<T>) -> Result<()> {
         check_rows("Whitener::fit", &x, 2)?;
-        let mean = x.mean_axis(Axis(0)).map(|m| m.to_vec()).unwrap_or_default();
+        let mean = column_means(x);
         let (lambda, u) = covariance_eigen(x, &mean)?;
         let k = self.keep(&lambda)?;
         let u_k = u.slice(s![.., ..k]);
@@ -256,20 +263,33 @@ impl Transformer for Whitener {
         Ok(())
     }
 
-    fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+    fn transform(&self, x: ArrayView2<T>) -> Result<Array2<T>> {
         self.check("Whitener::transform", &x, self.mean.len())?;
-        let k = self.matrix.ncols();
+        let (d, k) = self.matrix.dim();
         let mut out = crate::buffer::zeros(x.nrows(), k);
         let Some(dst) = out.as_slice_mut() else {
             return Ok(out);
         };
-        // Row blocks are centred into a small buffer and multiplied independently (in parallel
-        // when nn_tensor::num_threads() > 1): no centred copy of the whole input.
-        let block = |(b, chunk): (usize, &mut [f64])| -> Result<()> {
+        // Row blocks are centred (in f64) into a small buffer, multiplied in f64 and rounded into
+        // the output independently (in parallel when nn_tensor::num_threads() > 1): no centred
+        // copy of the whole input.
+        let block = |(b, chunk): (usize, &mut [T])| -> Result<()> {
             let rows = chunk.len() / k.max(1);
-            let xc = centred(x.slice(s![b * ROWS..b * ROWS + rows, ..]), &self.mean);
-            let c = ndarray::ArrayViewMut2::from_shape((rows, k), chunk).map_err(shape_error)?;
-            Ok(matmul(xc.view(), self.matrix.view(), c)?)
+            let mut xc = crate::buffer::with_capacity(rows * d);
+            xc.resize(rows * d, 0.0);
+            centre_into(
+                x.slice(s![b * ROWS..b * ROWS + rows, ..]),
+                &self.mean,
+                &mut xc,
+            );
+            let xc = ArrayView2::from_shape((rows, d), &xc).map_err(shape_error)?;
+            let mut c = crate::buffer::zeros::<f64>(rows, k);
+            matmul(xc, self.matrix.view(), c.view_mut())?;
+            chunk
+                .iter_mut()
+                .zip(c)
+                .for_each(|(o, v)| *o = T::from_f64(v));
+            Ok(())
         };
         if k == 0 {
             Ok(out)
@@ -286,13 +306,14 @@ impl Transformer for Whitener {
         }
     }
 
-    fn inverse_transform(&self, y: ArrayView2<f64>) -> Result<Array2<f64>> {
+    fn inverse_transform(&self, y: ArrayView2<T>) -> Result<Array2<T>> {
         self.check("Whitener::inverse_transform", &y, self.matrix.ncols())?;
         let mut out = Array2::zeros((y.nrows(), self.mean.len()));
-        matmul(y.to_owned().view(), self.inverse.view(), out.view_mut())?;
+        let y = y.mapv(|v| v.to_f64());
+        matmul(y.view(), self.inverse.view(), out.view_mut())?;
         let mean = ndarray::ArrayView1::from(&self.mean[..]);
         out.rows_mut().into_iter().for_each(|mut r| r += &mean);
-        Ok(out)
+        Ok(out.mapv(T::from_f64))
     }
 }
 

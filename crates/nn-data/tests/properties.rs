@@ -75,7 +75,7 @@ proptest! {
     fn stratified_split_within_one_sample_per_class(
         classes in proptest::collection::vec(0usize..4, 1..80), frac in 0.0..1.0f64, seed in 0u64..1000,
     ) {
-        let mut data = Dataset::unlabelled(Array2::zeros((classes.len(), 1)));
+        let mut data = Dataset::unlabelled(Array2::<f64>::zeros((classes.len(), 1)));
         let labels = (0..4).map(|c| c.to_string()).collect();
         data.target = Target::Classes { indices: classes.clone(), labels };
         let (train, test) = train_test_split(&data, frac, seed).unwrap();
@@ -105,7 +105,7 @@ fn rank_deficient_whitening_never_gives_nan() {
                 w.epsilon = eps;
             }
             let y = p.fit_transform(x.view()).unwrap();
-            assert!(y.iter().all(|v| v.is_finite()), "{name} ε={eps}: {y}");
+            assert!(y.iter().all(|v: &f64| v.is_finite()), "{name} ε={eps}: {y}");
             let back = p.inverse_transform(y.view()).unwrap();
             assert!(max_abs(&(back - &x)) < 1e-9, "{name} ε={eps}"); // the data lies in the span
         }

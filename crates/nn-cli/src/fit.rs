@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, ensure, Result};
-use ndarray::{Array2, ArrayView2};
+use ndarray::{s, Array2, ArrayView2};
 use nn_core::{Activation, Network};
 use nn_optim::{
     Checkpoint, ClipGradNorm, LrSchedule, OptimError, Schedule, Sgd, SgdConfig, Trainer,
@@ -43,10 +43,10 @@ pub enum Outcome {
     Interrupted(String),
 }
 
-/// Trains a network on `data` in the float type `T` (from scratch, or from `--resume DIR`).
+/// Trains a network on `data` in its float type `T` (from scratch, or from `--resume DIR`).
 pub fn fit<T: Real>(
     args: &TrainArgs,
-    data: &TrainData,
+    data: &TrainData<T>,
     schedule: Schedule,
 ) -> Result<(ModelFile, History, Outcome)> {
     let mut run = Run::<T>::new(args, data, schedule)?;
@@ -66,12 +66,11 @@ pub fn fit<T: Real>(
 fn untrained_loss<T: Float>(
     net: &mut Network<T>,
     loss: nn_core::Loss,
-    (x, y): &(Array2<f64>, Array2<f64>),
+    (x, y): &(Array2<T>, Array2<T>),
 ) -> Result<f64> {
     let n = x.nrows().min(1024);
-    let cast = |a: &Array2<f64>| a.slice(ndarray::s![..n, ..]).mapv(T::from_f64);
-    let (x, y) = (cast(x), cast(y));
-    Ok(loss.value(net.forward(x.view())?, y.view())?)
+    let (x, y) = (x.slice(s![..n, ..]), y.slice(s![..n, ..]));
+    Ok(loss.value(net.forward(x)?, y)?)
 }
 
 /// The data file's fingerprint, needed only when checkpointing.
@@ -92,19 +91,18 @@ struct State<T> {
     history: History,
 }
 
-/// The state of one training run, plus the validation data in `T` (the training set is used as
-/// stored: the trainer converts each mini-batch as it gathers it).
+/// The state of one training run on data already in `T` (training and validation sets are used
+/// as stored, without copies).
 struct Run<'a, T> {
-    data: &'a TrainData,
+    data: &'a TrainData<T>,
     state: State<T>,
     initial_loss: f64,
     fingerprint: Option<(u64, u64)>,
     clip: Option<f64>,
-    val: (Array2<T>, Array2<T>),
 }
 
 impl<'a, T: Real> Run<'a, T> {
-    fn new(args: &TrainArgs, data: &'a TrainData, schedule: Schedule) -> Result<Self> {
+    fn new(args: &TrainArgs, data: &'a TrainData<T>, schedule: Schedule) -> Result<Self> {
         let mut sizes = vec![data.train.0.ncols()];
         sizes.extend(&args.hidden);
         sizes.push(data.n_out());
@@ -117,7 +115,6 @@ impl<'a, T: Real> Run<'a, T> {
             weight_decay: args.weight_decay,
         };
         let sgd = Sgd::new(config).map_err(|e| crate::fsutil::usage(e.to_string()))?;
-        let cast = |a: &Array2<f64>| a.mapv(T::from_f64);
         let initial_loss = untrained_loss(&mut net, data.loss, &data.train)?;
         let trainer = Trainer::new(args.batch_size, args.seed);
         let history = History::default();
@@ -133,7 +130,6 @@ impl<'a, T: Real> Run<'a, T> {
             initial_loss,
             fingerprint: fingerprint(args)?,
             clip: args.clip_grad_norm,
-            val: (cast(&data.val.0), cast(&data.val.1)),
         })
     }
 
@@ -193,8 +189,7 @@ impl<'a, T: Real> Run<'a, T> {
             None => trainer.run_epoch(net, sgd, self.data.loss, x, y, lr),
         }
         .map_err(diverged_message)?;
-        let (val_loss, val_metric) =
-            validate(net, self.data, self.val.0.view(), self.val.1.view())?;
+        let (val_loss, val_metric) = validate(net, self.data)?;
         if !val_loss.is_finite() {
             bail!("training diverged at epoch {}: the validation loss is not finite; try a lower learning rate", epoch + 1);
         }
@@ -327,23 +322,53 @@ fn diverged_message(err: OptimError) -> anyhow::Error {
     }
 }
 
-/// Validation loss, and accuracy (classification) or R² (regression).
-fn validate<T: Float>(
-    net: &mut Network<T>,
-    data: &TrainData,
-    x: ArrayView2<T>,
-    y: ArrayView2<T>,
-) -> Result<(f64, f64)> {
-    let mut out = net.forward(x)?.to_owned();
-    let loss = data.loss.value(out.view(), y)?;
-    data.loss.link(out.view_mut());
-    let out = out.mapv(|v| v.to_f64());
+/// Validation rows run through the network at a time: the network's buffers (and the output
+/// copies) are sized for this many rows, not for the whole validation set.
+const VAL_CHUNK: usize = 1024;
+
+/// Validation loss, and accuracy (classification) or R² (regression), of `data.val`.
+fn validate<T: Float>(net: &mut Network<T>, data: &TrainData<T>) -> Result<(f64, f64)> {
+    let (x, y) = (data.val.0.view(), data.val.1.view());
+    let (loss, out) = chunked_outputs(net, data.loss, x, y, VAL_CHUNK)?;
     let y = y.mapv(|v| v.to_f64());
     let metric = match data.task {
         Task::Classify => crate::metrics::accuracy(&classes(y.view()), &classes(out.view())),
         Task::Regress => crate::metrics::regression_scores(y.view(), out.view()).r2,
     };
     Ok((loss, metric))
+}
+
+/// The loss of the network on `(x, y)` and its linked outputs (probabilities for the fused
+/// losses) in `f64`, forwarding `chunk` rows at a time. The loss is summed in the order of
+/// [`nn_core::Loss::value`] over all rows at once (element by element, row by row), so it is the
+/// same number up to the network's kernels, whose rounding may differ in the last bit for
+/// another row count.
+fn chunked_outputs<T: Float>(
+    net: &mut Network<T>,
+    loss: nn_core::Loss,
+    x: ArrayView2<T>,
+    y: ArrayView2<T>,
+    chunk: usize,
+) -> Result<(f64, Array2<f64>)> {
+    let (n, m) = y.dim();
+    let mut outputs = Array2::zeros((n, m));
+    let mut total = 0.0;
+    for start in (0..n).step_by(chunk.max(1)) {
+        let rows = s![start..(start + chunk).min(n), ..];
+        let out = net.forward(x.slice(rows))?;
+        for row in loss.per_output(out, y.slice(rows))?.rows() {
+            total += row.iter().sum::<f64>();
+        }
+        let mut out = out.to_owned();
+        loss.link(out.view_mut());
+        outputs.slice_mut(rows).zip_mut_with(&out, |o, &v| *o = v.to_f64());
+    }
+    // Loss::value's denominator: per sample for half-sse and cross-entropy, per output else.
+    let denominator = match loss {
+        nn_core::Loss::HalfSse | nn_core::Loss::CrossEntropy => n.max(1),
+        nn_core::Loss::Mse | nn_core::Loss::Bce => (n * m).max(1),
+    };
+    Ok((total / denominator as f64, outputs))
 }
 
 /// Predicted classes from probabilities (or one-hot truth): argmax, or `p ≥ 0.5` for a single
@@ -389,4 +414,61 @@ pub fn plot_curves(path: &Path, history: &History, task: Task) -> Result<()> {
         series: vec![series(metric, |e| e.val_metric)],
     };
     crate::plot::save(path, &Row(vec![loss, score]), (1100, 450))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nn_core::Loss;
+
+    /// A seeded 12-16-`m` network and `n` rows of fixed inputs and targets for `loss`.
+    fn setup<T: Float>(loss: Loss, n: usize) -> (Network<T>, Array2<T>, Array2<T>) {
+        let m = if loss == Loss::Bce { 1 } else { 3 };
+        let net = Network::<T>::mlp(&[12, 16, m], Activation::Tanh, Activation::Identity, 7);
+        let x = Array2::from_shape_fn((n, 12), |(i, j)| {
+            T::from_f64((((i * 37 + j * 11) % 19) as f64 - 9.0) / 7.0)
+        });
+        let y = Array2::from_shape_fn((n, m), |(i, j)| match loss {
+            Loss::CrossEntropy => T::from_f64(f64::from(i % m == j)),
+            Loss::Bce => T::from_f64((i % 2) as f64),
+            _ => T::from_f64(((i * 5 + j) % 7) as f64 / 3.0 - 1.0),
+        });
+        (net.unwrap(), x, y)
+    }
+
+    /// Chunked validation gives the numbers of one forward pass over all rows, up to the
+    /// rounding of the network's kernels, which may differ in the last bit for another row count
+    /// (`tol` is a few units in the last place of `T` at the outputs' scale, about 1).
+    fn same_as_one_pass<T: Float>(tol: f64) {
+        for loss in [Loss::CrossEntropy, Loss::Bce, Loss::Mse, Loss::HalfSse] {
+            let (mut net, x, y) = setup::<T>(loss, 2500);
+            let mut whole = net.forward(x.view()).unwrap().to_owned();
+            let want_loss = loss.value(whole.view(), y.view()).unwrap();
+            loss.link(whole.view_mut());
+            let whole = whole.mapv(|v| v.to_f64());
+            for chunk in [1024, 600, 7, 1, 5000] {
+                let what = format!("{loss:?}, chunks of {chunk}");
+                let (got, out) = chunked_outputs(&mut net, loss, x.view(), y.view(), chunk).unwrap();
+                assert!((got - want_loss).abs() <= tol * want_loss, "{what}: {got} vs {want_loss}");
+                let worst = (&out - &whole).iter().fold(0.0_f64, |m, d| m.max(d.abs()));
+                assert!(worst <= tol, "{what}: outputs differ by {worst}");
+                if loss == Loss::CrossEntropy {
+                    assert_eq!(classes(out.view()), classes(whole.view()), "{what}");
+                }
+            }
+            // One chunk holding every row is the one-pass computation itself.
+            let (got, out) = chunked_outputs(&mut net, loss, x.view(), y.view(), 2500).unwrap();
+            assert_eq!((got.to_bits(), out), (want_loss.to_bits(), whole), "{loss:?}");
+        }
+    }
+
+    #[test]
+    fn chunked_validation_matches_one_pass_f32() {
+        same_as_one_pass::<f32>(8.0 * f64::from(f32::EPSILON));
+    }
+
+    #[test]
+    fn chunked_validation_matches_one_pass_f64() {
+        same_as_one_pass::<f64>(8.0 * f64::EPSILON);
+    }
 }

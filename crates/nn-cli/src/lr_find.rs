@@ -68,7 +68,8 @@ pub struct LrFindArgs {
 
 /// Runs `nn lr-find`.
 pub fn run(args: LrFindArgs) -> Result<()> {
-    let data = crate::prepare_train::prepare(&as_train_args(&args))?;
+    // f64 data, converted to f32 after shuffling (as before the f32 data path existed).
+    let data = crate::prepare_train::prepare::<f64>(&as_train_args(&args))?;
     let curve = range_test(&args, &data)?;
     let best = curve.iter().copied().fold(
         (f64::NAN, f64::INFINITY),
@@ -138,7 +139,7 @@ fn as_train_args(a: &LrFindArgs) -> TrainArgs {
 /// `(lr, smoothed loss)` per step, stopping once the loss explodes (4× the best, or not finite).
 fn range_test(
     args: &LrFindArgs,
-    data: &crate::prepare_train::TrainData,
+    data: &crate::prepare_train::TrainData<f64>,
 ) -> Result<Vec<(f64, f64)>> {
     let mut order: Vec<usize> = (0..data.train.0.nrows()).collect();
     order.shuffle(&mut ChaCha8Rng::seed_from_u64(args.seed));

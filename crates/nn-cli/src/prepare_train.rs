@@ -5,6 +5,7 @@ use anyhow::{bail, ensure, Context, Result};
 use ndarray::{Array2, Axis};
 use nn_core::Loss;
 use nn_data::{CsvOptions, CsvSchema, Dataset, Preprocessor, StandardScaler, Target, Transformer};
+use nn_tensor::Float;
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::{self, Training};
@@ -27,8 +28,9 @@ pub struct Preprocessing {
     pub target: Option<StandardScaler>,
 }
 
-/// Training and validation arrays plus what the model file needs to know about them.
-pub struct TrainData {
+/// Training and validation arrays in the float type `D` plus what the model file needs to know
+/// about them.
+pub struct TrainData<D> {
     /// Classification or regression.
     pub task: Task,
     /// The loss to train with.
@@ -42,12 +44,12 @@ pub struct TrainData {
     /// Fitted on the training part.
     pub pre: Preprocessing,
     /// Preprocessed training features and encoded targets.
-    pub train: (Array2<f64>, Array2<f64>),
+    pub train: (Array2<D>, Array2<D>),
     /// Preprocessed validation (test) features and encoded targets.
-    pub val: (Array2<f64>, Array2<f64>),
+    pub val: (Array2<D>, Array2<D>),
 }
 
-impl TrainData {
+impl<D> TrainData<D> {
     /// Copies labels, names and preprocessing into a model file.
     pub fn describe(&self, model: &mut ModelFile) {
         model.labels = self.labels.clone();
@@ -62,8 +64,10 @@ impl TrainData {
     }
 }
 
-/// Loads and prepares everything `nn train` needs.
-pub fn prepare(args: &TrainArgs) -> Result<TrainData> {
+/// Loads and prepares everything `nn train` needs, with the data in `D` from the start: the
+/// features are read into `D` and preprocessed in place (fitted with `f64` sums), so for `f32`
+/// no `f64` copy of the training set exists.
+pub fn prepare<D: Float>(args: &TrainArgs) -> Result<TrainData<D>> {
     let options = CsvOptions {
         target: args.target.clone(),
         task: args.task.build(),
@@ -81,7 +85,7 @@ pub fn prepare(args: &TrainArgs) -> Result<TrainData> {
     let (y_train, y_test, labels, target) = encode(loss, &train, &test)?;
     let mut features = args.preprocess.build()?;
     // Move the feature matrices through the preprocessing: no second copy of a large set.
-    let take = |a: &mut Array2<f64>| std::mem::replace(a, Array2::zeros((0, 0)));
+    let take = |a: &mut Array2<D>| std::mem::replace(a, Array2::zeros((0, 0)));
     let x_train = features.fit_transform_owned(take(&mut train.features))?;
     let x_test = features.transform_owned(take(&mut test.features))?;
     Ok(TrainData {
@@ -116,7 +120,7 @@ fn pick_loss(args: &TrainArgs, task: Task) -> Result<Loss> {
 
 /// The test part: a separate file read with the training schema, an MNIST folder's `t10k`
 /// files, or nn-data's seeded (stratified) split.
-fn split(args: &TrainArgs, loaded: Training) -> Result<(Dataset, Dataset)> {
+fn split<D: Float>(args: &TrainArgs, loaded: Training<D>) -> Result<(Dataset<D>, Dataset<D>)> {
     let (train, test) = match (&args.test, loaded.folder_test) {
         (Some(path), _) => {
             let test = dataset::load_with_schema(path, loaded.schema.as_ref())?;
@@ -141,14 +145,14 @@ fn split(args: &TrainArgs, loaded: Training) -> Result<(Dataset, Dataset)> {
     Ok((train, test))
 }
 
-type Encoded = (
-    Array2<f64>,
-    Array2<f64>,
+type Encoded<D> = (
+    Array2<D>,
+    Array2<D>,
     Option<Vec<String>>,
     Option<StandardScaler>,
 );
 
-fn encode(loss: Loss, train: &Dataset, test: &Dataset) -> Result<Encoded> {
+fn encode<D: Float>(loss: Loss, train: &Dataset<D>, test: &Dataset<D>) -> Result<Encoded<D>> {
     match (&train.target, &test.target) {
         (
             Target::Classes { indices, labels },
@@ -172,10 +176,12 @@ fn encode(loss: Loss, train: &Dataset, test: &Dataset) -> Result<Encoded> {
             Ok((y(indices), y(test_idx), Some(labels.clone()), None))
         }
         (Target::Values(train_y), Target::Values(test_y)) => {
+            // Fitted and standardized in f64 (targets are one column), then rounded to D.
             let column = |v: &ndarray::Array1<f64>| v.clone().insert_axis(Axis(1));
             let mut scaler = StandardScaler::default();
             let y_train = scaler.fit_transform(column(train_y).view())?;
             let y_test = scaler.transform(column(test_y).view())?;
+            let (y_train, y_test) = (y_train.mapv(D::from_f64), y_test.mapv(D::from_f64));
             Ok((y_train, y_test, None, Some(scaler)))
         }
         _ => bail!("the training and test targets are not of the same kind"),
@@ -183,10 +189,16 @@ fn encode(loss: Loss, train: &Dataset, test: &Dataset) -> Result<Encoded> {
 }
 
 /// One-hot rows, or for BCE a single column holding 1 for class 1.
-pub fn one_hot(indices: &[usize], n_classes: usize, single_column: bool) -> Array2<f64> {
+pub fn one_hot<D: Float>(indices: &[usize], n_classes: usize, single_column: bool) -> Array2<D> {
     if single_column {
-        let ones = indices.iter().map(|&k| k as f64).collect::<Vec<_>>();
+        let ones = indices.iter().map(|&k| D::from_f64(k as f64)).collect();
         return Array2::from_shape_vec((indices.len(), 1), ones).expect("n × 1");
     }
-    nn_data::one_hot(indices, n_classes)
+    let mut out = Array2::zeros((indices.len(), n_classes));
+    for (mut row, &c) in out.rows_mut().into_iter().zip(indices) {
+        if let Some(v) = row.get_mut(c) {
+            *v = D::one();
+        }
+    }
+    out
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::args::{ActivationArg, Dtype, LossArg};
 use crate::dataset::MissingArg;
-use crate::fit::{fit, History, Outcome};
+use crate::fit::{fit, History, Outcome, Real};
 use crate::fsutil::{parse_fraction, parse_positive, Interrupted};
 use crate::model_file::{ModelFile, Task};
 use crate::prepare::{Method, TaskArg};
@@ -133,23 +133,13 @@ pub struct TrainArgs {
 /// Runs `nn train` (from scratch, or continuing a checkpoint with `--resume`).
 pub fn run(args: TrainArgs) -> Result<()> {
     let args = crate::train_checkpoint::resolve(args)?;
-    let data = crate::prepare_train::prepare(&args)?;
-    let schedule = crate::schedule::parse(&args.schedule, args.lr, args.epochs, args.warmup)?;
     let (mut model, history, outcome) = match args.dtype {
-        Dtype::F32 => fit::<f32>(&args, &data, schedule),
-        Dtype::F64 => fit::<f64>(&args, &data, schedule),
-    }
-    .with_context(|| {
-        format!(
-            "training on {} (model file {} not written)",
-            data_name(&args),
-            args.out.display()
-        )
-    })?;
+        Dtype::F32 => train_as::<f32>(&args)?,
+        Dtype::F64 => train_as::<f64>(&args)?,
+    };
     if let (Outcome::Interrupted(msg), Some(_)) = (&outcome, &args.checkpoint) {
         return Err(Interrupted(msg.clone()).into());
     }
-    data.describe(&mut model);
     model.training = Some(json!(args));
     model.metrics = final_metrics(&history, model.task);
     model.save(&args.out)?;
@@ -161,6 +151,22 @@ pub fn run(args: TrainArgs) -> Result<()> {
     }
     report(&args, &model, &history);
     Ok(())
+}
+
+/// Loads and prepares the data in `T` (the training type: no copy in another type is made)
+/// and trains on it; the model file describes the data.
+fn train_as<T: Real>(args: &TrainArgs) -> Result<(ModelFile, History, Outcome)> {
+    let data = crate::prepare_train::prepare::<T>(args)?;
+    let schedule = crate::schedule::parse(&args.schedule, args.lr, args.epochs, args.warmup)?;
+    let (mut model, history, outcome) = fit(args, &data, schedule).with_context(|| {
+        format!(
+            "training on {} (model file {} not written)",
+            data_name(args),
+            args.out.display()
+        )
+    })?;
+    data.describe(&mut model);
+    Ok((model, history, outcome))
 }
 
 /// The `--data` path for messages.

@@ -361,7 +361,9 @@ fn chunked_outputs<T: Float>(
         }
         let mut out = out.to_owned();
         loss.link(out.view_mut());
-        outputs.slice_mut(rows).zip_mut_with(&out, |o, &v| *o = v.to_f64());
+        outputs
+            .slice_mut(rows)
+            .zip_mut_with(&out, |o, &v| *o = v.to_f64());
     }
     // Loss::value's denominator: per sample for half-sse and cross-entropy, per output else.
     let denominator = match loss {
@@ -448,8 +450,12 @@ mod tests {
             let whole = whole.mapv(|v| v.to_f64());
             for chunk in [1024, 600, 7, 1, 5000] {
                 let what = format!("{loss:?}, chunks of {chunk}");
-                let (got, out) = chunked_outputs(&mut net, loss, x.view(), y.view(), chunk).unwrap();
-                assert!((got - want_loss).abs() <= tol * want_loss, "{what}: {got} vs {want_loss}");
+                let (got, out) =
+                    chunked_outputs(&mut net, loss, x.view(), y.view(), chunk).unwrap();
+                assert!(
+                    (got - want_loss).abs() <= tol * want_loss,
+                    "{what}: {got} vs {want_loss}"
+                );
                 let worst = (&out - &whole).iter().fold(0.0_f64, |m, d| m.max(d.abs()));
                 assert!(worst <= tol, "{what}: outputs differ by {worst}");
                 if loss == Loss::CrossEntropy {
@@ -458,7 +464,11 @@ mod tests {
             }
             // One chunk holding every row is the one-pass computation itself.
             let (got, out) = chunked_outputs(&mut net, loss, x.view(), y.view(), 2500).unwrap();
-            assert_eq!((got.to_bits(), out), (want_loss.to_bits(), whole), "{loss:?}");
+            assert_eq!(
+                (got.to_bits(), out),
+                (want_loss.to_bits(), whole),
+                "{loss:?}"
+            );
         }
     }
 

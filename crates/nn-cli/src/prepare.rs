@@ -69,7 +69,9 @@ mod tests {
     fn standardizing_1_2_3() {
         // mean 2, population std √(2/3): [−1.2247, 0, 1.2247] (STYLE.md reference)
         let mut p = Method::Standardize.build().unwrap();
-        let z = p.fit_transform(array![[1.0_f64], [2.0], [3.0]].view()).unwrap();
+        let z = p
+            .fit_transform(array![[1.0_f64], [2.0], [3.0]].view())
+            .unwrap();
         assert!((z[[0, 0]] + 1.224744871391589).abs() < 1e-12 && z[[1, 0]] == 0.0);
         assert!(matches!(
             Method::ZcaWhiten.build().unwrap(),

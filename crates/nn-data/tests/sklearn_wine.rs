@@ -211,9 +211,9 @@ fn f32_min_max_scaler_matches_sklearn_within_f32_rounding() {
     let mut scaler = MinMaxScaler::default();
     scaler.fit(x.view()).unwrap();
     let (min, max) = (vector(&f["minmax_min"]), vector(&f["minmax_max"]));
-    for j in 0..13 {
+    for (j, (&got, &want)) in scaler.min.iter().zip(&min).enumerate() {
         // The extremes of the rounded values are the rounded extremes: exactly f32(min).
-        assert_eq!(scaler.min[j], f64::from(min[j] as f32), "min {j}");
+        assert_eq!(got, f64::from(want as f32), "min {j}");
     }
     let rows = scaler.transform(x.slice(s![..5, ..])).unwrap();
     let want = matrix(&f["minmax_rows"]);

@@ -135,11 +135,16 @@ impl<T: Float> Dense<T> {
     /// The parameters and their gradients, as flat slices, for optimizers.
     pub(crate) fn params_mut(&mut self) -> [crate::Param<'_, T>; 2] {
         use crate::{Param, ParamKind};
+        // The weights and their gradient share one memory order (see `store_column_major`), so
+        // the flat slices pair up element by element.
         let w = self
             .weight
-            .as_slice_mut()
-            .expect("weights are kept in standard layout");
-        let gw = self.grad_weight.as_slice().expect("standard layout");
+            .as_slice_memory_order_mut()
+            .expect("weights are kept contiguous");
+        let gw = self
+            .grad_weight
+            .as_slice_memory_order()
+            .expect("contiguous");
         let b = self.bias.as_slice_mut().expect("standard layout");
         let gb = self.grad_bias.as_slice().expect("standard layout");
         [
@@ -154,6 +159,37 @@ impl<T: Float> Dense<T> {
                 kind: ParamKind::Bias,
             },
         ]
+    }
+
+    /// Whether the weights are stored column by column (`Wᵀ` row-major), as a network's first
+    /// layer keeps them for sparse inputs; the logical shape is `(n_out, n_in)` either way. A
+    /// single-neuron layer is both.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use nn_core::{Activation, Dense};
+    /// let w = array![[1.0_f32, 2.0], [3.0, 4.0]];
+    /// let l = Dense::from_parts(w, array![0.0, 0.0], Activation::Identity)?;
+    /// assert!(!l.is_column_major());
+    /// # Ok::<(), nn_core::CoreError>(())
+    /// ```
+    pub fn is_column_major(&self) -> bool {
+        self.weight.nrows() <= 1 || self.weight.strides()[0] == 1
+    }
+
+    /// Stores the weights and their gradient column-major, starting on a cache line (values
+    /// unchanged). Optimizers see the parameters as flat slices in memory order, so this must
+    /// happen before an optimizer first sees the layer, and the order must then stay.
+    pub(crate) fn store_column_major(&mut self) {
+        self.weight = nn_tensor::aligned::aligned_copy(&self.weight, true);
+        self.grad_weight = nn_tensor::aligned::aligned_copy(&self.grad_weight, true);
+    }
+
+    /// Moves column-major weights back onto a cache line if a clone lost the alignment.
+    pub(crate) fn realign(&mut self) {
+        if self.is_column_major() && !nn_tensor::aligned::is_aligned(&self.weight) {
+            self.store_column_major();
+        }
     }
 
     pub(crate) fn grads_mut(&mut self) -> (&mut Array2<T>, &mut Array1<T>) {

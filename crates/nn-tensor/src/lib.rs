@@ -21,12 +21,15 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod aligned;
 mod eigen;
 mod elementwise;
 mod error;
 mod float;
 pub mod matmul;
+mod pool;
 mod reduce;
+pub mod sparse;
 mod threads;
 
 pub use eigen::{symmetric_eigen, SymmetricEigen};

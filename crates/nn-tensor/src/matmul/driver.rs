@@ -4,17 +4,13 @@
 //! packs a `kc×nc` block of B), LOOP 3 splits `m` into `mc` (and packs an `mc×kc` block of A),
 //! LOOP 2 splits `nc` into `nr` micro-panels, LOOP 1 splits `mc` into `mr` and calls the kernel.
 //! Threads split only `m` and `n` (each runs this whole nest on its own sub-matrix of `C`), so
-//! every element of `C` is summed in the same order whatever the thread count. The calling
-//! thread computes a part itself; helpers are rayon workers that linger briefly after a product
-//! so that the next one (a training step issues them back to back) need not wake a parked thread.
+//! every element of `C` is summed in the same order whatever the thread count. Mid-size products
+//! run their parts through [`crate::pool::run_parts`] (the caller computes a part itself, helpers
+//! linger between products); long ones through a plain rayon scope.
 
 use super::kernel::{MicroKernel, Tile};
 use super::pack::{pack, with_workspace, Src, Workspace};
 use crate::Float;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::Thread;
-use std::time::{Duration, Instant};
 
 /// A strided matrix: element `(i, j)` lives at `ptr + i·rs + j·cs`.
 #[derive(Clone, Copy)]
@@ -132,66 +128,11 @@ pub(crate) unsafe fn run<T: Float, K: MicroKernel<T>>(p: &Problem<T>, threads: u
             with_workspace(|ws| unsafe { serial::<T, K>(first, ws) });
         });
     }
-    let crew = Arc::new(Crew {
-        parts,
-        caller: std::thread::current(),
-        next: AtomicUsize::new(0),
-        done: AtomicUsize::new(0),
+    // SAFETY: the parts cover disjoint blocks of C (forwarded contract), and `run_parts`
+    // returns once every part is done.
+    crate::pool::run_parts(parts.len(), &|i| {
+        with_workspace(|ws| unsafe { serial::<T, K>(&parts[i], ws) })
     });
-    let helper = Arc::clone(&crew);
-    // SAFETY: the parts cover disjoint blocks of C (forwarded contract); a helper only touches
-    // the operands inside parts it claims, and this call returns once all of those are done.
-    let job: Job = Arc::new(move || unsafe { helper.work::<K>() });
-    hire(job, crew.parts.len() - 1);
-    // SAFETY: as above; this thread is one more member of the crew.
-    unsafe { crew.work::<K>() };
-    crew.wait();
-}
-
-/// The parts of one product, claimed one at a time by whoever comes (see [`hire`]).
-struct Crew<T> {
-    parts: Vec<Problem<T>>,
-    /// The thread that waits for the parts (woken by whoever finishes the last one).
-    caller: Thread,
-    /// The next unclaimed part.
-    next: AtomicUsize,
-    /// How many parts are finished.
-    done: AtomicUsize,
-}
-
-impl<T: Float> Crew<T> {
-    /// Waits until every part is done: spins briefly, then parks, so that on a busy machine the
-    /// part still running can take this core.
-    fn wait(&self) {
-        let done = || self.done.load(Ordering::Acquire) == self.parts.len();
-        let mut spins = 0_u32;
-        while !done() {
-            if spins < 1 << 12 {
-                spins += 1;
-                std::hint::spin_loop();
-            } else {
-                std::thread::park_timeout(Duration::from_micros(200));
-            }
-        }
-    }
-
-    /// Claims and runs parts until none are left.
-    ///
-    /// # Safety
-    /// As [`run`], for every part.
-    unsafe fn work<K: MicroKernel<T>>(&self) {
-        loop {
-            let i = self.next.fetch_add(1, Ordering::Relaxed);
-            let Some(part) = self.parts.get(i) else {
-                return;
-            };
-            // SAFETY: the part is ours alone (forwarded contract).
-            with_workspace(|ws| unsafe { serial::<T, K>(part, ws) });
-            if self.done.fetch_add(1, Ordering::Release) + 1 == self.parts.len() {
-                self.caller.unpark();
-            }
-        }
-    }
 }
 
 /// Minimum multiply-adds per thread before splitting pays for the hand-off to a helper.
@@ -225,71 +166,6 @@ fn grid<T: Float, K: MicroKernel<T>>(p: &Problem<T>, threads: usize) -> (usize, 
 fn chunks(len: usize, parts: usize, unit: usize) -> impl Iterator<Item = (usize, usize)> {
     let step = len.div_ceil(parts).next_multiple_of(unit).max(unit);
     (0..len).step_by(step).map(move |s| (s, step.min(len - s)))
-}
-
-/// The work a helper runs: claim parts until none are left (safe to run late, or twice).
-type Job = Arc<dyn Fn() + Send + Sync>;
-
-/// The latest posted job, for helpers that linger after their last one.
-static POSTED: Mutex<Option<Job>> = Mutex::new(None);
-/// Counts posts to [`POSTED`], so lingering helpers notice a new one without locking.
-static POSTS: AtomicUsize = AtomicUsize::new(0);
-/// How many helpers linger now.
-static LINGERING: AtomicUsize = AtomicUsize::new(0);
-/// How long a helper lingers after its last job: waking a parked rayon worker takes tens of
-/// microseconds, as long as a whole mid-size product on one core.
-const LINGER: Duration = Duration::from_micros(200);
-
-/// Finds `helpers` helpers for `job`: lingering ones first, then new rayon tasks. Nothing
-/// waits for them; a helper that comes late finds no work left and leaves.
-fn hire(job: Job, helpers: usize) {
-    let lingering = LINGERING.load(Ordering::Relaxed);
-    if lingering > 0 {
-        *POSTED.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::clone(&job));
-        POSTS.fetch_add(1, Ordering::Release);
-    }
-    for _ in lingering.min(helpers)..helpers {
-        let job = Arc::clone(&job);
-        rayon::spawn(move || {
-            job();
-            linger();
-        });
-    }
-}
-
-/// Waits a while for the next posted job (running pending rayon work meanwhile), to spare the
-/// next product the cost of waking a parked thread.
-fn linger() {
-    LINGERING.fetch_add(1, Ordering::Relaxed);
-    let mut seen = POSTS.load(Ordering::Acquire);
-    let mut since = Instant::now();
-    let mut round = 0_u32;
-    loop {
-        round = round.wrapping_add(1);
-        let posts = POSTS.load(Ordering::Acquire);
-        if posts != seen {
-            seen = posts;
-            let job = POSTED
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .clone();
-            if let Some(job) = job {
-                job();
-            }
-            since = Instant::now();
-        } else if since.elapsed() > LINGER {
-            break;
-        } else if rayon::yield_now() != Some(rayon::Yield::Executed) {
-            if round.is_multiple_of(16) {
-                // Now and then give the core away, in case anyone else wants it (a busy machine).
-                std::thread::yield_now();
-            }
-            for _ in 0..32 {
-                std::hint::spin_loop();
-            }
-        }
-    }
-    LINGERING.fetch_sub(1, Ordering::Relaxed);
 }
 
 /// The single-threaded loop nest (LOOPs 5 to 3).

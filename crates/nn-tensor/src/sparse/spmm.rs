@@ -1,0 +1,264 @@
+//! [`spmm`]: `C = A·B` for a sparse `A` ([`CsrMatrix`]) and a dense row-major `B`.
+//!
+//! Each output row is computed in column chunks whose accumulators stay in vector registers:
+//! for every non-zero `a_ik` of the row, the chunk adds `a_ik · B[k, chunk]`. The chunk width
+//! changes only how many columns run at once, never the arithmetic of one element, which is the
+//! fused multiply-add chain over the row's non-zeros in increasing `k` (`a·b + c` rounded twice
+//! in the portable build, where no FMA instruction is assumed).
+
+use super::CsrMatrix;
+use crate::{Float, Result, TensorError};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2};
+
+/// Multiply-adds per thread before a product is split across threads.
+const FMAS_PER_THREAD: usize = 1 << 18;
+
+/// `C = A·B`: `A` sparse `(m, k)`, `B` dense `(k, n)`, `C` dense `(m, n)` (overwritten).
+///
+/// Uses up to [`num_threads`](crate::num_threads) threads, split over the rows of `C`; the
+/// result is the same for any thread count. Operands whose rows are not contiguous are copied
+/// first.
+///
+/// ```
+/// use ndarray::{array, Array2};
+/// use nn_tensor::sparse::{spmm, CsrMatrix};
+/// let a = CsrMatrix::from_dense(array![[0.0_f64, 1.0], [2.0, 0.0]].view());
+/// let b = array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]];
+/// let mut c = Array2::zeros((2, 3));
+/// spmm(&a, b.view(), c.view_mut())?;
+/// assert_eq!(c, array![[4.0, 5.0, 6.0], [2.0, 4.0, 6.0]]);
+/// # Ok::<(), nn_tensor::TensorError>(())
+/// ```
+pub fn spmm<T: Float>(a: &CsrMatrix<T>, b: ArrayView2<T>, mut c: ArrayViewMut2<T>) -> Result<()> {
+    let (m, k) = a.shape();
+    let n = b.ncols();
+    if b.nrows() != k || c.dim() != (m, n) {
+        return Err(TensorError::ShapeMismatch {
+            op: "spmm",
+            expected: vec![m, k, n],
+            got: vec![c.nrows(), b.nrows(), c.ncols()],
+        });
+    }
+    if m == 0 || n == 0 {
+        return Ok(());
+    }
+    if !rows_contiguous(b.dim(), b.strides()) {
+        let b = Array2::from_shape_vec((k, n), b.iter().copied().collect());
+        return spmm(a, b.expect("k·n elements").view(), c);
+    }
+    if !rows_contiguous(c.dim(), c.strides()) {
+        let mut tmp = Array2::zeros((m, n));
+        spmm(a, b, tmp.view_mut())?;
+        c.assign(&tmp);
+        return Ok(());
+    }
+    let job = Job {
+        a,
+        b: b.as_ptr(),
+        ldb: b.strides()[0] as usize,
+        c: c.as_mut_ptr(),
+        ldc: c.strides()[0] as usize,
+        n,
+    };
+    let threads = crate::num_threads().min((a.nnz() * n / FMAS_PER_THREAD).max(1));
+    // SAFETY: B and C were checked to have unit column stride and non-negative row strides and
+    // the shapes agree with A's, so every row pointer the job forms is in bounds; C is a unique
+    // mutable view, so it aliases neither A's buffers nor B.
+    unsafe { job.run(threads) };
+    Ok(())
+}
+
+/// Whether each row is contiguous (columns one element apart) and rows go forward.
+fn rows_contiguous(dim: (usize, usize), strides: &[isize]) -> bool {
+    (dim.1 <= 1 || strides[1] == 1) && strides[0] >= 0
+}
+
+/// One product, as raw row pointers (so that threads can share it).
+struct Job<'a, T> {
+    a: &'a CsrMatrix<T>,
+    b: *const T,
+    ldb: usize,
+    c: *mut T,
+    ldc: usize,
+    n: usize,
+}
+
+// SAFETY: the pointers are only dereferenced for rows handed out disjointly (see `run`).
+unsafe impl<T: Sync> Sync for Job<'_, T> {}
+
+impl<T: Float> Job<'_, T> {
+    /// Splits the rows of C into `threads` contiguous ranges and computes them.
+    ///
+    /// # Safety
+    /// As in [`spmm`]: valid row pointers for the whole shapes, C not aliasing anything.
+    unsafe fn run(&self, threads: usize) {
+        let m = self.a.shape().0;
+        if threads <= 1 {
+            // SAFETY: forwarded.
+            return unsafe { self.rows(0, m) };
+        }
+        let step = m.div_ceil(threads);
+        // SAFETY: the parts are disjoint row ranges, so no row of C is written twice; the
+        // operands outlive `run_parts`, which returns once every part is done.
+        crate::pool::run_parts(m.div_ceil(step), &|p| unsafe {
+            self.rows(p * step, ((p + 1) * step).min(m))
+        });
+    }
+
+    /// Rows `r0..r1` of C, with the best kernel this CPU runs.
+    ///
+    /// # Safety
+    /// As [`run`](Self::run), and no other thread writes these rows.
+    unsafe fn rows(&self, r0: usize, r1: usize) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use crate::matmul::dispatch::{detected_isas, Isa};
+            match detected_isas().0 {
+                // SAFETY: the ISA was detected on this CPU; forwarded contract.
+                Isa::Avx512 => return unsafe { rows_avx512(self, r0, r1) },
+                Isa::Avx2 => return unsafe { rows_avx2(self, r0, r1) },
+                Isa::Portable => {}
+            }
+        }
+        // SAFETY: forwarded.
+        unsafe { rows_body::<T, 16, false>(self, r0, r1) }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn rows_avx512<T: Float>(job: &Job<'_, T>, r0: usize, r1: usize) {
+    // SAFETY: forwarded.
+    unsafe { rows_body::<T, 64, true>(job, r0, r1) }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn rows_avx2<T: Float>(job: &Job<'_, T>, r0: usize, r1: usize) {
+    // SAFETY: forwarded.
+    unsafe { rows_body::<T, 32, true>(job, r0, r1) }
+}
+
+/// Rows `r0..r1` of C: column panels of `W`, then of 8, then single columns.
+///
+/// # Safety
+/// As [`Job::rows`].
+#[inline(always)]
+unsafe fn rows_body<T: Float, const W: usize, const FUSED: bool>(
+    job: &Job<'_, T>,
+    r0: usize,
+    r1: usize,
+) {
+    let depth = (BLOCK_BYTES / (W * std::mem::size_of::<T>())).max(16);
+    let bounds = Bounds::new(job.a, r0, r1, depth);
+    let mut j = 0;
+    // SAFETY (all three loops): the panels lie inside the n columns (forwarded contract).
+    while j + W <= job.n {
+        unsafe { panel::<T, W, FUSED>(job, &bounds, j) };
+        j += W;
+    }
+    while j + 8 <= job.n {
+        unsafe { panel::<T, 8, FUSED>(job, &bounds, j) };
+        j += 8;
+    }
+    while j < job.n {
+        unsafe { panel::<T, 1, FUSED>(job, &bounds, j) };
+        j += 1;
+    }
+}
+
+/// Bytes of B one depth block of a panel may take, so that it stays in a 32 KiB L1 cache.
+const BLOCK_BYTES: usize = 32 * 1024;
+
+/// Where each row's non-zeros cross each depth block: row `r0 + r`'s entries in block `d`
+/// (columns `d·depth..(d + 1)·depth` of A) are `at[r·(blocks + 1) + d..][..2]`.
+struct Bounds {
+    r0: usize,
+    blocks: usize,
+    at: Vec<usize>,
+}
+
+impl Bounds {
+    fn new<T>(a: &CsrMatrix<T>, r0: usize, r1: usize, depth: usize) -> Self {
+        let blocks = a.cols.div_ceil(depth).max(1);
+        let mut at = Vec::with_capacity((r1 - r0) * (blocks + 1));
+        for i in r0..r1 {
+            let (start, end) = (a.indptr[i], a.indptr[i + 1]);
+            let mut p = start;
+            for d in 0..blocks {
+                at.push(p);
+                let limit = (d + 1) * depth;
+                while p < end && (a.indices[p] as usize) < limit {
+                    p += 1;
+                }
+            }
+            at.push(end);
+        }
+        Bounds { r0, blocks, at }
+    }
+}
+
+/// Columns `j0..j0 + W` of C's rows, in depth blocks: each block of B rows is read from L1 by
+/// every row of C before the next block, and each element of C still receives its
+/// multiply-adds in increasing `k` (stored and reloaded between blocks, exactly).
+///
+/// # Safety
+/// As [`Job::rows`], with `j0 + W <= n`.
+#[inline(always)]
+unsafe fn panel<T: Float, const W: usize, const FUSED: bool>(
+    job: &Job<'_, T>,
+    bounds: &Bounds,
+    j0: usize,
+) {
+    let rows = bounds.at.len() / (bounds.blocks + 1);
+    for i in bounds.r0..bounds.r0 + rows {
+        // SAFETY: row i, columns j0..j0+W of C (forwarded contract).
+        unsafe {
+            job.c
+                .add(i * job.ldc + j0)
+                .cast::<[T; W]>()
+                .write_unaligned([T::zero(); W])
+        };
+    }
+    for d in 0..bounds.blocks {
+        for (r, at) in bounds.at.chunks_exact(bounds.blocks + 1).enumerate() {
+            let (start, end) = (at[d], at[d + 1]);
+            if start == end {
+                continue;
+            }
+            let (idx, val) = (&job.a.indices[start..end], &job.a.values[start..end]);
+            let c = (bounds.r0 + r) * job.ldc + j0;
+            // SAFETY: forwarded contract; the indices are below k.
+            unsafe { chunk::<T, W, FUSED>(idx, val, job.b.add(j0), job.ldb, job.c.add(c)) };
+        }
+    }
+}
+
+/// `c[0..W] += Σ_t val[t] · b[idx[t]·ldb + 0..W]`, added to `c` in order of `t`.
+///
+/// # Safety
+/// `b + idx[t]·ldb + 0..W` readable for every `t`, `c + 0..W` writable.
+#[inline(always)]
+unsafe fn chunk<T: Float, const W: usize, const FUSED: bool>(
+    idx: &[u32],
+    val: &[T],
+    b: *const T,
+    ldb: usize,
+    c: *mut T,
+) {
+    // SAFETY: forwarded.
+    let mut acc = unsafe { c.cast::<[T; W]>().read_unaligned() };
+    for (&k, &v) in idx.iter().zip(val) {
+        // SAFETY: forwarded.
+        let row = unsafe { b.add(k as usize * ldb).cast::<[T; W]>().read_unaligned() };
+        for t in 0..W {
+            acc[t] = if FUSED {
+                v.mul_add(row[t], acc[t])
+            } else {
+                v * row[t] + acc[t]
+            };
+        }
+    }
+    // SAFETY: forwarded.
+    unsafe { c.cast::<[T; W]>().write_unaligned(acc) };
+}

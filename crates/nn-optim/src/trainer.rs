@@ -6,9 +6,9 @@
 //! serialisable, so a resumed run continues the same sequence.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use ndarray::{s, Array2, ArrayView1, ArrayView2, ArrayViewMut1};
+use ndarray::{s, Array2, ArrayView1, ArrayView2, ArrayViewMut1, Axis};
 use ndarray_rand::rand::seq::SliceRandom;
 use nn_core::{Loss, Network};
 use nn_tensor::Float;
@@ -228,6 +228,12 @@ fn copy_row<T: Float, D: Float>(mut dst: ArrayViewMut1<T>, src: ArrayView1<D>) {
     }
 }
 
+/// At most this many threads copy one batch.
+const GATHER_PARTS: usize = 2;
+
+/// Rows per thread below which a batch is copied on one thread.
+const GATHER_ROWS: usize = 32;
+
 /// How many rows ahead [`Batches::gather`] prefetches.
 const PREFETCH_ROWS: usize = 4;
 
@@ -297,19 +303,40 @@ impl<'a, T: Float, D: Float> Batches<'a, T, D> {
         self.n().div_ceil(self.size)
     }
 
-    /// Copies the rows of batch `step` (in the current order) into the buffers.
+    /// Copies the rows of batch `step` (in the current order) into the buffers; large batches
+    /// are copied by [`GATHER_PARTS`] threads at once where nn-tensor may use them (the rows come
+    /// from all over memory, so the copy waits on memory more than it computes).
     fn gather(&mut self, step: usize) -> (ArrayView2<'_, T>, ArrayView2<'_, T>) {
         let rows = &self.order[step * self.size..((step + 1) * self.size).min(self.n())];
-        for (k, &i) in rows.iter().enumerate() {
-            // Rows come from all over a set that need not fit any cache: ask for the rows a
-            // few steps ahead now, so that they arrive while this one is copied.
-            if let Some(&ahead) = self.order.get(step * self.size + k + PREFETCH_ROWS) {
-                prefetch(self.x.row(ahead));
-            }
-            copy_row(self.xb.row_mut(k), self.x.row(i));
-            copy_row(self.yb.row_mut(k), self.y.row(i));
-        }
         let n = rows.len();
+        let parts = nn_tensor::num_threads()
+            .min(GATHER_PARTS)
+            .min(n / GATHER_ROWS)
+            .max(1);
+        let step = n.div_ceil(parts);
+        let (x, y) = (self.x, self.y);
+        let mut xb = self.xb.slice_mut(s![..n, ..]);
+        let mut yb = self.yb.slice_mut(s![..n, ..]);
+        let chunks: Vec<_> = xb
+            .axis_chunks_iter_mut(Axis(0), step)
+            .zip(yb.axis_chunks_iter_mut(Axis(0), step))
+            .zip(rows.chunks(step))
+            .map(Mutex::new)
+            .collect();
+        nn_tensor::run_parts(chunks.len(), &|p| {
+            let mut chunk = chunks[p].lock().unwrap_or_else(PoisonError::into_inner);
+            let ((xb, yb), rows) = &mut *chunk;
+            for (k, &i) in rows.iter().enumerate() {
+                // Rows come from all over a set that need not fit any cache: ask for the rows
+                // a few steps ahead now, so that they arrive while this one is copied.
+                if let Some(&ahead) = rows.get(k + PREFETCH_ROWS) {
+                    prefetch(x.row(ahead));
+                }
+                copy_row(xb.row_mut(k), x.row(i));
+                copy_row(yb.row_mut(k), y.row(i));
+            }
+        });
+        drop(chunks);
         (self.xb.slice(s![..n, ..]), self.yb.slice(s![..n, ..]))
     }
 }

@@ -37,5 +37,6 @@ pub use elementwise::{add_row_broadcast, map_inplace, zip_inplace};
 pub use error::{Result, TensorError};
 pub use float::Float;
 pub use matmul::{gemm, matmul, matmul_acc, matmul_naive, matmul_nt, matmul_tn, Transpose};
+pub use pool::run_parts;
 pub use reduce::{argmax_rows, sum_rows, sum_rows_into};
 pub use threads::{num_threads, set_num_threads};

@@ -12,8 +12,19 @@ use std::thread::Thread;
 use std::time::{Duration, Instant};
 
 /// Runs `task(0)`, …, `task(parts - 1)` on the calling thread and up to `parts - 1` helpers;
-/// returns when all are done. Parts must not depend on each other.
-pub(crate) fn run_parts(parts: usize, task: &(dyn Fn(usize) + Sync)) {
+/// returns when all are done. Parts must not depend on each other. Meant for short, regular
+/// work issued back to back (a training step's pieces); results must not depend on which thread
+/// runs a part.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// let total = AtomicUsize::new(0);
+/// nn_tensor::run_parts(4, &|i| {
+///     total.fetch_add(i, Ordering::Relaxed);
+/// });
+/// assert_eq!(total.into_inner(), 6);
+/// ```
+pub fn run_parts(parts: usize, task: &(dyn Fn(usize) + Sync)) {
     if parts <= 1 {
         if parts == 1 {
             task(0);

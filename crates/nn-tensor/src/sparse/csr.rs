@@ -214,25 +214,27 @@ impl<T: Float> PartialEq for CsrMatrix<T> {
     }
 }
 
-/// Appends the non-zeros of `row` at `len`; returns the new length. Runs of eight zeros are
-/// skipped with one test; other entries are written branch-free (every entry is written, and
-/// the length advances only past the non-zeros).
+/// Appends the non-zeros of `row` at `len`; returns the new length. The row is read sixteen
+/// entries at a time into a bit mask of its non-zeros (a vector compare), and only the set bits
+/// are visited, so runs of zeros cost one test.
 fn push_row<T: Float>(row: &[T], len: usize, indices: &mut [u32], values: &mut [T]) -> usize {
     let (indices, values) = (
         &mut indices[len..][..row.len()],
         &mut values[len..][..row.len()],
     );
     let mut n = 0;
-    for (c, chunk) in row.chunks(8).enumerate() {
-        let any = chunk.iter().fold(false, |any, &v| any | (v != T::zero()));
-        if !any {
-            continue;
-        }
-        for (j, &v) in (c * 8..).zip(chunk) {
-            // `n <= j`, so the writes stay inside the row's room.
-            indices[n] = j as u32;
-            values[n] = v;
-            n += usize::from(v != T::zero());
+    for (c, chunk) in row.chunks(16).enumerate() {
+        let mut mask = chunk
+            .iter()
+            .enumerate()
+            .fold(0_u32, |m, (t, &v)| m | (u32::from(v != T::zero()) << t));
+        while mask != 0 {
+            let t = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            // At most one entry per column of the row, so `n < row.len()`.
+            indices[n] = (c * 16 + t) as u32;
+            values[n] = chunk[t];
+            n += 1;
         }
     }
     len + n

@@ -68,9 +68,11 @@ pub fn spmm<T: Float>(a: &CsrMatrix<T>, b: ArrayView2<T>, mut c: ArrayViewMut2<T
     Ok(())
 }
 
-/// Whether each row is contiguous (columns one element apart) and rows go forward.
+/// Whether each row is contiguous (columns one element apart) and rows go forward. An empty
+/// matrix qualifies whatever its strides: ndarray gives `(0, n)` arrays zero strides, copies
+/// included, so rejecting them made `spmm` copy B and recurse forever when `k = 0`.
 fn rows_contiguous(dim: (usize, usize), strides: &[isize]) -> bool {
-    (dim.1 <= 1 || strides[1] == 1) && strides[0] >= 0
+    dim.0 == 0 || ((dim.1 <= 1 || strides[1] == 1) && strides[0] >= 0)
 }
 
 /// One product, as raw row pointers (so that threads can share it).

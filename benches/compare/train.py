@@ -12,7 +12,9 @@ Two workloads, identical across implementations (same data, architecture, hyper-
 Every measurement runs in its own process with the thread count fixed before the library loads
 (OMP/OPENBLAS/MKL variables, torch.set_num_threads, nn's --threads). OPENBLAS_CORETYPE and
 OPENBLAS_L2_SIZE are removed from the workers' environment only. nn runs through the release
-binary `train_bench` (crate nn-benches), built by this script.
+binary `train_bench` (crate nn-benches), built by this script. MNIST pixels scaled to [0, 1] are
+81% zeros, and nn's first layer skips them (a sparse × dense product); "nn-dense" is the same
+run with that path turned off (`train_bench --dense`), every batch through the dense GEMM.
 
     python benches/compare/train.py                        # everything, 1 and 2 threads
     python benches/compare/train.py --threads 2 --epochs 3 --only mnist
@@ -205,8 +207,9 @@ def spawn(args, threads):
 
 
 def measure(work, lib, threads, opts):
-    if lib == "nn":
+    if lib in ("nn", "nn-dense"):
         extra = ["--epochs", str(opts.epochs)] if work == "mnist" else ["--steps", str(opts.steps)]
+        extra += ["--dense"] if lib == "nn-dense" else []
         return spawn([str(BINARY), work, "--threads", str(threads), *extra], threads)
     count = opts.epochs if work == "mnist" else opts.steps
     return spawn([sys.executable, __file__, "--worker", work, lib, str(threads), str(count)], threads)
@@ -218,7 +221,7 @@ def main():
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--steps", type=int, default=500)
     p.add_argument("--only", choices=["mnist", "iris"])
-    p.add_argument("--libs", default="nn,torch,numpy,sklearn")
+    p.add_argument("--libs", default="nn,nn-dense,torch,numpy,sklearn")
     p.add_argument("--no-build", action="store_true")
     p.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
     opts = p.parse_args()
@@ -233,8 +236,9 @@ def main():
     for work in [opts.only] if opts.only else ["mnist", "iris"]:
         key = "epoch_s" if work == "mnist" else "step_us"
         for threads in [int(t) for t in opts.threads.split(",")]:
-            res = {lib: measure(work, lib, threads, opts) for lib in libs if not (work == "iris" and lib == "sklearn")}
-            peers = {lib: r[key] for lib, r in res.items() if lib != "nn" and r}
+            skip = ("sklearn", "nn-dense") if work == "iris" else ()
+            res = {lib: measure(work, lib, threads, opts) for lib in libs if lib not in skip}
+            peers = {lib: r[key] for lib, r in res.items() if not lib.startswith("nn") and r}
             best = min(peers, key=peers.get) if peers else None
             print(f"\n## {work}, {threads} thread(s): {key} (lower is better)")
             print("| impl | " + key + " | accuracy | nn / impl |")
@@ -243,7 +247,8 @@ def main():
                 acc = f"{r['accuracy']:.4f}" if "accuracy" in r else "-"
                 print(f"| {lib} | {r[key]:.4g} | {acc} | {res['nn'][key] / r[key]:.3f} |")
             if best:
-                print(f"nn / fastest peer ({best}): {res['nn'][key] / peers[best]:.3f}")
+                for mine in [lib for lib in res if lib.startswith("nn")]:
+                    print(f"{mine} / fastest peer ({best}): {res[mine][key] / peers[best]:.3f}")
 
 
 if __name__ == "__main__":

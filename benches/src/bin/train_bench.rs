@@ -4,6 +4,9 @@
 //! train_bench mnist --threads 2 --epochs 3   # {"epoch_s": median seconds/epoch, "accuracy": test accuracy}
 //! train_bench iris --threads 1 --steps 500   # {"step_us": median µs per full-batch step}
 //! ```
+//! `--dense` makes MNIST batches take the dense GEMM even though they are mostly zeros
+//! (`Network::set_sparse_input(false)`), to compare with the sparse first-layer path.
+//!
 //! `--cpu-time` measures the process's CPU time instead of wall time: on a machine shared with
 //! other work a one-thread run then still reads true (it counts only time spent running).
 //!
@@ -91,7 +94,7 @@ fn one_hot(labels: &[usize], k: usize) -> Array2<f32> {
     })
 }
 
-fn run_mnist(epochs: usize) -> String {
+fn run_mnist(epochs: usize, dense: bool) -> String {
     let (x, y) = mnist("train");
     let (xt, yt) = mnist("t10k");
     let y = one_hot(&y, 10);
@@ -102,6 +105,7 @@ fn run_mnist(epochs: usize) -> String {
         0,
     )
     .expect("net");
+    net.set_sparse_input(!dense);
     let mut sgd = Sgd::new(SgdConfig::default()).expect("sgd");
     let mut trainer = Trainer::new(128, 0);
     let times = (0..epochs).map(|_| {
@@ -164,11 +168,14 @@ fn main() {
     nn_tensor::set_num_threads(arg(&args, "--threads", 0));
     CPU_TIME.store(args.iter().any(|a| a == "--cpu-time"), Ordering::Relaxed);
     let line = match args.get(1).map(String::as_str) {
-        Some("mnist") => run_mnist(arg(&args, "--epochs", 3)),
+        Some("mnist") => run_mnist(
+            arg(&args, "--epochs", 3),
+            args.iter().any(|a| a == "--dense"),
+        ),
         Some("iris") => run_iris(arg(&args, "--steps", 500)),
         _ => {
             eprintln!(
-                "usage: train_bench mnist|iris [--threads N] [--epochs N] [--steps N] [--cpu-time]"
+                "usage: train_bench mnist|iris [--threads N] [--epochs N] [--steps N] [--dense] [--cpu-time]"
             );
             std::process::exit(2);
         }

@@ -64,6 +64,8 @@ pub struct Network<T> {
 /// The last forward batch in sparse form, when it took the sparse path.
 #[derive(Debug, Clone)]
 struct SparseInput<T> {
+    /// Whether sparse batches may take the sparse path (see [`Network::set_sparse_input`]).
+    enabled: bool,
     /// Whether the last forward batch is in `x`.
     active: bool,
     /// The batch, `(n_samples, n_in)`.
@@ -76,6 +78,7 @@ impl<T: Float> Default for SparseInput<T> {
     fn default() -> Self {
         let (x, xt) = (CsrMatrix::new(), CsrMatrix::new());
         SparseInput {
+            enabled: true,
             active: false,
             x,
             xt,
@@ -87,7 +90,7 @@ impl<T: Float> SparseInput<T> {
     /// Takes `x` in sparse form if the first layer is ready for it and `x` is sparse enough.
     fn take(&mut self, first: &Dense<T>, x: ArrayView2<T>) -> bool {
         let max_nnz = (x.len() as f64 * SPARSE_MAX_DENSITY) as usize;
-        let ready = first.n_in() >= SPARSE_MIN_INPUTS && first.is_column_major();
+        let ready = self.enabled && first.n_in() >= SPARSE_MIN_INPUTS && first.is_column_major();
         self.active = ready && self.x.assign_dense_up_to(x, max_nnz);
         self.active
     }
@@ -150,6 +153,19 @@ impl<T: Float> Network<T> {
             Dense::new(w[0], w[1], act, Init::default_for(act), &mut rng)
         });
         Network::new(layers.collect::<Result<_>>()?)
+    }
+
+    /// Allows (the default) or forbids the sparse path for mostly-zero batches (see the module
+    /// docs); forbidding it makes every batch take the dense GEMM, e.g. to compare the two.
+    ///
+    /// ```
+    /// use nn_core::{Activation, Network};
+    /// let mut net = Network::<f32>::mlp(&[784, 10], Activation::Relu, Activation::Identity, 0)?;
+    /// net.set_sparse_input(false);
+    /// # Ok::<(), nn_core::CoreError>(())
+    /// ```
+    pub fn set_sparse_input(&mut self, enabled: bool) {
+        self.sparse.enabled = enabled;
     }
 
     /// The layers, input side first.
@@ -235,7 +251,7 @@ impl<T: Float> Network<T> {
             } else {
                 self.acts[l - 1].slice(s![..n, ..])
             };
-            let activation = layer.activation();
+            let (activation, column_major) = (layer.activation(), layer.is_column_major());
             let (gw, gb) = layer.grads_mut();
             let a = self.acts[l].slice(s![..n, ..]);
             activation.backward_with_bias_grad(a, dz.view_mut(), gb.view_mut());
@@ -246,7 +262,12 @@ impl<T: Float> Network<T> {
                 spmm(&sparse.xt, dz.view(), gw.view_mut().reversed_axes()).expect("shapes checked");
                 continue;
             }
-            matmul_tn(dz.view(), input, gw.view_mut()).expect("shapes checked");
+            if column_major {
+                // ∂L/∂Wᵀ = xᵀ·δ, so that the product writes its output rows contiguously.
+                matmul_tn(input, dz.view(), gw.view_mut().reversed_axes()).expect("shapes checked");
+            } else {
+                matmul_tn(dz.view(), input, gw.view_mut()).expect("shapes checked");
+            }
             if l > 0 {
                 let dx = lower[l - 1].slice_mut(s![..n, ..]);
                 matmul(dz.view(), self.layers[l].weight().view(), dx).expect("shapes checked");

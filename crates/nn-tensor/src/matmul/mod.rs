@@ -23,7 +23,7 @@ mod naive;
 mod pack;
 mod small;
 #[cfg(target_arch = "x86_64")]
-mod x86;
+pub(crate) mod x86;
 
 pub use naive::matmul_naive;
 

@@ -132,9 +132,11 @@ impl<T: Float> Job<'_, T> {
             use crate::matmul::dispatch::{detected_isas, Isa};
             match detected_isas().0 {
                 // SAFETY: the ISA was detected on this CPU; forwarded contract.
-                Isa::Avx512 => return unsafe { rows_avx512(self, r0, r1) },
+                Isa::Avx512 if crate::matmul::x86::has_avx2() => {
+                    return unsafe { rows_avx512(self, r0, r1) }
+                }
                 Isa::Avx2 => return unsafe { rows_avx2(self, r0, r1) },
-                Isa::Portable => {}
+                Isa::Avx512 | Isa::Portable => {}
             }
         }
         // Forwarded contract (the macro's unsafe blocks rely on it).

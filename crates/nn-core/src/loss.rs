@@ -16,6 +16,7 @@
 use crate::activation::sigmoid;
 use crate::{Activation, CoreError, Result};
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2, Zip};
+use nn_tensor::vmath::{exp_f32, has_avx2_fma, ln_f32};
 use nn_tensor::Float;
 use serde::{Deserialize, Serialize};
 
@@ -236,15 +237,165 @@ fn softmax_ce_grad<T: Float>(
     );
     let mut total = 0.0;
     match grad.as_slice_mut() {
-        Some(g) => softmax_ce_rows(o, t, g, m, scale, &mut total),
+        Some(g) => softmax_ce_any(o, t, g, m, scale, &mut total),
         None => {
             let mut g = Array2::zeros(grad.dim());
             let flat = g.as_slice_mut().expect("standard");
-            softmax_ce_rows(o, t, flat, m, scale, &mut total);
+            softmax_ce_any(o, t, flat, m, scale, &mut total);
             grad.assign(&g);
         }
     }
     total * scale.to_f64()
+}
+
+/// [`softmax_ce_f32`] for `f32` (compiled for AVX2 where the CPU has it), [`softmax_ce_rows`]
+/// (libm `exp`/`ln`) for `f64`.
+fn softmax_ce_any<T: Float>(o: &[T], t: &[T], g: &mut [T], m: usize, scale: T, total: &mut f64) {
+    let f32s = (T::as_f32(o), T::as_f32(t), T::as_f32_mut(g));
+    if let (Some(o), Some(t), Some(g)) = f32s {
+        let scale = scale.to_f64() as f32;
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2_fma() {
+            // SAFETY: the CPU has AVX2 and FMA (just detected).
+            *total += unsafe { softmax_ce_f32_avx2(o, t, g, m, scale) };
+            return;
+        }
+        *total += softmax_ce_f32(o, t, g, m, scale);
+        return;
+    }
+    softmax_ce_rows(o, t, g, m, scale, total);
+}
+
+/// [`softmax_ce_f32`] compiled for AVX2 (8 rows per vector); the same bits as the plain build.
+///
+/// # Safety
+/// The CPU has AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn softmax_ce_f32_avx2(o: &[f32], t: &[f32], g: &mut [f32], m: usize, scale: f32) -> f64 {
+    softmax_ce_f32(o, t, g, m, scale)
+}
+
+/// Rows per block of [`softmax_ce_f32`] (one AVX2 vector of `f32`).
+const LANES: usize = 8;
+
+/// The `f32` softmax cross-entropy on row-major slices with rows of `m`: writes
+/// `grad = (softmax(o) − t)·scale` and returns `Σ t·(lse − o)` over the entries with `t ≠ 0`.
+///
+/// Rows go [`LANES`] at a time, one row per lane, so that every step (row max, `e = exp(o −
+/// max)`, `lse = max + ln Σ e`, gradient, loss) is one vector operation on 8 rows, with the
+/// branch-free [`exp_f32`] and [`ln_f32`] instead of libm calls. The loss is summed in `f64`,
+/// per lane (rows `i ≡ l mod 8`) and then across lanes pairwise: a fixed order for a given
+/// shape. A last partial block runs the same arithmetic with its missing rows read as zeros.
+#[inline(always)]
+fn softmax_ce_f32(o: &[f32], t: &[f32], g: &mut [f32], m: usize, scale: f32) -> f64 {
+    let mut acc = [0.0_f64; LANES];
+    let block = LANES * m;
+    let full = o.len() / block * block;
+    let (g, g_tail) = g.split_at_mut(full);
+    let blocks = o[..full]
+        .chunks_exact(block)
+        .zip(t[..full].chunks_exact(block));
+    for ((o, t), g) in blocks.zip(g.chunks_exact_mut(block)) {
+        let o: [&[f32]; LANES] = std::array::from_fn(|l| &o[l * m..][..m]);
+        let t: [&[f32]; LANES] = std::array::from_fn(|l| &t[l * m..][..m]);
+        let mut g_rows = g.chunks_exact_mut(m);
+        let g: [&mut [f32]; LANES] = std::array::from_fn(|_| g_rows.next().expect("8 rows"));
+        softmax_ce_block(o, t, g, m, scale, &mut acc);
+    }
+    let (o, t) = (&o[full..], &t[full..]);
+    if !o.is_empty() {
+        // Padding rows: zeros in, results dropped (on the stack unless rows are long).
+        let mut stack = [0.0_f32; (LANES + 1) * 16];
+        let mut heap = Vec::new();
+        let pad = match (LANES + 1) * m <= stack.len() {
+            true => &mut stack[..(LANES + 1) * m],
+            false => {
+                heap.resize((LANES + 1) * m, 0.0);
+                &mut heap[..]
+            }
+        };
+        let (zeros, sink) = pad.split_at_mut(m);
+        let zeros: &[f32] = zeros;
+        let (o, t): ([&[f32]; LANES], [&[f32]; LANES]) = (
+            std::array::from_fn(|l| o.get(l * m..(l + 1) * m).unwrap_or(zeros)),
+            std::array::from_fn(|l| t.get(l * m..(l + 1) * m).unwrap_or(zeros)),
+        );
+        let mut rows = g_tail.chunks_exact_mut(m).chain(sink.chunks_exact_mut(m));
+        let g: [&mut [f32]; LANES] = std::array::from_fn(|_| rows.next().expect("8 rows"));
+        softmax_ce_block(o, t, g, m, scale, &mut acc);
+    }
+    let mut width = LANES;
+    while width > 1 {
+        width /= 2;
+        for l in 0..width {
+            acc[l] += acc[l + width];
+        }
+    }
+    acc[0]
+}
+
+/// [`softmax_ce_f32`] on one block of [`LANES`] rows of `m` elements; adds each row's loss to its
+/// lane of `acc`.
+#[inline(always)]
+fn softmax_ce_block(
+    o: [&[f32]; LANES],
+    t: [&[f32]; LANES],
+    g: [&mut [f32]; LANES],
+    m: usize,
+    scale: f32,
+    acc: &mut [f64; LANES],
+) {
+    // Column `j` of the block's rows, one row per lane.
+    let lane = |rows: &[&[f32]; LANES], j: usize| -> [f32; LANES] {
+        let mut v = [0.0; LANES];
+        for (v, row) in v.iter_mut().zip(rows) {
+            *v = row[j];
+        }
+        v
+    };
+    let mut max = [f32::NEG_INFINITY; LANES];
+    for j in 0..m {
+        let v = lane(&o, j);
+        for l in 0..LANES {
+            max[l] = if v[l] > max[l] { v[l] } else { max[l] };
+        }
+    }
+    let mut sum = [0.0_f32; LANES];
+    let mut g = g;
+    for j in 0..m {
+        let v = lane(&o, j);
+        let mut e = [0.0_f32; LANES];
+        for l in 0..LANES {
+            e[l] = exp_f32(v[l] - max[l]);
+            sum[l] += e[l];
+        }
+        for (g, e) in g.iter_mut().zip(e) {
+            g[j] = e;
+        }
+    }
+    let mut lse = [0.0_f32; LANES];
+    let mut inv = [0.0_f32; LANES];
+    for l in 0..LANES {
+        lse[l] = max[l] + ln_f32(sum[l]);
+        inv[l] = 1.0 / sum[l];
+    }
+    for j in 0..m {
+        let (o, t) = (lane(&o, j), lane(&t, j));
+        let mut e = [0.0_f32; LANES];
+        for (e, g) in e.iter_mut().zip(&g) {
+            *e = g[j];
+        }
+        let mut out = [0.0_f32; LANES];
+        for l in 0..LANES {
+            out[l] = (e[l] * inv[l] - t[l]) * scale;
+            let loss = f64::from(t[l] * (lse[l] - o[l]));
+            acc[l] += if t[l] != 0.0 { loss } else { 0.0 };
+        }
+        for (g, out) in g.iter_mut().zip(out) {
+            g[j] = out;
+        }
+    }
 }
 
 /// [`softmax_ce_grad`] on row-major slices with rows of `m`; adds `Σ t·(lse − o)` to `total`.
@@ -344,6 +495,74 @@ mod tests {
         let v32 =
             Loss::CrossEntropy.value(o.mapv(|v| v as f32).view(), t.mapv(|v| v as f32).view());
         assert_eq!(v32.unwrap(), 1000.0);
+    }
+
+    /// Logits in about [−25, 25] and targets (one-hot rows, or soft rows when `soft`), fixed.
+    fn ce_case(n: usize, m: usize, soft: bool) -> (Array2<f64>, Array2<f64>) {
+        let o = Array2::from_shape_fn((n, m), |(i, j)| {
+            ((i * 37 + j * 11) % 101) as f64 * 0.5 - 25.0
+        });
+        let t = Array2::from_shape_fn((n, m), |(i, j)| match soft {
+            true => 1.0 / m as f64,
+            false => f64::from(u8::from((i * 7) % m == j)),
+        });
+        (o, t)
+    }
+
+    #[test]
+    fn f32_cross_entropy_agrees_with_the_f64_path() {
+        // The f32 path (own exp/ln, 8 rows at a time, padded last block) against f64 with libm:
+        // shapes with and without a partial block, one column, and rows too long for the stack.
+        for (n, m, soft) in [
+            (1, 3, false),
+            (7, 3, false),
+            (150, 3, false),
+            (9, 1, false),
+            (13, 20, true),
+            (16, 5, true),
+        ] {
+            let (o, t) = ce_case(n, m, soft);
+            let (mut g64, mut g32) = (Array2::zeros((n, m)), Array2::zeros((n, m)));
+            let v64 = Loss::CrossEntropy
+                .value_and_grad(o.view(), t.view(), g64.view_mut())
+                .unwrap();
+            let (o32, t32) = (o.mapv(|v| v as f32), t.mapv(|v| v as f32));
+            let v32 = Loss::CrossEntropy
+                .value_and_grad(o32.view(), t32.view(), g32.view_mut())
+                .unwrap();
+            // One column: softmax is 1, so loss and gradient are exactly 0.
+            assert!(v64 > 0.1 || (m == 1 && v32 == 0.0), "{n}×{m}: loss {v64}");
+            assert!((v32 - v64).abs() <= 1e-6 * v64, "{n}×{m}: {v32} vs {v64}");
+            for (a, b) in g32.iter().zip(&g64) {
+                assert!(
+                    (f64::from(*a) - b).abs() <= 1e-7,
+                    "{n}×{m}: grad {a} vs {b}"
+                );
+            }
+            // Every row's gradient sums to 0 (softmax and target rows both sum to 1).
+            for row in g64.rows() {
+                assert!(row.sum().abs() < 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn f32_cross_entropy_is_the_same_bits_with_and_without_avx2() {
+        let (o, t) = ce_case(150, 3, false);
+        let (o, t) = (o.mapv(|v| v as f32), t.mapv(|v| v as f32));
+        let (o, t) = (o.as_slice().unwrap(), t.as_slice().unwrap());
+        let mut plain = vec![0.0_f32; o.len()];
+        let v = softmax_ce_f32(o, t, &mut plain, 3, 1.0 / 150.0);
+        assert!(v > 1.0);
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2_fma() {
+            let mut simd = vec![0.0_f32; o.len()];
+            // SAFETY: just detected.
+            let w = unsafe { softmax_ce_f32_avx2(o, t, &mut simd, 3, 1.0 / 150.0) };
+            assert_eq!(v.to_bits(), w.to_bits());
+            let bits = |g: &[f32]| g.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&plain), bits(&simd));
+        }
     }
 
     #[test]

@@ -28,6 +28,7 @@ mod float;
 pub mod matmul;
 mod reduce;
 mod threads;
+pub mod vmath;
 
 pub use eigen::{symmetric_eigen, SymmetricEigen};
 pub use elementwise::{add_row_broadcast, map_inplace, zip_inplace};

@@ -287,8 +287,30 @@ const LANES: usize = 8;
 /// branch-free [`exp_f32`] and [`ln_f32`] instead of libm calls. The loss is summed in `f64`,
 /// per lane (rows `i ≡ l mod 8`) and then across lanes pairwise: a fixed order for a given
 /// shape. A last partial block runs the same arithmetic with its missing rows read as zeros.
+///
+/// Rows of 2, 3 or 4 columns get their own build with `m` a constant (`M`), whose column loops
+/// unroll, so the `exp` of the columns of a block interleave instead of running one after
+/// another; the arithmetic is the same.
 #[inline(always)]
 fn softmax_ce_f32(o: &[f32], t: &[f32], g: &mut [f32], m: usize, scale: f32) -> f64 {
+    match m {
+        2 => softmax_ce_f32_m::<2>(o, t, g, m, scale),
+        3 => softmax_ce_f32_m::<3>(o, t, g, m, scale),
+        4 => softmax_ce_f32_m::<4>(o, t, g, m, scale),
+        _ => softmax_ce_f32_m::<0>(o, t, g, m, scale),
+    }
+}
+
+/// [`softmax_ce_f32`] with `m` fixed at `M` when `M > 0`.
+#[inline(always)]
+fn softmax_ce_f32_m<const M: usize>(
+    o: &[f32],
+    t: &[f32],
+    g: &mut [f32],
+    m: usize,
+    scale: f32,
+) -> f64 {
+    let m = if M > 0 { M } else { m };
     let mut acc = [0.0_f64; LANES];
     let block = LANES * m;
     let full = o.len() / block * block;
@@ -301,7 +323,7 @@ fn softmax_ce_f32(o: &[f32], t: &[f32], g: &mut [f32], m: usize, scale: f32) -> 
         let t: [&[f32]; LANES] = std::array::from_fn(|l| &t[l * m..][..m]);
         let mut g_rows = g.chunks_exact_mut(m);
         let g: [&mut [f32]; LANES] = std::array::from_fn(|_| g_rows.next().expect("8 rows"));
-        softmax_ce_block(o, t, g, m, scale, &mut acc);
+        softmax_ce_block::<M>(o, t, g, m, scale, &mut acc);
     }
     let (o, t) = (&o[full..], &t[full..]);
     if !o.is_empty() {
@@ -323,7 +345,7 @@ fn softmax_ce_f32(o: &[f32], t: &[f32], g: &mut [f32], m: usize, scale: f32) -> 
         );
         let mut rows = g_tail.chunks_exact_mut(m).chain(sink.chunks_exact_mut(m));
         let g: [&mut [f32]; LANES] = std::array::from_fn(|_| rows.next().expect("8 rows"));
-        softmax_ce_block(o, t, g, m, scale, &mut acc);
+        softmax_ce_block::<M>(o, t, g, m, scale, &mut acc);
     }
     let mut width = LANES;
     while width > 1 {
@@ -338,7 +360,7 @@ fn softmax_ce_f32(o: &[f32], t: &[f32], g: &mut [f32], m: usize, scale: f32) -> 
 /// [`softmax_ce_f32`] on one block of [`LANES`] rows of `m` elements; adds each row's loss to its
 /// lane of `acc`.
 #[inline(always)]
-fn softmax_ce_block(
+fn softmax_ce_block<const M: usize>(
     o: [&[f32]; LANES],
     t: [&[f32]; LANES],
     g: [&mut [f32]; LANES],
@@ -346,6 +368,7 @@ fn softmax_ce_block(
     scale: f32,
     acc: &mut [f64; LANES],
 ) {
+    let m = if M > 0 { M } else { m };
     // Column `j` of the block's rows, one row per lane.
     let lane = |rows: &[&[f32]; LANES], j: usize| -> [f32; LANES] {
         let mut v = [0.0; LANES];

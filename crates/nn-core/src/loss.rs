@@ -20,7 +20,9 @@
 use crate::activation::sigmoid;
 use crate::{Activation, CoreError, Result};
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2, Zip};
-use nn_tensor::vmath::{exp_f32, has_avx2_fma, ln_f32};
+#[cfg(target_arch = "x86_64")]
+use nn_tensor::vmath::has_avx2_fma;
+use nn_tensor::vmath::{exp_f32, ln_f32};
 use nn_tensor::Float;
 use serde::{Deserialize, Serialize};
 

@@ -136,6 +136,7 @@ trait Madd {
 }
 
 /// `a·b + c` with one rounding (`mul_add`).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 struct Fused;
 
 impl Madd for Fused {

@@ -13,6 +13,8 @@
 //! | softmax (row-wise) | `e^(z_j − max z) / Σ_k e^(z_k − max z)` | `∂L/∂z = a ⊙ (∂L/∂a − Σ_k a_k ∂L/∂a_k)` |
 
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Zip};
+#[cfg(target_arch = "x86_64")]
+use nn_tensor::vmath::has_avx2_fma;
 use nn_tensor::Float;
 use serde::{Deserialize, Serialize};
 
@@ -235,19 +237,18 @@ fn scale_and_sum<T: Float>(
 ) {
     bias_grad.fill(T::zero());
     let m = grad.ncols();
-    // Whole contiguous buffers (the network's own): flat rows, no per-row iterator overhead.
+    // Whole contiguous buffers (the network's own): flat tiles, no per-row iterator overhead.
     let flat = (grad.as_slice_mut(), a.as_slice(), bias_grad.as_slice_mut());
     if let (Some(g), Some(a), Some(b), true) = (flat.0, flat.1, flat.2, m > 0) {
-        for (g, a) in g.chunks_exact_mut(m).zip(a.chunks_exact(m)) {
-            for ((g, &a), b) in g.iter_mut().zip(a).zip(b.iter_mut()) {
-                *g *= d(a);
-                *b += *g;
-            }
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2_fma() {
+            // SAFETY: the CPU has AVX2 and FMA (just detected).
+            return unsafe { scale_and_sum_flat_avx2(g, a, b, d) };
         }
-        return;
+        return scale_and_sum_flat(g, a, b, d);
     }
     for (mut g, a) in grad.rows_mut().into_iter().zip(a.rows()) {
-        // Contiguous rows (the network's own buffers) take the slice path, which vectorises.
+        // Contiguous rows take the slice path, which vectorises.
         if let (Some(g), Some(a), Some(b)) =
             (g.as_slice_mut(), a.as_slice(), bias_grad.as_slice_mut())
         {
@@ -267,18 +268,101 @@ fn scale_and_sum<T: Float>(
     }
 }
 
+/// Elements per tile of [`scale_and_sum_flat`] and [`map_biased_flat`] (`64 / m` whole rows).
+const TILE: usize = 64;
+
+/// [`scale_and_sum_flat`] compiled for AVX2; the same bits as the plain build.
+///
+/// # Safety
+/// The CPU has AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn scale_and_sum_flat_avx2<T: Float>(g: &mut [T], a: &[T], b: &mut [T], d: impl Fn(T) -> T) {
+    scale_and_sum_flat(g, a, b, d)
+}
+
+/// [`scale_and_sum`] on row-major slices with rows of `b.len()` (≥ 1), `b` zeroed.
+///
+/// The batch is walked in tiles of `r = max(1, 64 / m)` rows, flat, with one accumulator per
+/// element of the tile, so the loop vectorises and its additions do not chain row after row
+/// even when rows are short (iris: 3 outputs). Column `j`'s sum is therefore `r` partial sums
+/// (rows `i ≡ q mod r`, each in row order) added in the order `q = 0, 1, …`: a fixed order for
+/// a given shape.
+#[inline(always)]
+fn scale_and_sum_flat<T: Float>(g: &mut [T], a: &[T], b: &mut [T], d: impl Fn(T) -> T) {
+    let m = b.len();
+    let width = (TILE / m).max(1) * m;
+    if width > TILE {
+        // Long rows: one row per tile, summed straight into `b`.
+        for (g, a) in g.chunks_exact_mut(m).zip(a.chunks_exact(m)) {
+            for ((g, &a), b) in g.iter_mut().zip(a).zip(b.iter_mut()) {
+                *g *= d(a);
+                *b += *g;
+            }
+        }
+        return;
+    }
+    let mut acc = [T::zero(); TILE];
+    for (g, a) in g.chunks_mut(width).zip(a.chunks(width)) {
+        for ((g, &a), acc) in g.iter_mut().zip(a).zip(&mut acc[..width]) {
+            *g *= d(a);
+            *acc += *g;
+        }
+    }
+    for row in acc[..width].chunks_exact(m) {
+        for (b, &x) in b.iter_mut().zip(row) {
+            *b += x;
+        }
+    }
+}
+
 fn map_biased<T: Float>(mut z: ArrayViewMut2<T>, bias: ArrayView1<T>, f: impl Fn(T) -> T) {
     let m = z.ncols();
     if let (Some(z), Some(b), true) = (z.as_slice_mut(), bias.as_slice(), m > 0) {
-        for row in z.chunks_exact_mut(m) {
-            row.iter_mut().zip(b).for_each(|(v, &b)| *v = f(*v + b));
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2_fma() {
+            // SAFETY: the CPU has AVX2 and FMA (just detected).
+            return unsafe { map_biased_flat_avx2(z, b, f) };
         }
-        return;
+        return map_biased_flat(z, b, f);
     }
     for mut row in z.rows_mut() {
         match (row.as_slice_mut(), bias.as_slice()) {
             (Some(r), Some(b)) => r.iter_mut().zip(b).for_each(|(v, &b)| *v = f(*v + b)),
             _ => row.zip_mut_with(&bias, |v, &b| *v = f(*v + b)),
+        }
+    }
+}
+
+/// [`map_biased_flat`] compiled for AVX2; the same bits as the plain build.
+///
+/// # Safety
+/// The CPU has AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn map_biased_flat_avx2<T: Float>(z: &mut [T], b: &[T], f: impl Fn(T) -> T) {
+    map_biased_flat(z, b, f)
+}
+
+/// `z = f(z + b)` on row-major slices with rows of `b.len()` (≥ 1): in tiles of whole rows
+/// against the bias repeated across the tile, so short rows vectorise too.
+#[inline(always)]
+fn map_biased_flat<T: Float>(z: &mut [T], b: &[T], f: impl Fn(T) -> T) {
+    let m = b.len();
+    let width = (TILE / m).max(1) * m;
+    if width > TILE {
+        for row in z.chunks_exact_mut(m) {
+            row.iter_mut().zip(b).for_each(|(v, &b)| *v = f(*v + b));
+        }
+        return;
+    }
+    let mut pattern = [T::zero(); TILE];
+    for (p, &b) in pattern[..width].iter_mut().zip(b.iter().cycle()) {
+        *p = b;
+    }
+    for tile in z.chunks_mut(width) {
+        for (v, &b) in tile.iter_mut().zip(&pattern[..width]) {
+            *v = f(*v + b);
         }
     }
 }
@@ -326,6 +410,80 @@ mod tests {
         let mut z = array![[1000.0_f32, -1000.0, 1000.0]];
         Activation::Softmax.apply(z.view_mut());
         assert_eq!(z, array![[0.5, 0.0, 0.5]]);
+    }
+
+    /// Integer-valued `(n, m)` data in about [−40, 40], so that sums are exact in any order.
+    fn ints(n: usize, m: usize, seed: usize) -> ndarray::Array2<f64> {
+        ndarray::Array2::from_shape_fn((n, m), |(i, j)| {
+            ((i * 31 + j * 17 + seed) % 81) as f64 - 40.0
+        })
+    }
+
+    #[test]
+    fn bias_grad_sums_every_row_for_any_width() {
+        // Tiles of 64 / m rows (m = 3: 21 rows), one row per tile (m ≥ 33), a partial last
+        // tile, rows longer than a tile (m = 65, 100).
+        for (n, m) in [
+            (1, 1),
+            (150, 3),
+            (7, 16),
+            (150, 16),
+            (5, 21),
+            (40, 64),
+            (9, 65),
+            (3, 100),
+        ] {
+            let a = ints(n, m, 1);
+            let mut g = ints(n, m, 2);
+            let mut db = ndarray::Array1::from_elem(m, f64::NAN);
+            Activation::Relu.backward_with_bias_grad(a.view(), g.view_mut(), db.view_mut());
+            let masked = ints(n, m, 2) * a.mapv(|a| if a > 0.0 { 1.0 } else { 0.0 });
+            assert_eq!(g, masked, "{n}×{m}");
+            assert_eq!(db, masked.sum_axis(ndarray::Axis(0)), "{n}×{m}");
+        }
+    }
+
+    #[test]
+    fn biased_forward_for_any_width() {
+        for (n, m) in [(1, 1), (150, 3), (7, 16), (150, 16), (5, 21), (9, 65)] {
+            let mut z = ints(n, m, 3);
+            let b = ndarray::Array1::from_shape_fn(m, |j| j as f64 * 0.5 - 3.0);
+            let want = (&z + &b).mapv(|v| v.max(0.0));
+            Activation::Relu.apply_with_bias(z.view_mut(), b.view());
+            assert_eq!(z, want, "{n}×{m}");
+        }
+    }
+
+    #[test]
+    fn flat_loops_are_the_same_bits_with_and_without_avx2() {
+        let (n, m) = (150, 3);
+        let a: Vec<f32> = (0..n * m)
+            .map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0)
+            .collect();
+        let g: Vec<f32> = (0..n * m)
+            .map(|i| ((i * 104_729) % 997) as f32 / 1e3 - 0.5)
+            .collect();
+        let d = |a: f32| if a > 0.0 { 1.0 } else { 0.0 };
+        let (mut g1, mut b1) = (g.clone(), vec![0.0_f32; m]);
+        scale_and_sum_flat(&mut g1, &a, &mut b1, d);
+        assert!(b1.iter().all(|&b| b != 0.0));
+        let mut z1 = g.clone();
+        map_biased_flat(&mut z1, &b1, |v| v.max(0.0));
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2_fma() {
+            let (mut g2, mut b2) = (g.clone(), vec![0.0_f32; m]);
+            let mut z2 = g.clone();
+            // SAFETY: just detected.
+            unsafe {
+                scale_and_sum_flat_avx2(&mut g2, &a, &mut b2, d);
+                map_biased_flat_avx2(&mut z2, &b1, |v| v.max(0.0));
+            }
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(
+                (bits(&g1), bits(&b1), bits(&z1)),
+                (bits(&g2), bits(&b2), bits(&z2))
+            );
+        }
     }
 
     #[test]

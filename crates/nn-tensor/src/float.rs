@@ -28,6 +28,16 @@ pub trait Float:
     fn from_f64(v: f64) -> Self;
     /// Converts to `f64` exactly.
     fn to_f64(self) -> f64;
+    /// The slice as `&[f32]` when `Self` is `f32` (for `f32`-only fast paths), else `None`.
+    ///
+    /// ```
+    /// use nn_tensor::Float;
+    /// assert_eq!(f32::as_f32(&[1.0_f32]), Some(&[1.0_f32][..]));
+    /// assert_eq!(f64::as_f32(&[1.0_f64]), None);
+    /// ```
+    fn as_f32(s: &[Self]) -> Option<&[f32]>;
+    /// The slice as `&mut [f32]` when `Self` is `f32`, else `None`.
+    fn as_f32_mut(s: &mut [Self]) -> Option<&mut [f32]>;
 }
 
 impl Float for f32 {
@@ -38,6 +48,12 @@ impl Float for f32 {
     fn to_f64(self) -> f64 {
         self as f64
     }
+    fn as_f32(s: &[Self]) -> Option<&[f32]> {
+        Some(s)
+    }
+    fn as_f32_mut(s: &mut [Self]) -> Option<&mut [f32]> {
+        Some(s)
+    }
 }
 
 impl Float for f64 {
@@ -47,5 +63,11 @@ impl Float for f64 {
     }
     fn to_f64(self) -> f64 {
         self
+    }
+    fn as_f32(_: &[Self]) -> Option<&[f32]> {
+        None
+    }
+    fn as_f32_mut(_: &mut [Self]) -> Option<&mut [f32]> {
+        None
     }
 }

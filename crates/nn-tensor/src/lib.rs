@@ -31,6 +31,7 @@ mod pool;
 mod reduce;
 pub mod sparse;
 mod threads;
+pub mod vmath;
 
 pub use eigen::{symmetric_eigen, SymmetricEigen};
 pub use elementwise::{add_row_broadcast, map_inplace, zip_inplace};

@@ -10,7 +10,10 @@
 //! - **columns** (`op(A)` columns contiguous): the same on `Cᵀ = op(B)ᵀ·op(A)ᵀ`;
 //! - **dots** (`op(A)` rows and `op(B)` columns contiguous, as in `X·Wᵀ`): lane-wise partial
 //!   sums of `A[i, :]·B[:, j]`, reduced in a fixed order at the end;
-//! - otherwise, when op(B) is small, it is copied row-major onto the stack and run by rows.
+//! - otherwise, when op(B) is small, it is copied row-major onto the stack and run by rows;
+//! - with AVX2, f32 products with at most 4 columns and `k` of 8 or 16 whose op(A) rows and
+//!   op(B) columns are contiguous (the iris forward `H·W2ᵀ`) take a dedicated intrinsics loop,
+//!   one row of C per step, with horizontal additions (`narrow_dots_avx2`).
 //!
 //! Each element is summed in a fixed order that depends only on the shape and layout, so results
 //! are deterministic. On x86-64 with AVX2+FMA the loops are compiled for those features (with
@@ -45,8 +48,85 @@ pub(crate) unsafe fn run<T: Float>(p: &Problem<T>) -> bool {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn run_avx2<T: Float>(p: &Problem<T>) -> bool {
+    if narrow_dots_fit(p) {
+        // SAFETY: forwarded contract; `narrow_dots_fit` checked the shape and that `T` is f32
+        // (the only 4-byte `Float`).
+        unsafe { narrow_dots_avx2(p) };
+        return true;
+    }
     // SAFETY: forwarded contract.
     unsafe { run_with::<T, Fused>(p) }
+}
+
+/// Whether [`narrow_dots_avx2`] computes `p`: f32, at most 4 columns of C, `k` of 8 or 16,
+/// op(A) rows and op(B) columns contiguous (the iris forward product `H·W2ᵀ`, 150×16·16×3).
+#[cfg(target_arch = "x86_64")]
+fn narrow_dots_fit<T>(p: &Problem<T>) -> bool {
+    size_of::<T>() == 4 && p.n <= 4 && (p.k == 8 || p.k == 16) && p.a.cs == 1 && p.b.rs == 1
+}
+
+/// `C = α·A·B + β·C` for [`narrow_dots_fit`] shapes, one row of C at a time: the row of A
+/// (one or two vectors) times each column of B (kept in registers for the whole product),
+/// lane-wise, then all the row's dot products reduced together by three horizontal additions.
+/// The row-by-broadcast orders spend a broadcast of an A element per 4-wide multiply-add on
+/// such narrow products; this spends a handful of instructions per row.
+///
+/// Each element is summed in a fixed order: the 8 lane products (plus, for `k = 16`, the
+/// second 8 by fused multiply-add), then lanes pairwise `((0+1)+(2+3)) + ((4+5)+(6+7))`.
+///
+/// # Safety
+/// As [`run`], [`narrow_dots_fit`] holds, `T` is `f32`, and the CPU supports AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn narrow_dots_avx2<T: Float>(p: &Problem<T>) {
+    use std::arch::x86_64::*;
+    // SAFETY: `T` is f32 (caller's contract), so these are the same pointers; every load and
+    // store below stays inside A, B and C by the shape checks of `narrow_dots_fit`.
+    unsafe {
+        let (a, b, c) = (
+            p.a.ptr.cast::<f32>(),
+            p.b.ptr.cast::<f32>(),
+            p.c.ptr.cast::<f32>(),
+        );
+        let two = p.k == 16;
+        // Columns of B (contiguous runs of k), zero past n.
+        let mut bv = [[_mm256_setzero_ps(); 2]; 4];
+        for (j, bv) in bv.iter_mut().enumerate().take(p.n) {
+            let col = b.offset(j as isize * p.b.cs);
+            bv[0] = _mm256_loadu_ps(col);
+            if two {
+                bv[1] = _mm256_loadu_ps(col.add(8));
+            }
+        }
+        let alpha = p.alpha.to_f64() as f32;
+        let beta = p.beta.to_f64() as f32;
+        for i in 0..p.m {
+            let row = a.offset(i as isize * p.a.rs);
+            let a0 = _mm256_loadu_ps(row);
+            let mut acc = [_mm256_setzero_ps(); 4];
+            for (acc, bv) in acc.iter_mut().zip(&bv) {
+                *acc = _mm256_mul_ps(a0, bv[0]);
+            }
+            if two {
+                let a1 = _mm256_loadu_ps(row.add(8));
+                for (acc, bv) in acc.iter_mut().zip(&bv) {
+                    *acc = _mm256_fmadd_ps(a1, bv[1], *acc);
+                }
+            }
+            // [Σ lanes 0-3 of acc0..acc3 | Σ lanes 4-7 of acc0..acc3], then the two halves.
+            let h01 = _mm256_hadd_ps(acc[0], acc[1]);
+            let h23 = _mm256_hadd_ps(acc[2], acc[3]);
+            let h = _mm256_hadd_ps(h01, h23);
+            let sums = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps::<1>(h));
+            let mut out = [0.0_f32; 4];
+            _mm_storeu_ps(out.as_mut_ptr(), sums);
+            let c_row = c.offset(i as isize * p.c.rs);
+            for (j, &x) in out.iter().enumerate().take(p.n) {
+                let c = &mut *c_row.offset(j as isize * p.c.cs);
+                *c = combine(alpha, x, beta, *c);
+            }
+        }
+    }
 }
 
 /// How `a·b + c` is computed: fused (one rounding; only where the CPU has FMA, since the
@@ -56,6 +136,7 @@ trait Madd {
 }
 
 /// `a·b + c` with one rounding (`mul_add`).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 struct Fused;
 
 impl Madd for Fused {
@@ -499,6 +580,33 @@ mod tests {
         );
         // Nothing contiguous and B too big to copy: the packed path.
         assert_eq!(order(&problem(2, 64, 64, [2, 3], [5, 7])), None);
+    }
+
+    #[test]
+    fn narrow_dots_match_the_naive_product() {
+        use crate::{gemm, matmul_naive, Transpose};
+        use ndarray::{Array2, ShapeBuilder};
+        // k of 8 and 16, 1–4 columns, C row-major and column-major, α and β not 1 and 0.
+        for (m, n, k) in [(150, 3, 16), (5, 4, 8), (1, 1, 16), (17, 2, 8)] {
+            let a = Array2::from_shape_fn((m, k), |(i, q)| ((i * 7 + q * 3) % 11) as f32 - 5.0);
+            let w = Array2::from_shape_fn((n, k), |(j, q)| ((j * 5 + q) % 7) as f32 * 0.25 - 0.5);
+            let want = matmul_naive(a.view(), w.t()).unwrap();
+            for f_order in [false, true] {
+                let mut c = Array2::from_elem((m, n).set_f(f_order), 1.0_f32);
+                gemm(
+                    2.0,
+                    a.view(),
+                    Transpose::No,
+                    w.view(),
+                    Transpose::Yes,
+                    0.5,
+                    c.view_mut(),
+                )
+                .unwrap();
+                // Integer-valued products and sums: exact in any order.
+                assert_eq!(c, want.mapv(|v: f32| 2.0 * v + 0.5), "{m}×{n}×{k}");
+            }
+        }
     }
 
     #[test]

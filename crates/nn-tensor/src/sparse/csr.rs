@@ -25,6 +25,9 @@ pub struct CsrMatrix<T> {
     pub(super) indptr: Vec<usize>,
     pub(super) indices: Vec<u32>,
     pub(super) values: Vec<T>,
+    /// Stored entries per column, counted while the rows are filled (empty when unknown), so
+    /// that [`transpose_into`](Self::transpose_into) need not count them again.
+    col_nnz: Vec<u32>,
 }
 
 impl<T: Float> CsrMatrix<T> {
@@ -40,6 +43,7 @@ impl<T: Float> CsrMatrix<T> {
             indptr: vec![0],
             indices: Vec::new(),
             values: Vec::new(),
+            col_nnz: Vec::new(),
         }
     }
 
@@ -103,24 +107,31 @@ impl<T: Float> CsrMatrix<T> {
             self.indices.resize(room, 0);
             self.values.resize(room, T::zero());
         }
-        let mut len = 0;
-        let mut scratch = Vec::new();
-        for row in x.rows() {
-            let row = match row.as_slice() {
-                Some(r) => r,
-                None => {
-                    scratch.clear();
-                    scratch.extend(row.iter().copied());
-                    &scratch
-                }
-            };
-            len = push_row(row, len, &mut self.indices, &mut self.values);
-            if len > max_nnz {
-                return false;
-            }
-            self.indptr.push(len);
+        self.col_nnz.clear();
+        self.col_nnz.resize(cols, 0);
+        let filled = self.fill_rows(x, max_nnz);
+        if !filled {
+            self.col_nnz.clear();
         }
-        true
+        filled
+    }
+
+    /// [`fill_rows_body`] compiled for the best vector extension this CPU has.
+    fn fill_rows(&mut self, x: ArrayView2<T>, max_nnz: usize) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use crate::matmul::dispatch::{detected_isas, Isa};
+            match detected_isas().0 {
+                // SAFETY: the features were detected on this CPU.
+                Isa::Avx512 => return unsafe { fill_rows_avx512(self, x, max_nnz) },
+                // SAFETY: as above.
+                Isa::Avx2 => return unsafe { fill_rows_avx2(self, x, max_nnz) },
+                Isa::Portable => {}
+            }
+        }
+        fill_rows_body(self, x, max_nnz, |row, room, counts| {
+            push_row(row, 0, room, counts)
+        })
     }
 
     /// Writes the transpose of `self` into `out` (a counting sort by column; the result's
@@ -139,25 +150,41 @@ impl<T: Float> CsrMatrix<T> {
         out.cols = self.rows;
         out.indptr.clear();
         out.indptr.resize(self.cols + 1, 0);
-        for &j in &self.indices[..self.nnz()] {
-            out.indptr[j as usize + 1] += 1;
+        if self.col_nnz.len() == self.cols {
+            for (j, &count) in self.col_nnz.iter().enumerate() {
+                out.indptr[j + 1] = count as usize;
+            }
+        } else {
+            for &j in &self.indices[..self.nnz()] {
+                out.indptr[j as usize + 1] += 1;
+            }
         }
         for j in 0..self.cols {
             out.indptr[j + 1] += out.indptr[j];
         }
+        // The transpose's column counts are this matrix's row lengths.
+        out.col_nnz.clear();
+        out.col_nnz
+            .extend(self.indptr.windows(2).map(|w| (w[1] - w[0]) as u32));
         if out.indices.len() < self.nnz() {
             out.indices.resize(self.nnz(), 0);
             out.values.resize(self.nnz(), T::zero());
         }
         // `fill[j]`: the next free slot of output row j.
         let mut fill: Vec<usize> = out.indptr[..self.cols].to_vec();
+        let (indices, values) = (&mut out.indices[..self.nnz()], &mut out.values[..self.nnz()]);
         for i in 0..self.rows {
             let (idx, val) = self.row(i);
             for (&j, &v) in idx.iter().zip(val) {
-                let slot = &mut fill[j as usize];
-                out.indices[*slot] = i as u32;
-                out.values[*slot] = v;
-                *slot += 1;
+                // SAFETY: stored columns are below `cols` (the length of `fill`), and column j's
+                // slots run from its start to the next column's start, all below `nnz`, the
+                // length of `indices` and `values`: counting sort never writes past them.
+                unsafe {
+                    let slot = fill.get_unchecked_mut(j as usize);
+                    *indices.get_unchecked_mut(*slot) = i as u32;
+                    *values.get_unchecked_mut(*slot) = v;
+                    *slot += 1;
+                }
             }
         }
     }
@@ -214,30 +241,147 @@ impl<T: Float> PartialEq for CsrMatrix<T> {
     }
 }
 
-/// Appends the non-zeros of `row` at `len`; returns the new length. The row is read sixteen
-/// entries at a time into a bit mask of its non-zeros (a vector compare), and only the set bits
-/// are visited, so runs of zeros cost one test.
-fn push_row<T: Float>(row: &[T], len: usize, indices: &mut [u32], values: &mut [T]) -> usize {
-    let (indices, values) = (
-        &mut indices[len..][..row.len()],
-        &mut values[len..][..row.len()],
-    );
+/// AVX-512: f32 rows through [`push_row_f32_avx512`] (mask compares and compresses).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2")]
+unsafe fn fill_rows_avx512<T: Float>(m: &mut CsrMatrix<T>, x: ArrayView2<T>, max: usize) -> bool {
+    fill_rows_body(m, x, max, |row, (indices, values), counts| {
+        if let Some(row) = T::as_f32(row) {
+            let values = T::as_f32_mut(values).expect("T is f32 when its rows are");
+            // SAFETY: the caller checked AVX-512F; the lengths agree (see `fill_rows_body`).
+            return unsafe { push_row_f32_avx512(row, (indices, values), counts) };
+        }
+        push_row(row, 0, (indices, values), counts)
+    })
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn fill_rows_avx2<T: Float>(m: &mut CsrMatrix<T>, x: ArrayView2<T>, max: usize) -> bool {
+    fill_rows_body(m, x, max, |row, room, counts| {
+        push_row(row, 0, room, counts)
+    })
+}
+
+/// Appends the rows of `x` to `m` (whose `indptr` holds the leading 0, buffers room for
+/// `max_nnz` plus a row, `col_nnz` zeros) with `push` (row, room as long as the row, column
+/// counts; returns how many it wrote); `false` as soon as more than `max_nnz` are found.
+#[inline(always)]
+fn fill_rows_body<T: Float, P>(
+    m: &mut CsrMatrix<T>,
+    x: ArrayView2<T>,
+    max_nnz: usize,
+    push: P,
+) -> bool
+where
+    P: Fn(&[T], (&mut [u32], &mut [T]), &mut [u32]) -> usize,
+{
+    let mut len = 0;
+    let mut scratch = Vec::new();
+    for row in x.rows() {
+        let row = match row.as_slice() {
+            Some(r) => r,
+            None => {
+                scratch.clear();
+                scratch.extend(row.iter().copied());
+                &scratch
+            }
+        };
+        let room = (
+            &mut m.indices[len..][..row.len()],
+            &mut m.values[len..][..row.len()],
+        );
+        len += push(row, room, &mut m.col_nnz);
+        if len > max_nnz {
+            return false;
+        }
+        m.indptr.push(len);
+    }
+    true
+}
+
+/// [`push_row`] for f32 with AVX-512F: one compare gives each chunk's non-zero mask, a masked
+/// add counts them per column, and compresses (into a register, then one store: compressing
+/// straight to memory is slow on AMD) pack the values and their column numbers.
+///
+/// # Safety
+/// AVX-512F must be available; `room` and `col_nnz` as long as `row`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn push_row_f32_avx512(
+    row: &[f32],
+    room: (&mut [u32], &mut [f32]),
+    col_nnz: &mut [u32],
+) -> usize {
+    use std::arch::x86_64::*;
+    let (indices, values) = room;
+    assert!(indices.len() == row.len() && values.len() == row.len() && col_nnz.len() == row.len());
+    let full = row.len() / 16 * 16;
+    let iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     let mut n = 0;
-    for (c, chunk) in row.chunks(16).enumerate() {
-        let mut mask = chunk
-            .iter()
-            .enumerate()
-            .fold(0_u32, |m, (t, &v)| m | (u32::from(v != T::zero()) << t));
+    for c in (0..full).step_by(16) {
+        // SAFETY (all pointer accesses): `c + 16 <= full <= row.len()`, the length of every
+        // slice, and `n <= c` (at most one entry per column so far), so `n + 16 <= row.len()`.
+        let v = unsafe { _mm512_loadu_ps(row.as_ptr().add(c)) };
+        let mask = _mm512_cmp_ps_mask::<_CMP_NEQ_UQ>(v, _mm512_setzero_ps());
+        if mask == 0 {
+            continue;
+        }
+        let counts = unsafe { col_nnz.as_mut_ptr().add(c).cast::<__m512i>() };
+        let added = unsafe {
+            let old = _mm512_loadu_si512(counts);
+            _mm512_mask_add_epi32(old, mask, old, _mm512_set1_epi32(1))
+        };
+        let cols = _mm512_add_epi32(iota, _mm512_set1_epi32(c as i32));
+        unsafe {
+            _mm512_storeu_si512(counts, added);
+            _mm512_storeu_ps(
+                values.as_mut_ptr().add(n),
+                _mm512_maskz_compress_ps(mask, v),
+            );
+            let idx = indices.as_mut_ptr().add(n).cast::<__m512i>();
+            _mm512_storeu_si512(idx, _mm512_maskz_compress_epi32(mask, cols));
+        }
+        n += mask.count_ones() as usize;
+    }
+    let tail = row.len() - full;
+    let room = (&mut indices[n..][..tail], &mut values[n..][..tail]);
+    n + push_row(&row[full..], full, room, &mut col_nnz[full..])
+}
+
+/// Writes the non-zeros of `row` (whose first entry is in column `offset`) to the front of
+/// `room` (as long as the row) and counts them into `col_nnz`; returns how many. The row is read
+/// sixteen entries at a time into a bit mask of its non-zeros, and only the set bits are
+/// visited, so runs of zeros cost one test.
+#[inline(always)]
+fn push_row<T: Float>(
+    row: &[T],
+    offset: usize,
+    room: (&mut [u32], &mut [T]),
+    col_nnz: &mut [u32],
+) -> usize {
+    let (indices, values) = room;
+    let mut n = 0;
+    for ((c, chunk), counts) in row.chunks(16).enumerate().zip(col_nnz.chunks_mut(16)) {
+        let mut mask = 0_u32;
+        for (t, (&v, count)) in chunk.iter().zip(counts.iter_mut()).enumerate() {
+            let nonzero = u32::from(v != T::zero());
+            mask |= nonzero << t;
+            *count += nonzero;
+        }
         while mask != 0 {
             let t = mask.trailing_zeros() as usize;
             mask &= mask - 1;
-            // At most one entry per column of the row, so `n < row.len()`.
-            indices[n] = (c * 16 + t) as u32;
-            values[n] = chunk[t];
+            // SAFETY: `t` is a set bit, so below `chunk.len()`; `n` counts the non-zeros seen
+            // so far, at most `c·16 + t < row.len()`, the length of both `indices` and `values`.
+            unsafe {
+                *indices.get_unchecked_mut(n) = (offset + c * 16 + t) as u32;
+                *values.get_unchecked_mut(n) = *chunk.get_unchecked(t);
+            }
             n += 1;
         }
     }
-    len + n
+    n
 }
 
 /// The fraction of entries of `x` that are not zero (`0.0` for an empty matrix).

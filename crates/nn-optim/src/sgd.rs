@@ -20,6 +20,7 @@
 use nn_core::{Param, ParamKind, Parameters};
 use nn_tensor::Float;
 use serde::{Deserialize, Serialize};
+use std::sync::{Mutex, PoisonError};
 
 use crate::{OptimError, Optimizer, Result};
 
@@ -107,24 +108,75 @@ impl<T: Float> Sgd<T> {
         } else {
             T::zero()
         };
-        let (eta, mu) = (T::from_f64(lr), T::from_f64(c.momentum));
+        let rule = Rule {
+            eta: T::from_f64(lr),
+            mu: T::from_f64(c.momentum),
+            decay,
+            nesterov: c.nesterov,
+        };
         if c.momentum == 0.0 {
-            for (w, &g) in p.value.iter_mut().zip(p.grad) {
-                *w -= eta * (g + decay * *w);
-            }
-            return;
+            return in_parts(p.value, p.grad, &mut [], |w, g, _| rule.plain(w, g));
         }
         if self.velocity.len() <= index {
             self.velocity.resize(index + 1, Vec::new());
         }
         let v = &mut self.velocity[index];
         v.resize(p.value.len(), T::zero());
-        for ((w, &g), v) in p.value.iter_mut().zip(p.grad).zip(v.iter_mut()) {
-            let g = g + decay * *w;
-            *v = mu * *v + g;
-            *w -= eta * if c.nesterov { g + mu * *v } else { *v };
+        in_parts(p.value, p.grad, v, |w, g, v| rule.momentum(w, g, v));
+    }
+}
+
+/// One step's update rule (see the module docs), applied to matching slices.
+#[derive(Clone, Copy)]
+struct Rule<T> {
+    eta: T,
+    mu: T,
+    decay: T,
+    nesterov: bool,
+}
+
+impl<T: Float> Rule<T> {
+    fn plain(self, w: &mut [T], g: &[T]) {
+        for (w, &g) in w.iter_mut().zip(g) {
+            *w -= self.eta * (g + self.decay * *w);
         }
     }
+
+    fn momentum(self, w: &mut [T], g: &[T], v: &mut [T]) {
+        for ((w, &g), v) in w.iter_mut().zip(g).zip(v.iter_mut()) {
+            let g = g + self.decay * *w;
+            *v = self.mu * *v + g;
+            *w -= self.eta * if self.nesterov { g + self.mu * *v } else { *v };
+        }
+    }
+}
+
+/// Parameters from this many elements on are updated in two halves on two threads (where
+/// nn-tensor may use them): a large layer's update streams megabytes through the caches.
+const PARALLEL_UPDATE: usize = 1 << 16;
+
+/// Runs `f` on matching pieces of `w`, `g` and `v` (`v` empty or as long as `w`): the whole
+/// slices, or two halves at once for large parameters. Element-wise rules give the same bits
+/// either way.
+fn in_parts<T: Float>(
+    w: &mut [T],
+    g: &[T],
+    v: &mut [T],
+    f: impl Fn(&mut [T], &[T], &mut [T]) + Sync,
+) {
+    if w.len() < PARALLEL_UPDATE || nn_tensor::num_threads() < 2 {
+        return f(w, g, v);
+    }
+    let half = w.len() / 2;
+    let (w0, w1) = w.split_at_mut(half);
+    let (g0, g1) = g.split_at(half);
+    let (v0, v1) = v.split_at_mut(half.min(v.len()));
+    let parts = [Mutex::new((w0, g0, v0)), Mutex::new((w1, g1, v1))];
+    nn_tensor::run_parts(2, &|i| {
+        let mut part = parts[i].lock().unwrap_or_else(PoisonError::into_inner);
+        let (w, g, v) = &mut *part;
+        f(w, g, v);
+    });
 }
 
 impl<T: Float> Optimizer<T> for Sgd<T> {

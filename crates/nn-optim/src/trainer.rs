@@ -235,7 +235,7 @@ const GATHER_PARTS: usize = 2;
 const GATHER_ROWS: usize = 32;
 
 /// How many rows ahead [`Batches::gather`] prefetches.
-const PREFETCH_ROWS: usize = 4;
+const PREFETCH_ROWS: usize = 8;
 
 /// Asks the CPU to start loading `row` into the cache (a hint; no effect on results).
 fn prefetch<D>(row: ArrayView1<D>) {

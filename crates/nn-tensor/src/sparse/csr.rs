@@ -172,7 +172,10 @@ impl<T: Float> CsrMatrix<T> {
         }
         // `fill[j]`: the next free slot of output row j.
         let mut fill: Vec<usize> = out.indptr[..self.cols].to_vec();
-        let (indices, values) = (&mut out.indices[..self.nnz()], &mut out.values[..self.nnz()]);
+        let (indices, values) = (
+            &mut out.indices[..self.nnz()],
+            &mut out.values[..self.nnz()],
+        );
         for i in 0..self.rows {
             let (idx, val) = self.row(i);
             for (&j, &v) in idx.iter().zip(val) {

@@ -1,6 +1,8 @@
 //! Shared helpers for nn's benchmarks: deterministic operands and GEMM variants by name.
 #![warn(missing_docs)]
 
+pub mod workloads;
+
 use ndarray::{Array2, ArrayView2, LinalgScalar};
 use nn_tensor::matmul::{gemm_with_kernel, KernelChoice};
 use nn_tensor::{Float, Transpose};

@@ -16,8 +16,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use ndarray::{Array2, Axis};
-use nn_core::{Activation, Loss, Network};
+use nn_benches::workloads::{iris, mlp, mnist, one_hot};
+use nn_core::Loss;
 use nn_optim::{Optimizer, Sgd, SgdConfig, Trainer};
 
 fn arg(args: &[String], name: &str, default: usize) -> usize {
@@ -65,46 +65,11 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// MNIST images as f32 in [0, 1] and one-hot labels, read straight from the IDX bytes.
-fn mnist(part: &str) -> (Array2<f32>, Vec<usize>) {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../datasets/mnist");
-    let (dims, pixels) = nn_data::read_idx(
-        format!("{dir}/{part}-images-idx3-ubyte.gz"),
-        nn_data::IMAGES_MAGIC,
-    )
-    .expect("MNIST images");
-    let (_, labels) = nn_data::read_idx(
-        format!("{dir}/{part}-labels-idx1-ubyte.gz"),
-        nn_data::LABELS_MAGIC,
-    )
-    .expect("MNIST labels");
-    let x = Array2::from_shape_vec(
-        (dims[0], dims[1] * dims[2]),
-        pixels.iter().map(|&p| p as f32 / 255.0).collect(),
-    );
-    (
-        x.expect("IDX dimensions"),
-        labels.into_iter().map(usize::from).collect(),
-    )
-}
-
-fn one_hot(labels: &[usize], k: usize) -> Array2<f32> {
-    Array2::from_shape_fn((labels.len(), k), |(i, j)| {
-        f32::from(u8::from(labels[i] == j))
-    })
-}
-
 fn run_mnist(epochs: usize, dense: bool) -> String {
     let (x, y) = mnist("train");
     let (xt, yt) = mnist("t10k");
     let y = one_hot(&y, 10);
-    let mut net = Network::<f32>::mlp(
-        &[784, 256, 128, 10],
-        Activation::Relu,
-        Activation::Identity,
-        0,
-    )
-    .expect("net");
+    let mut net = mlp(&[784, 256, 128, 10]);
     net.set_sparse_input(!dense);
     let mut sgd = Sgd::new(SgdConfig::default()).expect("sgd");
     let mut trainer = Trainer::new(128, 0);
@@ -129,28 +94,9 @@ fn run_mnist(epochs: usize, dense: bool) -> String {
 }
 
 fn run_iris(steps: usize) -> String {
-    let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../datasets/iris.csv"))
-            .expect("iris.csv");
-    let rows: Vec<Vec<&str>> = text
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').collect())
-        .collect();
-    let mut names: Vec<&str> = rows.iter().map(|r| r[4]).collect();
-    names.sort_unstable();
-    names.dedup();
-    let x = Array2::from_shape_fn((rows.len(), 4), |(i, j)| {
-        rows[i][j].parse::<f32>().expect("number")
-    });
-    let x = (&x - &x.mean_axis(Axis(0)).expect("rows")) / &x.std_axis(Axis(0), 0.0);
-    let labels: Vec<usize> = rows
-        .iter()
-        .map(|r| names.iter().position(|n| *n == r[4]).expect("label"))
-        .collect();
+    let (x, labels) = iris();
     let y = one_hot(&labels, 3);
-    let mut net =
-        Network::<f32>::mlp(&[4, 16, 3], Activation::Relu, Activation::Identity, 0).expect("net");
+    let mut net = mlp(&[4, 16, 3]);
     let mut sgd = Sgd::new(SgdConfig::default()).expect("sgd");
     let times = (0..steps).map(|_| {
         let start = Clock::now();

@@ -1,8 +1,8 @@
 //! Training speed: the sparse first-layer products against the dense GEMM on an MNIST batch,
 //! one full training step (iris 4-16-3 full batch; MNIST 784-256-128-10, batch 128, sparse and
 //! dense paths) and a whole MNIST epoch. Run with `cargo bench -p nn-benches --bench train`
-//! (`-- spmm`, `-- csr`, `-- step`, `-- epoch` filter by name). The side-by-side comparison with PyTorch
-//! and numpy is `benches/compare/train.py`.
+//! (`-- spmm`, `-- csr`, `-- step`, `-- epoch` filter by name). The side-by-side comparison
+//! with PyTorch and numpy is `benches/compare/train.py`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ndarray::{s, Array2};
@@ -42,11 +42,11 @@ fn sparse_products(c: &mut Criterion) {
         let (x, d) = (x.view(), delta.view());
         b.iter(|| nn_tensor::matmul_tn(x, d, gwt.view_mut()).expect("shapes"))
     });
+    group.finish();
+    let mut group = c.benchmark_group("csr");
     let mut m = CsrMatrix::new();
-    group.bench_function("csr_build", |b| {
-        b.iter(|| m.assign_dense(black_box(x.view())))
-    });
-    group.bench_function("csr_transpose", |b| b.iter(|| csr.transpose_into(&mut xt)));
+    group.bench_function("build", |b| b.iter(|| m.assign_dense(black_box(x.view()))));
+    group.bench_function("transpose", |b| b.iter(|| csr.transpose_into(&mut xt)));
     group.finish();
 }
 

@@ -2,6 +2,10 @@
 
 use crate::Float;
 use ndarray::ArrayView2;
+use std::sync::{Mutex, PoisonError};
+
+/// Entries per thread before [`CsrMatrix::transpose_into`] splits the work.
+const TRANSPOSE_PER_THREAD: usize = 4096;
 
 /// A sparse matrix in compressed sparse row form: row `i`'s non-zeros are
 /// `values[indptr[i]..indptr[i + 1]]`, in columns `indices[…]`, columns increasing.
@@ -170,20 +174,69 @@ impl<T: Float> CsrMatrix<T> {
             out.indices.resize(self.nnz(), 0);
             out.values.resize(self.nnz(), T::zero());
         }
-        // `fill[j]`: the next free slot of output row j.
-        let mut fill: Vec<usize> = out.indptr[..self.cols].to_vec();
-        let (indices, values) = (
-            &mut out.indices[..self.nnz()],
-            &mut out.values[..self.nnz()],
-        );
+        // Columns split into parts of about equal entries; each part owns the output slots of
+        // its columns and fills them on its own thread (the order within a column is the row
+        // order whichever thread fills it).
+        let nnz = self.nnz();
+        let parts = crate::num_threads().min(nnz / TRANSPOSE_PER_THREAD).max(1);
+        let cut = |p: usize| match p {
+            0 => 0,
+            p if p == parts => self.cols,
+            p => out
+                .indptr
+                .partition_point(|&at| at < nnz * p / parts)
+                .min(self.cols),
+        };
+        let cuts: Vec<usize> = (0..=parts).map(cut).collect();
+        let mut pieces = Vec::with_capacity(parts);
+        let (mut indices, mut values) = (&mut out.indices[..nnz], &mut out.values[..nnz]);
+        for p in 0..parts {
+            let len = out.indptr[cuts[p + 1]] - out.indptr[cuts[p]];
+            let (head, rest) = std::mem::take(&mut indices).split_at_mut(len);
+            let (vhead, vrest) = std::mem::take(&mut values).split_at_mut(len);
+            (indices, values) = (rest, vrest);
+            pieces.push(Mutex::new((head, vhead)));
+        }
+        let indptr = &out.indptr;
+        crate::run_parts(parts, &|p| {
+            let mut piece = pieces[p].lock().unwrap_or_else(PoisonError::into_inner);
+            let (indices, values) = &mut *piece;
+            self.scatter_columns(
+                cuts[p]..cuts[p + 1],
+                &indptr[cuts[p]..=cuts[p + 1]],
+                indices,
+                values,
+            );
+        });
+    }
+
+    /// Fills the transpose's rows `columns` (this matrix's columns) into `indices`/`values`,
+    /// which hold exactly their slots; `starts` are those rows' start offsets (global, one more
+    /// than the rows).
+    fn scatter_columns(
+        &self,
+        columns: std::ops::Range<usize>,
+        starts: &[usize],
+        indices: &mut [u32],
+        values: &mut [T],
+    ) {
+        let base = starts[0];
+        // `fill[j - c0]`: the next free slot (local) of output row j.
+        let mut fill: Vec<usize> = starts[..starts.len() - 1]
+            .iter()
+            .map(|s| s - base)
+            .collect();
+        let (c0, c1) = (columns.start as u32, columns.end as u32);
         for i in 0..self.rows {
             let (idx, val) = self.row(i);
-            for (&j, &v) in idx.iter().zip(val) {
-                // SAFETY: stored columns are below `cols` (the length of `fill`), and column j's
-                // slots run from its start to the next column's start, all below `nnz`, the
-                // length of `indices` and `values`: counting sort never writes past them.
+            let from = idx.partition_point(|&j| j < c0);
+            let to = from + idx[from..].partition_point(|&j| j < c1);
+            for (&j, &v) in idx[from..to].iter().zip(&val[from..to]) {
+                // SAFETY: `c0 <= j < c1`, so `j - c0` indexes `fill`; column j's slots run from
+                // its start to the next column's start, all inside this piece (counting sort
+                // never writes past them), whose length `indices` and `values` have.
                 unsafe {
-                    let slot = fill.get_unchecked_mut(j as usize);
+                    let slot = fill.get_unchecked_mut((j - c0) as usize);
                     *indices.get_unchecked_mut(*slot) = i as u32;
                     *values.get_unchecked_mut(*slot) = v;
                     *slot += 1;

@@ -140,7 +140,7 @@ simd_kernel!(
 
 simd_kernel!(
     /// AVX-512F f64 kernel, 12×16.
-    Avx512F64, avx512_f64, f64, "avx512f", mr = 12, nv = 2, w = 8, kc = 384, mc = 96,
+    Avx512F64, avx512_f64, f64, "avx512f", mr = 12, nv = 2, w = 8, kc = 512, mc = 96,
     nc = 2048, zero = _mm512_setzero_pd, set1 = _mm512_set1_pd, load = _mm512_loadu_pd,
     store = _mm512_storeu_pd, fmadd = _mm512_fmadd_pd, mul = _mm512_mul_pd, add = _mm512_add_pd
 );

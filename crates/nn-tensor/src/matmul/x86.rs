@@ -35,18 +35,34 @@ macro_rules! simd_kernel {
             #[inline]
             unsafe fn run(k: usize, alpha: $t, a: *const $t, b: *const $t, beta: $t, c: Tile<$t>) {
                 // SAFETY: the pointer contract is the caller's (see `MicroKernel::run`); the
-                // CPU feature was detected before this kernel could be selected.
-                unsafe { $body(k, alpha, a, b, beta, c) }
+                // CPU feature was detected before this kernel could be selected. A tile with
+                // few rows (the bottom edge of C) runs a shorter tile over the same packed panel:
+                // the same products and sums for its rows, without the zero rows' work.
+                unsafe {
+                    match c.rows {
+                        r if r <= 4 && $mr > 4 => $body::<4>(k, alpha, a, b, beta, c),
+                        r if r <= 8 && $mr > 8 => $body::<8>(k, alpha, a, b, beta, c),
+                        _ => $body::<$mr>(k, alpha, a, b, beta, c),
+                    }
+                }
             }
         }
 
+        /// The kernel on the first `ROWS ≤ MR` rows of the packed A panel.
         #[target_feature(enable = $feat)]
-        unsafe fn $body(k: usize, alpha: $t, a: *const $t, b: *const $t, beta: $t, c: Tile<$t>) {
+        unsafe fn $body<const ROWS: usize>(
+            k: usize,
+            alpha: $t,
+            a: *const $t,
+            b: *const $t,
+            beta: $t,
+            c: Tile<$t>,
+        ) {
             const MR: usize = $mr;
             const NV: usize = $nv;
             const W: usize = $w;
             const NR: usize = NV * W;
-            let mut acc = [[$zero(); NV]; MR];
+            let mut acc = [[$zero(); NV]; ROWS];
             // SAFETY: `a` holds `k·MR` and `b` holds `k·NR` elements (caller contract), so every
             // offset below stays in bounds.
             unsafe {
@@ -95,18 +111,19 @@ macro_rules! simd_kernel {
                 }
                 return;
             }
-            let mut tile = [0.0 as $t; MR * NR];
-            // SAFETY: `tile` has `MR·NR` elements; `c` is writable on its `rows × cols` tile.
+            let mut tile = [[0.0 as $t; NR]; ROWS];
+            // SAFETY: `tile` has `ROWS·NR` elements; `c` is writable on its `rows × cols` tile
+            // (`rows ≤ ROWS`).
             unsafe {
                 for (i, row) in acc.iter().enumerate() {
                     for (v, &x) in row.iter().enumerate() {
-                        $store(tile.as_mut_ptr().add(i * NR + v * W), $mul(alpha_v, x));
+                        $store(tile[i].as_mut_ptr().add(v * W), $mul(alpha_v, x));
                     }
                 }
                 for i in 0..c.rows {
                     for j in 0..c.cols {
                         let cp = c.ptr.offset(i as isize * rsc + j as isize * csc);
-                        store_scalar(cp, tile[i * NR + j], beta);
+                        store_scalar(cp, tile[i][j], beta);
                     }
                 }
             }
@@ -123,7 +140,7 @@ simd_kernel!(
 
 simd_kernel!(
     /// AVX-512F f64 kernel, 12×16.
-    Avx512F64, avx512_f64, f64, "avx512f", mr = 12, nv = 2, w = 8, kc = 384, mc = 96,
+    Avx512F64, avx512_f64, f64, "avx512f", mr = 12, nv = 2, w = 8, kc = 512, mc = 96,
     nc = 2048, zero = _mm512_setzero_pd, set1 = _mm512_set1_pd, load = _mm512_loadu_pd,
     store = _mm512_storeu_pd, fmadd = _mm512_fmadd_pd, mul = _mm512_mul_pd, add = _mm512_add_pd
 );

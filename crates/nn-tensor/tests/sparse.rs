@@ -482,6 +482,12 @@ proptest! {
         prop_assert_eq!(filled, nnz <= max, "nnz {}, max {}", nnz, max);
         if filled {
             prop_assert_eq!(&m, &CsrMatrix::from_dense(x.view()));
+        } else {
+            // Giving up leaves a valid empty matrix, which products reject by shape.
+            prop_assert_eq!((m.shape(), m.nnz()), ((0, x.ncols()), 0));
+            let b = ndarray::Array2::<f64>::zeros((x.ncols(), 3));
+            let mut c = ndarray::Array2::<f64>::zeros((x.nrows(), 3));
+            prop_assert!(nn_tensor::sparse::spmm(&m, b.view(), c.view_mut()).is_err() || x.nrows() == 0);
         }
         // After giving up, the buffers still refill correctly.
         m.assign_dense(x.view());

@@ -82,16 +82,18 @@ impl<T: Float> CsrMatrix<T> {
         debug_assert!(filled);
     }
 
-    /// Like [`assign_dense`](Self::assign_dense), but gives up (returning `false`, with `self`
-    /// left in an unspecified state) as soon as more than `max_nnz` non-zeros are found, so that
-    /// checking a dense matrix costs about one row.
+    /// Like [`assign_dense`](Self::assign_dense), but gives up (returning `false`, and leaving
+    /// `self` an empty `0 × cols` matrix) as soon as more than `max_nnz` non-zeros are found, so
+    /// that checking a dense matrix costs about one row.
     ///
     /// ```
     /// use ndarray::array;
     /// use nn_tensor::sparse::CsrMatrix;
     /// let mut m = CsrMatrix::new();
     /// assert!(!m.assign_dense_up_to(array![[1.0_f32, 2.0], [3.0, 0.0]].view(), 2));
+    /// assert_eq!((m.shape(), m.nnz()), ((0, 2), 0));
     /// assert!(m.assign_dense_up_to(array![[1.0_f32, 0.0], [3.0, 0.0]].view(), 2));
+    /// assert_eq!((m.shape(), m.nnz()), ((2, 2), 2));
     /// ```
     ///
     /// # Panics
@@ -115,6 +117,9 @@ impl<T: Float> CsrMatrix<T> {
         self.col_nnz.resize(cols, 0);
         let filled = self.fill_rows(x, max_nnz);
         if !filled {
+            // Leave a valid (empty, `0 × cols`) matrix rather than a half-filled one.
+            self.rows = 0;
+            self.indptr.truncate(1);
             self.col_nnz.clear();
         }
         filled

@@ -19,7 +19,8 @@
 //! kernels use FMA (x86-64 with AVX2+FMA or AVX-512F), rounded twice otherwise.
 
 use ndarray::{s, Array2, ArrayView2, ShapeBuilder};
-use nn_tensor::sparse::{density, spmm, CsrMatrix};
+use nn_tensor::matmul::KernelChoice;
+use nn_tensor::sparse::{density, spmm, spmm_with_kernel, CsrMatrix};
 use nn_tensor::{matmul_naive, set_num_threads, Float, TensorError};
 use proptest::prelude::*;
 
@@ -96,7 +97,11 @@ fn fused() -> bool {
 /// The documented arithmetic of `spmm`, one scalar at a time: for each element, the
 /// multiply-add chain over the row's non-zeros in increasing column order, starting from zero.
 fn chain<T: Float>(a: &CsrMatrix<T>, b: ArrayView2<T>) -> Array2<T> {
-    let fused = fused();
+    chain_with(a, b, fused())
+}
+
+/// [`chain`] with the multiply-adds fused or not, as a given kernel does them.
+fn chain_with<T: Float>(a: &CsrMatrix<T>, b: ArrayView2<T>, fused: bool) -> Array2<T> {
     let (m, n) = (a.shape().0, b.ncols());
     Array2::from_shape_fn((m, n), |(i, j)| {
         let (idx, val) = a.row(i);
@@ -546,4 +551,58 @@ fn empty_inner_dimension_gives_zeros() {
     let mut c = Array2::from_elem((3, 4), f32::NAN);
     spmm(&a, b.view(), c.view_mut()).unwrap();
     assert!(c.iter().all(|v| v.to_bits() == 0));
+}
+
+/// Every kernel family this CPU runs — the portable one (`a·b + c`, two roundings) included,
+/// which is what aarch64 builds use — gives exactly its documented chain on panel-edge widths.
+#[test]
+fn every_kernel_gives_its_documented_chain() {
+    let kernels = [
+        KernelChoice::Portable,
+        KernelChoice::Avx2,
+        KernelChoice::Avx512,
+    ];
+    for kernel in kernels {
+        if !kernel.is_available() {
+            eprintln!("skipping {kernel:?}: not available on this CPU");
+            continue;
+        }
+        let fused = kernel != KernelChoice::Portable;
+        for (m, k, n) in [
+            (7, 40, 1),
+            (9, 64, 17),
+            (33, 100, 63),
+            (5, 30, 257),
+            (64, 784, 130),
+        ] {
+            let a = CsrMatrix::from_dense(sparse_dense::<f32>(m, k, 0.2, 3).view());
+            let b = sparse_dense::<f32>(k, n, 1.0, 4);
+            let mut c = Array2::from_elem((m, n), f32::NAN);
+            spmm_with_kernel(kernel, &a, b.view(), c.view_mut()).unwrap();
+            let want = chain_with(&a, b.view(), fused);
+            assert!(same_bits(c.view(), want.view()), "{kernel:?} {m}x{k}x{n}");
+            let a64 = CsrMatrix::from_dense(sparse_dense::<f64>(m, k, 0.2, 5).view());
+            let b64 = sparse_dense::<f64>(k, n, 1.0, 6);
+            let mut c64 = Array2::zeros((m, n));
+            spmm_with_kernel(kernel, &a64, b64.view(), c64.view_mut()).unwrap();
+            let want = chain_with(&a64, b64.view(), fused);
+            assert!(
+                same_bits(c64.view(), want.view()),
+                "{kernel:?} f64 {m}x{k}x{n}"
+            );
+        }
+    }
+}
+
+#[test]
+fn unavailable_kernel_is_an_error() {
+    for kernel in [KernelChoice::Avx2, KernelChoice::Avx512] {
+        let a = CsrMatrix::from_dense(Array2::<f32>::eye(2).view());
+        let mut c = Array2::zeros((2, 2));
+        let got = spmm_with_kernel(kernel, &a, Array2::eye(2).view(), c.view_mut());
+        match kernel.is_available() {
+            true => assert_eq!(c, Array2::eye(2)),
+            false => assert!(matches!(got, Err(TensorError::KernelUnavailable { .. }))),
+        }
+    }
 }

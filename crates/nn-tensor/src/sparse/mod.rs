@@ -27,4 +27,4 @@ mod csr;
 mod spmm;
 
 pub use csr::{density, CsrMatrix};
-pub use spmm::spmm;
+pub use spmm::{spmm, spmm_with_kernel};

@@ -7,6 +7,8 @@
 //! in the portable build, where no FMA instruction is assumed).
 
 use super::CsrMatrix;
+use crate::matmul::dispatch::Isa;
+use crate::matmul::KernelChoice;
 use crate::{Float, Result, TensorError};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 
@@ -29,7 +31,35 @@ const FMAS_PER_THREAD: usize = 1 << 18;
 /// assert_eq!(c, array![[4.0, 5.0, 6.0], [2.0, 4.0, 6.0]]);
 /// # Ok::<(), nn_tensor::TensorError>(())
 /// ```
-pub fn spmm<T: Float>(a: &CsrMatrix<T>, b: ArrayView2<T>, mut c: ArrayViewMut2<T>) -> Result<()> {
+pub fn spmm<T: Float>(a: &CsrMatrix<T>, b: ArrayView2<T>, c: ArrayViewMut2<T>) -> Result<()> {
+    spmm_with_kernel(KernelChoice::Auto, a, b, c)
+}
+
+/// [`spmm`] forced onto one kernel family, for tests and benchmarks: the portable kernel
+/// (plain Rust, `a·b + c` rounded twice) or the AVX2+FMA / AVX-512F ones (fused multiply-adds).
+///
+/// Returns [`TensorError::KernelUnavailable`] when the CPU lacks the kernel's features.
+///
+/// ```
+/// use ndarray::{array, Array2};
+/// use nn_tensor::matmul::KernelChoice;
+/// use nn_tensor::sparse::{spmm_with_kernel, CsrMatrix};
+/// let a = CsrMatrix::from_dense(array![[0.0_f32, 2.0]].view());
+/// let mut c = Array2::zeros((1, 1));
+/// spmm_with_kernel(KernelChoice::Portable, &a, array![[5.0], [7.0]].view(), c.view_mut())?;
+/// assert_eq!(c, array![[14.0]]);
+/// # Ok::<(), nn_tensor::TensorError>(())
+/// ```
+pub fn spmm_with_kernel<T: Float>(
+    kernel: KernelChoice,
+    a: &CsrMatrix<T>,
+    b: ArrayView2<T>,
+    mut c: ArrayViewMut2<T>,
+) -> Result<()> {
+    let isa = sparse_isa(kernel).ok_or(TensorError::KernelUnavailable {
+        kernel: kernel.name(),
+    })?;
+
     let (m, k) = a.shape();
     let n = b.ncols();
     if b.nrows() != k || c.dim() != (m, n) {
@@ -44,15 +74,16 @@ pub fn spmm<T: Float>(a: &CsrMatrix<T>, b: ArrayView2<T>, mut c: ArrayViewMut2<T
     }
     if !rows_contiguous(b.dim(), b.strides()) {
         let b = Array2::from_shape_vec((k, n), b.iter().copied().collect());
-        return spmm(a, b.expect("k·n elements").view(), c);
+        return spmm_with_kernel(kernel, a, b.expect("k·n elements").view(), c);
     }
     if !rows_contiguous(c.dim(), c.strides()) {
         let mut tmp = Array2::zeros((m, n));
-        spmm(a, b, tmp.view_mut())?;
+        spmm_with_kernel(kernel, a, b, tmp.view_mut())?;
         c.assign(&tmp);
         return Ok(());
     }
     let job = Job {
+        isa,
         a,
         b: b.as_ptr(),
         ldb: b.strides()[0] as usize,
@@ -77,6 +108,7 @@ fn rows_contiguous(dim: (usize, usize), strides: &[isize]) -> bool {
 
 /// One product, as raw row pointers (so that threads can share it).
 struct Job<'a, T> {
+    isa: Isa,
     a: &'a CsrMatrix<T>,
     b: *const T,
     ldb: usize,
@@ -127,21 +159,31 @@ impl<T: Float> Job<'_, T> {
     /// # Safety
     /// As [`run`](Self::run), and no other thread writes these rows.
     unsafe fn rows(&self, r0: usize, r1: usize) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            use crate::matmul::dispatch::{detected_isas, Isa};
-            match detected_isas().0 {
-                // SAFETY: the ISA was detected on this CPU; forwarded contract.
-                Isa::Avx512 if crate::matmul::x86::has_avx2() => {
-                    return unsafe { rows_avx512(self, r0, r1) }
-                }
-                Isa::Avx2 => return unsafe { rows_avx2(self, r0, r1) },
-                Isa::Avx512 | Isa::Portable => {}
-            }
+        match self.isa {
+            // SAFETY: `sparse_isa` checked the features on this CPU; forwarded contract.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => unsafe { rows_avx512(self, r0, r1) },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => unsafe { rows_avx2(self, r0, r1) },
+            // Forwarded contract (the macro's unsafe blocks rely on it).
+            Isa::Portable => panels!(self, r0, r1, false; 16, 8, 4, 1),
         }
-        // Forwarded contract (the macro's unsafe blocks rely on it).
-        panels!(self, r0, r1, false; 16, 8, 4, 1)
     }
+}
+
+/// The kernel family for `kernel` on this CPU, if it runs here. The AVX-512 kernels also use
+/// AVX2 and FMA instructions, so they need those as well (every AVX-512 CPU has them).
+fn sparse_isa(kernel: KernelChoice) -> Option<Isa> {
+    let isa = kernel.isa()?;
+    #[cfg(target_arch = "x86_64")]
+    if isa == Isa::Avx512 && !crate::matmul::x86::has_avx2() {
+        return match kernel {
+            KernelChoice::Auto => Some(Isa::Portable),
+            _ => None,
+        };
+    }
+    Some(isa)
 }
 
 /// Rows `r0..r1` of C in column panels: as many of the first width as fit, then of the next…

@@ -160,49 +160,16 @@ mod x86_pack {
         // SAFETY: every block reads lanes `< width` at depths `< depth` (contiguous along the
         // depth, `ds == 1`) and writes inside `out[..R·depth]`.
         unsafe {
+            let ls = src.ls;
             if size_of::<T>() == 4 {
                 let (o, s) = (o.cast::<f32>(), src.ptr.cast::<f32>());
                 dv = depth / 8 * 8;
-                let mut l = 0;
-                while l + 8 <= width {
-                    for d in (0..dv).step_by(8) {
-                        t8x8_f32(
-                            o.add(d * R + l),
-                            R,
-                            s.offset(l as isize * src.ls).add(d),
-                            src.ls,
-                        );
-                    }
-                    l += 8;
-                }
-                while l + 4 <= width {
-                    for d in (0..dv).step_by(4) {
-                        t4x4_f32(
-                            o.add(d * R + l),
-                            R,
-                            s.offset(l as isize * src.ls).add(d),
-                            src.ls,
-                        );
-                    }
-                    l += 4;
-                }
-                lv = l;
+                let l = blocks::<_, 8, R>(o, s, ls, 0, width, dv, |o, s| t8x8_f32(o, R, s, ls));
+                lv = blocks::<_, 4, R>(o, s, ls, l, width, dv, |o, s| t4x4_f32(o, R, s, ls));
             } else {
                 let (o, s) = (o.cast::<f64>(), src.ptr.cast::<f64>());
                 dv = depth / 4 * 4;
-                let mut l = 0;
-                while l + 4 <= width {
-                    for d in (0..dv).step_by(4) {
-                        t4x4_f64(
-                            o.add(d * R + l),
-                            R,
-                            s.offset(l as isize * src.ls).add(d),
-                            src.ls,
-                        );
-                    }
-                    l += 4;
-                }
-                lv = l;
+                lv = blocks::<_, 4, R>(o, s, ls, 0, width, dv, |o, s| t4x4_f64(o, R, s, ls));
             }
             for d in 0..depth {
                 let lanes = if d < dv { lv..width } else { 0..width };
@@ -211,6 +178,32 @@ mod x86_pack {
                 }
             }
         }
+    }
+
+    /// Transposes `B×B` blocks with `t` (given the block's output and source) for lanes `l..`
+    /// while `B` more fit below `width`, at depths `0..dv` (a multiple of `B`); returns the
+    /// first lane left over.
+    ///
+    /// # Safety
+    /// `t` must be safe to call on every block inside the panel (see `pack_rows_avx2`).
+    #[inline(always)]
+    unsafe fn blocks<E, const B: usize, const R: usize>(
+        o: *mut E,
+        s: *const E,
+        ls: isize,
+        mut l: usize,
+        width: usize,
+        dv: usize,
+        t: impl Fn(*mut E, *const E),
+    ) -> usize {
+        while l + B <= width {
+            for d in (0..dv).step_by(B) {
+                // SAFETY: lanes `l..l + B <= width` at depths `d..d + B <= dv` (forwarded).
+                unsafe { t(o.add(d * R + l), s.offset(l as isize * ls).add(d)) };
+            }
+            l += B;
+        }
+        l
     }
 
     /// Writes the transpose of the 8×8 block at `s` (row stride `ls`) to `o` (row stride `os`).

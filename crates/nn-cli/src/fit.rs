@@ -7,11 +7,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, ensure, Result};
-use ndarray::{s, Array2, ArrayView2};
+use ndarray::{Array2, ArrayView2};
 use nn_core::{Activation, Network};
 use nn_optim::{
     Checkpoint, ClipGradNorm, LrSchedule, OptimError, Schedule, Sgd, SgdConfig, Trainer,
 };
+use nn_tensor::s;
 use nn_tensor::Float;
 
 use crate::model_file::{ModelFile, Task};

@@ -3,7 +3,7 @@
 //!
 //! Every `#[target_feature]` function in this crate (GEMM, the bf16 GEMM, sparse products,
 //! [`crate::vmath`], [`crate::fused`], the eigensolver) is called only after one of these checks
-//! returned `true`. The standard library caches the answers, and [`detected_isas`] caches the
+//! returned `true`. The standard library caches the answers, and `detected_isas` caches the
 //! kernel choice once per process, so the checks cost a load and a branch.
 //!
 //! ```

@@ -16,7 +16,9 @@ use crate::Float;
 
 /// `g ← g·d(a)` element-wise and `b = Σ_rows g`, in one pass (`d` is `f'` written with the
 /// activation's output `a`). `g` and `a` are row-major with rows of `b.len()`; `b` is
-/// overwritten. Column `j`'s sum is taken in the fixed order [`scale_and_sum_flat`] documents.
+/// overwritten. The batch goes in tiles of `r = max(1, 64 / m)` rows, one accumulator per
+/// element of a tile, so column `j`'s sum is `r` partial sums (rows `i ≡ q mod r`, each in row
+/// order) added in the order `q = 0, 1, …`: a fixed order for a given shape.
 ///
 /// ```
 /// let (mut g, a, mut b) = ([1.0_f64, 2.0, 3.0, 4.0], [1.0, 0.0, 1.0, 1.0], [9.0, 9.0]);

@@ -14,7 +14,9 @@ use crate::vmath::{exp_f32, ln_f32};
 /// Softmax cross-entropy of `f32` logits `o` against targets `t` (row-major, rows of `m`):
 /// writes `g = (softmax(o) − t)·scale` and returns `Σ t·(lse − o)` over the entries with
 /// `t ≠ 0` (summed in `f64`; the caller scales it). Compiled for AVX2 where the CPU has it,
-/// with the same bits as the plain build (see [`softmax_ce_plain`] for the order of operations).
+/// with the same bits as the plain build. Rows go 8 at a time, one per lane, with the
+/// branch-free [`crate::vmath::exp_f32`]/[`crate::vmath::ln_f32`]; the loss is summed in `f64`
+/// per lane (rows `i ≡ l mod 8`), then across lanes pairwise: a fixed order for a given shape.
 ///
 /// ```
 /// let mut g = [0.0_f32; 3];

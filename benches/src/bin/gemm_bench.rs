@@ -1,12 +1,14 @@
 //! Prints GEMM throughput as JSON lines, one per shape: the median GFLOP/s of several reps.
 //!
 //! ```text
-//! gemm_bench [--impl nn|portable|ndarray|naive] [--dtype f32|f64] [--threads N] [--reps R]
+//! gemm_bench [--impl nn|portable|ndarray|naive] [--dtype f32|f64|bf16] [--threads N] [--reps R]
 //!            [--form nn|tn|nt] [--shapes 512x512x512,128x784x256] [--iters N]
 //! ```
 //! Shapes are `m x k x n`; `--form` picks `C = A·B`, `Aᵀ·B` or `A·Bᵀ` (the transposed operand
 //! is stored transposed, as in backpropagation). `--threads 0` means all cores. `--iters` fixes
 //! the products per timing (default: enough for 20 ms), e.g. to count cycles with `perf stat`.
+//! `--dtype bf16` times `gemm_bf16` on `f32` operands (`--impl nn`: the detected kernel,
+//! `--impl portable`: the portable emulation; other impls have no bf16 product).
 
 use nn_benches::{operand, Variant};
 use nn_tensor::{Float, Transpose};
@@ -90,20 +92,51 @@ fn parse_args() -> Result<Args, String> {
 }
 
 /// Median GFLOP/s of `reps` timings, each long enough (≥ 20 ms) to read the clock reliably.
-fn measure<T: Float + ndarray::LinalgScalar>(args: &Args, (m, k, n): (usize, usize, usize)) -> f64 {
+fn measure<T: Float + ndarray::LinalgScalar>(args: &Args, shape: (usize, usize, usize)) -> f64 {
     let (ta, tb) = transposes(&args.form).expect("validated by parse_args");
-    let a = if ta == Transpose::Yes {
-        operand::<T>(k, m, 1)
-    } else {
-        operand::<T>(m, k, 1)
+    let (a, b) = operands::<T>(shape, ta, tb);
+    let mut c = ndarray::Array2::<T>::zeros((shape.0, shape.2));
+    time_gflops(args, shape, || {
+        args.variant.run_form((&a, ta), (&b, tb), &mut c)
+    })
+}
+
+/// [`measure`] for `gemm_bf16` (`f32` operands rounded to bf16 while packing).
+fn measure_bf16(args: &Args, shape: (usize, usize, usize)) -> Result<f64, String> {
+    use nn_tensor::matmul::bf16::{gemm_bf16_with_kernel, Bf16Kernel};
+    let kernel = match args.variant_name.as_str() {
+        "nn" => Bf16Kernel::Auto,
+        "portable" => Bf16Kernel::Portable,
+        other => return Err(format!("no bf16 product for impl {other:?}")),
     };
-    let b = if tb == Transpose::Yes {
-        operand::<T>(n, k, 2)
-    } else {
-        operand::<T>(k, n, 2)
+    let (ta, tb) = transposes(&args.form).expect("validated by parse_args");
+    let (a, b) = operands::<f32>(shape, ta, tb);
+    let mut c = ndarray::Array2::<f32>::zeros((shape.0, shape.2));
+    Ok(time_gflops(args, shape, || {
+        let (a, b) = (a.view(), b.view());
+        gemm_bf16_with_kernel(kernel, 1.0, a, ta, b, tb, 0.0, c.view_mut()).expect("shapes")
+    }))
+}
+
+/// The stored operands of an `m x k x n` product in form `(ta, tb)`.
+fn operands<T: Float>(
+    (m, k, n): (usize, usize, usize),
+    ta: Transpose,
+    tb: Transpose,
+) -> (ndarray::Array2<T>, ndarray::Array2<T>) {
+    let a = match ta {
+        Transpose::Yes => operand::<T>(k, m, 1),
+        Transpose::No => operand::<T>(m, k, 1),
     };
-    let mut c = ndarray::Array2::<T>::zeros((m, n));
-    let mut product = || args.variant.run_form((&a, ta), (&b, tb), &mut c);
+    let b = match tb {
+        Transpose::Yes => operand::<T>(n, k, 2),
+        Transpose::No => operand::<T>(k, n, 2),
+    };
+    (a, b)
+}
+
+/// Median GFLOP/s of `args.reps` timings of `product`.
+fn time_gflops(args: &Args, (m, k, n): (usize, usize, usize), mut product: impl FnMut()) -> f64 {
     let flops = 2.0 * (m * n * k) as f64;
     let start = Instant::now();
     product(); // warm-up, also sizes the inner loop
@@ -126,6 +159,7 @@ fn run(args: &Args) -> Result<(), String> {
         let gflops = match args.dtype.as_str() {
             "f32" => measure::<f32>(args, shape),
             "f64" => measure::<f64>(args, shape),
+            "bf16" => measure_bf16(args, shape)?,
             other => return Err(format!("unknown dtype {other:?}")),
         };
         let (m, k, n) = shape;

@@ -66,7 +66,7 @@ impl<T: Float> Problem<T> {
     }
 
     /// The sub-problem on rows `i0..i0 + m` and columns `j0..j0 + n` of C.
-    fn sub(&self, i0: usize, m: usize, j0: usize, n: usize) -> Self {
+    pub(crate) fn sub(&self, i0: usize, m: usize, j0: usize, n: usize) -> Self {
         let (i0, j0) = (i0 as isize, j0 as isize);
         // SAFETY: callers pass ranges inside `0..self.m` × `0..self.n`, so the offsets point
         // into the operands (or one past, when the range is empty and never dereferenced).
@@ -149,11 +149,20 @@ const BIG_FMAS: usize = 1 << 25;
 /// One part per thread: splitting finer (a shared work counter over 2–4 parts per thread) was
 /// tried and lost 10–25% on the MLP shapes to the extra packing, even on a busy machine.
 fn grid<T: Float, K: MicroKernel<T>>(p: &Problem<T>, threads: usize) -> (usize, usize) {
-    let useful = (p.m * p.n * p.k / FMAS_PER_THREAD).max(1);
+    grid_for((p.m, p.n, p.k), (K::MR, K::NR), threads)
+}
+
+/// [`grid`] for an `m×n×k` product with `mr×nr` register tiles.
+pub(crate) fn grid_for(
+    (m, n, k): (usize, usize, usize),
+    (mr, nr): (usize, usize),
+    threads: usize,
+) -> (usize, usize) {
+    let useful = (m * n * k / FMAS_PER_THREAD).max(1);
     let t = threads.min(useful).max(1);
     let cost = |tm: usize, tn: usize| {
-        let mt = p.m.div_ceil(tm).next_multiple_of(K::MR);
-        let nt = p.n.div_ceil(tn).next_multiple_of(K::NR);
+        let mt = m.div_ceil(tm).next_multiple_of(mr);
+        let nt = n.div_ceil(tn).next_multiple_of(nr);
         mt * nt + 16 * (mt + nt)
     };
     (1..=t)
@@ -164,7 +173,11 @@ fn grid<T: Float, K: MicroKernel<T>>(p: &Problem<T>, threads: usize) -> (usize, 
 }
 
 /// Splits `0..len` into at most `parts` ranges whose starts are multiples of `unit`.
-fn chunks(len: usize, parts: usize, unit: usize) -> impl Iterator<Item = (usize, usize)> {
+pub(crate) fn chunks(
+    len: usize,
+    parts: usize,
+    unit: usize,
+) -> impl Iterator<Item = (usize, usize)> {
     let step = len.div_ceil(parts).next_multiple_of(unit).max(unit);
     (0..len).step_by(step).map(move |s| (s, step.min(len - s)))
 }

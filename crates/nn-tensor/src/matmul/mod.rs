@@ -16,6 +16,7 @@
 //! ever materialised. Threads ([`crate::num_threads`]) split only the `m` and `n` dimensions,
 //! never `k`, so the result is bit-identical for any thread count.
 
+pub mod bf16;
 pub(crate) mod dispatch;
 mod driver;
 mod kernel;

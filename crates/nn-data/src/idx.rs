@@ -8,8 +8,8 @@
 //! allocation.
 
 use crate::dataset::{Dataset, Target};
+use crate::gz_thread::GzThread;
 use crate::{DataError, Result};
-use flate2::read::GzDecoder;
 use ndarray::Array2;
 use nn_tensor::Float;
 use std::io::{BufReader, Read};
@@ -47,7 +47,7 @@ pub fn read_idx(path: impl AsRef<Path>, magic: u32) -> Result<(Vec<usize>, Vec<u
     let n = read_up_to(&mut file, &mut head).map_err(io)?;
     let chained = std::io::Cursor::new(head[..n].to_vec()).chain(file);
     if n == 2 && head == [0x1f, 0x8b] {
-        read_idx_stream(GzDecoder::new(chained), &name, magic)
+        read_idx_stream(GzThread::spawn(chained), &name, magic)
     } else {
         read_idx_stream(chained, &name, magic)
     }

@@ -45,6 +45,7 @@ mod covariance;
 mod csv;
 mod dataset;
 mod error;
+mod gz_thread;
 mod idx;
 mod impute;
 mod labels;

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 // The subcommands, one module each (`main` → commands → the shared modules below).
+mod cv;
 mod descend;
 mod evaluate;
 mod explain;
@@ -33,6 +34,7 @@ mod metrics;
 mod plot;
 mod prepare_train;
 mod progress;
+mod scoring;
 mod targets;
 mod train_checkpoint;
 
@@ -85,7 +87,8 @@ fn run(cli: args::Cli) -> anyhow::Result<()> {
         nn_tensor::set_num_threads(n);
     }
     match cli.command {
-        Command::Train(a) => train::run(a),
+        Command::Train(a) => train::run(*a),
+        Command::Cv(a) => cv::run(*a),
         Command::Evaluate(a) => evaluate::run(a),
         Command::Predict(a) => predict::run(a),
         Command::Preprocess(a) => preprocess::run(a),

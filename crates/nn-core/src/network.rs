@@ -16,9 +16,10 @@
 
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 use nn_tensor::aligned::zeros_aligned;
+use nn_tensor::matmul::Precision;
 use nn_tensor::s;
 use nn_tensor::sparse::{spmm, CsrMatrix};
-use nn_tensor::{matmul, matmul_nt, matmul_tn, Float, TensorError};
+use nn_tensor::{Float, TensorError};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
@@ -60,6 +61,7 @@ pub struct Network<T> {
     grads: Vec<Array2<T>>,
     rows: usize,
     sparse: SparseInput<T>,
+    precision: Precision,
 }
 
 /// The last forward batch in sparse form, when it took the sparse path.
@@ -126,6 +128,7 @@ impl<T: Float> Network<T> {
             grads: Vec::new(),
             rows: 0,
             sparse: SparseInput::default(),
+            precision: Precision::Native,
         })
     }
 
@@ -169,6 +172,42 @@ impl<T: Float> Network<T> {
         self.sparse.enabled = enabled;
     }
 
+    /// Sets the arithmetic of the three products per layer (forward `x·Wᵀ`, and backward
+    /// `δᵀ·x` and `δ·W`): [`Precision::Native`] (the default) or [`Precision::Bf16`] — bf16
+    /// operands, `f32` accumulation, for `f32` networks; weights, biases, activations, the
+    /// loss and the optimizer stay in `f32`. A sparse first-layer batch (see the module docs)
+    /// keeps its exact `f32` sparse products.
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidConfig`] for bf16 on a network that is not `f32`.
+    ///
+    /// ```
+    /// use nn_core::{Activation, Network};
+    /// use nn_tensor::matmul::Precision;
+    /// let mut net = Network::<f32>::mlp(&[2, 3, 1], Activation::Relu, Activation::Identity, 7)?;
+    /// net.set_precision(Precision::Bf16)?;
+    /// assert_eq!(net.precision(), Precision::Bf16);
+    /// let mut wide = Network::<f64>::mlp(&[2, 1], Activation::Relu, Activation::Identity, 7)?;
+    /// assert!(wide.set_precision(Precision::Bf16).is_err());
+    /// # Ok::<(), nn_core::CoreError>(())
+    /// ```
+    pub fn set_precision(&mut self, precision: Precision) -> Result<()> {
+        if !precision.supports::<T>() {
+            let reason = format!("bf16 products need an f32 network, this one is {}", T::NAME);
+            return Err(CoreError::InvalidConfig {
+                name: "precision",
+                reason,
+            });
+        }
+        self.precision = precision;
+        Ok(())
+    }
+
+    /// The arithmetic of the products (see [`set_precision`](Self::set_precision)).
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
     /// The layers, input side first.
     pub fn layers(&self) -> &[Dense<T>] {
         &self.layers
@@ -203,8 +242,11 @@ impl<T: Float> Network<T> {
             let out = rest[0].slice_mut(s![..n, ..]);
             match l {
                 0 if sparse => forward_sparse(&self.layers[0], &self.sparse.x, out)?,
-                0 => forward_layer(&self.layers[0], x, out)?,
-                _ => forward_layer(&self.layers[l], done[l - 1].slice(s![..n, ..]), out)?,
+                0 => forward_layer(&self.layers[0], x, out, self.precision)?,
+                _ => {
+                    let input = done[l - 1].slice(s![..n, ..]);
+                    forward_layer(&self.layers[l], input, out, self.precision)?
+                }
             }
         }
         Ok(self.acts[self.layers.len() - 1].slice(s![..n, ..]))
@@ -265,13 +307,21 @@ impl<T: Float> Network<T> {
             }
             if column_major {
                 // ∂L/∂Wᵀ = xᵀ·δ, so that the product writes its output rows contiguously.
-                matmul_tn(input, dz.view(), gw.view_mut().reversed_axes()).expect("shapes checked");
+                let gwt = gw.view_mut().reversed_axes();
+                self.precision
+                    .matmul_tn(input, dz.view(), gwt)
+                    .expect("shapes checked");
             } else {
-                matmul_tn(dz.view(), input, gw.view_mut()).expect("shapes checked");
+                self.precision
+                    .matmul_tn(dz.view(), input, gw.view_mut())
+                    .expect("shapes checked");
             }
             if l > 0 {
                 let dx = lower[l - 1].slice_mut(s![..n, ..]);
-                matmul(dz.view(), self.layers[l].weight().view(), dx).expect("shapes checked");
+                let w = self.layers[l].weight().view();
+                self.precision
+                    .matmul(dz.view(), w, dx)
+                    .expect("shapes checked");
             }
         }
     }
@@ -374,13 +424,14 @@ impl<T: Float> Parameters<T> for Network<T> {
     }
 }
 
-/// `out = f(input·Wᵀ + b)` for one layer.
+/// `out = f(input·Wᵀ + b)` for one layer, the product in `precision`.
 fn forward_layer<T: Float>(
     layer: &Dense<T>,
     input: ArrayView2<T>,
     mut out: ArrayViewMut2<T>,
+    precision: Precision,
 ) -> Result<()> {
-    matmul_nt(input, layer.weight().view(), out.view_mut())?;
+    precision.matmul_nt(input, layer.weight().view(), out.view_mut())?;
     layer.activation().apply_with_bias(out, layer.bias().view());
     Ok(())
 }

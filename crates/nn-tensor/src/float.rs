@@ -1,6 +1,6 @@
 //! The [`Float`] trait: the element types nn computes in (`f32`, `f64`).
 
-use ndarray::NdFloat;
+use ndarray::{ArrayView2, ArrayViewMut2, NdFloat};
 
 /// A floating-point element type usable everywhere in nn (`f32` for fast training, `f64` for
 /// textbook-exact numbers and gradient checks).
@@ -38,6 +38,16 @@ pub trait Float:
     fn as_f32(s: &[Self]) -> Option<&[f32]>;
     /// The slice as `&mut [f32]` when `Self` is `f32`, else `None`.
     fn as_f32_mut(s: &mut [Self]) -> Option<&mut [f32]>;
+    /// The matrix view as an `f32` view when `Self` is `f32`, else `None`.
+    ///
+    /// ```
+    /// use nn_tensor::Float;
+    /// let x = ndarray::array![[1.0_f64]];
+    /// assert!(f64::view_f32(x.view()).is_none());
+    /// ```
+    fn view_f32(v: ArrayView2<'_, Self>) -> Option<ArrayView2<'_, f32>>;
+    /// The mutable matrix view as an `f32` view when `Self` is `f32`, else `None`.
+    fn view_f32_mut(v: ArrayViewMut2<'_, Self>) -> Option<ArrayViewMut2<'_, f32>>;
 }
 
 impl Float for f32 {
@@ -54,6 +64,12 @@ impl Float for f32 {
     fn as_f32_mut(s: &mut [Self]) -> Option<&mut [f32]> {
         Some(s)
     }
+    fn view_f32(v: ArrayView2<'_, Self>) -> Option<ArrayView2<'_, f32>> {
+        Some(v)
+    }
+    fn view_f32_mut(v: ArrayViewMut2<'_, Self>) -> Option<ArrayViewMut2<'_, f32>> {
+        Some(v)
+    }
 }
 
 impl Float for f64 {
@@ -68,6 +84,12 @@ impl Float for f64 {
         None
     }
     fn as_f32_mut(_: &mut [Self]) -> Option<&mut [f32]> {
+        None
+    }
+    fn view_f32(_: ArrayView2<'_, Self>) -> Option<ArrayView2<'_, f32>> {
+        None
+    }
+    fn view_f32_mut(_: ArrayViewMut2<'_, Self>) -> Option<ArrayViewMut2<'_, f32>> {
         None
     }
 }

@@ -22,6 +22,7 @@ mod driver;
 mod kernel;
 mod naive;
 mod pack;
+mod precision;
 mod small;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod x86;
@@ -29,6 +30,7 @@ pub(crate) mod x86;
 pub use naive::matmul_naive;
 
 pub use dispatch::KernelChoice;
+pub use precision::Precision;
 
 use crate::{Float, Result, TensorError};
 use dispatch::detected_isas;

@@ -12,7 +12,7 @@ use crate::model_file::ModelFile;
 /// Runs `nn evaluate`.
 pub fn run(args: EvaluateArgs) -> Result<()> {
     let model = ModelFile::load(&args.model)?;
-    let (data, out) = crate::inference::apply(&model, &args.data)?;
+    let (data, out) = crate::inference::apply(&model, &args.data, args.precision)?;
     let (model_path, data_path) = (args.model.display(), args.data.display());
     println!(
         "model {model_path} on {data_path} ({} rows)",

@@ -37,6 +37,11 @@ pub fn fit<T: Real>(
         Some(dir) => restore(args, dir, fresh(args, data, schedule)?)?,
         None => fresh(args, data, schedule)?,
     };
+    let precision = args.run.precision.precision();
+    state
+        .network
+        .set_precision(precision)
+        .map_err(|e| usage(e.to_string()))?;
     arm(&mut state.trainer, args, initial_loss)?;
     let progress = Progress::new(args.run.epochs, args.quiet);
     let metric = crate::history::metric_name(data.task);

@@ -72,6 +72,7 @@ fn as_train_args(a: &LrFindArgs) -> TrainArgs {
             divergence_factor: 1000.0,
             seed: a.seed,
             dtype: Dtype::F32,
+            precision: Default::default(),
             early_stopping: None,
             min_delta: 0.0,
         },

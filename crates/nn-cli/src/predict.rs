@@ -14,7 +14,7 @@ use crate::model_file::ModelFile;
 /// Runs `nn predict`.
 pub fn run(args: PredictArgs) -> Result<()> {
     let model = ModelFile::load(&args.model)?;
-    let (_, out) = crate::inference::apply(&model, &args.data)?;
+    let (_, out) = crate::inference::apply(&model, &args.data, args.precision)?;
     let csv = match model.task {
         Task::Classify | Task::Auto => classes_csv(&model, &out),
         Task::Regress => values_csv(&model, &out),

@@ -93,7 +93,7 @@ pub fn from_parts<D: Float>(
     let task = task_of(&train);
     let loss = pick_loss(args, task)?;
     let encoder = Encoder::fit(loss, &train)?;
-    let mut features = args.data.preprocess.build()?;
+    let mut features = args.data.preprocess_method().build()?;
     // Move the feature matrices through the preprocessing: no second copy of a large set.
     let y_train = encoder.encode(&train)?;
     let x_train = features.fit_transform_owned(take(&mut train.features))?;

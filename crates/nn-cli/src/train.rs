@@ -27,7 +27,12 @@ struct Trained {
 
 /// Runs `nn train` (from scratch, or continuing a checkpoint with `--resume`).
 pub fn run(args: TrainArgs) -> Result<()> {
-    let args = crate::train_checkpoint::resolve(args)?;
+    let mut args = crate::train_checkpoint::resolve(args)?;
+    if args.run.dtype == Dtype::F64 && args.run.precision == crate::args::PrecisionArg::Bf16 {
+        return Err(crate::fsutil::usage("--precision bf16 needs --dtype f32"));
+    }
+    // The model file records the preprocessing actually used, default or not.
+    args.data.preprocess = Some(args.data.preprocess_method());
     let mut run = match args.run.dtype {
         Dtype::F32 => train_as::<f32>(&args)?,
         Dtype::F64 => train_as::<f64>(&args)?,

@@ -1,6 +1,6 @@
 //! `nn preprocess`, `nn lr-find`, MNIST folders, regression predictions and `--help`.
 mod common;
-use common::{close, nn, ok, tempdir};
+use common::{close, idx, nn, ok, tempdir};
 
 /// `nn preprocess fit --method METHOD` on iris's features, then `transform` of the same file.
 fn fit_and_transform_iris(method: &str, params: &str, out: &str) {
@@ -72,14 +72,6 @@ fn lr_find_suggests_a_rate() {
     let suggested: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
     assert!(suggested > 1e-6 && suggested < 10.0, "{line}");
     assert!(std::fs::metadata(&plot).unwrap().len() > 0);
-}
-
-/// Writes an IDX file: magic, dimensions, bytes.
-fn idx(path: &str, magic: u32, dims: &[u32], data: &[u8]) {
-    let mut bytes = magic.to_be_bytes().to_vec();
-    dims.iter().for_each(|d| bytes.extend(d.to_be_bytes()));
-    bytes.extend(data);
-    std::fs::write(path, bytes).unwrap();
 }
 
 #[test]

@@ -23,7 +23,8 @@ fn exact_bf16_values_give_the_same_forward_and_gradients() {
     for precision in [Precision::Native, Precision::Bf16] {
         let mut n = net([2.0, 3.0], precision);
         assert_eq!(n.forward(x.view()).unwrap()[[0, 0]], 2.25, "{precision:?}");
-        n.backward_loss(x.view(), array![[1.0]].view(), Loss::HalfSse).unwrap();
+        n.backward_loss(x.view(), array![[1.0]].view(), Loss::HalfSse)
+            .unwrap();
         let gw = n.layers()[0].grad_weight().to_owned();
         assert_eq!(gw, array![[1.875, -0.3125]], "{precision:?}");
     }

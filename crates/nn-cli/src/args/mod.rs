@@ -14,7 +14,7 @@ pub use parse::{parse_f64_list, parse_positive, MAX_PARAMETERS};
 pub use train::{
     CvArgs, LrArgs, LrFindArgs, NetworkArgs, OptimizerArgs, RunArgs, TestArgs, TrainArgs, ValArgs,
 };
-pub use values::{Dtype, Format, Method};
+pub use values::{Dtype, Format, Method, PrecisionArg};
 
 /// nn: train, evaluate and explain small neural networks from the command line.
 #[derive(Debug, Parser)]
@@ -97,6 +97,9 @@ pub struct EvaluateArgs {
     /// A CSV with the model's feature columns and target column, or an MNIST folder.
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
+    /// f32: full precision (evaluated in f64); bf16: an f32 network with bf16 products.
+    #[arg(long, value_enum, default_value_t = PrecisionArg::F32)]
+    pub precision: PrecisionArg,
 }
 
 /// `nn predict`.
@@ -114,6 +117,9 @@ pub struct PredictArgs {
     /// Where to write the predictions CSV (default: stdout).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// f32: full precision (predicted in f64); bf16: an f32 network with bf16 products.
+    #[arg(long, value_enum, default_value_t = PrecisionArg::F32)]
+    pub precision: PrecisionArg,
 }
 
 /// `nn preprocess`.

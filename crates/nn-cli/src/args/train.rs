@@ -11,7 +11,7 @@ use super::parse::{
     parse_batch_size, parse_epochs, parse_fraction, parse_hidden, parse_non_negative,
     parse_positive, parse_val_split,
 };
-use super::values::{parse_task, ActivationArg, Dtype, LossArg, Method, MissingArg};
+use super::values::{parse_task, ActivationArg, Dtype, LossArg, Method, MissingArg, PrecisionArg};
 
 /// Where the training data comes from and how it is read and preprocessed.
 #[derive(Debug, Clone, Args, Serialize, Deserialize)]
@@ -26,11 +26,25 @@ pub struct DataArgs {
     #[arg(long, default_value = "auto", value_parser = parse_task, value_name = "TASK")]
     pub task: nn_data::Task,
     /// Feature preprocessing, fitted on the training part only (saved in the model file).
-    #[arg(long, value_enum, default_value_t = Method::Standardize)]
-    pub preprocess: Method,
+    /// Default: minmax (pixels into [0, 1], keeping the zeros that the sparse first-layer
+    /// path skips) for an IDX image folder, standardize for a CSV.
+    #[arg(long, value_enum)]
+    pub preprocess: Option<Method>,
     /// What to do with missing cells.
     #[arg(long, value_enum, default_value_t = MissingArg::Error)]
     pub missing: MissingArg,
+}
+
+impl DataArgs {
+    /// `--preprocess`, or its default for the data: min-max for an IDX folder (a directory),
+    /// standardize for a CSV.
+    pub fn preprocess_method(&self) -> Method {
+        match (self.preprocess, &self.data) {
+            (Some(method), _) => method,
+            (None, Some(path)) if path.is_dir() => Method::Minmax,
+            (None, _) => Method::Standardize,
+        }
+    }
 }
 
 /// How the held-out test part is chosen.
@@ -120,6 +134,11 @@ pub struct RunArgs {
     /// Float type for training.
     #[arg(long, value_enum, default_value_t = Dtype::F32)]
     pub dtype: Dtype,
+    /// Arithmetic of the products: f32, or bf16 operands with f32 accumulation (f32 master
+    /// weights, loss and optimizer; needs --dtype f32; stored in the model file).
+    #[arg(long, value_enum, default_value_t = PrecisionArg::F32)]
+    #[serde(default)]
+    pub precision: PrecisionArg,
     /// Stop when the validation loss has not improved for PATIENCE epochs, and restore the
     /// best epoch's weights (Keras EarlyStopping with restore_best_weights).
     #[arg(long, value_name = "PATIENCE", value_parser = clap::value_parser!(u32).range(1..))]

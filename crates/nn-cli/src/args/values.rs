@@ -135,6 +135,28 @@ pub enum Format {
     Json,
 }
 
+/// The arithmetic of the network's products (`--precision`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PrecisionArg {
+    /// Full precision: the `--dtype`'s own arithmetic (`nn evaluate`/`predict`: f64).
+    #[default]
+    F32,
+    /// bf16 operands with f32 accumulation in the three products per layer (f32 weights,
+    /// loss and optimizer); AVX512_BF16 where the CPU has it, an exact emulation otherwise.
+    Bf16,
+}
+
+impl PrecisionArg {
+    /// The nn-tensor precision it selects.
+    pub fn precision(self) -> nn_tensor::matmul::Precision {
+        match self {
+            PrecisionArg::F32 => nn_tensor::matmul::Precision::Native,
+            PrecisionArg::Bf16 => nn_tensor::matmul::Precision::Bf16,
+        }
+    }
+}
+
 /// Floating-point type for training or export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -86,3 +86,11 @@ pub fn tempdir() -> (tempfile::TempDir, String) {
     let path = dir.path().to_string_lossy().into_owned();
     (dir, path)
 }
+
+/// Writes an IDX file: magic, dimensions, bytes.
+pub fn idx(path: &str, magic: u32, dims: &[u32], data: &[u8]) {
+    let mut bytes = magic.to_be_bytes().to_vec();
+    dims.iter().for_each(|d| bytes.extend(d.to_be_bytes()));
+    bytes.extend(data);
+    std::fs::write(path, bytes).unwrap();
+}

@@ -12,6 +12,10 @@ are removed from the workers' environment only (they can slow OpenBLAS down).
 
     python benches/compare/gemm.py                       # build, then measure everything
     python benches/compare/gemm.py --threads 1 --dtypes f32 --rounds 2 --markdown
+    python benches/compare/gemm.py --dtypes bf16 --impls nn,torch   # nn gemm_bf16 vs torch bf16
+
+bf16: nn's `gemm_bf16` (f32 operands rounded to bf16 while packing, f32 accumulation and
+output) against PyTorch's `a @ b` on bf16 tensors (bf16 output); numpy and ndarray have none.
 """
 
 import argparse
@@ -55,7 +59,8 @@ def time_gflops(run, flops, reps):
 
 
 def worker(lib, dtype, threads, reps, shapes):
-    """Runs inside a child process whose thread variables are already set."""
+    """Runs inside a child process whose thread variables are already set. For "bf16" (torch
+    only) the operands and the result are bf16 tensors: PyTorch's `a @ b` (oneDNN)."""
     import numpy as np
 
     rng = np.random.default_rng(0)
@@ -64,11 +69,14 @@ def worker(lib, dtype, threads, reps, shapes):
 
         torch.set_num_threads(threads)
     for m, k, n in shapes:
-        a = rng.uniform(-1, 1, (m, k)).astype(dtype)
-        b = rng.uniform(-1, 1, (k, n)).astype(dtype)
-        c = np.empty((m, n), dtype=dtype)
+        wide = "float32" if dtype == "bf16" else dtype
+        a = rng.uniform(-1, 1, (m, k)).astype(wide)
+        b = rng.uniform(-1, 1, (k, n)).astype(wide)
+        c = np.empty((m, n), dtype=wide)
         if lib == "torch":
             a, b, c = torch.from_numpy(a), torch.from_numpy(b), torch.from_numpy(c)
+            if dtype == "bf16":
+                a, b, c = a.bfloat16(), b.bfloat16(), c.bfloat16()
             run = lambda: torch.matmul(a, b, out=c)  # noqa: E731
         else:
             run = lambda: np.matmul(a, b, out=c)  # noqa: E731
@@ -96,6 +104,8 @@ def command(impl, dtype, threads, reps, shapes):
 
 
 def measure(impl, dtype, threads, reps, shapes):
+    if dtype == "bf16" and impl in ("numpy", "ndarray"):
+        return {}  # no bf16 product
     out = subprocess.run(command(impl, dtype, threads, reps, shapes), env=child_env(threads),
                          check=True, capture_output=True, text=True).stdout
     rows = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
@@ -161,7 +171,7 @@ def main():
     p.add_argument("--worker", choices=["numpy", "torch"], help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
-        dtype = {"f32": "float32", "f64": "float64"}[args.dtypes[0]]
+        dtype = {"f32": "float32", "f64": "float64", "bf16": "bf16"}[args.dtypes[0]]
         return worker(args.worker, dtype, args.threads[0], args.reps, args.shapes)
     if not args.no_build:
         subprocess.run(["cargo", "build", "--release", "-p", "nn-benches", "--bin", "gemm_bench"],

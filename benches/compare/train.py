@@ -15,12 +15,16 @@ OPENBLAS_L2_SIZE are removed from the workers' environment only. nn runs through
 binary `train_bench` (crate nn-benches), built by this script. MNIST pixels scaled to [0, 1] are
 81% zeros, and nn's first layer skips them (a sparse × dense product); "nn-dense" is the same
 run with that path turned off (`train_bench --dense`), every batch through the dense GEMM.
+"nn-bf16" / "nn-dense-bf16" are those runs with the products in bf16 (`train_bench --bf16`:
+bf16 operands, f32 accumulation, f32 weights and SGD); "torch-bf16" is PyTorch's forward and
+loss under `torch.autocast("cpu", dtype=torch.bfloat16)` (f32 weights and SGD).
 
     python benches/compare/train.py                        # everything, 1 and 2 threads
     python benches/compare/train.py --threads 2 --epochs 3 --only mnist
 """
 
 import argparse
+import contextlib
 import gzip
 import json
 import os
@@ -120,11 +124,14 @@ def torch_setup(sizes, threads, seed):
     return torch.nn.Sequential(*layers)
 
 
-def torch_step(model, opt, x, y):
+def torch_step(model, opt, x, y, cast=contextlib.nullcontext):
+    """One SGD step; `cast` wraps the forward pass and the loss (autocast for torch-bf16)."""
     import torch
 
     opt.zero_grad(set_to_none=True)
-    torch.nn.functional.cross_entropy(model(x), y).backward()
+    with cast():
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+    loss.backward()
     opt.step()
 
 
@@ -144,20 +151,22 @@ def worker_mnist(lib, threads, epochs, seed):
                 numpy_step(params, x[idx], y[idx], 0.1)
             times.append(time.perf_counter() - start)
         acc = float((numpy_predict(params, xt) == yt).mean())
-    elif lib == "torch":
+    elif lib in ("torch", "torch-bf16"):
         import torch
 
         model = torch_setup([784, 256, 128, 10], threads, seed)
         opt = torch.optim.SGD(model.parameters(), lr=0.1)
         tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+        cast = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if lib == "torch-bf16" \
+            else contextlib.nullcontext
         for _ in range(epochs):
             start, order = time.perf_counter(), torch.from_numpy(rng.permutation(60000))
             for s in range(0, 60000, 128):
                 idx = order[s: s + 128]
-                torch_step(model, opt, tx[idx], ty[idx])
+                torch_step(model, opt, tx[idx], ty[idx], cast)
             times.append(time.perf_counter() - start)
-        with torch.no_grad():
-            acc = float((model(torch.from_numpy(xt)).argmax(1).numpy() == yt).mean())
+        with torch.no_grad(), cast():
+            acc = float((model(torch.from_numpy(xt)).float().argmax(1).numpy() == yt).mean())
     elif lib == "sklearn":
         from sklearn.neural_network import MLPClassifier
 
@@ -207,9 +216,10 @@ def spawn(args, threads):
 
 
 def measure(work, lib, threads, opts):
-    if lib in ("nn", "nn-dense"):
+    if lib.startswith("nn"):
         extra = ["--epochs", str(opts.epochs)] if work == "mnist" else ["--steps", str(opts.steps)]
-        extra += ["--dense"] if lib == "nn-dense" else []
+        extra += ["--dense"] if "dense" in lib else []
+        extra += ["--bf16"] if lib.endswith("bf16") else []
         return spawn([str(BINARY), work, "--threads", str(threads), *extra], threads)
     count = opts.epochs if work == "mnist" else opts.steps
     return spawn([sys.executable, __file__, "--worker", work, lib, str(threads), str(count)], threads)
@@ -236,7 +246,8 @@ def main():
     for work in [opts.only] if opts.only else ["mnist", "iris"]:
         key = "epoch_s" if work == "mnist" else "step_us"
         for threads in [int(t) for t in opts.threads.split(",")]:
-            skip = ("sklearn", "nn-dense") if work == "iris" else ()
+            skip = ("sklearn", "nn-dense", "nn-bf16", "nn-dense-bf16", "torch-bf16") \
+                if work == "iris" else ()
             res = {lib: measure(work, lib, threads, opts) for lib in libs if lib not in skip}
             peers = {lib: r[key] for lib, r in res.items() if not lib.startswith("nn") and r}
             best = min(peers, key=peers.get) if peers else None

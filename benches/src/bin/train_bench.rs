@@ -6,6 +6,8 @@
 //! ```
 //! `--dense` makes MNIST batches take the dense GEMM even though they are mostly zeros
 //! (`Network::set_sparse_input(false)`), to compare with the sparse first-layer path.
+//! `--bf16` runs the network's products in bf16 (`Network::set_precision(Precision::Bf16)`;
+//! the sparse first-layer products stay f32).
 //!
 //! `--cpu-time` measures the process's CPU time instead of wall time: on a machine shared with
 //! other work a one-thread run then still reads true (it counts only time spent running).
@@ -65,12 +67,16 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-fn run_mnist(epochs: usize, dense: bool) -> String {
+fn run_mnist(epochs: usize, dense: bool, bf16: bool) -> String {
     let (x, y) = mnist("train");
     let (xt, yt) = mnist("t10k");
     let y = one_hot(&y, 10);
     let mut net = mlp(&[784, 256, 128, 10]);
     net.set_sparse_input(!dense);
+    if bf16 {
+        net.set_precision(nn_tensor::matmul::Precision::Bf16)
+            .expect("an f32 network");
+    }
     let mut sgd = Sgd::new(SgdConfig::default()).expect("sgd");
     let mut trainer = Trainer::new(128, 0);
     let times = (0..epochs).map(|_| {
@@ -117,11 +123,12 @@ fn main() {
         Some("mnist") => run_mnist(
             arg(&args, "--epochs", 3),
             args.iter().any(|a| a == "--dense"),
+            args.iter().any(|a| a == "--bf16"),
         ),
         Some("iris") => run_iris(arg(&args, "--steps", 500)),
         _ => {
             eprintln!(
-                "usage: train_bench mnist|iris [--threads N] [--epochs N] [--steps N] [--dense] [--cpu-time]"
+                "usage: train_bench mnist|iris [--threads N] [--epochs N] [--steps N] [--dense] [--bf16] [--cpu-time]"
             );
             std::process::exit(2);
         }

@@ -16,6 +16,7 @@
 //! assert!(reports.last().unwrap().train_loss < reports[0].train_loss);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod checkpoint;

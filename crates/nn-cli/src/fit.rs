@@ -10,7 +10,8 @@ use anyhow::{bail, ensure, Result};
 use ndarray::{s, Array2, ArrayView2};
 use nn_core::{Activation, Network};
 use nn_optim::{
-    Checkpoint, ClipGradNorm, LrSchedule, OptimError, Schedule, Sgd, SgdConfig, Trainer,
+    AnyOptimizer, Checkpoint, ClipGradNorm, LrSchedule, OptimError, Schedule, Sgd, SgdConfig,
+    Trainer,
 };
 use nn_tensor::Float;
 
@@ -85,7 +86,7 @@ fn fingerprint(args: &TrainArgs) -> Result<Option<(u64, u64)>> {
 #[derive(Clone)]
 struct State<T> {
     net: Network<T>,
-    sgd: Sgd<T>,
+    sgd: AnyOptimizer<T>,
     schedule: Schedule,
     trainer: Trainer,
     history: History,
@@ -114,7 +115,9 @@ impl<'a, T: Real> Run<'a, T> {
             nesterov: args.nesterov,
             weight_decay: args.weight_decay,
         };
-        let sgd = Sgd::new(config).map_err(|e| crate::fsutil::usage(e.to_string()))?;
+        let sgd = Sgd::new(config)
+            .map_err(|e| crate::fsutil::usage(e.to_string()))?
+            .into();
         let initial_loss = untrained_loss(&mut net, data.loss, &data.train)?;
         let trainer = Trainer::new(args.batch_size, args.seed);
         let history = History::default();

@@ -1,11 +1,16 @@
 //! Checkpoints: everything needed to continue a training run exactly where it stopped.
 //!
-//! A checkpoint holds the network, the optimizer (momentum buffers), the schedule (including
+//! A checkpoint holds the network, the optimizer (its kind and state: momentum buffers, Adam's
+//! moments and step count, RMSprop's running means), the schedule (including
 //! reduce-on-plateau's state), the trainer (epoch counter and the shuffling generator's state),
 //! the per-epoch history, and free-form JSON for the caller's own configuration. Files are JSON,
 //! written to a temporary file in the same folder, flushed to disk, then renamed over the
 //! target: a process killed at any moment leaves either the old complete file or the new one.
 //! Floats are written in shortest round-trip form, so a resumed run is bit-identical.
+//!
+//! **Versions.** Version 2 stores an [`AnyOptimizer`]. Version 1 (before Adam and RMSprop)
+//! stored an [`Sgd`](crate::Sgd) directly; [`Checkpoint::load`] still reads it, as
+//! `AnyOptimizer::Sgd`, and [`Checkpoint::save`] always writes version 2.
 
 use std::io::Write;
 use std::path::Path;
@@ -14,12 +19,14 @@ use nn_core::Network;
 use nn_tensor::Float;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
-use crate::{EpochReport, OptimError, Result, Schedule, Sgd, Trainer};
+use crate::{AnyOptimizer, EpochReport, OptimError, Result, Schedule, Trainer};
 
 /// The value of the `format` field of every checkpoint file.
 pub const CHECKPOINT_FORMAT: &str = "nn-checkpoint";
 /// The checkpoint format version this build reads and writes.
-pub const CHECKPOINT_VERSION: u32 = 1;
+pub const CHECKPOINT_VERSION: u32 = 2;
+/// The oldest version [`Checkpoint::load`] reads (its SGD state becomes `AnyOptimizer::Sgd`).
+pub const OLDEST_READABLE_VERSION: u32 = 1;
 
 /// The complete state of a training run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -34,8 +41,8 @@ pub struct Checkpoint<T> {
     pub version: u32,
     /// The network's parameters.
     pub network: Network<T>,
-    /// The optimizer and its momentum buffers.
-    pub optimizer: Sgd<T>,
+    /// The optimizer and its state.
+    pub optimizer: AnyOptimizer<T>,
     /// The learning-rate schedule and its state.
     pub schedule: Schedule,
     /// The epoch counter and the shuffling generator.
@@ -47,10 +54,10 @@ pub struct Checkpoint<T> {
 }
 
 impl<T: Float + Serialize + DeserializeOwned> Checkpoint<T> {
-    /// Bundles a run's state.
+    /// Bundles a run's state (`optimizer`: an [`AnyOptimizer`] or any optimizer it wraps).
     pub fn new(
         network: Network<T>,
-        optimizer: Sgd<T>,
+        optimizer: impl Into<AnyOptimizer<T>>,
         schedule: Schedule,
         trainer: Trainer,
         history: Vec<EpochReport>,
@@ -60,7 +67,7 @@ impl<T: Float + Serialize + DeserializeOwned> Checkpoint<T> {
             format,
             version,
             network,
-            optimizer,
+            optimizer: optimizer.into(),
             schedule,
             trainer,
             history,
@@ -74,20 +81,36 @@ impl<T: Float + Serialize + DeserializeOwned> Checkpoint<T> {
         write_atomic(path, &json).map_err(|e| fail(path, e.to_string()))
     }
 
-    /// Reads a checkpoint, checking its format and version.
+    /// Reads a checkpoint, checking its format and version (1 or 2, see the module docs).
     pub fn load(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(|e| fail(path, e.to_string()))?;
         let header: Header = serde_json::from_slice(&bytes)
             .map_err(|e| fail(path, format!("not a checkpoint: {e}")))?;
-        if header.format != CHECKPOINT_FORMAT || header.version != CHECKPOINT_VERSION {
+        let known = OLDEST_READABLE_VERSION..=CHECKPOINT_VERSION;
+        if header.format != CHECKPOINT_FORMAT || !known.contains(&header.version) {
             let reason = format!(
-                "format {:?} version {} is not supported (expected {CHECKPOINT_FORMAT:?} version {CHECKPOINT_VERSION})",
+                "format {:?} version {} is not supported (expected {CHECKPOINT_FORMAT:?} version {OLDEST_READABLE_VERSION} to {CHECKPOINT_VERSION})",
                 header.format, header.version
             );
             return Err(fail(path, reason));
         }
-        serde_json::from_slice(&bytes).map_err(|e| fail(path, format!("corrupt checkpoint: {e}")))
+        let corrupt = |e: serde_json::Error| fail(path, format!("corrupt checkpoint: {e}"));
+        if header.version == 1 {
+            let v1 = serde_json::from_slice(&bytes).map_err(corrupt)?;
+            return serde_json::from_value(upgrade_v1(v1)).map_err(corrupt);
+        }
+        serde_json::from_slice(&bytes).map_err(corrupt)
     }
+}
+
+/// A version-1 checkpoint as version 2: its optimizer (an SGD) wrapped as `{"sgd": ...}`.
+fn upgrade_v1(mut v1: serde_json::Value) -> serde_json::Value {
+    if let Some(fields) = v1.as_object_mut() {
+        let sgd = fields.remove("optimizer").unwrap_or_default();
+        fields.insert("optimizer".into(), serde_json::json!({ "sgd": sgd }));
+        fields.insert("version".into(), CHECKPOINT_VERSION.into());
+    }
+    v1
 }
 
 #[derive(Deserialize)]

@@ -18,18 +18,30 @@
 //! ```
 #![warn(missing_docs)]
 
+mod adam;
+mod any_optimizer;
+mod check;
 pub mod checkpoint;
 pub mod clip;
 mod error;
+mod lerp;
 mod optimizer;
+mod optimizer_config;
+mod parts;
+mod rmsprop;
 pub mod schedule;
 mod sgd;
 mod trainer;
 
+pub use adam::{Adam, AdamConfig};
+pub use any_optimizer::AnyOptimizer;
 pub use checkpoint::Checkpoint;
 pub use clip::{grad_norm, ClipGradNorm};
 pub use error::{OptimError, Result};
+use lerp::lerp;
 pub use optimizer::Optimizer;
+pub use optimizer_config::OptimizerConfig;
+pub use rmsprop::{RmsProp, RmsPropConfig};
 pub use schedule::{LrSchedule, Schedule};
 pub use sgd::{Sgd, SgdConfig};
 pub use trainer::{EpochReport, Trainer};

@@ -4,7 +4,7 @@
 
 use ndarray::Array2;
 use nn_core::{Activation, Loss, Network};
-use nn_optim::{Checkpoint, LrSchedule, Schedule, Sgd, SgdConfig, Trainer};
+use nn_optim::{AnyOptimizer, Checkpoint, LrSchedule, Schedule, Sgd, SgdConfig, Trainer};
 
 fn data() -> (Array2<f32>, Array2<f32>) {
     // y = [sin(x0 + 2 x1), x0·x1] on a deterministic grid of 40 points
@@ -18,7 +18,7 @@ fn data() -> (Array2<f32>, Array2<f32>) {
 
 struct Run {
     net: Network<f32>,
-    sgd: Sgd<f32>,
+    sgd: AnyOptimizer<f32>,
     schedule: Schedule,
     trainer: Trainer,
 }
@@ -32,7 +32,8 @@ impl Run {
                 nesterov: true,
                 weight_decay: 1e-3,
             })
-            .unwrap(),
+            .unwrap()
+            .into(),
             schedule: Schedule::parse("plateau:1:0.5", 0.05, 10)
                 .unwrap()
                 .with_warmup(2),

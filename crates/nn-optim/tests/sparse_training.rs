@@ -4,7 +4,7 @@
 
 use ndarray::Array2;
 use nn_core::{Activation, Loss, Network};
-use nn_optim::{Checkpoint, LrSchedule, Schedule, Sgd, SgdConfig, Trainer};
+use nn_optim::{AnyOptimizer, Checkpoint, LrSchedule, Schedule, Sgd, SgdConfig, Trainer};
 use nn_tensor::sparse::density;
 
 /// A 64-bit LCG: deterministic values in `[0, 1)`.
@@ -131,7 +131,7 @@ fn sparse_training_is_bit_identical_for_1_and_2_threads() {
 
 struct Run {
     net: Network<f32>,
-    sgd: Sgd<f32>,
+    sgd: AnyOptimizer<f32>,
     schedule: Schedule,
     trainer: Trainer,
 }
@@ -145,7 +145,8 @@ impl Run {
                 nesterov: true,
                 weight_decay: 1e-3,
             })
-            .unwrap(),
+            .unwrap()
+            .into(),
             schedule: Schedule::parse("step:2:0.5", 0.05, 6).unwrap(),
             trainer: Trainer::new(64, 11),
         }

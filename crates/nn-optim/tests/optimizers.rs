@@ -50,7 +50,11 @@ impl<T: Float> Toy<T> {
 
     /// `[w row-major, b]` in f64, as a row of the reference tables.
     fn row(&self) -> Vec<f64> {
-        self.w.iter().chain(&self.b).map(|&v| Float::to_f64(v)).collect()
+        self.w
+            .iter()
+            .chain(&self.b)
+            .map(|&v| Float::to_f64(v))
+            .collect()
     }
 }
 
@@ -248,6 +252,48 @@ fn state_through_json_mid_run_continues_bit_identically() {
         assert_eq!(got, want[3..], "{name}: steps 4–6");
         assert_eq!(resumed, straight, "{name}: final state");
         assert_eq!(resumed.config(), config, "{name}");
+    }
+}
+
+/// One weight of `n` values with gradient `sin(i)·(1 + w)`, recomputed before each step.
+struct Big {
+    w: Vec<f32>,
+    g: Vec<f32>,
+}
+
+impl Parameters<f32> for Big {
+    fn visit_params(&mut self, f: &mut dyn FnMut(Param<'_, f32>)) {
+        for (i, (g, &w)) in self.g.iter_mut().zip(&self.w).enumerate() {
+            *g = (i as f32).sin() * (1.0 + w);
+        }
+        let (value, grad) = (&mut self.w[..], &self.g[..]);
+        f(Param {
+            value,
+            grad,
+            kind: ParamKind::Weight,
+        });
+    }
+}
+
+#[test]
+fn large_parameters_give_the_same_bits_on_one_and_two_threads() {
+    // 70 001 values: above the size from which updates are split in two halves on two threads.
+    let steps = |config: OptimizerConfig, threads: usize| {
+        nn_tensor::set_num_threads(threads);
+        let n = 70_001;
+        let mut big = Big {
+            w: (0..n).map(|i| (i % 7) as f32 * 0.1).collect(),
+            g: vec![0.0; n],
+        };
+        let mut opt = config.build::<f32>().unwrap();
+        (0..3).for_each(|_| opt.step(&mut big, 0.01));
+        nn_tensor::set_num_threads(0);
+        big.w.iter().map(|v| v.to_bits()).collect::<Vec<u32>>()
+    };
+    for (name, config, _) in cases() {
+        let (one, two) = (steps(config, 1), steps(config, 2));
+        assert!(one == two, "{name}: 1 vs 2 threads");
+        assert_ne!(one[1], 0.1_f32.to_bits(), "{name}: the weights moved");
     }
 }
 

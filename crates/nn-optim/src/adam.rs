@@ -218,7 +218,7 @@ impl<T: Float> Rule<T> {
         for (i, (w, &g)) in w.iter_mut().zip(g).enumerate() {
             let g = g + self.l2 * *w;
             if let Some(shrink) = self.shrink {
-                *w = *w * shrink;
+                *w *= shrink;
             }
             m[i] = lerp(m[i], g, self.one_minus_beta1);
             v[i] = v[i] * self.beta2 + self.one_minus_beta2 * g * g;

@@ -11,6 +11,7 @@ learning rate changed per step as a schedule would. nn decays weights only, neve
 torch gets the same by putting the bias in a parameter group with weight_decay=0.
 Each row of a table is [W row-major, b] after one step.
 """
+import numpy as np
 import torch
 
 W0 = [0.5, -1.0, 0.25, 1.5, 0.0, -0.75]
@@ -54,9 +55,14 @@ def run(cls, lrs, options, wd, dtype):
     return rows
 
 
+def literal(v, ty):
+    """Shortest round-trip text of v as the Rust type ty."""
+    return repr(float(v)) if ty == "f64" else str(np.float32(v))
+
+
 def rust_table(name, ty, rows):
-    body = "\n".join("    [" + ", ".join(repr(float(v)) for v in row) + "]," for row in rows)
-    return f"const {name}_{ty.upper()}: [[{ty}; 8]; {len(rows)}] = [\n{body}\n];"
+    body = "\n".join("    [" + ", ".join(literal(v, ty) for v in row) + "]," for row in rows)
+    return f"#[rustfmt::skip]\nconst {name}_{ty.upper()}: [[{ty}; 8]; {len(rows)}] = [\n{body}\n];"
 
 
 if __name__ == "__main__":

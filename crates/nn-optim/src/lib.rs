@@ -1,4 +1,6 @@
-//! Optimizers, learning-rate schedules and the training loop for **nn**.
+//! Optimizers (SGD, Adam/AdamW, RMSprop), learning-rate schedules and the training loop for
+//! **nn**. [`OptimizerConfig`] picks an optimizer at run time; [`AnyOptimizer`] holds it with its
+//! state, for checkpoints.
 //!
 //! # Quick start
 //! ```

@@ -22,8 +22,9 @@ use nn_core::{Param, ParamKind, Parameters};
 use nn_tensor::Float;
 use serde::{Deserialize, Serialize};
 
+use crate::lerp::Lerp;
 use crate::parts::{for_each_indexed, in_parts, slot};
-use crate::{check, lerp, Optimizer, Result};
+use crate::{check, Optimizer, Result};
 
 /// Adam / AdamW hyper-parameters; `Default` gives PyTorch's `Adam` defaults.
 ///
@@ -180,8 +181,8 @@ impl StepScalars {
 #[derive(Clone, Copy)]
 struct Rule<T> {
     l2: T,
-    shrink: Option<T>,
-    one_minus_beta1: T,
+    shrink: T,
+    first: Lerp<T>,
     beta2: T,
     one_minus_beta2: T,
     neg_step_size: T,
@@ -197,13 +198,13 @@ impl<T: Float> Rule<T> {
             0.0
         };
         let (l2, shrink) = match decoupled {
-            true if decay != 0.0 => (0.0, Some(T::from_f64(1.0 - s.lr * decay))),
-            _ => (decay, None),
+            true if decay != 0.0 => (0.0, 1.0 - s.lr * decay),
+            _ => (decay, 1.0),
         };
         Rule {
             l2: T::from_f64(l2),
-            shrink,
-            one_minus_beta1: T::from_f64(1.0 - c.beta1),
+            shrink: T::from_f64(shrink),
+            first: Lerp::new(T::from_f64(1.0 - c.beta1)),
             beta2: T::from_f64(c.beta2),
             one_minus_beta2: T::from_f64(1.0 - c.beta2),
             neg_step_size: T::from_f64(-s.step_size),
@@ -212,25 +213,38 @@ impl<T: Float> Rule<T> {
         }
     }
 
+    /// The rule over matching slices, one loop per case so that each can be vectorised.
     fn apply(self, w: &mut [T], g: &[T], state: &mut [&mut [T]; 3]) {
         let [m, v, v_max] = state;
-        let amsgrad = !v_max.is_empty();
-        for (i, (w, &g)) in w.iter_mut().zip(g).enumerate() {
-            let g = g + self.l2 * *w;
-            if let Some(shrink) = self.shrink {
-                *w *= shrink;
+        let moments = w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut());
+        if v_max.is_empty() {
+            for (((w, &g), m), v) in moments {
+                self.moments(w, g, m, v);
+                self.descend(w, *m, *v);
             }
-            m[i] = lerp(m[i], g, self.one_minus_beta1);
-            v[i] = v[i] * self.beta2 + self.one_minus_beta2 * g * g;
-            let second = if amsgrad {
-                v_max[i] = v_max[i].max(v[i]);
-                v_max[i]
-            } else {
-                v[i]
-            };
-            let denom = second.sqrt() / self.bias_correction2_sqrt + self.eps;
-            *w += self.neg_step_size * m[i] / denom;
+        } else {
+            for ((((w, &g), m), v), v_max) in moments.zip(v_max.iter_mut()) {
+                self.moments(w, g, m, v);
+                *v_max = v_max.max(*v);
+                self.descend(w, *m, *v_max);
+            }
         }
+    }
+
+    /// Weight decay (L2 into `g`, or decoupled on `w`), then the running moments `m` and `v`.
+    #[inline(always)]
+    fn moments(self, w: &mut T, g: T, m: &mut T, v: &mut T) {
+        let g = g + self.l2 * *w;
+        *w *= self.shrink; // 1 (exact) unless decoupled decay applies
+        *m = self.first.apply(*m, g);
+        *v = *v * self.beta2 + self.one_minus_beta2 * g * g;
+    }
+
+    /// `w ← w − step_size · m / (√second / √(1 − β2ᵗ) + ε)`.
+    #[inline(always)]
+    fn descend(self, w: &mut T, m: T, second: T) {
+        let denom = second.sqrt() / self.bias_correction2_sqrt + self.eps;
+        *w += self.neg_step_size * m / denom;
     }
 }
 

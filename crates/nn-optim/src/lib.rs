@@ -40,7 +40,6 @@ pub use any_optimizer::AnyOptimizer;
 pub use checkpoint::Checkpoint;
 pub use clip::{grad_norm, ClipGradNorm};
 pub use error::{OptimError, Result};
-use lerp::lerp;
 pub use optimizer::Optimizer;
 pub use optimizer_config::OptimizerConfig;
 pub use rmsprop::{RmsProp, RmsPropConfig};

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::{Adam, AdamConfig, AnyOptimizer, Result, RmsProp, RmsPropConfig, Sgd, SgdConfig};
 
 /// Which optimizer to train with, and its hyper-parameters (PyTorch's names and defaults).
+/// Serialised as `{"<kind>": {fields}}`, kind `sgd`, `adam`, `adamw` or `rmsprop`.
 ///
 /// ```
 /// use nn_optim::{AdamConfig, AnyOptimizer, OptimizerConfig};
@@ -15,6 +16,8 @@ use crate::{Adam, AdamConfig, AnyOptimizer, Result, RmsProp, RmsPropConfig, Sgd,
 /// assert_eq!(opt.config(), config);
 /// let bad = OptimizerConfig::Adam(AdamConfig { eps: 0.0, ..Default::default() });
 /// assert_eq!(bad.validate().unwrap_err().to_string(), "invalid eps: must be > 0 and finite, got 0");
+/// let json = serde_json::to_string(&OptimizerConfig::default()).unwrap();
+/// assert_eq!(json, r#"{"sgd":{"momentum":0.0,"nesterov":false,"weight_decay":0.0}}"#);
 /// # Ok::<(), nn_optim::OptimError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

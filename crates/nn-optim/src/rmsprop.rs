@@ -20,8 +20,9 @@ use nn_core::{Param, ParamKind, Parameters};
 use nn_tensor::Float;
 use serde::{Deserialize, Serialize};
 
+use crate::lerp::Lerp;
 use crate::parts::{for_each_indexed, in_parts, slot};
-use crate::{check, lerp, Optimizer, Result};
+use crate::{check, Optimizer, Result};
 
 /// RMSprop hyper-parameters; `Default` gives PyTorch's defaults.
 ///
@@ -137,6 +138,7 @@ struct Rule<T> {
     decay: T,
     alpha: T,
     one_minus_alpha: T,
+    mean: Lerp<T>,
     eps: T,
     momentum: T,
     neg_lr: T,
@@ -153,6 +155,7 @@ impl<T: Float> Rule<T> {
             decay: T::from_f64(decay),
             alpha: T::from_f64(c.alpha),
             one_minus_alpha: T::from_f64(1.0 - c.alpha),
+            mean: Lerp::new(T::from_f64(1.0 - c.alpha)),
             eps: T::from_f64(c.eps),
             momentum: T::from_f64(c.momentum),
             neg_lr: T::from_f64(-lr),
@@ -166,7 +169,7 @@ impl<T: Float> Rule<T> {
             let g = g + self.decay * *w;
             s[i] = s[i] * self.alpha + self.one_minus_alpha * g * g;
             let root = if centered {
-                g_avg[i] = lerp(g_avg[i], g, self.one_minus_alpha);
+                g_avg[i] = self.mean.apply(g_avg[i], g);
                 (s[i] - g_avg[i] * g_avg[i]).sqrt()
             } else {
                 s[i].sqrt()

@@ -71,7 +71,11 @@ fn stopped_after_epoch_3_and_resumed_to_8_is_bit_identical() {
             .unwrap();
     assert_eq!(saved["history"].as_array().unwrap().len(), 3);
     assert!(
-        saved["optimizer"]["velocity"].as_array().unwrap().len() == 4,
+        saved["optimizer"]["sgd"]["velocity"]
+            .as_array()
+            .unwrap()
+            .len()
+            == 4,
         "momentum buffers"
     );
     let out = run(&["train", "--resume", &path_str(&ck), "--epochs", "8"].map(String::from));

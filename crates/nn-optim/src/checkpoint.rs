@@ -1,31 +1,32 @@
 //! Checkpoints: everything needed to continue a training run exactly where it stopped.
 //!
-//! A checkpoint holds the network, the optimizer (its kind and state: momentum buffers, Adam's
-//! moments and step count, RMSprop's running means), the schedule (including
-//! reduce-on-plateau's state), the trainer (epoch counter and the shuffling generator's state),
-//! the per-epoch history, and free-form JSON for the caller's own configuration. Files are JSON,
-//! written to a temporary file in the same folder, flushed to disk, then renamed over the
-//! target: a process killed at any moment leaves either the old complete file or the new one.
+//! A checkpoint holds a [`TrainState`] — the network, the optimizer (its kind and state), the
+//! schedule (including reduce-on-plateau's state), the trainer (epoch counter and the shuffling
+//! generator's state), the per-epoch history, early stopping's state — and free-form JSON for
+//! the caller's own configuration. Files are JSON, written to a temporary file in the same
+//! folder, flushed to disk, then renamed over the target: a process killed at any moment leaves either the old complete file or the new one.
 //! Floats are written in shortest round-trip form, so a resumed run is bit-identical.
 //!
-//! **Versions.** Version 2 stores an [`AnyOptimizer`]. Version 1 (before Adam and RMSprop)
-//! stored an [`Sgd`](crate::Sgd) directly; [`Checkpoint::load`] still reads it, as
-//! `AnyOptimizer::Sgd`, and [`Checkpoint::save`] always writes version 2.
+//! **Versions.** Version 2 stores the optimizer as an [`AnyOptimizer`](crate::AnyOptimizer)
+//! (`{"sgd": …}`, `{"adam": …}`, `{"rmsprop": …}`). Version 1, from before Adam and RMSprop,
+//! stored an SGD untagged, either inside `state` or, in files written before the epoch driver,
+//! at the top level beside `network`, `schedule`, `trainer` and `history`. [`Checkpoint::load`]
+//! reads both version-1 layouts as an SGD; [`Checkpoint::save`] always writes version 2.
 
 use std::io::Write;
 use std::path::Path;
 
-use nn_core::Network;
 use nn_tensor::Float;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde_json::{Map, Value};
 
-use crate::{AnyOptimizer, EpochReport, OptimError, Result, Schedule, Trainer};
+use crate::{OptimError, Result, TrainState};
 
 /// The value of the `format` field of every checkpoint file.
 pub const CHECKPOINT_FORMAT: &str = "nn-checkpoint";
-/// The checkpoint format version this build reads and writes.
+/// The checkpoint format version this build writes.
 pub const CHECKPOINT_VERSION: u32 = 2;
-/// The oldest version [`Checkpoint::load`] reads (its SGD state becomes `AnyOptimizer::Sgd`).
+/// The oldest version [`Checkpoint::load`] reads (see the module docs).
 pub const OLDEST_READABLE_VERSION: u32 = 1;
 
 /// The complete state of a training run.
@@ -39,38 +40,20 @@ pub struct Checkpoint<T> {
     pub format: String,
     /// [`CHECKPOINT_VERSION`] when written by this build.
     pub version: u32,
-    /// The network's parameters.
-    pub network: Network<T>,
-    /// The optimizer and its state.
-    pub optimizer: AnyOptimizer<T>,
-    /// The learning-rate schedule and its state.
-    pub schedule: Schedule,
-    /// The epoch counter and the shuffling generator.
-    pub trainer: Trainer,
-    /// One report per finished epoch.
-    pub history: Vec<EpochReport>,
+    /// The run's state: network, optimizer, schedule, trainer, history, early stopping.
+    pub state: TrainState<T>,
     /// The caller's own settings (e.g. the command line), stored verbatim.
     pub extra: serde_json::Value,
 }
 
 impl<T: Float + Serialize + DeserializeOwned> Checkpoint<T> {
-    /// Bundles a run's state (`optimizer`: an [`AnyOptimizer`] or any optimizer it wraps).
-    pub fn new(
-        network: Network<T>,
-        optimizer: impl Into<AnyOptimizer<T>>,
-        schedule: Schedule,
-        trainer: Trainer,
-        history: Vec<EpochReport>,
-    ) -> Self {
+    /// Bundles a run's state (with no `extra`).
+    pub fn new(state: TrainState<T>) -> Self {
         let (format, version) = (CHECKPOINT_FORMAT.to_string(), CHECKPOINT_VERSION);
         Checkpoint {
             format,
             version,
-            network,
-            optimizer: optimizer.into(),
-            schedule,
-            trainer,
-            history,
+            state,
             extra: serde_json::Value::Null,
         }
     }
@@ -103,13 +86,24 @@ impl<T: Float + Serialize + DeserializeOwned> Checkpoint<T> {
     }
 }
 
-/// A version-1 checkpoint as version 2: its optimizer (an SGD) wrapped as `{"sgd": ...}`.
-fn upgrade_v1(mut v1: serde_json::Value) -> serde_json::Value {
-    if let Some(fields) = v1.as_object_mut() {
-        let sgd = fields.remove("optimizer").unwrap_or_default();
-        fields.insert("optimizer".into(), serde_json::json!({ "sgd": sgd }));
-        fields.insert("version".into(), CHECKPOINT_VERSION.into());
+/// A version-1 checkpoint as version 2: the run's fields gathered into `state` (for the flat
+/// layout) and its SGD tagged `{"sgd": …}`.
+fn upgrade_v1(mut v1: Value) -> Value {
+    let Some(fields) = v1.as_object_mut() else {
+        return v1;
+    };
+    if !fields.contains_key("state") {
+        let state: Map<String, Value> = ["network", "optimizer", "schedule", "trainer", "history"]
+            .into_iter()
+            .filter_map(|k| Some((k.to_string(), fields.remove(k)?)))
+            .collect();
+        fields.insert("state".into(), Value::Object(state));
     }
+    if let Some(state) = fields.get_mut("state").and_then(Value::as_object_mut) {
+        let sgd = state.remove("optimizer").unwrap_or_default();
+        state.insert("optimizer".into(), serde_json::json!({ "sgd": sgd }));
+    }
+    fields.insert("version".into(), CHECKPOINT_VERSION.into());
     v1
 }
 

@@ -3,8 +3,8 @@
 //! an evaluation pass leaves them alone.
 //!
 //! # Draw rule
-//! Masks come from the caller's ChaCha8 stream, one `u32` (`RngCore::next_u32`) per element:
-//! layer by layer, input side first, each layer's `(n_samples, n_out)` output row-major (layers
+//! Masks come from the caller's ChaCha8 stream, one `u32` per element (the values successive
+//! `RngCore::next_u32` calls give, drawn in bulk by `fill_bytes`): layer by layer, input side first, each layer's `(n_samples, n_out)` output row-major (layers
 //! without dropout draw nothing). An element is dropped when `u < ⌊p·2³²⌋`, so it is kept with
 //! probability `1 − ⌊p·2³²⌋/2³²` (exactly `1 − p` when `p·2³²` is an integer, within `2⁻³²`
 //! otherwise), and a kept element is multiplied by `T::from_f64(1/(1 − p))`. The draws depend on
@@ -35,6 +35,8 @@ pub(crate) struct Masks<T> {
     scale: Vec<Array2<T>>,
     /// Per layer, `a ⊙ m`, same shapes as `scale`.
     dropped: Vec<Array2<T>>,
+    /// The random bytes of one layer's draws, sized for the largest layer seen.
+    draws: Vec<u8>,
 }
 
 impl<T: Float> Masks<T> {
@@ -62,29 +64,29 @@ impl<T: Float> Masks<T> {
 
     /// Draws layer `l`'s mask for its first `act.nrows()` rows and writes `a ⊙ m`, in one
     /// row-major pass (see the draw rule in the module docs); nothing if `l` has no dropout.
+    /// The `u32`s come in one `fill_bytes` call, little-endian: the same stream as one
+    /// `next_u32` per element, at a fraction of the cost.
     pub(crate) fn draw(&mut self, l: usize, act: ArrayView2<T>, rng: &mut ChaCha8Rng) {
         if !self.applies(l) {
             return;
         }
         let p = self.applied[l];
-        let (threshold, keep) = (threshold(p), T::from_f64(1.0 / (1.0 - p)));
+        let (threshold, keep, zero) = (threshold(p), T::from_f64(1.0 / (1.0 - p)), T::zero());
         let n = act.nrows();
+        let bytes = 4 * act.len();
+        if self.draws.len() < bytes {
+            self.draws.resize(4 * self.scale[l].len(), 0);
+        }
+        let draws = &mut self.draws[..bytes];
+        rng.fill_bytes(draws);
         let mut scale = self.scale[l].slice_mut(s![..n, ..]);
         let mut dropped = self.dropped[l].slice_mut(s![..n, ..]);
-        let rows = act
-            .rows()
-            .into_iter()
-            .zip(scale.rows_mut())
-            .zip(dropped.rows_mut());
-        for ((a, mut m), mut d) in rows {
-            for ((&a, m), d) in a.iter().zip(m.iter_mut()).zip(d.iter_mut()) {
-                *m = if rng.next_u32() >= threshold {
-                    keep
-                } else {
-                    T::zero()
-                };
-                *d = a * *m;
-            }
+        let (a, m, d) = (flat(&act), flat_mut(&mut scale), flat_mut(&mut dropped));
+        let units = a.iter().zip(m).zip(d).zip(draws.chunks_exact(4));
+        for (((&a, m), d), u) in units {
+            let u = u32::from_le_bytes([u[0], u[1], u[2], u[3]]);
+            *m = if u >= threshold { keep } else { zero };
+            *d = a * *m;
         }
     }
 
@@ -106,6 +108,15 @@ impl<T: Float> Masks<T> {
             Zip::from(grad).and(m).for_each(|g, &m| *g *= m);
         }
     }
+}
+
+/// The first rows of a network buffer (row-major, contiguous) as a flat slice.
+fn flat<'a, T>(a: &'a ArrayView2<T>) -> &'a [T] {
+    a.as_slice().expect("network buffers are row-major")
+}
+
+fn flat_mut<'a, T>(a: &'a mut ArrayViewMut2<T>) -> &'a mut [T] {
+    a.as_slice_mut().expect("network buffers are row-major")
 }
 
 /// `⌊p·2³²⌋`: an element whose draw is below it is dropped (`p ∈ [0, 1)`, so it fits a `u32`).

@@ -277,25 +277,23 @@ impl<T: Float> From<Dense<T>> for DenseState<T> {
 
 /// Checks a dropout probability: `p ∈ [0, 1)` (so `1/(1 − p)` is finite; NaN is refused).
 pub(crate) fn check_dropout(p: f64) -> Result<()> {
-    if !(0.0..1.0).contains(&p) {
-        let reason = format!("dropout probability must be in [0, 1), got {p}");
-        return Err(CoreError::InvalidConfig {
-            name: "dropout",
-            reason,
-        });
-    }
-    Ok(())
+    check_unit_interval("dropout", "dropout probability", p)
 }
 
 fn check_activation(activation: Activation) -> Result<()> {
-    if let Activation::LeakyRelu { slope } = activation {
-        if !(0.0..1.0).contains(&slope) {
-            let reason = format!("leaky-relu slope must be in [0, 1), got {slope}");
-            return Err(CoreError::InvalidConfig {
-                name: "activation",
-                reason,
-            });
+    match activation {
+        Activation::LeakyRelu { slope } => {
+            check_unit_interval("activation", "leaky-relu slope", slope)
         }
+        _ => Ok(()),
+    }
+}
+
+/// `value ∈ [0, 1)`, or an [`CoreError::InvalidConfig`] for option `name` saying what it is.
+fn check_unit_interval(name: &'static str, what: &str, value: f64) -> Result<()> {
+    if !(0.0..1.0).contains(&value) {
+        let reason = format!("{what} must be in [0, 1), got {value}");
+        return Err(CoreError::InvalidConfig { name, reason });
     }
     Ok(())
 }

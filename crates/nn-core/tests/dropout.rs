@@ -79,13 +79,18 @@ fn grads<T: nn_tensor::Float>(net: &Network<T>) -> Vec<T> {
         .collect()
 }
 
+/// [`tanh_sigmoid_net`] with its dropout, and the same net without.
+fn with_and_without(seed: u64) -> (Network<f64>, Network<f64>) {
+    let with = tanh_sigmoid_net(seed);
+    let mut without = with.clone();
+    without.set_dropout(&[0.0; 3]).unwrap();
+    (with, without)
+}
+
 #[test]
 fn evaluation_ignores_dropout() {
-    let plain = tanh_sigmoid_net(3);
-    let mut without = plain.clone();
-    without.set_dropout(&[0.0; 3]).unwrap();
+    let (mut with, mut without) = with_and_without(3);
     let (x, t) = (data(10, 6, 1), one_hot_targets(10, 4));
-    let mut with = plain.clone();
     // a training pass first, so that the evaluation pass runs on buffers it wrote
     with.forward_train(x.view(), &mut rng(5)).unwrap();
     let out = with.forward(x.view()).unwrap().to_owned();
@@ -105,9 +110,7 @@ fn evaluation_ignores_dropout() {
 /// report the same numbers.
 #[test]
 fn trace_and_gradcheck_use_the_evaluation_pass() {
-    let with = tanh_sigmoid_net(4);
-    let mut without = with.clone();
-    without.set_dropout(&[0.0; 3]).unwrap();
+    let (with, without) = with_and_without(4);
     let (x, t) = (data(5, 6, 2), one_hot_targets(5, 4));
     let loss = Loss::CrossEntropy;
     let (a, b) = (

@@ -28,6 +28,7 @@ mod loss;
 pub mod network;
 mod param;
 pub mod sample_weight;
+pub mod textbook;
 pub mod trace;
 
 pub use activation::Activation;

@@ -127,7 +127,7 @@ fn trace_and_gradcheck_use_the_evaluation_pass() {
 }
 
 /// Kept fraction over N = 200·500 = 100 000 draws: the kept count K is Binomial(N, q) with
-/// q = 1 − ⌊p·2³²⌋/2³² (= 1 − p here, as p·2³² is within 1 of an integer and N·2⁻³² ≪ 1), so
+/// q = 1 − ⌊p·2³²⌋/2³², which differs from 1 − p by less than 2⁻³² (N·2⁻³² ≪ 1: negligible), so
 /// σ = √(N·p·(1 − p)) (≈ 94.9 for p = 0.1, 158.1 for p = 0.5, 126.5 for p = 0.8) and
 /// |K − N(1 − p)| ≤ 6σ (a fair stream fails that with probability ≈ 2·10⁻⁹). Kept values are the
 /// input times exactly `1/(1 − p)`, dropped ones exactly 0.

@@ -130,7 +130,7 @@ impl<T: Float> Network<T> {
                 }));
             }
         }
-        check_output_dropout(&layers[layers.len() - 1])?;
+        check_output_dropout(layers[layers.len() - 1].dropout())?;
         let mut layers = layers;
         if layers[0].n_in() >= SPARSE_MIN_INPUTS {
             layers[0].store_column_major();
@@ -209,9 +209,7 @@ impl<T: Float> Network<T> {
             });
         }
         p.iter().try_for_each(|&p| check_dropout(p))?;
-        let mut last = self.layers[self.layers.len() - 1].clone();
-        last.set_dropout(p[p.len() - 1])?;
-        check_output_dropout(&last)?;
+        check_output_dropout(p[p.len() - 1])?;
         for (layer, &p) in self.layers.iter_mut().zip(p) {
             layer.set_dropout(p)?;
         }
@@ -546,12 +544,9 @@ fn forward_sparse<T: Float>(
 }
 
 /// Refuses dropout on the output layer (it would randomise the predictions the loss sees).
-fn check_output_dropout<T: Float>(last: &Dense<T>) -> Result<()> {
-    if last.dropout() != 0.0 {
-        let reason = format!(
-            "the output layer cannot have dropout, got p = {}",
-            last.dropout()
-        );
+fn check_output_dropout(p: f64) -> Result<()> {
+    if p != 0.0 {
+        let reason = format!("the output layer cannot have dropout, got p = {p}");
         return Err(CoreError::InvalidConfig {
             name: "dropout",
             reason,

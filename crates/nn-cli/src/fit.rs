@@ -98,7 +98,10 @@ fn fresh<T: Real>(
     let mut net = crate::builder::network::<T>(&args.net, n_in, n_out, identity, seed)?;
     let optimizer = crate::builder::optimizer(&args.optim)?;
     let initial_loss = untrained_loss(&mut net, data)?;
-    let trainer = Trainer::new(args.run.batch_size, args.run.seed);
+    let mut trainer = Trainer::new(args.run.batch_size, args.run.seed);
+    if let Some(spec) = &args.run.class_weight {
+        trainer = trainer.with_class_weights(class_weights(spec, data)?);
+    }
     let mut state = TrainState::new(net, optimizer, schedule, trainer);
     if let Some(patience) = args.run.early_stopping {
         let early = EarlyStopping::new(patience as usize, args.run.min_delta)
@@ -106,6 +109,19 @@ fn fresh<T: Real>(
         state = state.with_early_stopping(early);
     }
     Ok((state, initial_loss))
+}
+
+/// `--class-weight` for the training part's classes.
+fn class_weights<T: Float>(spec: &str, data: &TrainData<T>) -> Result<Vec<f64>> {
+    let Some(labels) = &data.labels else {
+        return Err(usage("--class-weight needs a classification target"));
+    };
+    let y = data.train.1.mapv(|v| v.to_f64());
+    let mut counts = vec![0; labels.len()];
+    crate::metrics::classes(y.view())
+        .into_iter()
+        .for_each(|c| counts[c] += 1);
+    crate::builder::class_weights(spec, labels, &counts)
 }
 
 /// The untrained network's loss on (at most) the first 1024 training rows: the reference for

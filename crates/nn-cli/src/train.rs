@@ -41,7 +41,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
     if let (Some(msg), Some(_)) = (&interrupted, &args.checkpoint) {
         return Err(Interrupted(msg.clone()).into());
     }
-    run.model.training = Some(json!(args));
+    let mut training = json!(args);
+    training["optimizer_config"] = json!(crate::builder::optimizer_config(&args.optim));
+    run.model.training = Some(training);
     run.model.metrics = final_metrics(&run);
     run.model.save(&args.out)?;
     if let Some(msg) = interrupted {

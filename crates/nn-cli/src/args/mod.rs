@@ -14,7 +14,7 @@ pub use parse::{parse_f64_list, parse_positive, MAX_PARAMETERS};
 pub use train::{
     CvArgs, LrArgs, LrFindArgs, NetworkArgs, OptimizerArgs, RunArgs, TestArgs, TrainArgs, ValArgs,
 };
-pub use values::{Dtype, Format, Method, PrecisionArg};
+pub use values::{Dtype, Format, Method, OptimizerArg, PrecisionArg};
 
 /// nn: train, evaluate and explain small neural networks from the command line.
 #[derive(Debug, Parser)]

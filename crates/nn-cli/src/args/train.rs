@@ -8,10 +8,12 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use super::parse::{
-    parse_batch_size, parse_epochs, parse_fraction, parse_hidden, parse_non_negative,
-    parse_positive, parse_val_split,
+    parse_batch_size, parse_epochs, parse_f64_list, parse_fraction, parse_hidden,
+    parse_non_negative, parse_positive, parse_val_split,
 };
-use super::values::{parse_task, ActivationArg, Dtype, LossArg, Method, MissingArg, PrecisionArg};
+use super::values::{
+    parse_task, ActivationArg, Dtype, LossArg, Method, MissingArg, OptimizerArg, PrecisionArg,
+};
 
 /// Where the training data comes from and how it is read and preprocessed.
 #[derive(Debug, Clone, Args, Serialize, Deserialize)]
@@ -82,20 +84,46 @@ pub struct NetworkArgs {
     /// The loss.
     #[arg(long, value_enum, default_value_t = LossArg::Auto)]
     pub loss: LossArg,
+    /// Dropout probability after each hidden layer: one value for all, or one per hidden layer
+    /// (PyTorch's inverted dropout; off when evaluating and predicting).
+    #[arg(long, default_value = "0", value_parser = parse_f64_list, value_name = "P[,P…]")]
+    pub dropout: ::std::vec::Vec<f64>,
 }
 
-/// The optimizer's hyper-parameters.
+/// The optimizer and its hyper-parameters (PyTorch's names and defaults).
 #[derive(Debug, Clone, Args, Serialize, Deserialize)]
 pub struct OptimizerArgs {
-    /// Momentum in [0, 1).
-    #[arg(long, default_value_t = 0.9)]
-    pub momentum: f64,
-    /// Nesterov momentum.
+    /// The optimizer.
+    #[arg(long, value_enum, default_value_t = OptimizerArg::Sgd)]
+    pub optimizer: OptimizerArg,
+    /// Momentum in [0, 1) (default: 0.9 for sgd, 0 for rmsprop).
+    #[arg(long, allow_hyphen_values = true)]
+    pub momentum: Option<f64>,
+    /// Nesterov momentum (sgd).
     #[arg(long)]
     pub nesterov: bool,
-    /// L2 weight decay λ (objective + λ/2·Σw², biases excluded).
-    #[arg(long, default_value_t = 0.0)]
-    pub weight_decay: f64,
+    /// Weight decay λ, weights only, never biases (default: 0.01 for adamw, 0 otherwise). sgd,
+    /// adam, rmsprop: L2, objective + λ/2·Σw²; adamw: decoupled, w ← w − lr·λ·w.
+    #[arg(long, allow_hyphen_values = true)]
+    pub weight_decay: Option<f64>,
+    /// Adam's β₁ in [0, 1).
+    #[arg(long, default_value_t = 0.9, allow_hyphen_values = true)]
+    pub beta1: f64,
+    /// Adam's β₂ in [0, 1).
+    #[arg(long, default_value_t = 0.999, allow_hyphen_values = true)]
+    pub beta2: f64,
+    /// The ε added to the denominator (adam, adamw, rmsprop), > 0.
+    #[arg(long, default_value_t = 1e-8, allow_hyphen_values = true)]
+    pub eps: f64,
+    /// RMSprop's smoothing constant α in [0, 1).
+    #[arg(long, default_value_t = 0.99, allow_hyphen_values = true)]
+    pub alpha: f64,
+    /// AMSGrad variant (adam, adamw).
+    #[arg(long)]
+    pub amsgrad: bool,
+    /// Centered RMSprop (normalise by the gradient's estimated variance).
+    #[arg(long)]
+    pub centered: bool,
     /// Clip the global L2 norm of all gradients to MAX before each step (PyTorch's
     /// clip_grad_norm_).
     #[arg(long, value_name = "MAX", value_parser = parse_positive)]
@@ -143,6 +171,10 @@ pub struct RunArgs {
     /// best epoch's weights (Keras EarlyStopping with restore_best_weights).
     #[arg(long, value_name = "PATIENCE", value_parser = clap::value_parser!(u32).range(1..))]
     pub early_stopping: Option<u32>,
+    /// Weight the loss per class: `balanced` (n_samples / (n_classes · count), scikit-learn's)
+    /// or `LABEL=W,…` (unlisted classes weigh 1), like PyTorch's cross_entropy(weight=…).
+    #[arg(long, value_name = "balanced|LABEL=W,…")]
+    pub class_weight: Option<String>,
     /// The smallest decrease of the validation loss that counts as an improvement.
     #[arg(long, default_value = "0", value_name = "D", value_parser = parse_non_negative)]
     pub min_delta: f64,

@@ -1,6 +1,6 @@
 //! `nn preprocess`, `nn lr-find`, MNIST folders, regression predictions and `--help`.
 mod common;
-use common::{close, idx, nn, ok, tempdir};
+use common::{close, nn, ok, tempdir, two_column_images};
 
 /// `nn preprocess fit --method METHOD` on iris's features, then `transform` of the same file.
 fn fit_and_transform_iris(method: &str, params: &str, out: &str) {
@@ -77,30 +77,7 @@ fn lr_find_suggests_a_rate() {
 #[test]
 fn trains_and_evaluates_on_an_mnist_folder() {
     let (_d, dir) = tempdir();
-    // 2×2 images: label 0 lights the left column, label 1 the right one.
-    let image = |label: usize| {
-        if label == 0 {
-            [255, 0, 255, 0]
-        } else {
-            [0, 255, 0, 255]
-        }
-    };
-    for (prefix, n) in [("train", 40), ("t10k", 10)] {
-        let labels: Vec<u8> = (0..n).map(|i| (i % 2) as u8).collect();
-        let pixels: Vec<u8> = labels.iter().flat_map(|&l| image(l as usize)).collect();
-        idx(
-            &format!("{dir}/{prefix}-images-idx3-ubyte"),
-            2051,
-            &[n, 2, 2],
-            &pixels,
-        );
-        idx(
-            &format!("{dir}/{prefix}-labels-idx1-ubyte"),
-            2049,
-            &[n],
-            &labels,
-        );
-    }
+    two_column_images(&dir, 40, 10);
     let model = format!("{dir}/m.json");
     let out = ok(&[
         "train", "--data", &dir, "--hidden", "4", "--epochs", "20", "--lr", "0.1", "--out", &model,

@@ -2,7 +2,7 @@
 //! kind (IDX folder: min-max; CSV: standardize), both recorded in the model file.
 
 mod common;
-use common::{dataset, idx, nn, ok, tempdir};
+use common::{dataset, nn, ok, tempdir, two_column_images};
 
 /// The model file's `training` record.
 fn training(model: &str) -> serde_json::Value {
@@ -83,32 +83,7 @@ fn bf16_with_f64_is_a_usage_error() {
 #[test]
 fn idx_folders_default_to_min_max() {
     let (_d, dir) = tempdir();
-    // 2×2 images of 0/255 pixels: label 0 lights the left column, label 1 the right one.
-    for (prefix, n) in [("train", 20), ("t10k", 6)] {
-        let labels: Vec<u8> = (0..n).map(|i| (i % 2) as u8).collect();
-        let pixels: Vec<u8> = labels
-            .iter()
-            .flat_map(|&l| {
-                if l == 0 {
-                    [255, 0, 255, 0]
-                } else {
-                    [0, 255, 0, 255]
-                }
-            })
-            .collect();
-        idx(
-            &format!("{dir}/{prefix}-images-idx3-ubyte"),
-            2051,
-            &[n, 2, 2],
-            &pixels,
-        );
-        idx(
-            &format!("{dir}/{prefix}-labels-idx1-ubyte"),
-            2049,
-            &[n],
-            &labels,
-        );
-    }
+    two_column_images(&dir, 20, 6);
     let model = format!("{dir}/m.json");
     ok(&[
         "train", "--data", &dir, "--hidden", "4", "--epochs", "2", "--out", &model, "--quiet",

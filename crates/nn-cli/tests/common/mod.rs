@@ -94,3 +94,33 @@ pub fn idx(path: &str, magic: u32, dims: &[u32], data: &[u8]) {
     bytes.extend(data);
     std::fs::write(path, bytes).unwrap();
 }
+
+/// Writes an MNIST-style folder of 2×2 images into `dir`: `n_train` training and `n_test` test
+/// images whose label 0 lights the left column (pixels 255) and label 1 the right one.
+pub fn two_column_images(dir: &str, n_train: u32, n_test: u32) {
+    for (prefix, n) in [("train", n_train), ("t10k", n_test)] {
+        let labels: Vec<u8> = (0..n).map(|i| (i % 2) as u8).collect();
+        let pixels: Vec<u8> = labels
+            .iter()
+            .flat_map(|&l| {
+                if l == 0 {
+                    [255, 0, 255, 0]
+                } else {
+                    [0, 255, 0, 255]
+                }
+            })
+            .collect();
+        idx(
+            &format!("{dir}/{prefix}-images-idx3-ubyte"),
+            2051,
+            &[n, 2, 2],
+            &pixels,
+        );
+        idx(
+            &format!("{dir}/{prefix}-labels-idx1-ubyte"),
+            2049,
+            &[n],
+            &labels,
+        );
+    }
+}

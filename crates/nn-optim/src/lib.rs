@@ -21,6 +21,7 @@
 pub mod checkpoint;
 pub mod clip;
 mod error;
+pub mod freeze;
 mod optimizer;
 pub mod schedule;
 mod sgd;
@@ -29,6 +30,7 @@ mod trainer;
 pub use checkpoint::Checkpoint;
 pub use clip::{grad_norm, ClipGradNorm};
 pub use error::{OptimError, Result};
+pub use freeze::FreezeBias;
 pub use optimizer::Optimizer;
 pub use schedule::{LrSchedule, Schedule};
 pub use sgd::{Sgd, SgdConfig};

@@ -78,7 +78,8 @@ mod tests {
     fn step(net: &mut Network<f64>, opt: &mut dyn Optimizer<f64>, lr: f64) {
         let (x, t) = (array![[1.0]], array![[3.0]]);
         net.forward(x.view()).unwrap();
-        net.backward_loss(x.view(), t.view(), Loss::HalfSse).unwrap();
+        net.backward_loss(x.view(), t.view(), Loss::HalfSse)
+            .unwrap();
         opt.step(net, lr);
     }
 

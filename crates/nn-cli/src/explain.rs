@@ -76,20 +76,30 @@ fn explain(
         Some(n) => Some(crate::explain_steps::iterate(&step, x, n)?),
         None => None,
     };
+    // Pictures first: a bad file name fails before anything is printed.
+    let notes = draw(args, &step, iteration.as_ref())?;
     print(args.format, &step, iteration.as_ref())?;
-    let note = |message: String| match args.format {
-        Format::Text => println!("{message}"),
-        Format::Json => eprintln!("{message}"),
-    };
-    if let Some(path) = &args.plot {
-        crate::explain_plot::save(path, &step)?;
-        note(format!("picture of the step written to {}", path.display()));
-    }
-    if let (Some(path), Some(it)) = (&args.plot_loss, &iteration) {
-        crate::explain_loss_plot::save(path, it)?;
-        note(format!("E_total plot written to {}", path.display()));
+    for note in notes {
+        match args.format {
+            Format::Text => println!("{note}"),
+            Format::Json => eprintln!("{note}"),
+        }
     }
     Ok(())
+}
+
+/// `--plot` and `--plot-loss`; returns what was written, to tell the user.
+fn draw(args: &ExplainArgs, step: &Step, iteration: Option<&Iteration>) -> Result<Vec<String>> {
+    let mut notes = Vec::new();
+    if let Some(path) = &args.plot {
+        crate::explain_plot::save(path, step)?;
+        notes.push(format!("picture of the step written to {}", path.display()));
+    }
+    if let (Some(path), Some(it)) = (&args.plot_loss, iteration) {
+        crate::explain_loss_plot::save(path, it)?;
+        notes.push(format!("E_total plot written to {}", path.display()));
+    }
+    Ok(notes)
 }
 
 /// Prints the step (and the iteration) as text or JSON.

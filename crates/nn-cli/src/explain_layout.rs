@@ -8,16 +8,18 @@
 
 use crate::explain_scene::{Cell, Ink, Label, Neuron, Panel};
 
-/// Font size of the labels, pixels.
-const FONT: f64 = 13.0;
+/// Font size of the labels, in plotters' units (an em of about 12 pixels).
+const FONT: f64 = 15.0;
 /// Font size of panel titles.
-const TITLE_FONT: f64 = 16.0;
-/// Width of one character at size 1 (DejaVu Sans Mono's advance is 0.602 em).
-const CHAR: f64 = 0.61;
+const TITLE_FONT: f64 = 18.0;
+/// Width of one character per unit of font size: plotters draws an em of `size / 1.24`
+/// (SVG) or about that (PNG), and DejaVu Sans Mono's advance is 0.602 em; measured on the
+/// PNG, 0.52, so 0.53 leaves a little room.
+const CHAR: f64 = 0.53;
 /// Line height of the labels.
-const LINE: f64 = 17.0;
+const LINE: f64 = 20.0;
 /// Circle radius.
-pub const RADIUS: f64 = 20.0;
+pub const RADIUS: f64 = 22.0;
 /// Space between the widest pin and the circle (for the lines joining them).
 const BUS: f64 = 28.0;
 /// Space between columns, where the edges run.

@@ -231,7 +231,9 @@ mod tests {
         // 12 inputs: i1–i3, "⋮ 7 more", i11, i12; the 20-wide layer likewise.
         assert!(texts.contains(&"⋮ 7 more") && texts.contains(&"⋮ 15 more"));
         assert!(texts.contains(&"i12") && !texts.contains(&"i4"));
-        assert!(texts.contains(&"… 7 more weights") && texts.contains(&"  … 15 more paths"));
+        assert!(
+            texts.contains(&"… 7 more weights") && texts.contains(&"\u{a0}\u{a0}… 15 more paths")
+        );
         // Columns of 6, 8, 6, 6 (summarised 20) and 3 drawn neurons, in both panels.
         assert_eq!(s.circles.len(), 2 * (5 + 8 + 6 + 5 + 3));
     }

@@ -10,6 +10,9 @@
 use crate::explain::{path_terms, Step};
 use crate::explain_text::f;
 
+/// Indentation that SVG keeps (it collapses leading ordinary spaces).
+const INDENT: &str = "\u{a0}\u{a0}";
+
 /// Widest layer drawn in full.
 pub const MAX_SHOWN: usize = 8;
 
@@ -261,16 +264,24 @@ fn backward_neuron(step: &Step, l: usize, j: usize, ink: Ink) -> Neuron {
 fn path_lines(step: &Step, l: usize, j: usize) -> Vec<Label> {
     let terms = path_terms(step, l, j);
     let next = &step.names.neurons[l + 2];
-    let mut lines = vec![label("  = the sum over the paths:".into(), Ink::Text)];
+    let mut lines = vec![label(
+        format!("{INDENT}= the sum over the paths:"),
+        Ink::Text,
+    )];
     for (pos, slot) in shown(next.len()).into_iter().enumerate() {
         lines.push(match slot {
             Slot::Index(k) => {
                 let p = &terms[k];
                 let to = &next[k];
-                let text = format!("  {} = ∂E/∂l_{to}·{} = {}", p.label, p.weight, f(p.value));
+                let text = format!(
+                    "{INDENT}{} = ∂E/∂l_{to}·{} = {}",
+                    p.label,
+                    p.weight,
+                    f(p.value)
+                );
                 label(text, Ink::Series(pos))
             }
-            Slot::More(k) => label(format!("  … {k} more paths"), Ink::Faint),
+            Slot::More(k) => label(format!("{INDENT}… {k} more paths"), Ink::Faint),
         });
     }
     lines

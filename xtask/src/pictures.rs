@@ -16,8 +16,20 @@ const PICTURES: &[&[&str]] = &[
         "--plot-loss",
         "docs/explain-steps.png",
     ],
-    &["descend", "--lr", "0.01", "--plot", "docs/descend-crawl.png"],
-    &["descend", "--lr", "0.3", "--plot", "docs/descend-converge.png"],
+    &[
+        "descend",
+        "--lr",
+        "0.01",
+        "--plot",
+        "docs/descend-crawl.png",
+    ],
+    &[
+        "descend",
+        "--lr",
+        "0.3",
+        "--plot",
+        "docs/descend-converge.png",
+    ],
     &[
         "descend",
         "--lr",

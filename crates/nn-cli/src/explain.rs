@@ -300,6 +300,26 @@ fn neuron_name(k: usize, layers: usize, j: usize) -> String {
     }
 }
 
+/// Hands the step of `net` on `(x, t)` (half-sse, η = 1, biases updated) to `f`.
+#[cfg(test)]
+pub fn with_step<R>(
+    net: &Network<f64>,
+    x: &Array2<f64>,
+    t: &Array2<f64>,
+    f: impl FnOnce(&Step) -> R,
+) -> R {
+    let trace = nn_core::trace::trace(net, x.view(), t.view(), Loss::HalfSse, 1.0).unwrap();
+    f(&Step {
+        net,
+        loss: Loss::HalfSse,
+        lr: 1.0,
+        trace: &trace,
+        names: &Names::new(net),
+        target: t,
+        freeze_bias: false,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,19 +331,8 @@ mod tests {
         assert_eq!(names.weight(0, 0, 1), "w2"); // into h1 from i2
         assert_eq!(names.weight(1, 1, 0), "w7"); // into o2 from h1
         assert_eq!(names.neurons[1], vec!["h1", "h2"]);
-        let x = array![[0.10, 0.20]];
-        let t = array![[0.85, 0.30]];
-        let tr = nn_core::trace::trace(&net, x.view(), t.view(), Loss::HalfSse, 1.0).unwrap();
-        let step = Step {
-            net: &net,
-            loss: Loss::HalfSse,
-            lr: 1.0,
-            trace: &tr,
-            names: &names,
-            target: &t,
-            freeze_bias: false,
-        };
-        let v = crate::explain_json::to_json(&step);
+        let (x, t) = (array![[0.10, 0.20]], array![[0.85, 0.30]]);
+        let v = with_step(&net, &x, &t, crate::explain_json::to_json);
         let w5 = &v["layers"][1]["weights"][0];
         assert_eq!(w5["name"], "w5");
         assert!((w5["updated"].as_f64().unwrap() - 0.268375021).abs() < 1e-9);

@@ -121,26 +121,13 @@ fn draw_text<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, t: &TextAt) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::explain::{textbook_network, Names};
+    use crate::explain::{textbook_network, with_step};
     use ndarray::{array, Array2};
-    use nn_core::{trace::Trace, Activation, Loss, Network};
-
-    fn trace(net: &Network<f64>, x: &Array2<f64>, t: &Array2<f64>) -> Trace<f64> {
-        nn_core::trace::trace(net, x.view(), t.view(), Loss::HalfSse, 1.0).unwrap()
-    }
+    use nn_core::{Activation, Network};
 
     /// The scene of one step of `net` on `(x, t)`.
     fn scene_of(net: &Network<f64>, x: Array2<f64>, t: Array2<f64>) -> Scene {
-        let (tr, names) = (trace(net, &x, &t), Names::new(net));
-        scene(&Step {
-            net,
-            loss: Loss::HalfSse,
-            lr: 1.0,
-            trace: &tr,
-            names: &names,
-            target: &t,
-            freeze_bias: false,
-        })
+        with_step(net, &x, &t, scene)
     }
 
     fn overlap(a: (f64, f64, f64, f64), b: (f64, f64, f64, f64)) -> bool {

@@ -11,7 +11,7 @@ use std::fmt::Write;
 use anyhow::{Context, Result};
 use ndarray::Array2;
 use nn_core::{Loss, Network};
-use nn_optim::{schedule::Constant, FreezeBias, Optimizer, Sgd, SgdConfig, Trainer};
+use nn_optim::{schedule::Constant, FreezeBias, OptimError, Optimizer, Sgd, SgdConfig, Trainer};
 use serde_json::{json, Value};
 
 use crate::explain::{Names, Step};
@@ -61,9 +61,21 @@ fn train(net: &mut Network<f64>, step: &Step, x: &Array2<f64>, steps: usize) -> 
     };
     let schedule = Constant::new(step.lr)?;
     let mut trainer = Trainer::new(1, 0).without_shuffle();
-    let reports = trainer.fit(net, opt, &schedule, loss, x.view(), t, steps)?;
+    let reports = trainer
+        .fit(net, opt, &schedule, loss, x.view(), t, steps)
+        .map_err(in_steps)?;
     let last = final_loss(net, loss, x, step.target)?;
     Ok(reports.iter().map(|r| r.train_loss).chain([last]).collect())
+}
+
+/// Divergence told in steps (the trainer counts epochs, each one step here).
+fn in_steps(e: OptimError) -> anyhow::Error {
+    match e {
+        OptimError::Diverged { epoch, loss, .. } => {
+            anyhow::anyhow!("E_total is {loss} after {epoch} steps (diverged); try a lower --lr")
+        }
+        other => other.into(),
+    }
 }
 
 /// The loss after the last update (an evaluation forward pass).

@@ -270,12 +270,22 @@ fn steps_print_a_falling_series_and_update_biases_by_default() {
 }
 
 #[test]
-fn plot_loss_needs_steps() {
+fn plot_loss_needs_steps_and_pictures_need_svg_or_png() {
     let (_dir, dir) = tempdir();
     let run = nn(&["explain", "--plot-loss", &format!("{dir}/loss.png")]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("--steps"), "{}", run.stderr);
     assert!(!std::path::Path::new(&format!("{dir}/loss.png")).exists());
+    // A picture nn cannot draw fails before anything is printed, and writes nothing.
+    let pdf = format!("{dir}/step.pdf");
+    let run = nn(&["explain", "--plot", &pdf]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("use a .svg or .png file name"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty() && !std::path::Path::new(&pdf).exists());
 }
 
 #[test]
@@ -360,4 +370,29 @@ fn a_3_4_2_tanh_model_is_drawn() {
     // l_h1 = 0.1·1 + 0.2·0.5 + 0.3·(−1) + 0.1 = 0; out_h1 = tanh 0 = 0.
     assert!(text.contains("\nl_h1 = 0.000000000\n") && text.contains("\nout_h1 = 0.000000000\n"));
     assert!(text.contains("∂E_o2/∂out_h4 = ∂E/∂l_o2·w20 = "));
+}
+
+#[test]
+fn diverging_steps_are_a_clear_error() {
+    // The textbook network made linear: with η = 1000 every step overshoots further, until
+    // E_total overflows.
+    let (_dir, dir) = tempdir();
+    let model = format!("{dir}/net.json");
+    ok(&["explain", "--save-model", &model]);
+    let text = std::fs::read_to_string(&model).unwrap();
+    std::fs::write(&model, text.replace("\"sigmoid\"", "\"identity\"")).unwrap();
+    let run = nn(&[
+        "explain", "--model", &model, "--lr", "1000", "--steps", "100",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("(diverged); try a lower --lr"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.is_empty(),
+        "nothing printed before the error: {}",
+        run.stdout
+    );
 }

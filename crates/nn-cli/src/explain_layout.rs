@@ -265,18 +265,7 @@ fn place_cell(
         }
         Cell::Neuron(n) => n,
     };
-    scene.circles.push(CircleAt {
-        center: centre,
-        ink: neuron.ink,
-    });
-    scene.texts.push(TextAt {
-        x: centre.0,
-        y,
-        text: neuron.name.clone(),
-        ink: Ink::Text,
-        size: FONT,
-        centred: true,
-    });
+    place_circle(scene, neuron, centre);
     place_pins(scene, neuron, column, centre, sources, backward);
     let info_top = y + head(cell) / 2.0 + 6.0;
     for (i, line) in neuron.info.iter().enumerate() {
@@ -284,6 +273,22 @@ fn place_cell(
         text(scene, column.left, y, &line.text, line.ink, FONT);
     }
     centre
+}
+
+/// The neuron's circle with its name inside.
+fn place_circle(scene: &mut Scene, neuron: &Neuron, centre: (f64, f64)) {
+    scene.circles.push(CircleAt {
+        center: centre,
+        ink: neuron.ink,
+    });
+    scene.texts.push(TextAt {
+        x: centre.0,
+        y: centre.1,
+        text: neuron.name.clone(),
+        ink: Ink::Text,
+        size: FONT,
+        centred: true,
+    });
 }
 
 /// The pins left of the circle, each joined to it, and the edges into them.

@@ -5,9 +5,11 @@
 //! - `cargo xtask test`: what CI runs — rustfmt check, clippy with warnings denied, rustdoc
 //!   with warnings denied, and the whole test suite.
 //! - `cargo xtask bench [ARGS…]`: the criterion benchmarks.
+//! - `cargo xtask pictures`: redraws the README's pictures in `docs/` with `nn`.
 //!
 //! xtask links no library crate of the workspace; it shells out to cargo.
 
+mod pictures;
 mod train;
 
 use std::path::PathBuf;
@@ -18,7 +20,8 @@ use anyhow::{bail, Context, Result};
 const USAGE: &str = "usage: cargo xtask <task>
   train [iris|wine|breast-cancer|digits|diabetes|mnist] [nn train flags…]
   test                   fmt check, clippy -D warnings, docs, cargo test --workspace
-  bench [args…]          cargo bench --workspace";
+  bench [args…]          cargo bench --workspace
+  pictures               redraw the README's pictures in docs/ with nn";
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -38,6 +41,7 @@ fn run(args: Vec<String>) -> Result<()> {
         "train" => train::run(rest),
         "test" => test(),
         "bench" => cargo(&[&["bench", "--workspace"], &strs(rest)[..]].concat()),
+        "pictures" => pictures::run(),
         "" | "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())

@@ -170,9 +170,16 @@ pub enum PreprocessAction {
     after_help = "With no flags this is the textbook's 2-2-2 sigmoid network (inputs 0.10, 0.20,
 targets 0.85, 0.30, half-sse loss, learning rate 1).
 
+--steps N repeats the step N times, each from the parameters the previous one left (the
+chapter's \"keep iterating\"), and prints E_total after steps 0-10, the powers of ten and the
+last, then the outputs. By default every step updates the biases too, as `nn train` does;
+--freeze-bias updates the weights only, as the chapter does (it derives w1-w8 only).
+
 Examples:
   nn explain
   nn explain --format json
+  nn explain --plot step.svg           # the network with every number (or step.png)
+  nn explain --steps 1000 --freeze-bias --plot-loss loss.png
   nn explain --save-model net.json     # then edit net.json and:
   nn explain --model net.json --input 0.5,0.1 --target 1,0 --lr 0.5"
 )]
@@ -195,6 +202,20 @@ pub struct ExplainArgs {
     /// Write the textbook network as a model file to FILE (to edit and explain) and exit.
     #[arg(long, value_name = "FILE")]
     pub save_model: Option<PathBuf>,
+    /// Draw the step (SVG or PNG, by extension): the forward pass with every weight and
+    /// value, and the backward pass with every gradient, updated weight and path to E.
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+    /// Repeat the step N times with the updated parameters and print E_total along the way.
+    #[arg(long, value_name = "N", value_parser = parse::parse_epochs)]
+    pub steps: Option<usize>,
+    /// With --steps: plot E_total against the step, log scale (SVG or PNG, by extension).
+    #[arg(long, value_name = "FILE", requires = "steps")]
+    pub plot_loss: Option<PathBuf>,
+    /// Update the weights only and keep the biases (the chapter's convention); default: the
+    /// biases are updated too, as `nn train` does.
+    #[arg(long)]
+    pub freeze_bias: bool,
 }
 
 /// `nn gradcheck`.

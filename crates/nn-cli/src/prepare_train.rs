@@ -72,6 +72,7 @@ pub fn prepare<D: Float>(args: &TrainArgs) -> Result<TrainData<D>> {
         target: args.target.clone(),
         task: args.task.build(),
         missing: args.missing.build(),
+        ..Default::default()
     };
     let path = args.data.as_deref().context("--data is required")?;
     let loaded = dataset::load_training(path, &options)?;

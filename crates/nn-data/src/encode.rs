@@ -74,27 +74,21 @@ impl Encoder<'_> {
         rec: &csv::StringRecord,
         out: &mut Vec<T>,
     ) -> Result<Encoded> {
-        let start = out.len();
+        if let (Fill::Report, Some(j)) = (&self.fill, self.first_missing(rec)) {
+            return Ok(Encoded::Missing(j));
+        }
         for (k, &j) in self.numeric.iter().enumerate() {
             match (parse_cell(&rec[j]), &self.fill) {
                 (Cell::Number(v), _) => out.push(T::from_f64(v)),
                 (Cell::Missing, Fill::NanAndMode) => out.push(T::nan()),
                 (Cell::Missing, Fill::Values(means)) => out.push(T::from_f64(means[k])),
-                (Cell::Missing, Fill::Report) => {
-                    out.truncate(start);
-                    return Ok(Encoded::Missing(j));
-                }
                 (cell, _) => return Err(cell_error(t, line, rec, j, &cell)),
             }
         }
         let mut unknown = 0;
         for &(j, column) in &self.categorical {
-            let value = match (parse_cell(&rec[j]), &self.fill) {
-                (Cell::Missing, Fill::Report) => {
-                    out.truncate(start);
-                    return Ok(Encoded::Missing(j));
-                }
-                (Cell::Missing, _) => column.most_frequent.as_str(),
+            let value = match parse_cell(&rec[j]) {
+                Cell::Missing => column.most_frequent.as_str(),
                 _ => &rec[j],
             };
             let base = out.len();
@@ -106,6 +100,15 @@ impl Encoder<'_> {
             }
         }
         Ok(Encoded::Row { unknown })
+    }
+
+    /// The table column of the first missing feature cell of `rec`, numeric columns first
+    /// (a row with one is skipped whatever its other cells hold, as in training).
+    fn first_missing(&self, rec: &csv::StringRecord) -> Option<usize> {
+        let cats = self.categorical.iter().map(|(j, _)| j);
+        let mut cols = self.numeric.iter().chain(cats);
+        cols.find(|&&j| matches!(parse_cell(&rec[j]), Cell::Missing))
+            .copied()
     }
 }
 

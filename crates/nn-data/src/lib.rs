@@ -52,6 +52,7 @@ mod error;
 mod idx;
 mod impute;
 mod labels;
+mod leading;
 mod min_max;
 mod preprocessor;
 mod schema;

@@ -42,8 +42,12 @@ pub(crate) fn feature_columns(
     Ok(cols)
 }
 
+/// Categorical columns with their table column index.
+pub(crate) type Categorical = Vec<(usize, CategoricalColumn)>;
+
 /// Splits the feature columns into numeric ones and fitted categorical ones: a column is
-/// categorical if named in `options.categorical` or if a kept row holds text in it.
+/// categorical if named in `options.categorical` or if any row holds text in it; its
+/// categories are those of the rows the missing-cell policy keeps.
 ///
 /// # Errors
 /// A `categorical` name that is not a feature column, or a column with more than
@@ -53,7 +57,7 @@ pub(crate) fn fit_columns(
     cols: &[usize],
     kept: &[usize],
     options: &CsvOptions,
-) -> Result<(Vec<usize>, Vec<(usize, CategoricalColumn)>)> {
+) -> Result<(Vec<usize>, Categorical)> {
     let forced = options
         .categorical
         .iter()
@@ -67,7 +71,8 @@ pub(crate) fn fit_columns(
         return Err(DataError::parse(&t.file, 1, j + 1, msg));
     }
     let cells = |j: usize| kept.iter().map(move |&r| &t.rows[r].1[j]);
-    let is_text = |j: usize| cells(j).any(|s| matches!(parse_cell(s), Cell::Text));
+    let is_text =
+        |j: usize| (t.rows.iter()).any(|(_, rec)| matches!(parse_cell(&rec[j]), Cell::Text));
     let (mut numeric, mut categorical) = (Vec::new(), Vec::new());
     for &j in cols {
         if !forced.contains(&j) && !is_text(j) {

@@ -16,7 +16,7 @@ use std::process::{Command, ExitCode};
 use anyhow::{bail, Context, Result};
 
 const USAGE: &str = "usage: cargo xtask <task>
-  train [iris|wine|breast-cancer|digits|diabetes|mnist] [nn train flags…]
+  train [iris|wine|breast-cancer|digits|diabetes|penguins|mnist] [nn train flags…]
   test                   fmt check, clippy -D warnings, docs, cargo test --workspace
   bench [args…]          cargo bench --workspace";
 
@@ -57,7 +57,7 @@ fn test() -> Result<()> {
         "-D",
         "warnings",
     ])?;
-    let mut doc = cargo_command(&["doc", "--workspace", "--no-deps", "--quiet"]);
+    let mut doc = cargo_command(&["doc", "--workspace", "--no-deps", "--quiet"])?;
     doc.env("RUSTDOCFLAGS", "-D warnings");
     status(doc, "cargo doc")?;
     cargo(&["test", "--workspace"])
@@ -67,23 +67,42 @@ fn strs(args: &[String]) -> Vec<&str> {
     args.iter().map(String::as_str).collect()
 }
 
-/// The workspace root (xtask's parent directory).
-pub fn root() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().map_or(manifest.clone(), PathBuf::from)
+/// The root of the workspace `cargo xtask` was started in, asked of cargo at run time
+/// (`cargo locate-project --workspace`): a path fixed at compile time would point at another
+/// checkout when several share one `CARGO_TARGET_DIR`.
+pub fn root() -> Result<PathBuf> {
+    let out = cargo_program()
+        .args(["locate-project", "--workspace", "--message-format", "plain"])
+        .output()
+        .context("starting cargo locate-project")?;
+    if !out.status.success() {
+        bail!(
+            "cargo locate-project failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let manifest = PathBuf::from(String::from_utf8(out.stdout)?.trim());
+    match manifest.parent() {
+        Some(dir) => Ok(dir.to_path_buf()),
+        None => bail!("cargo locate-project gave {manifest:?}, which has no parent folder"),
+    }
+}
+
+/// The cargo that runs xtask (`$CARGO`), or `cargo` from the path.
+fn cargo_program() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
 /// `cargo ARGS` in the workspace root, with the cargo that runs xtask.
-pub fn cargo_command(args: &[&str]) -> Command {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.args(args).current_dir(root());
-    cmd
+pub fn cargo_command(args: &[&str]) -> Result<Command> {
+    let mut cmd = cargo_program();
+    cmd.args(args).current_dir(root()?);
+    Ok(cmd)
 }
 
 /// Runs `cargo ARGS`, failing on a non-zero exit.
 pub fn cargo(args: &[&str]) -> Result<()> {
-    status(cargo_command(args), &format!("cargo {}", args.join(" ")))
+    status(cargo_command(args)?, &format!("cargo {}", args.join(" ")))
 }
 
 fn status(mut cmd: Command, what: &str) -> Result<()> {

@@ -40,6 +40,11 @@ const PRESETS: &[Preset] = &[
         flags: &["--hidden", "32", "--lr", "0.001", "--epochs", "100"],
     },
     Preset {
+        name: "penguins",
+        data: "datasets/penguins.csv",
+        flags: &["--target", "species", "--missing", "mean"],
+    },
+    Preset {
         name: "mnist",
         data: "datasets/mnist",
         flags: &[
@@ -70,13 +75,27 @@ pub fn run(args: &[String]) -> Result<()> {
         bail!("unknown preset {name:?}; presets: {}", names.join(", "));
     };
     let dir = format!("runs/{}", preset.name);
-    std::fs::create_dir_all(crate::root().join(&dir))?;
+    std::fs::create_dir_all(crate::root()?.join(&dir))?;
     let (model, curves) = (format!("{dir}/model.json"), format!("{dir}/curves.svg"));
     let mut cmd = vec!["run", "--release", "--quiet", "-p", "nn-cli", "--", "train"];
     cmd.extend(["--data", preset.data, "--out", &model, "--plot", &curves]);
     cmd.extend(preset.flags);
     cmd.extend(extra.iter().map(String::as_str));
     crate::cargo(&cmd)?;
-    println!("model: {model}\ncurves: {curves}\nnext: cargo run --release -p nn-cli -- evaluate --model {model} --data {}", preset.data);
+    let nn = binary()?.display().to_string();
+    println!("model: {model}\ncurves: {curves}\nbinary: {nn} (or `cargo install --path crates/nn-cli` for `nn` on the PATH)");
+    println!("next: {nn} evaluate --model {model} --data {}", preset.data);
     Ok(())
+}
+
+/// Where `cargo run --release` left the `nn` binary: `$CARGO_TARGET_DIR/release/nn`, or
+/// `target/release/nn` in the workspace root.
+fn binary() -> Result<std::path::PathBuf> {
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => crate::root()?.join("target"),
+    };
+    Ok(target
+        .join("release")
+        .join(format!("nn{}", std::env::consts::EXE_SUFFIX)))
 }

@@ -8,27 +8,20 @@ use std::time::Instant;
 
 use anyhow::{bail, ensure, Result};
 use ndarray::{s, Array2, ArrayView2};
+
+use crate::metrics::classes;
 use nn_core::{Activation, Network};
-use nn_optim::{
-    Checkpoint, ClipGradNorm, LrSchedule, OptimError, Schedule, Sgd, SgdConfig, Trainer,
-};
+use nn_optim::{Checkpoint, ClipGradNorm, LrSchedule, OptimError, Schedule, Sgd, Trainer};
 use nn_tensor::Float;
 
-use crate::model_file::{ModelFile, Task};
-use crate::plot::{Lines, Row, Series};
+use nn_data::Task;
+
+use crate::args::TrainArgs;
+use crate::history::History;
+use crate::model_file::ModelFile;
 use crate::prepare_train::TrainData;
 use crate::progress::{EpochLine, Progress};
-use crate::train::TrainArgs;
 use crate::train_checkpoint as checkpoint;
-
-/// Per-epoch numbers of one run.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct History {
-    /// One line per epoch.
-    pub epochs: Vec<EpochLine>,
-    /// Total training seconds (validation included).
-    pub seconds: f64,
-}
 
 /// A float type the network can be trained and checkpointed in (`f32`, `f64`).
 pub trait Real: Float + serde::Serialize + serde::de::DeserializeOwned {}
@@ -54,7 +47,7 @@ pub fn fit<T: Real>(
         run.restore(args, dir)?;
     }
     run.arm(args, crate::interrupt::flag()?);
-    let progress = Progress::new(args.epochs, args.quiet);
+    let progress = Progress::new(args.run.epochs, args.quiet);
     let outcome = run.epochs(args, &progress)?;
     progress.finish();
     let model = ModelFile::from_network(&run.state.net, data.loss, data.task);
@@ -75,7 +68,7 @@ fn untrained_loss<T: Float>(
 
 /// The data file's fingerprint, needed only when checkpointing.
 fn fingerprint(args: &TrainArgs) -> Result<Option<(u64, u64)>> {
-    match (&args.checkpoint, &args.data) {
+    match (&args.checkpoint, &args.data.data) {
         (Some(_), Some(path)) => checkpoint::fingerprint(path),
         _ => Ok(None),
     }
@@ -103,20 +96,12 @@ struct Run<'a, T> {
 
 impl<'a, T: Real> Run<'a, T> {
     fn new(args: &TrainArgs, data: &'a TrainData<T>, schedule: Schedule) -> Result<Self> {
-        let mut sizes = vec![data.train.0.ncols()];
-        sizes.extend(&args.hidden);
-        sizes.push(data.n_out());
-        crate::limits::check_network(&sizes)?;
-        let hidden = args.activation.build();
-        let mut net = Network::<T>::mlp(&sizes, hidden, Activation::Identity, args.seed)?;
-        let config = SgdConfig {
-            momentum: args.momentum,
-            nesterov: args.nesterov,
-            weight_decay: args.weight_decay,
-        };
-        let sgd = Sgd::new(config).map_err(|e| crate::fsutil::usage(e.to_string()))?;
+        let (n_in, n_out) = (data.train.0.ncols(), data.n_out());
+        let (identity, seed) = (Activation::Identity, args.run.seed);
+        let mut net = crate::builder::network::<T>(&args.net, n_in, n_out, identity, seed)?;
+        let sgd = crate::builder::optimizer(&args.optim)?;
         let initial_loss = untrained_loss(&mut net, data.loss, &data.train)?;
-        let trainer = Trainer::new(args.batch_size, args.seed);
+        let trainer = Trainer::new(args.run.batch_size, args.run.seed);
         let history = History::default();
         Ok(Run {
             data,
@@ -129,14 +114,14 @@ impl<'a, T: Real> Run<'a, T> {
             },
             initial_loss,
             fingerprint: fingerprint(args)?,
-            clip: args.clip_grad_norm,
+            clip: args.optim.clip_grad_norm,
         })
     }
 
     /// Sets the divergence bound and the Ctrl-C flag on the trainer.
     fn arm(&mut self, args: &TrainArgs, stop: Arc<AtomicBool>) {
         let mut trainer = self.state.trainer.clone().with_stop_flag(stop);
-        let bound = args.divergence_factor * self.initial_loss;
+        let bound = args.run.divergence_factor * self.initial_loss;
         if bound.is_finite() && bound > 0.0 {
             trainer = trainer.with_loss_bound(bound);
         }
@@ -150,7 +135,7 @@ impl<'a, T: Real> Run<'a, T> {
         } else {
             "r2"
         };
-        for epoch in self.state.trainer.epoch()..args.epochs {
+        for epoch in self.state.trainer.epoch()..args.run.epochs {
             let before = args.checkpoint.as_ref().map(|_| self.state.clone());
             let start = Instant::now();
             let line = match self.epoch(epoch) {
@@ -165,7 +150,7 @@ impl<'a, T: Real> Run<'a, T> {
             progress.epoch(&line, metric);
             self.state.history.epochs.push(line);
             let every = args.checkpoint_every as usize;
-            if (epoch + 1) % every == 0 || epoch + 1 == args.epochs {
+            if (epoch + 1) % every == 0 || epoch + 1 == args.run.epochs {
                 self.save(args, &self.state)?;
             }
         }
@@ -221,7 +206,7 @@ impl<T: Real> Run<'_, T> {
             dir.display()
         );
         let mut schedule = ck.schedule;
-        if extra.args.epochs != args.epochs {
+        if extra.args.run.epochs != args.run.epochs {
             schedule = self.state.schedule.clone();
             extra
                 .history
@@ -332,8 +317,8 @@ fn validate<T: Float>(net: &mut Network<T>, data: &TrainData<T>) -> Result<(f64,
     let (loss, out) = chunked_outputs(net, data.loss, x, y, VAL_CHUNK)?;
     let y = y.mapv(|v| v.to_f64());
     let metric = match data.task {
-        Task::Classify => crate::metrics::accuracy(&classes(y.view()), &classes(out.view())),
         Task::Regress => crate::metrics::regression_scores(y.view(), out.view()).r2,
+        _ => crate::metrics::accuracy(&classes(y.view()), &classes(out.view())),
     };
     Ok((loss, metric))
 }
@@ -371,51 +356,6 @@ fn chunked_outputs<T: Float>(
         nn_core::Loss::Mse | nn_core::Loss::Bce => (n * m).max(1),
     };
     Ok((total / denominator as f64, outputs))
-}
-
-/// Predicted classes from probabilities (or one-hot truth): argmax, or `p ≥ 0.5` for a single
-/// (BCE) column.
-pub fn classes(p: ArrayView2<f64>) -> Vec<usize> {
-    if p.ncols() == 1 {
-        return p.column(0).iter().map(|&v| usize::from(v >= 0.5)).collect();
-    }
-    nn_tensor::argmax_rows(p)
-}
-
-/// Writes the loss curves and the accuracy (or R²) curve side by side.
-pub fn plot_curves(path: &Path, history: &History, task: Task) -> Result<()> {
-    let points = |f: fn(&EpochLine) -> f64| {
-        history
-            .epochs
-            .iter()
-            .map(|e| (e.epoch as f64, f(e)))
-            .collect()
-    };
-    let series = |name: &str, f: fn(&EpochLine) -> f64| Series {
-        name: name.into(),
-        points: points(f),
-    };
-    let metric = if task == Task::Classify {
-        "test accuracy"
-    } else {
-        "test R²"
-    };
-    let loss = Lines {
-        title: "loss".into(),
-        x_label: "epoch".into(),
-        y_label: "loss".into(),
-        series: vec![
-            series("train", |e| e.train_loss),
-            series("test", |e| e.val_loss),
-        ],
-    };
-    let score = Lines {
-        title: metric.into(),
-        x_label: "epoch".into(),
-        y_label: metric.into(),
-        series: vec![series(metric, |e| e.val_metric)],
-    };
-    crate::plot::save(path, &Row(vec![loss, score]), (1100, 450))
 }
 
 #[cfg(test)]

@@ -9,62 +9,11 @@ use anyhow::Result;
 use ndarray::{Array2, Axis};
 use ndarray_rand::rand::seq::SliceRandom;
 use nn_core::{Activation, Network};
-use nn_optim::{Optimizer, Sgd, SgdConfig};
+use nn_optim::{Optimizer, Sgd};
 use rand_chacha::{rand_core::SeedableRng, ChaCha8Rng};
 
-use crate::args::{ActivationArg, Dtype, LossArg};
-use crate::dataset::MissingArg;
-use crate::fsutil::{parse_positive, parse_usize_list};
+use crate::args::{Dtype, LrArgs, LrFindArgs, RunArgs, TestArgs, TrainArgs};
 use crate::plot::{Lines, Series};
-use crate::prepare::{Method, TaskArg};
-use crate::train::TrainArgs;
-
-/// `nn lr-find` flags.
-#[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:
-  nn lr-find --data datasets/iris.csv --plot lr-find.svg
-  nn lr-find --data datasets/digits.csv --hidden 64 --steps 300")]
-pub struct LrFindArgs {
-    /// A CSV file or an MNIST folder.
-    #[arg(long, value_name = "FILE")]
-    pub data: PathBuf,
-    /// The target column (default: the last column).
-    #[arg(long, value_name = "COL")]
-    pub target: Option<String>,
-    /// Hidden layer widths.
-    #[arg(long, default_value = "64,32", value_parser = parse_usize_list)]
-    pub hidden: ::std::vec::Vec<usize>,
-    /// Hidden activation.
-    #[arg(long, value_enum, default_value_t = ActivationArg::Relu)]
-    pub activation: ActivationArg,
-    /// The loss.
-    #[arg(long, value_enum, default_value_t = LossArg::Auto)]
-    pub loss: LossArg,
-    /// Momentum.
-    #[arg(long, default_value_t = 0.9)]
-    pub momentum: f64,
-    /// Mini-batch size.
-    #[arg(long, default_value_t = 32)]
-    pub batch_size: usize,
-    /// Feature preprocessing.
-    #[arg(long, value_enum, default_value_t = Method::Standardize)]
-    pub preprocess: Method,
-    /// First learning rate.
-    #[arg(long, default_value = "1e-6", value_parser = parse_positive)]
-    pub start_lr: f64,
-    /// Last learning rate.
-    #[arg(long, default_value = "10", value_parser = parse_positive)]
-    pub end_lr: f64,
-    /// Number of steps.
-    #[arg(long, default_value_t = 200)]
-    pub steps: usize,
-    /// Seed.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
-    /// Write loss against log10(lr) (SVG or PNG).
-    #[arg(long, value_name = "FILE")]
-    pub plot: Option<PathBuf>,
-}
 
 /// Runs `nn lr-find`.
 pub fn run(args: LrFindArgs) -> Result<()> {
@@ -104,32 +53,29 @@ pub fn run(args: LrFindArgs) -> Result<()> {
 
 fn as_train_args(a: &LrFindArgs) -> TrainArgs {
     TrainArgs {
-        data: Some(a.data.clone()),
-        target: a.target.clone(),
-        test: None,
-        test_split: 0.2,
-        task: TaskArg::Auto,
-        hidden: a.hidden.clone(),
-        activation: a.activation,
-        loss: a.loss,
-        lr: a.start_lr,
-        momentum: a.momentum,
-        nesterov: false,
-        weight_decay: 0.0,
-        schedule: "constant".into(),
-        warmup: 0,
-        epochs: 1,
-        batch_size: a.batch_size,
-        clip_grad_norm: None,
-        divergence_factor: 1000.0,
+        data: a.data.clone(),
+        test: TestArgs {
+            test: None,
+            test_split: 0.2,
+        },
+        net: a.net.clone(),
+        optim: a.optim.clone(),
+        lr: LrArgs {
+            lr: a.start_lr,
+            schedule: "constant".into(),
+            warmup: 0,
+        },
+        run: RunArgs {
+            epochs: 1,
+            batch_size: a.batch_size,
+            divergence_factor: 1000.0,
+            seed: a.seed,
+            dtype: Dtype::F32,
+        },
         checkpoint: None,
         checkpoint_every: 1,
         resume: None,
         explicit: Vec::new(),
-        preprocess: a.preprocess,
-        missing: MissingArg::Error,
-        seed: a.seed,
-        dtype: Dtype::F32,
         out: PathBuf::new(),
         plot: None,
         quiet: true,
@@ -165,19 +111,11 @@ fn range_test(
     Ok(curve)
 }
 
-/// A seeded network and an SGD optimizer with the flags' momentum.
+/// A seeded network and the flags' optimizer.
 fn fresh_net(args: &LrFindArgs, n_in: usize, n_out: usize) -> Result<(Network<f32>, Sgd<f32>)> {
-    let mut sizes = vec![n_in];
-    sizes.extend(&args.hidden);
-    sizes.push(n_out);
-    let hidden = args.activation.build();
-    let net = Network::<f32>::mlp(&sizes, hidden, Activation::Identity, args.seed)?;
-    let config = SgdConfig {
-        momentum: args.momentum,
-        ..Default::default()
-    };
-    let sgd = Sgd::new(config).map_err(|e| crate::fsutil::usage(e.to_string()))?;
-    Ok((net, sgd))
+    let output = Activation::Identity;
+    let net = crate::builder::network(&args.net, n_in, n_out, output, args.seed)?;
+    Ok((net, crate::builder::optimizer(&args.optim)?))
 }
 
 /// The `step`-th mini-batch, cycling through the (shuffled) rows.

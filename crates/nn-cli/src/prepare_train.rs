@@ -4,29 +4,15 @@
 use anyhow::{bail, ensure, Context, Result};
 use ndarray::{Array2, Axis};
 use nn_core::Loss;
-use nn_data::{CsvOptions, CsvSchema, Dataset, Preprocessor, StandardScaler, Target, Transformer};
+use nn_data::{CsvOptions, Dataset, StandardScaler, Target, Task, Transformer};
 use nn_tensor::Float;
-use serde::{Deserialize, Serialize};
 
+use crate::args::TrainArgs;
 use crate::dataset::{self, Training};
 use crate::fsutil::usage;
-use crate::model_file::{ModelFile, Task};
-use crate::train::TrainArgs;
-
-/// The preprocessing saved in the model file: how CSVs are read (feature columns, labels,
-/// imputation means), the fitted feature preprocessing, and for regression the target scaler
-/// (the network predicts standardized targets).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Preprocessing {
-    /// nn-data's CSV schema (absent for MNIST folders).
-    #[serde(default)]
-    pub schema: Option<CsvSchema>,
-    /// Applied to the features before the network.
-    pub features: Preprocessor,
-    /// Inverse-applied to the network's regression outputs.
-    #[serde(default)]
-    pub target: Option<StandardScaler>,
-}
+use crate::model_file::ModelFile;
+use crate::preprocessing::Preprocessing;
+use crate::targets::encode_classes;
 
 /// Training and validation arrays in the float type `D` plus what the model file needs to know
 /// about them.
@@ -69,12 +55,12 @@ impl<D> TrainData<D> {
 /// no `f64` copy of the training set exists.
 pub fn prepare<D: Float>(args: &TrainArgs) -> Result<TrainData<D>> {
     let options = CsvOptions {
-        target: args.target.clone(),
-        task: args.task.build(),
-        missing: args.missing.build(),
+        target: args.data.target.clone(),
+        task: args.data.task,
+        missing: args.data.missing.build(),
         ..Default::default()
     };
-    let path = args.data.as_deref().context("--data is required")?;
+    let path = args.data.data.as_deref().context("--data is required")?;
     let loaded = dataset::load_training(path, &options)?;
     let schema = loaded.schema.clone();
     let (mut train, mut test) = split(args, loaded)?;
@@ -84,7 +70,7 @@ pub fn prepare<D: Float>(args: &TrainArgs) -> Result<TrainData<D>> {
     };
     let loss = pick_loss(args, task)?;
     let (y_train, y_test, labels, target) = encode(loss, &train, &test)?;
-    let mut features = args.preprocess.build()?;
+    let mut features = args.data.preprocess.build()?;
     // Move the feature matrices through the preprocessing: no second copy of a large set.
     let take = |a: &mut Array2<D>| std::mem::replace(a, Array2::zeros((0, 0)));
     let x_train = features.fit_transform_owned(take(&mut train.features))?;
@@ -106,9 +92,9 @@ pub fn prepare<D: Float>(args: &TrainArgs) -> Result<TrainData<D>> {
 }
 
 fn pick_loss(args: &TrainArgs, task: Task) -> Result<Loss> {
-    let loss = args.loss.build().unwrap_or(match task {
-        Task::Classify => Loss::CrossEntropy,
+    let loss = args.net.loss.build().unwrap_or(match task {
         Task::Regress => Loss::Mse,
+        _ => Loss::CrossEntropy,
     });
     if task == Task::Regress && matches!(loss, Loss::CrossEntropy | Loss::Bce) {
         let name = loss.name();
@@ -122,7 +108,7 @@ fn pick_loss(args: &TrainArgs, task: Task) -> Result<Loss> {
 /// The test part: a separate file read with the training schema, an MNIST folder's `t10k`
 /// files, or nn-data's seeded (stratified) split.
 fn split<D: Float>(args: &TrainArgs, loaded: Training<D>) -> Result<(Dataset<D>, Dataset<D>)> {
-    let (train, test) = match (&args.test, loaded.folder_test) {
+    let (train, test) = match (&args.test.test, loaded.folder_test) {
         (Some(path), _) => {
             let test = dataset::load_with_schema(path, loaded.schema.as_ref())?;
             ensure!(
@@ -133,12 +119,14 @@ fn split<D: Float>(args: &TrainArgs, loaded: Training<D>) -> Result<(Dataset<D>,
             (loaded.data, test)
         }
         (None, Some(test)) => (loaded.data, test),
-        (None, None) => nn_data::train_test_split(&loaded.data, args.test_split, args.seed)?,
+        (None, None) => {
+            nn_data::train_test_split(&loaded.data, args.test.test_split, args.run.seed)?
+        }
     };
     if train.n_samples() == 0 || test.n_samples() == 0 {
         bail!(
             "{}: the train/test split leaves a part empty ({} train, {} test rows); change --test-split or pass --test FILE",
-            crate::train::data_name(args),
+            data_name(args),
             train.n_samples(),
             test.n_samples()
         );
@@ -173,7 +161,7 @@ fn encode<D: Float>(loss: Loss, train: &Dataset<D>, test: &Dataset<D>) -> Result
                     "--loss bce needs exactly 2 classes, {name:?} has {n}"
                 )));
             }
-            let y = |idx: &[usize]| one_hot(idx, labels.len(), loss == Loss::Bce);
+            let y = |idx: &[usize]| encode_classes(idx, labels.len(), loss == Loss::Bce);
             Ok((y(indices), y(test_idx), Some(labels.clone()), None))
         }
         (Target::Values(train_y), Target::Values(test_y)) => {
@@ -189,17 +177,10 @@ fn encode<D: Float>(loss: Loss, train: &Dataset<D>, test: &Dataset<D>) -> Result
     }
 }
 
-/// One-hot rows, or for BCE a single column holding 1 for class 1.
-pub fn one_hot<D: Float>(indices: &[usize], n_classes: usize, single_column: bool) -> Array2<D> {
-    if single_column {
-        let ones = indices.iter().map(|&k| D::from_f64(k as f64)).collect();
-        return Array2::from_shape_vec((indices.len(), 1), ones).expect("n × 1");
-    }
-    let mut out = Array2::zeros((indices.len(), n_classes));
-    for (mut row, &c) in out.rows_mut().into_iter().zip(indices) {
-        if let Some(v) = row.get_mut(c) {
-            *v = D::one();
-        }
-    }
-    out
+/// The `--data` path for messages.
+pub fn data_name(args: &TrainArgs) -> String {
+    args.data
+        .data
+        .as_deref()
+        .map_or("(no --data)".into(), |p| p.display().to_string())
 }

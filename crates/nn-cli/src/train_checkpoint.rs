@@ -10,9 +10,9 @@ use anyhow::{bail, ensure, Context, Result};
 use nn_optim::{Checkpoint, EpochReport};
 use serde::{Deserialize, Serialize};
 
+use crate::args::TrainArgs;
 use crate::fsutil::usage;
 use crate::progress::EpochLine;
-use crate::train::TrainArgs;
 
 /// The checkpoint file inside the checkpoint folder.
 pub const FILE_NAME: &str = "checkpoint.json";
@@ -34,7 +34,7 @@ pub struct Extra {
     /// The flags of the run.
     pub args: TrainArgs,
     /// One line per finished epoch, and the training seconds so far.
-    pub history: crate::fit::History,
+    pub history: crate::history::History,
     /// The untrained network's training loss (the divergence bound is a multiple of it).
     pub initial_loss: f64,
     /// Size and FNV-1a hash of the `--data` file (`None` for a folder).
@@ -59,11 +59,11 @@ pub fn resolve(args: TrainArgs) -> Result<TrainArgs> {
     }
     merged.resume = Some(dir.clone());
     let done = extra.history.epochs.len();
-    if merged.epochs <= done {
+    if merged.run.epochs <= done {
         let msg = format!(
             "{}: the checkpoint has already finished {done} of --epochs {}; pass a larger --epochs to continue",
             dir.display(),
-            merged.epochs
+            merged.run.epochs
         );
         return Err(usage(msg));
     }
@@ -73,7 +73,7 @@ pub fn resolve(args: TrainArgs) -> Result<TrainArgs> {
 
 fn override_flag(merged: &mut TrainArgs, args: &TrainArgs, flag: &str, dir: &Path) -> Result<()> {
     match flag {
-        "epochs" => merged.epochs = args.epochs,
+        "epochs" => merged.run.epochs = args.run.epochs,
         "out" => merged.out = args.out.clone(),
         "plot" => merged.plot = args.plot.clone(),
         "quiet" => merged.quiet = args.quiet,
@@ -118,6 +118,7 @@ pub fn read_extra(dir: &Path) -> Result<Extra> {
 /// The data file must be the one the checkpoint was trained on.
 fn check_data(args: &TrainArgs, extra: &Extra) -> Result<()> {
     let path = args
+        .data
         .data
         .as_deref()
         .context("the checkpoint names no --data")?;

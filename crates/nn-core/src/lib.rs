@@ -26,6 +26,7 @@ mod init;
 mod loss;
 pub mod network;
 mod param;
+pub mod textbook;
 pub mod trace;
 
 pub use activation::Activation;

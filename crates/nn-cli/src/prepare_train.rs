@@ -4,7 +4,7 @@
 use anyhow::{bail, ensure, Context, Result};
 use ndarray::{Array2, Axis};
 use nn_core::Loss;
-use nn_data::{CsvOptions, Dataset, StandardScaler, Target, Task, Transformer};
+use nn_data::{CsvSchema, Dataset, StandardScaler, Target, Task, Transformer};
 use nn_tensor::Float;
 
 use crate::args::TrainArgs;
@@ -54,12 +54,7 @@ impl<D> TrainData<D> {
 /// features are read into `D` and preprocessed in place (fitted with `f64` sums), so for `f32`
 /// no `f64` copy of the training set exists.
 pub fn prepare<D: Float>(args: &TrainArgs) -> Result<TrainData<D>> {
-    let options = CsvOptions {
-        target: args.data.target.clone(),
-        task: args.data.task,
-        missing: args.data.missing.build(),
-        ..Default::default()
-    };
+    let options = args.data.csv_options();
     let path = args.data.data.as_deref().context("--data is required")?;
     let loaded = dataset::load_training(path, &options)?;
     let schema = loaded.schema.clone();
@@ -73,8 +68,10 @@ pub fn prepare<D: Float>(args: &TrainArgs) -> Result<TrainData<D>> {
     let mut features = args.data.preprocess.build()?;
     // Move the feature matrices through the preprocessing: no second copy of a large set.
     let take = |a: &mut Array2<D>| std::mem::replace(a, Array2::zeros((0, 0)));
-    let x_train = features.fit_transform_owned(take(&mut train.features))?;
-    let x_test = features.transform_owned(take(&mut test.features))?;
+    // Scaling applies to the numeric columns; one-hot indicators after them stay 0/1.
+    let n_numeric = schema.as_ref().map_or(usize::MAX, CsvSchema::n_numeric);
+    let x_train = features.fit_transform_leading(take(&mut train.features), n_numeric)?;
+    let x_test = features.transform_leading(take(&mut test.features), n_numeric)?;
     Ok(TrainData {
         task,
         loss,
@@ -110,7 +107,11 @@ fn pick_loss(args: &TrainArgs, task: Task) -> Result<Loss> {
 fn split<D: Float>(args: &TrainArgs, loaded: Training<D>) -> Result<(Dataset<D>, Dataset<D>)> {
     let (train, test) = match (&args.test.test, loaded.folder_test) {
         (Some(path), _) => {
-            let test = dataset::load_with_schema(path, loaded.schema.as_ref())?;
+            let options = nn_data::ApplyOptions {
+                delimiter: args.data.delimiter,
+                ..Default::default()
+            };
+            let (test, _) = dataset::load_with_schema(path, loaded.schema.as_ref(), &options)?;
             ensure!(
                 !matches!(test.target, Target::None),
                 "{}: no target column",

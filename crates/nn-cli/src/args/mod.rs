@@ -10,9 +10,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-pub use parse::{parse_f64_list, parse_positive, MAX_PARAMETERS};
+pub use parse::{parse_delimiter, parse_f64_list, parse_positive, MAX_PARAMETERS};
 pub use train::{LrArgs, LrFindArgs, NetworkArgs, OptimizerArgs, RunArgs, TestArgs, TrainArgs};
-pub use values::{Dtype, Format, Method};
+pub use values::{parse_unknown, Dtype, Format, Method, MissingArg};
 
 /// nn: train, evaluate and explain small neural networks from the command line.
 #[derive(Debug, Parser)]
@@ -81,39 +81,83 @@ pub enum Command {
     Export(ExportArgs),
 }
 
+/// How `evaluate` and `predict` read a CSV with the model's schema.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// A category the model never saw: ignore (all-zero indicators, counted on stderr) or
+    /// error.
+    #[arg(long, value_name = "POLICY", default_value = "ignore", value_parser = parse_unknown)]
+    pub unknown: nn_data::Unknown,
+    /// The field delimiter: , ; | or tab (default: detected from the header; .tsv is tab).
+    #[arg(long, value_name = "D", value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+}
+
 /// `nn evaluate`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:
+#[command(
+    after_help = "The model's columns are found by name, in any order; other columns are ignored.
+A label the model was not trained on is an error naming it and its line.
+
+Examples:
   nn evaluate --model runs/iris/model.json --data datasets/iris.csv
-  nn evaluate --model model.json --data datasets/mnist")]
+  nn evaluate --model runs/penguins/model.json --data datasets/penguins.csv --unknown error
+  nn evaluate --model model.json --data datasets/mnist"
+)]
 pub struct EvaluateArgs {
     /// A model file written by `nn train`.
     #[arg(long, value_name = "FILE")]
     pub model: PathBuf,
-    /// A CSV with the model's feature columns and target column, or an MNIST folder.
+    /// A CSV with the model's feature columns and target column, or an MNIST folder (`-`:
+    /// standard input).
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
+    /// How the CSV is read.
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 /// `nn predict`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:
+#[command(
+    after_help = "One output row per input data row, in order. A row the model cannot score (a
+missing cell, unless --missing mean) gets an empty prediction and its reason in a last
+`reason` column. The target column is never read.
+
+Examples:
   nn predict --model runs/iris/model.json --data datasets/iris.csv --out preds.csv
-  nn predict --model model.json --data new_rows.csv      # prints the CSV to stdout")]
+  nn predict --model runs/penguins/model.json --data new.csv --id tag --missing mean
+  nn predict --model model.json --data new_rows.csv      # prints the CSV to stdout"
+)]
 pub struct PredictArgs {
     /// A model file written by `nn train`.
     #[arg(long, value_name = "FILE")]
     pub model: PathBuf,
-    /// A CSV with the model's feature columns (the target column may be absent).
+    /// A CSV with the model's feature columns (other columns are ignored; `-`: standard
+    /// input).
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
     /// Where to write the predictions CSV (default: stdout).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// A column copied into the output as its first column (an id).
+    #[arg(long, value_name = "COL")]
+    pub id: Option<String>,
+    /// Missing cells: mean fills them with the model's stored means and most frequent
+    /// categories; error and drop leave the row unscored with a reason (default: as trained).
+    #[arg(long, value_enum)]
+    pub missing: Option<MissingArg>,
+    /// How the CSV is read.
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 /// `nn preprocess`.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  nn preprocess fit --method standardize --data datasets/iris.csv --exclude species --out params.json
+  nn preprocess transform --params params.json --data datasets/iris.csv --out scaled.csv
+  nn preprocess fit --method minmax --data datasets/penguins.csv --exclude species --out p.json")]
 pub struct PreprocessArgs {
     /// fit or transform.
     #[command(subcommand)]

@@ -26,12 +26,19 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The clap command: every subcommand takes negative numbers as flag values, so `--lr -1`
+/// reaches the flag's own range check instead of clap's "unexpected argument '-1'".
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command().mut_subcommands(|sub| sub.allow_negative_numbers(true))
+}
+
 /// Parses the command line (exiting on a usage error, as clap does) and records which
 /// `nn train` flags were given explicitly, for `--resume`.
 pub fn parse() -> Cli {
     use clap::parser::ValueSource;
-    use clap::{CommandFactory, FromArgMatches};
-    let command = Cli::command();
+    use clap::FromArgMatches;
+    let command = command();
     let matches = command.clone().get_matches();
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     if let (Command::Train(args), Some(("train", sub)), Some(train)) = (

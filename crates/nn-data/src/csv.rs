@@ -116,39 +116,85 @@ pub fn read_csv_as<T: Float>(
         Some(name) => table.column(name)?,
         None => table.header.len() - 1,
     };
-    let feature_cols = feature_columns(&table, target_col, options)?;
-    let kept = kept_rows(&table, &feature_cols, target_col, options.missing)?;
-    let (numeric, categorical) = fit_columns(&table, &feature_cols, &kept, options)?;
+    fit_table(&table, Some(target_col), options)
+}
+
+/// Reads a CSV whose selected columns are all features (no target), fitting the same schema
+/// as [`read_csv_as`] does (categories, imputation values); `options.target` and
+/// `options.task` are not used. The schema's kind is [`TargetKind::None`]. This is what
+/// `nn preprocess fit` reads.
+///
+/// # Errors
+/// As [`read_csv`], bar those about the target.
+///
+/// ```
+/// let text = "id,n,colour\nq,1,red\nr,3,blue\n";
+/// let opts = nn_data::CsvOptions { exclude: vec!["id".into()], ..Default::default() };
+/// let loaded = nn_data::read_features_as::<f64>(text.as_bytes(), "t.csv", &opts)?;
+/// assert_eq!(loaded.schema.feature_names, ["n", "colour=blue", "colour=red"]);
+/// assert_eq!(loaded.dataset.features, ndarray::array![[1., 0., 1.], [3., 1., 0.]]);
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
+pub fn read_features_as<T: Float>(
+    reader: impl Read,
+    file: &str,
+    options: &CsvOptions,
+) -> Result<Loaded<T>> {
+    let table = read_table(reader, file, options.delimiter)?;
+    fit_table(&table, None, options)
+}
+
+/// Selects and fits the feature columns of `table`, encodes the rows the missing-cell policy
+/// keeps, and encodes the target if there is one.
+fn fit_table<T: Float>(
+    table: &Table,
+    target_col: Option<usize>,
+    options: &CsvOptions,
+) -> Result<Loaded<T>> {
+    let feature_cols = feature_columns(table, target_col, options)?;
+    let kept = kept_rows(table, &feature_cols, target_col, options.missing)?;
+    let (numeric, categorical) = fit_columns(table, &feature_cols, &kept, options)?;
     let encoder = Encoder {
         numeric,
         categorical: categorical.iter().map(|(j, c)| (*j, c)).collect(),
         fill: Fill::NanAndMode,
         unknown: Unknown::Ignore,
     };
-    let mut parsed = encode_rows(&table, &encoder, &kept, target_col)?;
+    let mut parsed = encode_rows(table, &encoder, &kept, target_col)?;
     let n_numeric = encoder.numeric.len();
     let imputer = MeanImputer::fit(parsed.x.slice(s![.., ..n_numeric]));
     imputer.fill_leading(&mut parsed.x);
     let schema = CsvSchema {
-        feature_names: feature_names(&table, &encoder),
-        target_name: table.header[target_col].clone(),
-        kind: infer_kind(&parsed.targets, options.task),
+        feature_names: feature_names(table, &encoder),
+        target_name: target_col.map_or_else(String::new, |j| table.header[j].clone()),
+        kind: match target_col {
+            Some(_) => infer_kind(&parsed.targets, options.task),
+            None => TargetKind::None,
+        },
         missing: options.missing,
         imputer: Some(imputer),
         categorical: categorical.into_iter().map(|(_, c)| c).collect(),
     };
-    finish(&table, parsed, schema, target_col)
+    match target_col {
+        Some(col) => finish(table, parsed, schema, col),
+        None => Ok(crate::csv_apply::unlabelled(parsed, &schema)),
+    }
 }
 
 /// The indices (into `t.rows`) of the rows the missing-cell policy keeps: all of them, bar a
 /// missing target, under [`Missing::Mean`]; those without a missing feature or target under
 /// [`Missing::Drop`]; under [`Missing::Error`] the first missing cell is the error.
-fn kept_rows(t: &Table, cols: &[usize], target: usize, missing: Missing) -> Result<Vec<usize>> {
+fn kept_rows(
+    t: &Table,
+    cols: &[usize],
+    target: Option<usize>,
+    missing: Missing,
+) -> Result<Vec<usize>> {
     let mut kept = Vec::with_capacity(t.rows.len());
     for (r, (line, rec)) in t.rows.iter().enumerate() {
         let features = cols.iter().filter(|_| missing != Missing::Mean);
         let gap = features
-            .chain([&target])
+            .chain(target.as_ref())
             .find(|&&j| matches!(parse_cell(&rec[j]), Cell::Missing));
         match (gap, missing) {
             (None, _) => kept.push(r),
@@ -181,7 +227,7 @@ fn encode_rows<T: Float>(
     t: &Table,
     encoder: &Encoder,
     kept: &[usize],
-    target: usize,
+    target: Option<usize>,
 ) -> Result<Parsed<T>> {
     let mut values = Vec::with_capacity(kept.len() * encoder.width());
     let mut targets = Vec::with_capacity(kept.len());
@@ -190,7 +236,7 @@ fn encode_rows<T: Float>(
         if let Encoded::Missing(j) = encoder.encode(t, *line, rec, &mut values)? {
             return Err(cell_error(t, *line, rec, j, &Cell::Missing));
         }
-        targets.push((*line, target, rec[target].to_string()));
+        targets.extend(target.map(|j| (*line, j, rec[j].to_string())));
     }
     let x = Array2::from_shape_vec((kept.len(), encoder.width()), values)
         .map_err(|e| DataError::file(&t.file, e.to_string()))?;
@@ -235,6 +281,7 @@ pub(crate) fn finish<T: Float>(
             labels: labels.names().to_vec(),
         },
         TargetKind::Regress => Target::Values(regression_values(t, &parsed.targets)?),
+        TargetKind::None => Target::None,
     };
     let dataset = Dataset {
         features: parsed.x,

@@ -262,7 +262,7 @@ fn encode_all<T: Float>(
 }
 
 /// A dataset without target (the file has no target column, or it was not to be read).
-fn unlabelled<T: Float>(parsed: crate::csv::Parsed<T>, schema: &CsvSchema) -> Loaded<T> {
+pub(crate) fn unlabelled<T: Float>(parsed: crate::csv::Parsed<T>, schema: &CsvSchema) -> Loaded<T> {
     let mut dataset = Dataset::unlabelled(parsed.x);
     dataset.feature_names = schema.feature_names.clone();
     Loaded {

@@ -63,7 +63,7 @@ mod table;
 mod transformer;
 mod whitening;
 
-pub use crate::csv::{load_csv, load_csv_as, read_csv, read_csv_as, MAX_COLUMNS};
+pub use crate::csv::{load_csv, load_csv_as, read_csv, read_csv_as, read_features_as, MAX_COLUMNS};
 pub use categorical::CategoricalColumn;
 pub use csv_apply::{
     load_csv_applying, load_csv_with_schema, load_csv_with_schema_as, read_csv_applying,

@@ -143,6 +143,8 @@ pub enum TargetKind {
     },
     /// Real values.
     Regress,
+    /// No target: every selected column is a feature ([`read_features_as`](crate::read_features_as)).
+    None,
 }
 
 /// Everything learnt from the training CSV that must be applied identically to new data.

@@ -10,7 +10,7 @@ use crate::{CategoricalColumn, CsvOptions, DataError, Result};
 /// `options.exclude` and the target. Every named column must exist.
 pub(crate) fn feature_columns(
     t: &Table,
-    target: usize,
+    target: Option<usize>,
     options: &CsvOptions,
 ) -> Result<Vec<usize>> {
     if options.features.is_some() && !options.exclude.is_empty() {
@@ -25,12 +25,12 @@ pub(crate) fn feature_columns(
     };
     let excluded = named(&options.exclude)?;
     let listed = options.features.as_deref().map(named).transpose()?;
-    if let Some(&j) = listed.iter().flatten().find(|&&j| j == target) {
+    if let Some(&j) = listed.iter().flatten().find(|&&j| Some(j) == target) {
         let msg = format!("column {:?} is the target, not a feature", t.header[j]);
         return Err(DataError::parse(&t.file, 1, j + 1, msg));
     }
     let keep = |j: &usize| {
-        *j != target && !excluded.contains(j) && listed.as_ref().is_none_or(|l| l.contains(j))
+        Some(*j) != target && !excluded.contains(j) && listed.as_ref().is_none_or(|l| l.contains(j))
     };
     let cols: Vec<usize> = (0..t.header.len()).filter(keep).collect();
     if cols.is_empty() {

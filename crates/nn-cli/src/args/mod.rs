@@ -175,8 +175,13 @@ pub struct PreprocessArgs {
 #[derive(Debug, Subcommand)]
 pub enum PreprocessAction {
     /// Fit preprocessing parameters on a CSV and save them as JSON.
-    #[command(after_help = "Examples:
-  nn preprocess fit --method standardize --data datasets/iris.csv --exclude species --out params.json")]
+    #[command(
+        after_help = "Numeric columns are scaled; text columns are one-hot encoded with their sorted
+categories (saved in the parameters), as `nn train` does.
+
+Examples:
+  nn preprocess fit --method standardize --data datasets/iris.csv --exclude species --out params.json"
+    )]
     Fit {
         /// standardize, minmax, pca-whiten or zca-whiten.
         #[arg(long, value_enum)]
@@ -184,17 +189,31 @@ pub enum PreprocessAction {
         /// The CSV to fit on.
         #[arg(long, value_name = "FILE")]
         data: PathBuf,
-        /// A column to leave out (e.g. the label).
-        #[arg(long, value_name = "COL")]
-        exclude: Option<String>,
+        /// Columns to leave out (the label, ids), comma-separated; they are copied through.
+        #[arg(long, value_name = "COL,…", value_delimiter = ',')]
+        exclude: Vec<String>,
+        /// Columns one-hot encoded although every cell is a number.
+        #[arg(long, value_name = "COL,…", value_delimiter = ',')]
+        categorical: Vec<String>,
+        /// Refuse a text column with more distinct values than N.
+        #[arg(long, value_name = "N", default_value_t = nn_data::DEFAULT_MAX_CATEGORIES)]
+        max_categories: usize,
+        /// The field delimiter: , ; | or tab (default: detected from the header).
+        #[arg(long, value_name = "D", value_parser = parse_delimiter)]
+        delimiter: Option<u8>,
         /// Where to write the parameters (JSON).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
     /// Apply saved parameters (or, with --inverse, undo them) to a CSV.
-    #[command(after_help = "Examples:
+    #[command(
+        after_help = "Each text column is replaced by its indicator columns (column=category); --inverse
+unscales the numeric columns and copies the indicator columns as they are.
+
+Examples:
   nn preprocess transform --params params.json --data datasets/iris.csv --out scaled.csv
-  nn preprocess transform --params params.json --data scaled.csv --out back.csv --inverse")]
+  nn preprocess transform --params params.json --data scaled.csv --out back.csv --inverse"
+    )]
     Transform {
         /// Parameters written by `nn preprocess fit`.
         #[arg(long, value_name = "FILE")]

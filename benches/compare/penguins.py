@@ -13,9 +13,12 @@ scikit-learn's train_test_split(random_state=s), writes the two parts as CSV fil
   columns, SimpleImputer(most_frequent) + OneHotEncoder(handle_unknown="ignore") on island and
   sex) + MLPClassifier(random_state=s, max_iter=2000), every other setting at its default.
 
-It prints each seed's test accuracy and the mean ± sample standard deviation over the seeds.
+`--nn-flags "..."` appends flags to every nn run (the `cargo xtask train penguins` preset adds
+`--weight-decay 1e-2`). It prints each seed's test accuracy and the mean ± sample standard
+deviation over the seeds.
 
     /work/venv/bin/python benches/compare/penguins.py                 # builds target/release/nn
+    /work/venv/bin/python benches/compare/penguins.py --nn-flags "--weight-decay 1e-2"
     /work/venv/bin/python benches/compare/penguins.py --nn target/debug/nn --seeds 5
 """
 
@@ -59,10 +62,10 @@ def sklearn_accuracy(train, test, seed):
     return float(model.score(test[NUMERIC + TEXT], test["species"]))
 
 
-def nn_accuracy(binary, paths, seed):
+def nn_accuracy(binary, paths, seed, extra):
     cmd = [str(binary), "train", "--data", str(paths[0]), "--test", str(paths[1]),
            "--target", "species", "--missing", "mean", "--seed", str(seed), "--quiet",
-           "--out", str(paths[0].with_suffix(".model.json"))]
+           "--out", str(paths[0].with_suffix(".model.json"))] + extra
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     # "test accuracy 0.9855 (test loss 0.0166) after 100 epochs; model written to …"
     return float(out.split()[2]), " ".join(cmd[1:])
@@ -72,6 +75,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--nn", type=Path, default=ROOT / "target" / "release" / "nn")
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--nn-flags", default="", help="extra `nn train` flags, space-separated")
     args = parser.parse_args()
     if args.nn == ROOT / "target" / "release" / "nn":
         subprocess.run(["cargo", "build", "--release", "-p", "nn-cli"], cwd=ROOT, check=True)
@@ -85,7 +89,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for seed in range(args.seeds):
             train, test, paths = split(df, seed, Path(tmp))
-            a, cmd = nn_accuracy(args.nn, paths, seed)
+            a, cmd = nn_accuracy(args.nn, paths, seed, args.nn_flags.split())
             b = sklearn_accuracy(train, test, seed)
             nn_acc.append(a)
             sk_acc.append(b)

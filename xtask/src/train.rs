@@ -42,7 +42,14 @@ const PRESETS: &[Preset] = &[
     Preset {
         name: "penguins",
         data: "datasets/penguins.csv",
-        flags: &["--target", "species", "--missing", "mean", "--weight-decay", "1e-2"],
+        flags: &[
+            "--target",
+            "species",
+            "--missing",
+            "mean",
+            "--weight-decay",
+            "1e-2",
+        ],
     },
     Preset {
         name: "mnist",

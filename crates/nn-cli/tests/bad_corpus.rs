@@ -82,7 +82,18 @@ fn text_in_a_numeric_column_of_new_data() {
     std::fs::write(&data, "a,b,y\n1,2,x\n3,4,z\n5,6,x\n7,8,z\n1,3,x\n6,7,z\n").unwrap();
     let model = dir.path().join("m.json").to_string_lossy().into_owned();
     let data = data.to_string_lossy().into_owned();
-    ok(&["train", "--data", &data, "--epochs", "1", "--out", &model, "--quiet", "--test-split", "0.4"]);
+    ok(&[
+        "train",
+        "--data",
+        &data,
+        "--epochs",
+        "1",
+        "--out",
+        &model,
+        "--quiet",
+        "--test-split",
+        "0.4",
+    ]);
     let cases = [
         (
             "crlf.csv",

@@ -25,6 +25,21 @@ fn train(data: &str, model: &str, extra: &[&str]) -> String {
     ok(&[&base[..], extra].concat())
 }
 
+/// Trains on `SHOP` (without its id column) under `--missing MISSING`; returns the model path.
+fn train_shop(dir: &str, missing: &str) -> String {
+    let (data, model) = (write(dir, "shop.csv", SHOP), format!("{dir}/m.json"));
+    let flags = [
+        "--missing",
+        missing,
+        "--exclude",
+        "id",
+        "--test-split",
+        "0.3",
+    ];
+    train(&data, &model, &flags);
+    model
+}
+
 #[test]
 fn penguins_train_with_defaults_and_predict_every_row() {
     let (_d, dir) = tempdir();
@@ -59,19 +74,7 @@ fn penguins_train_with_defaults_and_predict_every_row() {
 #[test]
 fn predict_keeps_row_order_with_and_without_id() {
     let (_d, dir) = tempdir();
-    let (data, model) = (write(&dir, "shop.csv", SHOP), format!("{dir}/m.json"));
-    train(
-        &data,
-        &model,
-        &[
-            "--missing",
-            "drop",
-            "--exclude",
-            "id",
-            "--test-split",
-            "0.3",
-        ],
-    );
+    let model = train_shop(&dir, "drop");
     // New rows: a missing price on line 3, an unseen label on line 2 (never read).
     let new = write(
         &dir,
@@ -122,19 +125,7 @@ fn predict_keeps_row_order_with_and_without_id() {
 #[test]
 fn unknown_categories_are_counted_or_refused() {
     let (_d, dir) = tempdir();
-    let (data, model) = (write(&dir, "shop.csv", SHOP), format!("{dir}/m.json"));
-    train(
-        &data,
-        &model,
-        &[
-            "--missing",
-            "mean",
-            "--exclude",
-            "id",
-            "--test-split",
-            "0.3",
-        ],
-    );
+    let model = train_shop(&dir, "mean");
     let new = write(
         &dir,
         "new.csv",

@@ -28,7 +28,7 @@ pub fn load_csv_with_schema(path: impl AsRef<Path>, schema: &CsvSchema) -> Resul
 }
 
 /// [`load_csv_with_schema`] with the features stored in the float type `T` (see
-/// [`load_csv_as`]).
+/// [`load_csv_as`](crate::load_csv_as)).
 ///
 /// # Errors
 /// As [`load_csv_with_schema`].
@@ -48,7 +48,7 @@ pub fn load_csv_with_schema_as<T: Float>(
 
 /// Reads data with a saved schema: feature columns are found by name (any order, extra
 /// columns ignored), the saved categories, label list and imputation values are applied, and
-/// the target column may be absent (then the target is [`Target::None`]). Unknown categories
+/// the target column may be absent (then the target is [`Target::None`](crate::Target::None)). Unknown categories
 /// become all-zero indicators; see [`read_csv_applying`] for the other choices.
 ///
 /// # Errors
@@ -68,7 +68,7 @@ pub fn read_csv_with_schema(reader: impl Read, file: &str, schema: &CsvSchema) -
 }
 
 /// [`read_csv_with_schema`] with the features stored in the float type `T` (see
-/// [`load_csv_as`]).
+/// [`load_csv_as`](crate::load_csv_as)).
 ///
 /// # Errors
 /// As [`read_csv_with_schema`].

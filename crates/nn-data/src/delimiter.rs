@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-/// The delimiters [`sniff`] chooses among, in order of preference when counts tie.
+/// The delimiters [`sniff_delimiter`] chooses among, in order of preference when counts tie.
 pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 
 /// The delimiter for a file at `path`: `forced` if given, tab for a `.tsv` name, else `None`

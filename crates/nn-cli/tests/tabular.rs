@@ -278,6 +278,15 @@ fn data_from_stdin() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(std::fs::metadata(&model).is_ok());
+    // A checkpointed run must be able to read its data again on --resume.
+    let ck = format!("{dir}/ck");
+    let run = nn(&["train", "--data", "-", "--checkpoint", &ck]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--checkpoint needs --data FILE"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

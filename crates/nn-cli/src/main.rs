@@ -6,6 +6,7 @@
 //! `nn train` was stopped by Ctrl-C ([`Interrupted`]) after saving its state.
 
 // The subcommands, one module each (`main` → commands → the shared modules below).
+mod cv;
 mod descend;
 mod evaluate;
 mod explain;
@@ -31,6 +32,7 @@ mod metrics;
 mod plot;
 mod prepare_train;
 mod progress;
+mod scoring;
 mod targets;
 mod train_checkpoint;
 
@@ -83,7 +85,8 @@ fn run(cli: args::Cli) -> anyhow::Result<()> {
         nn_tensor::set_num_threads(n);
     }
     match cli.command {
-        Command::Train(a) => train::run(a),
+        Command::Train(a) => train::run(*a),
+        Command::Cv(a) => cv::run(*a),
         Command::Evaluate(a) => evaluate::run(a),
         Command::Predict(a) => predict::run(a),
         Command::Preprocess(a) => preprocess::run(a),

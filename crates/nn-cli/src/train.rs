@@ -1,16 +1,29 @@
-//! `nn train`: load, split, preprocess, train with per-epoch validation, save the model file
-//! and (optionally) the curves plot.
+//! `nn train`: load and split the data (train / validation / test), preprocess, train on
+//! nn-optim's epoch driver with per-epoch validation, score the test part once at the end, save
+//! the model file and (optionally) the curves plot.
 
-use anyhow::{Context, Result};
+use std::collections::BTreeMap;
+
+use anyhow::{bail, Context, Result};
+use nn_data::Task;
+use nn_optim::{Stop, Validation};
 use serde_json::json;
 
-use nn_data::Task;
-
 use crate::args::{Dtype, TrainArgs};
-use crate::fit::{fit, Outcome, Real};
+use crate::fit::{fit, Real};
 use crate::fsutil::Interrupted;
 use crate::history::History;
 use crate::model_file::ModelFile;
+use crate::scoring::Scorer;
+
+/// What a run produced.
+struct Trained {
+    model: ModelFile,
+    history: History,
+    stop: Stop,
+    /// The test part's score (absent when Ctrl-C stopped training).
+    test: Option<Validation>,
+}
 
 /// Runs `nn train` (from scratch, or continuing a checkpoint with `--resume`).
 pub fn run(args: TrainArgs) -> Result<()> {
@@ -24,77 +37,150 @@ pub fn run(args: TrainArgs) -> Result<()> {
         let msg = "--checkpoint needs --data FILE: standard input cannot be read again by --resume";
         return Err(crate::fsutil::usage(msg));
     }
-    let (mut model, history, outcome) = match args.run.dtype {
+    let mut run = match args.run.dtype {
         Dtype::F32 => train_as::<f32>(&args)?,
         Dtype::F64 => train_as::<f64>(&args)?,
     };
-    if let (Outcome::Interrupted(msg), Some(_)) = (&outcome, &args.checkpoint) {
+    let interrupted = interruption(&args, &run);
+    if let (Some(msg), Some(_)) = (&interrupted, &args.checkpoint) {
         return Err(Interrupted(msg.clone()).into());
     }
-    model.training = Some(json!(args));
-    model.metrics = final_metrics(&history, model.task);
-    model.save(&args.out)?;
-    if let Outcome::Interrupted(msg) = outcome {
+    run.model.training = Some(json!(args));
+    run.model.metrics = final_metrics(&run);
+    run.model.save(&args.out)?;
+    if let Some(msg) = interrupted {
         return Err(Interrupted(msg).into());
     }
     if let Some(path) = &args.plot {
-        crate::history::plot_curves(path, &history, model.task)?;
+        crate::history::plot_curves(path, &run.history, run.model.task)?;
     }
-    report(&args, &model, &history);
+    report(&args, &run);
     Ok(())
 }
 
-/// Loads and prepares the data in `T` (the training type: no copy in another type is made)
-/// and trains on it; the model file describes the data.
-fn train_as<T: Real>(args: &TrainArgs) -> Result<(ModelFile, History, Outcome)> {
+/// Loads and prepares the data in `T` (the training type: no copy in another type is made),
+/// trains on it and scores the test part; the model file describes the data.
+fn train_as<T: Real>(args: &TrainArgs) -> Result<Trained> {
     let data = crate::prepare_train::prepare::<T>(args)?;
     let schedule = crate::builder::schedule(&args.lr, args.run.epochs)?;
-    let (mut model, history, outcome) = fit(args, &data, schedule).with_context(|| {
-        format!(
-            "training on {} (model file {} not written)",
-            crate::prepare_train::data_name(args),
-            args.out.display()
-        )
-    })?;
+    let context = || {
+        let (data, out) = (crate::prepare_train::data_name(args), args.out.display());
+        format!("training on {data} (model file {out} not written)")
+    };
+    let (mut state, stop) = fit(args, &data, schedule).with_context(context)?;
+    let test = match stop {
+        Stop::Interrupted { .. } => None,
+        _ => Some(test_score(&data, &mut state.network).with_context(context)?),
+    };
+    let mut model = ModelFile::from_network(&state.network, data.loss, data.task);
     data.describe(&mut model);
-    Ok((model, history, outcome))
+    let history = History::from_reports(&state.history);
+    Ok(Trained {
+        model,
+        history,
+        stop,
+        test,
+    })
 }
 
-fn final_metrics(history: &History, task: Task) -> std::collections::BTreeMap<String, f64> {
-    let mut m = std::collections::BTreeMap::new();
-    if let Some(last) = history.epochs.last() {
+/// The trained network's loss and metric on the test part; a non-finite loss is an error.
+fn test_score<T: Real>(
+    data: &crate::prepare_train::TrainData<T>,
+    net: &mut nn_core::Network<T>,
+) -> Result<Validation> {
+    let (loss, task) = (data.loss, data.task);
+    let score = Scorer {
+        part: &data.test,
+        loss,
+        task,
+    }
+    .score(net)?;
+    if !score.loss.is_finite() {
+        bail!(
+            "the trained network's test loss is not finite ({})",
+            score.loss
+        );
+    }
+    Ok(score)
+}
+
+/// The Ctrl-C message, when training was interrupted.
+fn interruption(args: &TrainArgs, run: &Trained) -> Option<String> {
+    let Stop::Interrupted { epoch, steps } = run.stop else {
+        return None;
+    };
+    let head = format!("Ctrl-C in epoch {} after {steps} batch(es)", epoch + 1);
+    Some(match &args.checkpoint {
+        Some(dir) => {
+            let (done, dir) = (run.history.epochs.len(), dir.display());
+            format!("{head}; checkpoint after {done} finished epoch(s) saved in {dir}; continue with: nn train --resume {dir}")
+        }
+        None => format!(
+            "{head}; model trained so far written to {}",
+            args.out.display()
+        ),
+    })
+}
+
+/// The model file's `metrics`: final losses, the test metric, epochs and timing.
+fn final_metrics(run: &Trained) -> BTreeMap<String, f64> {
+    let mut m = BTreeMap::new();
+    let epochs = &run.history.epochs;
+    if let Some(last) = epochs.last() {
         m.insert("train_loss".into(), last.train_loss);
-        m.insert("test_loss".into(), last.val_loss);
-        let name = if task == Task::Classify {
-            "test_accuracy"
-        } else {
-            "test_r2"
-        };
-        m.insert(name.into(), last.val_metric);
+        m.insert("epochs".into(), epochs.len() as f64);
         m.insert(
             "seconds_per_epoch".into(),
-            history.seconds / history.epochs.len() as f64,
+            run.history.seconds / epochs.len() as f64,
         );
+    }
+    if let Some(v) = epochs.last().and_then(|l| l.val_loss) {
+        m.insert("val_loss".into(), v);
+    }
+    if let Stop::EarlyStopped {
+        best_epoch,
+        best_loss,
+        ..
+    } = run.stop
+    {
+        m.insert("best_epoch".into(), (best_epoch + 1) as f64);
+        m.insert("val_loss".into(), best_loss);
+    }
+    if let Some(test) = run.test {
+        m.insert("test_loss".into(), test.loss);
+        let name = match run.model.task {
+            Task::Regress => "test_r2",
+            _ => "test_accuracy",
+        };
+        m.insert(name.into(), test.metric.unwrap_or(f64::NAN));
     }
     m
 }
 
-fn report(args: &TrainArgs, model: &ModelFile, history: &History) {
-    let metric = |k: &str| model.metrics.get(k).copied().unwrap_or(f64::NAN);
-    let epochs = history.epochs.len();
-    match model.task {
-        Task::Classify | Task::Auto => println!(
-            "test accuracy {:.4} (test loss {:.4}) after {epochs} epochs; model written to {}",
-            metric("test_accuracy"),
-            metric("test_loss"),
+fn report(args: &TrainArgs, run: &Trained) {
+    let epochs = run.history.epochs.len();
+    if let Stop::EarlyStopped {
+        best_epoch,
+        best_loss,
+        patience,
+    } = run.stop
+    {
+        let delta = args.run.min_delta;
+        println!(
+            "early stopping after epoch {epochs}: val_loss did not improve by more than {delta} for {patience} epochs; restored the weights of epoch {} (val_loss {best_loss:.4})",
+            best_epoch + 1
+        );
+    }
+    if let Some(test) = run.test {
+        let (metric, value) = match run.model.task {
+            Task::Regress => ("R²", test.metric.unwrap_or(f64::NAN)),
+            _ => ("accuracy", test.metric.unwrap_or(f64::NAN)),
+        };
+        println!(
+            "test {metric} {value:.4} (test loss {:.4}) after {epochs} epochs; model written to {}",
+            test.loss,
             args.out.display()
-        ),
-        Task::Regress => println!(
-            "test R² {:.4} (test loss {:.4}) after {epochs} epochs; model written to {}",
-            metric("test_r2"),
-            metric("test_loss"),
-            args.out.display()
-        ),
+        );
     }
     if let (Some(p), false) = (&args.plot, args.quiet) {
         println!("curves written to {}", p.display());

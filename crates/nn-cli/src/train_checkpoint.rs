@@ -1,18 +1,16 @@
-//! `nn train --checkpoint DIR` and `--resume DIR`: nn-optim's [`Checkpoint`] (network,
+//! `nn train --checkpoint DIR` and `--resume DIR`: nn-optim's `Checkpoint` (network,
 //! momentum buffers, schedule state, trainer epoch and RNG, per-epoch reports) saved atomically
 //! as `DIR/checkpoint.json`, with what the CLI needs to rebuild the run in its `extra` field:
-//! the flags, the per-epoch lines, the divergence reference loss and a fingerprint of the data
+//! the flags, the divergence reference loss and a fingerprint of the data
 //! file (the data is reloaded and preprocessed again, deterministically, from the same flags).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, ensure, Context, Result};
-use nn_optim::{Checkpoint, EpochReport};
 use serde::{Deserialize, Serialize};
 
 use crate::args::TrainArgs;
 use crate::fsutil::usage;
-use crate::progress::EpochLine;
 
 /// The checkpoint file inside the checkpoint folder.
 pub const FILE_NAME: &str = "checkpoint.json";
@@ -33,8 +31,6 @@ const OVERRIDABLE: &[&str] = &[
 pub struct Extra {
     /// The flags of the run.
     pub args: TrainArgs,
-    /// One line per finished epoch, and the training seconds so far.
-    pub history: crate::history::History,
     /// The untrained network's training loss (the divergence bound is a multiple of it).
     pub initial_loss: f64,
     /// Size and FNV-1a hash of the `--data` file (`None` for a folder).
@@ -52,13 +48,12 @@ pub fn resolve(args: TrainArgs) -> Result<TrainArgs> {
     let Some(dir) = args.resume.clone() else {
         return Ok(args);
     };
-    let extra = read_extra(&dir)?;
+    let (extra, done) = read_extra(&dir)?;
     let mut merged = extra.args.clone();
     for flag in &args.explicit {
         override_flag(&mut merged, &args, flag, &dir)?;
     }
     merged.resume = Some(dir.clone());
-    let done = extra.history.epochs.len();
     if merged.run.epochs <= done {
         let msg = format!(
             "{}: the checkpoint has already finished {done} of --epochs {}; pass a larger --epochs to continue",
@@ -92,8 +87,9 @@ fn override_flag(merged: &mut TrainArgs, args: &TrainArgs, flag: &str, dir: &Pat
     Ok(())
 }
 
-/// Reads the `extra` part of `DIR/checkpoint.json`, checking the format and version.
-pub fn read_extra(dir: &Path) -> Result<Extra> {
+/// Reads the `extra` part of `DIR/checkpoint.json` (checking the format and version) and the
+/// number of finished epochs.
+pub fn read_extra(dir: &Path) -> Result<(Extra, usize)> {
     let path = file(dir);
     let text = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
     let value: serde_json::Value = serde_json::from_slice(&text)
@@ -107,12 +103,14 @@ pub fn read_extra(dir: &Path) -> Result<Extra> {
             path.display()
         );
     }
-    serde_json::from_value(value["extra"].clone()).with_context(|| {
+    let done = value["state"]["history"].as_array().map_or(0, Vec::len);
+    let extra = serde_json::from_value(value["extra"].clone()).with_context(|| {
         format!(
             "{}: the checkpoint has no nn train settings",
             path.display()
         )
-    })
+    })?;
+    Ok((extra, done))
 }
 
 /// The data file must be the one the checkpoint was trained on.
@@ -141,29 +139,6 @@ pub fn fingerprint(path: &Path) -> Result<Option<(u64, u64)>> {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
     Ok(Some((bytes.len() as u64, hash)))
-}
-
-/// nn-optim's per-epoch reports from the CLI's lines.
-pub fn reports(history: &[EpochLine]) -> Vec<EpochReport> {
-    history
-        .iter()
-        .map(|l| EpochReport {
-            epoch: l.epoch - 1,
-            lr: l.lr,
-            train_loss: l.train_loss,
-        })
-        .collect()
-}
-
-/// Saves `checkpoint` with `extra` into `dir` (created if needed), atomically.
-pub fn save<T>(dir: &Path, mut checkpoint: Checkpoint<T>, extra: &Extra) -> Result<()>
-where
-    T: nn_tensor::Float + Serialize + serde::de::DeserializeOwned,
-{
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    checkpoint.extra = serde_json::to_value(extra)?;
-    checkpoint.save(&file(dir))?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -84,7 +84,7 @@ pub use schema::{
     ApplyOptions, CsvOptions, CsvSchema, Loaded, Missing, SkippedRow, TargetKind, Task, Unknown,
     DEFAULT_MAX_CATEGORIES, MAX_AUTO_CLASSES,
 };
-pub use split::train_test_split;
+pub use split::{k_fold, train_test_split};
 pub use standard::StandardScaler;
 pub use transformer::Transformer;
 pub use whitening::{Components, Whitener, WhiteningMethod, DEFAULT_EPSILON};

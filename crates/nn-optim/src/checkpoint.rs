@@ -1,20 +1,19 @@
 //! Checkpoints: everything needed to continue a training run exactly where it stopped.
 //!
-//! A checkpoint holds the network, the optimizer (momentum buffers), the schedule (including
-//! reduce-on-plateau's state), the trainer (epoch counter and the shuffling generator's state),
-//! the per-epoch history, and free-form JSON for the caller's own configuration. Files are JSON,
-//! written to a temporary file in the same folder, flushed to disk, then renamed over the
-//! target: a process killed at any moment leaves either the old complete file or the new one.
+//! A checkpoint holds a [`TrainState`] — the network, the optimizer (momentum buffers), the
+//! schedule (including reduce-on-plateau's state), the trainer (epoch counter and the shuffling
+//! generator's state), the per-epoch history, early stopping's state — and free-form JSON for
+//! the caller's own configuration. Files are JSON, written to a temporary file in the same
+//! folder, flushed to disk, then renamed over the target: a process killed at any moment leaves either the old complete file or the new one.
 //! Floats are written in shortest round-trip form, so a resumed run is bit-identical.
 
 use std::io::Write;
 use std::path::Path;
 
-use nn_core::Network;
 use nn_tensor::Float;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
-use crate::{EpochReport, OptimError, Result, Schedule, Sgd, Trainer};
+use crate::{OptimError, Result, TrainState};
 
 /// The value of the `format` field of every checkpoint file.
 pub const CHECKPOINT_FORMAT: &str = "nn-checkpoint";
@@ -32,38 +31,20 @@ pub struct Checkpoint<T> {
     pub format: String,
     /// [`CHECKPOINT_VERSION`] when written by this build.
     pub version: u32,
-    /// The network's parameters.
-    pub network: Network<T>,
-    /// The optimizer and its momentum buffers.
-    pub optimizer: Sgd<T>,
-    /// The learning-rate schedule and its state.
-    pub schedule: Schedule,
-    /// The epoch counter and the shuffling generator.
-    pub trainer: Trainer,
-    /// One report per finished epoch.
-    pub history: Vec<EpochReport>,
+    /// The run's state: network, optimizer, schedule, trainer, history, early stopping.
+    pub state: TrainState<T>,
     /// The caller's own settings (e.g. the command line), stored verbatim.
     pub extra: serde_json::Value,
 }
 
 impl<T: Float + Serialize + DeserializeOwned> Checkpoint<T> {
-    /// Bundles a run's state.
-    pub fn new(
-        network: Network<T>,
-        optimizer: Sgd<T>,
-        schedule: Schedule,
-        trainer: Trainer,
-        history: Vec<EpochReport>,
-    ) -> Self {
+    /// Bundles a run's state (with no `extra`).
+    pub fn new(state: TrainState<T>) -> Self {
         let (format, version) = (CHECKPOINT_FORMAT.to_string(), CHECKPOINT_VERSION);
         Checkpoint {
             format,
             version,
-            network,
-            optimizer,
-            schedule,
-            trainer,
-            history,
+            state,
             extra: serde_json::Value::Null,
         }
     }

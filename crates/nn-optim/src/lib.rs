@@ -20,16 +20,26 @@
 
 pub mod checkpoint;
 pub mod clip;
+mod driver;
+mod early_stopping;
 mod error;
+mod hook;
+mod lr_finder;
 mod optimizer;
 pub mod schedule;
 mod sgd;
 mod trainer;
+mod validation;
 
 pub use checkpoint::Checkpoint;
 pub use clip::{grad_norm, ClipGradNorm};
+pub use driver::{CheckpointPolicy, EpochCallback, FitOptions, Stop, TrainState};
+pub use early_stopping::EarlyStopping;
 pub use error::{OptimError, Result};
+pub use hook::{BatchStats, GradientHook, StepReport};
+pub use lr_finder::{lr_range_test, LrRangeTest};
 pub use optimizer::Optimizer;
 pub use schedule::{LrSchedule, Schedule};
 pub use sgd::{Sgd, SgdConfig};
 pub use trainer::{EpochReport, Trainer};
+pub use validation::{evaluate_chunks, Validation, ValidationSet, Validator, EVAL_CHUNK};

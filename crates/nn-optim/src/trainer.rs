@@ -15,7 +15,9 @@ use nn_tensor::Float;
 use rand_chacha::{rand_core::SeedableRng, ChaCha8Rng};
 use serde::{Deserialize, Serialize};
 
-use crate::{LrSchedule, OptimError, Optimizer, Result};
+use std::ops::ControlFlow;
+
+use crate::{BatchStats, GradientHook, LrSchedule, OptimError, Optimizer, Result, StepReport};
 
 /// What one epoch did.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -26,6 +28,47 @@ pub struct EpochReport {
     pub lr: f64,
     /// Mean training loss over the epoch's batches, weighted by batch size.
     pub train_loss: f64,
+    /// The validation loss after the epoch (when the run validates).
+    #[serde(default)]
+    pub val_loss: Option<f64>,
+    /// The validator's metric after the epoch (accuracy, R², …), when it has one.
+    #[serde(default)]
+    pub val_metric: Option<f64>,
+    /// Seconds the epoch took, validation included.
+    #[serde(default)]
+    pub seconds: f64,
+}
+
+/// Per-step control of the batch loop: each step's learning rate, the gradient hook, and a
+/// look at each finished step that may end the epoch early.
+pub(crate) trait StepControl<T> {
+    /// The learning rate of step `step` of the epoch.
+    fn lr(&mut self, step: usize) -> f64;
+    /// The gradient hook between backward and the optimizer step.
+    fn after_backward(&mut self, net: &mut Network<T>, stats: &mut BatchStats) -> Result<()>;
+    /// After the optimizer step; `Break` ends the epoch here.
+    fn after_step(&mut self, _report: &StepReport) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
+}
+
+/// One learning rate for the whole epoch, and an optional gradient hook.
+pub(crate) struct ConstantLr<'a, T> {
+    pub lr: f64,
+    pub hook: Option<&'a mut dyn GradientHook<T>>,
+}
+
+impl<T> StepControl<T> for ConstantLr<'_, T> {
+    fn lr(&mut self, _step: usize) -> f64 {
+        self.lr
+    }
+
+    fn after_backward(&mut self, net: &mut Network<T>, stats: &mut BatchStats) -> Result<()> {
+        match self.hook.as_deref_mut() {
+            Some(hook) => hook.after_backward(net, stats),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Runs epochs of mini-batch training; holds the shuffling generator and the epoch counter.
@@ -122,7 +165,14 @@ impl Trainer {
         self.epoch
     }
 
-    /// Runs `epochs` epochs with rates from `schedule`; returns one report per epoch.
+    /// The mini-batch size (0 = the whole set).
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    /// Runs `epochs` epochs with rates from `schedule`; returns one report per epoch. (For
+    /// validation, plateau schedules, early stopping and checkpoints use
+    /// [`TrainState::fit`](crate::TrainState::fit).)
     #[allow(clippy::too_many_arguments)]
     pub fn fit<T: Float, D: Float>(
         &mut self,
@@ -138,7 +188,7 @@ impl Trainer {
         (0..epochs)
             .map(|_| {
                 let lr = schedule.lr_at(self.epoch);
-                self.run_epoch_with(&mut batches, net, opt, loss, lr)
+                self.report_epoch(&mut batches, net, opt, loss, lr)
             })
             .collect()
     }
@@ -158,10 +208,10 @@ impl Trainer {
         lr: f64,
     ) -> Result<EpochReport> {
         let mut batches = Batches::new(self.batch_size, x, y)?;
-        self.run_epoch_with(&mut batches, net, opt, loss, lr)
+        self.report_epoch(&mut batches, net, opt, loss, lr)
     }
 
-    fn run_epoch_with<T: Float, D: Float>(
+    fn report_epoch<T: Float, D: Float>(
         &mut self,
         batches: &mut Batches<'_, T, D>,
         net: &mut Network<T>,
@@ -169,6 +219,31 @@ impl Trainer {
         loss: Loss,
         lr: f64,
     ) -> Result<EpochReport> {
+        let (epoch, start) = (self.epoch, std::time::Instant::now());
+        let mut control = ConstantLr { lr, hook: None };
+        let train_loss = self.run_steps(batches, net, opt, loss, &mut control)?;
+        Ok(EpochReport {
+            epoch,
+            lr,
+            train_loss,
+            val_loss: None,
+            val_metric: None,
+            seconds: start.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// The batch loop: one epoch of steps over a fresh permutation (when shuffling), each
+    /// forward, backward, the control's gradient hook, and one optimizer step at the control's
+    /// rate. Returns the mean training loss; advances the epoch counter unless the control
+    /// ended the epoch early.
+    pub(crate) fn run_steps<T: Float, D: Float>(
+        &mut self,
+        batches: &mut Batches<'_, T, D>,
+        net: &mut Network<T>,
+        opt: &mut dyn Optimizer<T>,
+        loss: Loss,
+        control: &mut dyn StepControl<T>,
+    ) -> Result<f64> {
         // Each epoch's order depends only on the generator's state, so a resumed run matches.
         batches
             .order
@@ -178,27 +253,38 @@ impl Trainer {
         if self.shuffle {
             batches.order.shuffle(&mut self.rng);
         }
-        let (mut total, mut last_finite) = (0.0, None);
+        let (mut total, mut rows, mut last_finite) = (0.0, 0, None);
         for step in 0..batches.count() {
             let (xb, yb) = batches.gather(step);
             net.forward(xb)?;
             let value = net.backward_loss(xb, yb, loss)?;
+            let mut stats = BatchStats {
+                loss_sum: value * xb.nrows() as f64,
+                rows: xb.nrows(),
+                stop: self.stop.as_ref().is_some_and(|f| f.load(Ordering::SeqCst)),
+            };
+            control.after_backward(net, &mut stats)?;
+            let value = stats.loss_sum / stats.rows.max(1) as f64;
             self.check_loss(value, step, last_finite)?;
             last_finite = Some(value);
-            total += value * xb.nrows() as f64;
+            (total, rows) = (total + stats.loss_sum, rows + stats.rows);
+            let lr = control.lr(step);
             opt.step(net, lr);
-            if self.stop.as_ref().is_some_and(|f| f.load(Ordering::SeqCst)) {
+            if stats.stop {
                 let (epoch, steps) = (self.epoch, step + 1);
                 return Err(OptimError::Interrupted { epoch, steps });
             }
+            let report = StepReport {
+                step,
+                lr,
+                loss: value,
+            };
+            if control.after_step(&report).is_break() {
+                return Ok(total / rows.max(1) as f64);
+            }
         }
-        let report = EpochReport {
-            epoch: self.epoch,
-            lr,
-            train_loss: total / batches.n() as f64,
-        };
         self.epoch += 1;
-        Ok(report)
+        Ok(total / rows.max(1) as f64)
     }
 }
 
@@ -254,7 +340,7 @@ fn prefetch<D>(row: ArrayView1<D>) {
 }
 
 /// The data, a sample order, and preallocated buffers for one mini-batch.
-struct Batches<'a, T, D> {
+pub(crate) struct Batches<'a, T, D> {
     x: ArrayView2<'a, D>,
     y: ArrayView2<'a, D>,
     order: Vec<usize>,
@@ -264,7 +350,11 @@ struct Batches<'a, T, D> {
 }
 
 impl<'a, T: Float, D: Float> Batches<'a, T, D> {
-    fn new(batch_size: usize, x: ArrayView2<'a, D>, y: ArrayView2<'a, D>) -> Result<Self> {
+    pub(crate) fn new(
+        batch_size: usize,
+        x: ArrayView2<'a, D>,
+        y: ArrayView2<'a, D>,
+    ) -> Result<Self> {
         if x.nrows() != y.nrows() || x.nrows() == 0 {
             let reason = format!(
                 "need as many targets as samples (≥ 1), got {} samples and {} targets",

@@ -11,7 +11,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 pub use parse::{parse_delimiter, parse_f64_list, parse_positive, MAX_PARAMETERS};
-pub use train::{LrArgs, LrFindArgs, NetworkArgs, OptimizerArgs, RunArgs, TestArgs, TrainArgs};
+pub use train::{
+    CvArgs, LrArgs, LrFindArgs, NetworkArgs, OptimizerArgs, RunArgs, TestArgs, TrainArgs, ValArgs,
+};
 pub use values::{parse_unknown, Dtype, Format, Method, MissingArg};
 
 /// nn: train, evaluate and explain small neural networks from the command line.
@@ -66,7 +68,9 @@ const TOP_EXAMPLES: &str = "Examples:
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Train a network on a CSV file or an MNIST folder and save a model file.
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
+    /// K-fold cross-validation: train on K−1 folds, score the held-out one; mean ± std.
+    Cv(Box<CvArgs>),
     /// Loss, accuracy, per-class precision/recall/F1 and confusion matrix (or MSE/MAE/R²).
     Evaluate(EvaluateArgs),
     /// Predict labels (with class probabilities) or values for new rows.

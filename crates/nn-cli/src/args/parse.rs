@@ -64,6 +64,24 @@ pub fn parse_fraction(s: &str) -> Result<f64, String> {
     }
 }
 
+/// A finite number ≥ 0.
+pub fn parse_non_negative(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v >= 0.0 && v.is_finite() => Ok(v),
+        _ => Err(format!("{s:?} is not a finite number ≥ 0")),
+    }
+}
+
+/// A validation fraction: 0 (no validation) or strictly between 0 and 1.
+pub fn parse_val_split(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v == 0.0 || (v > 0.0 && v < 1.0) => Ok(v),
+        _ => Err(format!(
+            "{s:?} is not 0 or a number strictly between 0 and 1"
+        )),
+    }
+}
+
 /// `--hidden "64,32"`: positive widths, each at most [`MAX_WIDTH`].
 pub fn parse_hidden(s: &str) -> Result<Vec<usize>, String> {
     let widths = parse_usize_list(s)?;
@@ -105,6 +123,8 @@ mod tests {
         assert_eq!(parse_usize_list("").unwrap(), Vec::<usize>::new());
         assert!(parse_positive("0").is_err() && parse_positive("1e-3") == Ok(1e-3));
         assert!(parse_fraction("1").is_err() && parse_fraction("0.25") == Ok(0.25));
+        assert!(parse_val_split("0") == Ok(0.0) && parse_val_split("1").is_err());
+        assert!(parse_non_negative("-0.1").is_err() && parse_non_negative("0") == Ok(0.0));
     }
 
     #[test]

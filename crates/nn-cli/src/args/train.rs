@@ -8,7 +8,8 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use super::parse::{
-    parse_batch_size, parse_delimiter, parse_epochs, parse_fraction, parse_hidden, parse_positive,
+    parse_batch_size, parse_delimiter, parse_epochs, parse_fraction, parse_hidden,
+    parse_non_negative, parse_positive, parse_val_split,
 };
 use super::values::{parse_task, ActivationArg, Dtype, LossArg, Method, MissingArg};
 
@@ -89,6 +90,18 @@ pub struct TestArgs {
     pub test_split: f64,
 }
 
+/// How the validation part (watched every epoch) is chosen.
+#[derive(Debug, Clone, Args, Serialize, Deserialize)]
+pub struct ValArgs {
+    /// A separate validation CSV (default: split --val-split off the training part).
+    #[arg(long, value_name = "FILE")]
+    pub val: Option<PathBuf>,
+    /// Fraction of the non-test rows held out for validation (stratified for classification;
+    /// 0 turns validation off).
+    #[arg(long, default_value = "0.1", value_parser = parse_val_split, value_name = "F")]
+    pub val_split: f64,
+}
+
 /// The network's shape.
 #[derive(Debug, Clone, Args, Serialize, Deserialize)]
 pub struct NetworkArgs {
@@ -153,6 +166,13 @@ pub struct RunArgs {
     /// Float type for training.
     #[arg(long, value_enum, default_value_t = Dtype::F32)]
     pub dtype: Dtype,
+    /// Stop when the validation loss has not improved for PATIENCE epochs, and restore the
+    /// best epoch's weights (Keras EarlyStopping with restore_best_weights).
+    #[arg(long, value_name = "PATIENCE", value_parser = clap::value_parser!(u32).range(1..))]
+    pub early_stopping: Option<u32>,
+    /// The smallest decrease of the validation loss that counts as an improvement.
+    #[arg(long, default_value = "0", value_name = "D", value_parser = parse_non_negative)]
+    pub min_delta: f64,
 }
 
 /// `nn train` flags.
@@ -194,6 +214,10 @@ pub struct TrainArgs {
     #[command(flatten)]
     #[serde(flatten)]
     pub test: TestArgs,
+    /// The validation part.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub val: ValArgs,
     /// The network.
     #[command(flatten)]
     #[serde(flatten)]
@@ -269,4 +293,46 @@ pub struct LrFindArgs {
     /// Write loss against log10(lr) (SVG or PNG).
     #[arg(long, value_name = "FILE")]
     pub plot: Option<PathBuf>,
+}
+
+/// `nn cv` flags: `nn train`'s data, network, optimizer, learning-rate and run flags, and the
+/// folds.
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Each fold trains a fresh network (with the train flags) on the other folds and scores
+it on its own; classification folds are stratified (scikit-learn StratifiedKFold semantics,
+seeded by --seed; repeat r uses seed + r).
+
+Examples:
+  nn cv --data datasets/iris.csv --folds 5
+  nn cv --data datasets/wine.csv --folds 5 --repeats 3 --hidden 32 --epochs 50 --out folds.csv"
+)]
+pub struct CvArgs {
+    /// The data.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The validation part of each fold's training rows.
+    #[command(flatten)]
+    pub val: ValArgs,
+    /// The network.
+    #[command(flatten)]
+    pub net: NetworkArgs,
+    /// The optimizer.
+    #[command(flatten)]
+    pub optim: OptimizerArgs,
+    /// The learning rate.
+    #[command(flatten)]
+    pub lr: LrArgs,
+    /// The run.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Number of folds (2 to 100).
+    #[arg(long, default_value = "5", value_parser = clap::value_parser!(u32).range(2..=100))]
+    pub folds: u32,
+    /// Repeat the K-fold split this many times with different seeds (1 to 100).
+    #[arg(long, default_value = "1", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub repeats: u32,
+    /// Write the per-fold figures as CSV.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }

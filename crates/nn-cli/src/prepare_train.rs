@@ -97,7 +97,10 @@ pub fn from_parts<D: Float>(
     let x_train = features.fit_transform_leading(take(&mut train.features), n_numeric)?;
     let mut part = |mut d: Dataset<D>| -> Result<Part<D>> {
         let y = encoder.encode(&d)?;
-        Ok((features.transform_leading(take(&mut d.features), n_numeric)?, y))
+        Ok((
+            features.transform_leading(take(&mut d.features), n_numeric)?,
+            y,
+        ))
     };
     let (val, test) = (val.map(&mut part).transpose()?, part(test)?);
     Ok(TrainData {

@@ -6,12 +6,12 @@ use std::ops::ControlFlow;
 use std::path::Path;
 
 use anyhow::{ensure, Result};
-use ndarray::s;
 use nn_core::{Activation, Network};
 use nn_optim::{
     Checkpoint, CheckpointPolicy, EarlyStopping, EpochReport, FitOptions, OptimError, Schedule,
     Stop, TrainState, Trainer,
 };
+use nn_tensor::s;
 use nn_tensor::Float;
 
 use crate::args::TrainArgs;

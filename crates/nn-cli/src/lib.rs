@@ -10,6 +10,7 @@
 //! assert_eq!(ModelFile::parse(&text)?.network::<f64>()?.sizes(), vec![2, 2, 2]);
 //! # Ok::<(), anyhow::Error>(())
 //! ```
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod fsutil;

@@ -5,6 +5,8 @@
 //! [`UsageError`] for flag values only checked later, such as a schedule SPEC), 130 when
 //! `nn train` was stopped by Ctrl-C ([`Interrupted`]) after saving its state.
 
+#![forbid(unsafe_code)]
+
 // The subcommands, one module each (`main` → commands → the shared modules below).
 mod cv;
 mod descend;

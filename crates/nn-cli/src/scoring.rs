@@ -27,7 +27,7 @@ impl<T: Float> Scorer<'_, T> {
         let (x, y) = (self.part.0.view(), self.part.1.view());
         let mut out = Array2::<f64>::zeros(y.dim());
         let loss = evaluate_chunks(net, self.loss, x, y, EVAL_CHUNK, |rows, o| {
-            out.slice_mut(ndarray::s![rows, ..])
+            out.slice_mut(nn_tensor::s![rows, ..])
                 .zip_mut_with(&o, |d, &v| *d = v.to_f64());
         })?;
         let truth = y.mapv(|v| v.to_f64());

@@ -95,9 +95,11 @@ pub fn read_extra(dir: &Path) -> Result<(Extra, usize)> {
     let value: serde_json::Value = serde_json::from_slice(&text)
         .with_context(|| format!("{}: not a checkpoint", path.display()))?;
     let (format, version) = (&value["format"], &value["version"]);
-    if format != nn_optim::checkpoint::CHECKPOINT_FORMAT
-        || version != nn_optim::checkpoint::CHECKPOINT_VERSION
-    {
+    use nn_optim::checkpoint::{CHECKPOINT_FORMAT, CHECKPOINT_VERSION, OLDEST_READABLE_VERSION};
+    let readable = version
+        .as_u64()
+        .is_some_and(|v| (OLDEST_READABLE_VERSION.into()..=CHECKPOINT_VERSION.into()).contains(&v));
+    if format != CHECKPOINT_FORMAT || !readable {
         bail!(
             "{}: format {format} version {version} is not an nn checkpoint this build reads",
             path.display()

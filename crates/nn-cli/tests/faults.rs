@@ -71,7 +71,7 @@ fn stopped_after_epoch_3_and_resumed_to_8_is_bit_identical() {
             .unwrap();
     assert_eq!(saved["state"]["history"].as_array().unwrap().len(), 3);
     assert!(
-        saved["state"]["optimizer"]["velocity"]
+        saved["state"]["optimizer"]["sgd"]["velocity"]
             .as_array()
             .unwrap()
             .len()

@@ -16,6 +16,7 @@
 //! assert!(loss > 0.0);
 //! # Ok::<(), nn_core::CoreError>(())
 //! ```
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod activation;

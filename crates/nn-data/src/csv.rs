@@ -15,7 +15,8 @@ use crate::schema::{CsvOptions, CsvSchema, Loaded, Missing, TargetKind, Task, MA
 use crate::select::{feature_columns, fit_columns};
 use crate::table::{open, read_table, Table};
 use crate::{DataError, Labels, MeanImputer, Result, Unknown};
-use ndarray::{s, Array1, Array2};
+use ndarray::{Array1, Array2};
+use nn_tensor::s;
 use nn_tensor::Float;
 use std::io::Read;
 use std::path::Path;

@@ -4,7 +4,8 @@
 //! unchanged (so they stay 0/1, and zeros stay zeros for a sparse first layer).
 
 use crate::{Preprocessor, Result, Transformer};
-use ndarray::{concatenate, s, Array2, Axis};
+use ndarray::{concatenate, Array2, Axis};
+use nn_tensor::s;
 use nn_tensor::Float;
 
 impl Preprocessor {

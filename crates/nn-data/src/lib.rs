@@ -38,9 +38,9 @@
 //! assert!(x.column(0).iter().all(|v| v.abs() < 3.0));
 //! # Ok::<(), nn_data::DataError>(())
 //! ```
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod buffer;
 mod categorical;
 mod covariance;
 mod csv;

@@ -16,8 +16,8 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use crate::trainer::{Batches, ConstantLr};
 use crate::{
-    Checkpoint, ClipGradNorm, EarlyStopping, EpochReport, GradientHook, LrSchedule, OptimError,
-    Result, Schedule, Sgd, Trainer, Validator,
+    AnyOptimizer, Checkpoint, ClipGradNorm, EarlyStopping, EpochReport, GradientHook, LrSchedule,
+    OptimError, Result, Schedule, Trainer, Validator,
 };
 
 /// Everything a training run needs to continue exactly where it stopped; what a
@@ -30,8 +30,8 @@ use crate::{
 pub struct TrainState<T> {
     /// The network being trained.
     pub network: Network<T>,
-    /// The optimizer and its state (momentum buffers, …).
-    pub optimizer: Sgd<T>,
+    /// The optimizer and its state (momentum buffers, Adam's moments, …).
+    pub optimizer: AnyOptimizer<T>,
     /// The learning-rate schedule and its state (reduce-on-plateau's counters).
     pub schedule: Schedule,
     /// The epoch counter, batch size and shuffling generator.
@@ -144,7 +144,8 @@ impl<'a, T: Float> FitOptions<'a, T> {
 }
 
 impl<T: Float + Serialize + DeserializeOwned> TrainState<T> {
-    /// A fresh run: no history, no early stopping.
+    /// A fresh run: no history, no early stopping. `optimizer` is an [`AnyOptimizer`] or any
+    /// optimizer it wraps ([`Sgd`](crate::Sgd), [`Adam`](crate::Adam), [`RmsProp`](crate::RmsProp)).
     ///
     /// ```
     /// use ndarray::array;
@@ -161,13 +162,13 @@ impl<T: Float + Serialize + DeserializeOwned> TrainState<T> {
     /// ```
     pub fn new(
         network: Network<T>,
-        optimizer: Sgd<T>,
+        optimizer: impl Into<AnyOptimizer<T>>,
         schedule: Schedule,
         trainer: Trainer,
     ) -> Self {
         TrainState {
             network,
-            optimizer,
+            optimizer: optimizer.into(),
             schedule,
             trainer,
             history: Vec::new(),

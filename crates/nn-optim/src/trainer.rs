@@ -8,9 +8,10 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use ndarray::{s, Array2, ArrayView1, ArrayView2, ArrayViewMut1, Axis};
+use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut1, Axis};
 use ndarray_rand::rand::seq::SliceRandom;
 use nn_core::{Loss, Network};
+use nn_tensor::s;
 use nn_tensor::Float;
 use rand_chacha::{rand_core::SeedableRng, ChaCha8Rng};
 use serde::{Deserialize, Serialize};
@@ -325,18 +326,9 @@ const PREFETCH_ROWS: usize = 8;
 
 /// Asks the CPU to start loading `row` into the cache (a hint; no effect on results).
 fn prefetch<D>(row: ArrayView1<D>) {
-    #[cfg(target_arch = "x86_64")]
     if let Some(r) = row.as_slice() {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        let bytes = std::mem::size_of_val(r);
-        for offset in (0..bytes).step_by(64) {
-            // SAFETY: SSE is part of the x86-64 baseline, and a prefetch never faults (the
-            // address lies inside the row anyway).
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(r.as_ptr().cast::<i8>().wrapping_add(offset)) };
-        }
+        nn_tensor::cpu::prefetch(r);
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = row;
 }
 
 /// The data, a sample order, and preallocated buffers for one mini-batch.

@@ -4,8 +4,9 @@
 
 use std::ops::Range;
 
-use ndarray::{s, ArrayView2};
+use ndarray::ArrayView2;
 use nn_core::{Loss, Network};
+use nn_tensor::s;
 use nn_tensor::Float;
 
 use crate::Result;

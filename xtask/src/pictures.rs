@@ -56,7 +56,7 @@ const PICTURES: &[&[&str]] = &[
 
 /// Draws every picture of [`PICTURES`].
 pub fn run() -> Result<()> {
-    let docs = root().join("docs");
+    let docs = root()?.join("docs");
     std::fs::create_dir_all(&docs).with_context(|| format!("creating {docs:?}"))?;
     for args in PICTURES {
         cargo(&[&["run", "--quiet", "-p", "nn-cli", "--"], *args].concat())?;

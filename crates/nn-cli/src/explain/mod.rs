@@ -156,18 +156,21 @@ fn textbook_model() -> Result<ModelFile> {
 }
 
 /// Applies a trained model's saved preprocessing to the input (and, for regression, the
-/// target), so `--input` takes raw feature values; the explanation shows the scaled numbers.
+/// target), so `--input` takes raw feature values (one-hot indicators as 0/1, after the
+/// numeric columns); the explanation shows the scaled numbers.
 fn preprocessed(
     model: &ModelFile,
     x: Array2<f64>,
     t: Array2<f64>,
 ) -> Result<(Array2<f64>, Array2<f64>)> {
-    let Some(value) = &model.preprocessing else {
+    let Some(pre) = crate::inference::preprocessing(model)? else {
         return Ok((x, t));
     };
-    let pre: crate::preprocessing::Preprocessing =
-        serde_json::from_value(value.clone()).context("reading the model's preprocessing")?;
-    let x = nn_data::Transformer::transform(&pre.features, x.view())?;
+    let n_numeric = pre
+        .schema
+        .as_ref()
+        .map_or(usize::MAX, nn_data::CsvSchema::n_numeric);
+    let x = pre.features.transform_leading(x, n_numeric)?;
     let t = match &pre.target {
         Some(scaler) => nn_data::Transformer::transform(scaler, t.view())?,
         None => t,

@@ -95,7 +95,10 @@ fn fresh<T: Real>(
 ) -> Result<(TrainState<T>, f64)> {
     let (n_in, n_out) = (data.train.0.ncols(), data.n_out());
     let (identity, seed) = (Activation::Identity, args.run.seed);
-    let mut net = crate::builder::network::<T>(&args.net, n_in, n_out, identity, seed)?;
+    let mut net = match &args.init {
+        Some(path) => initial_network(path, n_in, n_out)?,
+        None => crate::builder::network::<T>(&args.net, n_in, n_out, identity, seed)?,
+    };
     let optimizer = crate::builder::optimizer(&args.optim)?;
     let initial_loss = untrained_loss(&mut net, data)?;
     let mut trainer = Trainer::new(args.run.batch_size, args.run.seed);
@@ -109,6 +112,19 @@ fn fresh<T: Real>(
         state = state.with_early_stopping(early);
     }
     Ok((state, initial_loss))
+}
+
+/// `--init MODEL`'s network (its columns and classes were checked with the data).
+fn initial_network<T: Float>(path: &Path, n_in: usize, n_out: usize) -> Result<Network<T>> {
+    let net = crate::model_file::ModelFile::load(path)?.network::<T>()?;
+    ensure!(
+        (net.n_in(), net.n_out()) == (n_in, n_out),
+        "--init {}: the model has {} inputs and {} outputs, the data needs {n_in} and {n_out}",
+        path.display(),
+        net.n_in(),
+        net.n_out()
+    );
+    Ok(net)
 }
 
 /// `--class-weight` for the training part's classes.

@@ -1,38 +1,68 @@
 //! Running a saved model on a data file: read it the way the model's training data was read,
-//! apply the saved preprocessing and the network, and undo the target scaling.
+//! apply the saved preprocessing (to the numeric columns; one-hot indicators pass through) and
+//! the network, and undo the target scaling.
 
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use ndarray::Array2;
-use nn_data::{Dataset, Transformer};
+use nn_data::{ApplyOptions, CsvSchema, Dataset, Transformer};
 
 use crate::args::PrecisionArg;
-use crate::dataset;
+use crate::dataset::{self, RowReport};
 use crate::model_file::ModelFile;
 use crate::preprocessing::Preprocessing;
 
-/// Loads `path` the way the model's training data was read, applies the saved preprocessing
-/// and the network, and returns the data with the outputs: class probabilities, or values in
-/// the target's units.
-/// With [`PrecisionArg::Bf16`] the network runs in `f32` with bf16 products; otherwise in `f64`.
+/// A model's outputs on a data file.
+pub struct Applied {
+    /// The rows that were encoded (with their target, if read).
+    pub data: Dataset,
+    /// Class probabilities, or values in the target's units, one row per row of `data`.
+    pub out: Array2<f64>,
+    /// The rows left out, ids and unknown categories.
+    pub report: RowReport,
+}
+
+/// The model's saved preprocessing record, if it has one.
+pub fn preprocessing(model: &ModelFile) -> Result<Option<Preprocessing>> {
+    let Some(v) = &model.preprocessing else {
+        return Ok(None);
+    };
+    let pre = serde_json::from_value(v.clone()).context("reading the model's preprocessing")?;
+    Ok(Some(pre))
+}
+
+/// Loads `path` the way the model's training data was read (under `options`), applies the
+/// saved preprocessing and the network, and returns the outputs: class probabilities, or
+/// values in the target's units. With [`PrecisionArg::Bf16`] the network runs in `f32` with
+/// bf16 products; otherwise in `f64`.
 pub fn apply(
     model: &ModelFile,
     path: &Path,
+    options: &ApplyOptions,
     precision: PrecisionArg,
-) -> Result<(Dataset, Array2<f64>)> {
-    let pre: Option<Preprocessing> = match &model.preprocessing {
-        Some(v) => {
-            Some(serde_json::from_value(v.clone()).context("reading the model's preprocessing")?)
-        }
-        None => None,
-    };
-    let data = dataset::load_with_schema(path, pre.as_ref().and_then(|p| p.schema.as_ref()))?;
+) -> Result<Applied> {
+    let pre = preprocessing(model)?;
+    let schema = pre.as_ref().and_then(|p| p.schema.as_ref());
+    let (data, report) = dataset::load_with_schema(path, schema, options)?;
     let x = match &pre {
-        Some(p) => p.features.transform(data.features.view())?,
+        Some(p) => {
+            let n_numeric = schema.map_or(usize::MAX, CsvSchema::n_numeric);
+            p.features
+                .transform_leading(data.features.clone(), n_numeric)?
+        }
         None => data.features.clone(),
     };
-    let mut out = match precision {
+    let mut out = outputs(model, x, precision)?;
+    if let Some(scaler) = pre.as_ref().and_then(|p| p.target.as_ref()) {
+        out = scaler.inverse_transform(out.view())?;
+    }
+    Ok(Applied { data, out, report })
+}
+
+/// The network's predictions for the preprocessed features `x` (see [`apply`]).
+fn outputs(model: &ModelFile, x: Array2<f64>, precision: PrecisionArg) -> Result<Array2<f64>> {
+    Ok(match precision {
         PrecisionArg::F32 => model.network::<f64>()?.predict(x.view(), model.loss)?,
         PrecisionArg::Bf16 => {
             let mut net = model.network::<f32>()?;
@@ -40,9 +70,26 @@ pub fn apply(
             let x = x.mapv(|v| v as f32);
             net.predict(x.view(), model.loss)?.mapv(f64::from)
         }
-    };
-    if let Some(scaler) = pre.as_ref().and_then(|p| p.target.as_ref()) {
-        out = scaler.inverse_transform(out.view())?;
+    })
+}
+
+/// Tells on stderr what reading `path` left out: rows skipped for missing cells (the first
+/// one's line and reason) and cells with categories the model never saw.
+pub fn report_rows(report: &RowReport, path: &Path) {
+    if let Some(first) = report.skipped.first() {
+        eprintln!(
+            "note: {} row(s) not scored for missing cells, the first on line {} of {}: {}",
+            report.skipped.len(),
+            first.line,
+            path.display(),
+            first.reason
+        );
     }
-    Ok((data, out))
+    if report.unknown_categories > 0 {
+        eprintln!(
+            "note: {} cell(s) of {} hold a category the model never saw (encoded as all zeros; --unknown error refuses them)",
+            report.unknown_categories,
+            path.display()
+        );
+    }
 }

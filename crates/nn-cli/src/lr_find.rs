@@ -77,6 +77,7 @@ fn as_train_args(a: &LrFindArgs) -> TrainArgs {
             class_weight: None,
             min_delta: 0.0,
         },
+        init: None,
         checkpoint: None,
         checkpoint_every: 1,
         resume: None,

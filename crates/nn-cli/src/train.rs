@@ -33,6 +33,15 @@ pub fn run(args: TrainArgs) -> Result<()> {
     }
     // The model file records the preprocessing actually used, default or not.
     args.data.preprocess = Some(args.data.preprocess_method());
+    let stdin = args
+        .data
+        .data
+        .as_deref()
+        .is_some_and(crate::dataset::is_stdin);
+    if stdin && args.checkpoint.is_some() {
+        let msg = "--checkpoint needs --data FILE: standard input cannot be read again by --resume";
+        return Err(crate::fsutil::usage(msg));
+    }
     let mut run = match args.run.dtype {
         Dtype::F32 => train_as::<f32>(&args)?,
         Dtype::F64 => train_as::<f64>(&args)?,

@@ -240,3 +240,48 @@ fn optimizers_dropout_and_class_weights_from_the_command_line() {
         assert_eq!(r.code, 2, "{bad:?}: {}", r.stderr);
     }
 }
+
+#[test]
+fn init_starts_from_a_model_and_checks_its_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let train = |extra: &[&str], out: &str| {
+        let base = ["train", "--data", &iris(), "--hidden", "16", "--out", out];
+        let text = ok(&[&base[..], extra].concat());
+        let model: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+        (text, model)
+    };
+    let (_, a) = train(&["--epochs", "60", "--quiet"], &path("a.json"));
+    let (fresh, _) = train(&["--epochs", "1"], &path("fresh.json"));
+    let (warm, b) = train(
+        &["--epochs", "1", "--init", &path("a.json"), "--lr", "0.001"],
+        &path("b.json"),
+    );
+    // The first epoch from A's weights starts where A ended: far below a fresh network's loss.
+    let first = |t: &str| number_after(t, "train_loss");
+    assert!(first(&warm) < 0.5 * first(&fresh), "{warm}\n{fresh}");
+    // A's fitted preprocessing is kept (the weights expect it).
+    assert_eq!(a["preprocessing"], b["preprocessing"]);
+    // Data without the model's columns is refused, naming them.
+    let wine = root()
+        .join("datasets/wine.csv")
+        .to_string_lossy()
+        .into_owned();
+    let r = nn(&[
+        "train",
+        "--data",
+        &wine,
+        "--init",
+        &path("a.json"),
+        "--out",
+        &path("c.json"),
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("feature columns differ") && r.stderr.contains("sepal_length"),
+        "{}",
+        r.stderr
+    );
+    assert!(!dir.path().join("c.json").exists());
+}

@@ -8,7 +8,7 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use super::parse::{
-    parse_batch_size, parse_epochs, parse_f64_list, parse_fraction, parse_hidden,
+    parse_batch_size, parse_delimiter, parse_epochs, parse_f64_list, parse_fraction, parse_hidden,
     parse_non_negative, parse_positive, parse_val_split,
 };
 use super::values::{
@@ -32,9 +32,55 @@ pub struct DataArgs {
     /// path skips) for an IDX image folder, standardize for a CSV.
     #[arg(long, value_enum)]
     pub preprocess: Option<Method>,
-    /// What to do with missing cells.
+    /// What to do with missing cells: error, drop the row, or mean (numbers: the column mean;
+    /// text: the most frequent category).
     #[arg(long, value_enum, default_value_t = MissingArg::Error)]
     pub missing: MissingArg,
+    /// Only these feature columns, comma-separated (default: every column but the target).
+    #[arg(
+        long,
+        value_name = "COL,…",
+        value_delimiter = ',',
+        conflicts_with = "exclude"
+    )]
+    #[serde(default)]
+    pub features: Option<Vec<String>>,
+    /// Columns left out of the features (ids, names, notes), comma-separated.
+    #[arg(long, value_name = "COL,…", value_delimiter = ',')]
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Columns one-hot encoded although every cell is a number (a year, a zip code).
+    #[arg(long, value_name = "COL,…", value_delimiter = ',')]
+    #[serde(default)]
+    pub categorical: Vec<String>,
+    /// Refuse a text column with more distinct values than N (an id or free text).
+    #[arg(long, value_name = "N", default_value_t = nn_data::DEFAULT_MAX_CATEGORIES)]
+    #[serde(default = "default_max_categories")]
+    pub max_categories: usize,
+    /// The field delimiter: , ; | or tab (default: detected from the header; .tsv is tab).
+    #[arg(long, value_name = "D", value_parser = parse_delimiter)]
+    #[serde(default)]
+    pub delimiter: Option<u8>,
+}
+
+fn default_max_categories() -> usize {
+    nn_data::DEFAULT_MAX_CATEGORIES
+}
+
+impl DataArgs {
+    /// nn-data's options for reading the training CSV.
+    pub fn csv_options(&self) -> nn_data::CsvOptions {
+        nn_data::CsvOptions {
+            target: self.target.clone(),
+            task: self.task,
+            missing: self.missing.build(),
+            features: self.features.clone(),
+            exclude: self.exclude.clone(),
+            categorical: self.categorical.clone(),
+            max_categories: self.max_categories,
+            delimiter: self.delimiter,
+        }
+    }
 }
 
 impl DataArgs {
@@ -191,8 +237,14 @@ pub struct RunArgs {
 --loss bce for one sigmoid output) and mse for regression. Regression targets are standardized
 for training and reported in their own units.
 
+Text columns are one-hot encoded (sorted categories; --categorical for numeric-looking ones);
+scaling applies to the numeric columns only. Missing cells are empty, NA, NaN or ?.
+
 Examples:
   nn train --data datasets/iris.csv --out runs/iris/model.json --plot runs/iris/curves.svg
+  nn train --data datasets/penguins.csv --target species --missing mean
+  nn train --data people.tsv --target income --exclude id,name --categorical zip
+  cat data.csv | nn train --data - --target y
   nn train --data datasets/diabetes.csv --target progression --hidden 32 --lr 0.01 --epochs 200
   nn train --data datasets/mnist --hidden 256,128 --epochs 10 --batch-size 64 --preprocess none
   nn train --data datasets/wine.csv --schedule cosine --warmup 5 --dtype f64 --quiet
@@ -233,6 +285,11 @@ pub struct TrainArgs {
     #[command(flatten)]
     #[serde(flatten)]
     pub run: RunArgs,
+    /// Start from this model file's weights (warm start; fine-tuning): its architecture and
+    /// fitted preprocessing are kept, so the data must have its feature columns and classes.
+    #[arg(long, value_name = "MODEL")]
+    #[serde(default)]
+    pub init: Option<PathBuf>,
     /// Save a checkpoint (weights, optimizer state, schedule, RNG, history) in
     /// DIR/checkpoint.json.
     #[arg(long, value_name = "DIR")]

@@ -87,6 +87,15 @@ pub fn parse_task(s: &str) -> Result<nn_data::Task, String> {
     }
 }
 
+/// `--unknown`: nn-data's [`nn_data::Unknown`] (`ignore` or `error`).
+pub fn parse_unknown(s: &str) -> Result<nn_data::Unknown, String> {
+    match s {
+        "ignore" => Ok(nn_data::Unknown::Ignore),
+        "error" => Ok(nn_data::Unknown::Error),
+        _ => Err(format!("{s:?} is not one of ignore, error")),
+    }
+}
+
 /// `--preprocess` / `--method`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -15,13 +15,8 @@ use nn_tensor::{Float, Transpose};
 /// assert!(a.iter().all(|x| x.abs() <= 1.0));
 /// ```
 pub fn operand<T: Float>(rows: usize, cols: usize, seed: u64) -> Array2<T> {
-    let mut state = seed ^ 0x9E37_79B9_7F4A_7C15;
-    Array2::from_shape_simple_fn((rows, cols), || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        <T as Float>::from_f64((state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0)
-    })
+    let mut lcg = nn_testutil::Lcg::from_state(seed ^ 0x9E37_79B9_7F4A_7C15);
+    Array2::from_shape_simple_fn((rows, cols), || <T as Float>::from_f64(lcg.symmetric()))
 }
 
 /// A GEMM implementation to measure.

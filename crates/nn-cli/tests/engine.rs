@@ -12,6 +12,23 @@ fn iris() -> String {
         .into_owned()
 }
 
+/// `nn [--threads T] train --data iris FLAGS --out OUT`: its stdout and the model file it wrote.
+fn train_iris(threads: &str, flags: &[&str], out: &std::path::Path) -> (String, serde_json::Value) {
+    let out_str = out.to_string_lossy().into_owned();
+    let base = [
+        "--threads",
+        threads,
+        "train",
+        "--data",
+        &iris(),
+        "--out",
+        &out_str,
+    ];
+    let text = ok(&[&base[..], flags].concat());
+    let model = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+    (text, model)
+}
+
 /// The number after `label` in `text` (up to the next space or parenthesis).
 fn number_after(text: &str, label: &str) -> f64 {
     let tail = text
@@ -31,30 +48,18 @@ fn number_after(text: &str, label: &str) -> f64 {
 #[test]
 fn early_stopping_stops_names_the_best_epoch_and_is_thread_independent() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |threads: &str, name: &str| {
-        let out = dir.path().join(name);
-        let text = ok(&[
-            "--threads",
-            threads,
-            "train",
-            "--data",
-            &iris(),
-            "--hidden",
-            "16",
-            "--lr",
-            "0.05",
-            "--early-stopping",
-            "3",
-            "--epochs",
-            "1000",
-            "--quiet",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-        let model: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-        (text, model)
-    };
+    let flags = [
+        "--hidden",
+        "16",
+        "--lr",
+        "0.05",
+        "--early-stopping",
+        "3",
+        "--epochs",
+        "1000",
+        "--quiet",
+    ];
+    let run = |threads: &str, name: &str| train_iris(threads, &flags, &dir.path().join(name));
     let (text, model) = run("1", "one.json");
     assert!(text.contains("early stopping after epoch"), "{text}");
     let stopped = number_after(&text, "early stopping after epoch");
@@ -78,15 +83,18 @@ fn early_stopping_stops_names_the_best_epoch_and_is_thread_independent() {
 #[test]
 fn validation_is_separate_from_the_test_part() {
     // 150 rows: 30 test (20%), then 12 validation (10% of 120, stratified: 4 per class).
-    let text = ok(&[
+    let data = iris();
+    let base = [
         "train",
         "--data",
-        &iris(),
+        &data,
         "--epochs",
         "2",
         "--out",
         "/dev/null",
-    ]);
+    ];
+    let two_epochs = |extra: &[&str]| ok(&[&base[..], extra].concat());
+    let text = two_epochs(&[]);
     assert!(
         text.contains("val_loss") && text.contains("val_acc"),
         "{text}"
@@ -94,17 +102,7 @@ fn validation_is_separate_from_the_test_part() {
     assert!(text.contains("test accuracy"), "{text}");
     // Without validation, the per-epoch lines have no val_ numbers, and plateau / early stopping
     // are usage errors.
-    let text = ok(&[
-        "train",
-        "--data",
-        &iris(),
-        "--epochs",
-        "2",
-        "--val-split",
-        "0",
-        "--out",
-        "/dev/null",
-    ]);
+    let text = two_epochs(&["--val-split", "0"]);
     assert!(!text.contains("val_loss"), "{text}");
     for flags in [["--schedule", "plateau"], ["--early-stopping", "2"]] {
         let r = nn(&[
@@ -171,24 +169,13 @@ fn cv_prints_every_fold_and_their_mean() {
 fn optimizers_dropout_and_class_weights_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let run = |threads: &str, name: &str, extra: &[&str]| {
-        let out = dir.path().join(name);
-        let base = [
-            "--threads",
+        let base = ["--hidden", "16,8", "--epochs", "15", "--quiet"];
+        train_iris(
             threads,
-            "train",
-            "--data",
-            &iris(),
-            "--hidden",
-            "16,8",
-            "--epochs",
-            "15",
-            "--quiet",
-            "--out",
-            out.to_str().unwrap(),
-        ];
-        ok(&[&base[..], extra].concat());
-        let text = std::fs::read_to_string(&out).unwrap();
-        serde_json::from_str::<serde_json::Value>(&text).unwrap()
+            &[&base[..], extra].concat(),
+            &dir.path().join(name),
+        )
+        .1
     };
     let flags = [
         "--optimizer",

@@ -27,30 +27,15 @@ use nn_core::gradcheck::check_gradients;
 use nn_core::network::{SPARSE_MAX_DENSITY, SPARSE_MIN_INPUTS};
 use nn_core::{Activation, Dense, Loss, Network, Parameters};
 use nn_tensor::matmul_naive;
+use nn_testutil::Lcg;
 
-/// A 64-bit LCG: deterministic values in `[0, 1)`.
-struct Lcg(u64);
-
-impl Lcg {
-    fn new(seed: u64) -> Self {
-        Lcg(seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407))
-    }
-
-    fn next(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// A multiple of `2^-bits` in `[lo, hi]`.
-    fn on_grid(&mut self, lo: f64, hi: f64, bits: i32) -> f64 {
-        let steps = ((hi - lo) * 2f64.powi(bits)) as u64;
-        lo + (self.next() * (steps + 1) as f64).floor().min(steps as f64) * 2f64.powi(-bits)
-    }
+/// A multiple of `2^-bits` in `[lo, hi]`, drawn from `rng`.
+fn on_grid(rng: &mut Lcg, lo: f64, hi: f64, bits: i32) -> f64 {
+    let steps = ((hi - lo) * 2f64.powi(bits)) as u64;
+    lo + (rng.next_f64() * (steps + 1) as f64)
+        .floor()
+        .min(steps as f64)
+        * 2f64.powi(-bits)
 }
 
 /// A batch of `rows × cols` with exactly `nnz` non-zeros (at pseudo-random places), each a
@@ -60,12 +45,13 @@ fn batch(rows: usize, cols: usize, nnz: usize, seed: u64) -> Array2<f64> {
     let mut places: Vec<usize> = (0..rows * cols).collect();
     // Fisher–Yates: the first `nnz` places get values.
     for i in 0..places.len() {
-        let j = i + ((rng.next() * (places.len() - i) as f64) as usize).min(places.len() - i - 1);
+        let j =
+            i + ((rng.next_f64() * (places.len() - i) as f64) as usize).min(places.len() - i - 1);
         places.swap(i, j);
     }
     let mut x = Array2::zeros((rows, cols));
     for &p in &places[..nnz] {
-        x[[p / cols, p % cols]] = rng.on_grid(0.25, 1.0, 2);
+        x[[p / cols, p % cols]] = on_grid(&mut rng, 0.25, 1.0, 2);
     }
     x
 }
@@ -73,10 +59,10 @@ fn batch(rows: usize, cols: usize, nnz: usize, seed: u64) -> Array2<f64> {
 /// A layer with grid weights and odd-multiple-of-2⁻⁸ biases (see the module docs).
 fn grid_layer(n_in: usize, n_out: usize, act: Activation, seed: u64) -> Dense<f64> {
     let mut rng = Lcg::new(seed);
-    let w = Array2::from_shape_simple_fn((n_out, n_in), || rng.on_grid(-1.0, 1.0, 4));
+    let w = Array2::from_shape_simple_fn((n_out, n_in), || on_grid(&mut rng, -1.0, 1.0, 4));
     let b = Array1::from_shape_simple_fn(n_out, || {
-        let odd = 2.0 * (rng.next() * 128.0).floor() + 1.0; // 1, 3, …, 255
-        let sign = if rng.next() < 0.5 { -1.0 } else { 1.0 };
+        let odd = 2.0 * (rng.next_f64() * 128.0).floor() + 1.0; // 1, 3, …, 255
+        let sign = if rng.next_f64() < 0.5 { -1.0 } else { 1.0 };
         sign * odd / 256.0
     });
     Dense::from_parts(w, b, act).unwrap()
@@ -97,7 +83,7 @@ fn grid_net(sizes: &[usize], seed: u64) -> Network<f64> {
 
 fn targets(rows: usize, cols: usize, seed: u64) -> Array2<f64> {
     let mut rng = Lcg::new(seed);
-    Array2::from_shape_simple_fn((rows, cols), || rng.on_grid(-1.0, 1.0, 4))
+    Array2::from_shape_simple_fn((rows, cols), || on_grid(&mut rng, -1.0, 1.0, 4))
 }
 
 /// The forward output and every layer's `(∂L/∂W, ∂L/∂b)` by the textbook formulas, from the

@@ -68,13 +68,8 @@ fn parse_digits(c: &mut Criterion) {
 
 /// Fixed-seed pseudo-random data (64-bit LCG) of shape (n, d).
 fn random(n: usize, d: usize) -> Array2<f64> {
-    let mut state = 42u64;
-    Array2::from_shape_fn((n, d), |_| {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    })
+    let mut lcg = nn_testutil::Lcg::from_state(42);
+    Array2::from_shape_fn((n, d), |_| lcg.next_f64())
 }
 
 fn fit_by_features(c: &mut Criterion) {

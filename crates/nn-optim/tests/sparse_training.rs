@@ -8,19 +8,7 @@ use nn_optim::{Schedule, Sgd, SgdConfig, TrainState, Trainer};
 
 mod common;
 use nn_tensor::sparse::density;
-
-/// A 64-bit LCG: deterministic values in `[0, 1)`.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
+use nn_testutil::Lcg;
 
 const FEATURES: usize = 784;
 const CLASSES: usize = 10;
@@ -29,27 +17,27 @@ const CLASSES: usize = 10;
 /// a sample keeps each of them with probability 0.9 at a random intensity and lights a few
 /// stray pixels. One-hot labels.
 fn mnist_like(n: usize, seed: u64) -> (Array2<f32>, Array2<f32>) {
-    let mut rng = Lcg(seed);
+    let mut rng = Lcg::from_state(seed);
     let templates: Vec<Vec<usize>> = (0..CLASSES)
         .map(|_| {
             (0..FEATURES)
-                .filter(|_| rng.next() < 150.0 / FEATURES as f64)
+                .filter(|_| rng.next_f64() < 150.0 / FEATURES as f64)
                 .collect()
         })
         .collect();
     let mut x = Array2::zeros((n, FEATURES));
     let mut y = Array2::zeros((n, CLASSES));
     for i in 0..n {
-        let c = (rng.next() * CLASSES as f64) as usize;
+        let c = (rng.next_f64() * CLASSES as f64) as usize;
         y[[i, c]] = 1.0;
         for &p in &templates[c] {
-            if rng.next() < 0.9 {
-                x[[i, p]] = (0.1 + 0.9 * rng.next()) as f32;
+            if rng.next_f64() < 0.9 {
+                x[[i, p]] = (0.1 + 0.9 * rng.next_f64()) as f32;
             }
         }
         for _ in 0..5 {
-            let p = (rng.next() * FEATURES as f64) as usize;
-            x[[i, p]] = rng.next() as f32;
+            let p = (rng.next_f64() * FEATURES as f64) as usize;
+            x[[i, p]] = rng.next_f64() as f32;
         }
     }
     (x, y)

@@ -6,13 +6,8 @@ use nn_tensor::{symmetric_eigen, SymmetricEigen, TensorError};
 
 /// A fixed-seed 64-bit LCG (Knuth's MMIX constants) mapped to [-1, 1).
 fn random_matrix(n: usize, m: usize, seed: u64) -> Array2<f64> {
-    let mut state = seed;
-    Array2::from_shape_fn((n, m), |_| {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-    })
+    let mut lcg = nn_testutil::Lcg::from_state(seed);
+    Array2::from_shape_fn((n, m), |_| lcg.symmetric())
 }
 
 fn random_symmetric(n: usize, seed: u64) -> Array2<f64> {

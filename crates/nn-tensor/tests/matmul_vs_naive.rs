@@ -24,15 +24,8 @@ fn fl<T: Float>(x: f64) -> T {
 
 /// Deterministic values in [-1, 1) from a 64-bit LCG (fixed seed per matrix).
 fn random<T: Float>(rows: usize, cols: usize, seed: u64) -> Array2<T> {
-    let mut state = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    Array2::from_shape_simple_fn((rows, cols), || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        fl::<T>((state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0)
-    })
+    let mut lcg = nn_testutil::Lcg::new(seed);
+    Array2::from_shape_simple_fn((rows, cols), || fl::<T>(lcg.symmetric()))
 }
 
 /// The stored operand for `op(X)` of shape `(rows, cols)`: `X` itself, or its transpose.

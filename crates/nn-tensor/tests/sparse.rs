@@ -22,6 +22,7 @@ use ndarray::{s, Array2, ArrayView2, ShapeBuilder};
 use nn_tensor::matmul::KernelChoice;
 use nn_tensor::sparse::{density, spmm, spmm_with_kernel, CsrMatrix};
 use nn_tensor::{matmul_naive, set_num_threads, Float, TensorError};
+use nn_testutil::Lcg;
 use proptest::prelude::*;
 
 /// `x` as `T`.
@@ -29,33 +30,14 @@ fn fl<T: Float>(x: f64) -> T {
     <T as Float>::from_f64(x)
 }
 
-/// A 64-bit LCG: deterministic values in `[0, 1)`.
-struct Lcg(u64);
-
-impl Lcg {
-    fn new(seed: u64) -> Self {
-        Lcg(seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407))
-    }
-
-    fn next(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 /// A dense `(rows, cols)` matrix whose entries are non-zero with probability `density`, with
 /// non-zero values in `[-1, -1/4] ∪ [1/4, 1]`.
 fn sparse_dense<T: Float>(rows: usize, cols: usize, density: f64, seed: u64) -> Array2<T> {
     let mut rng = Lcg::new(seed);
     Array2::from_shape_simple_fn((rows, cols), || {
-        let keep = rng.next() < density;
-        let v = 0.25 + 0.75 * rng.next();
-        let sign = if rng.next() < 0.5 { -1.0 } else { 1.0 };
+        let keep = rng.next_f64() < density;
+        let v = 0.25 + 0.75 * rng.next_f64();
+        let sign = if rng.next_f64() < 0.5 { -1.0 } else { 1.0 };
         if keep {
             fl(sign * v)
         } else {
@@ -67,7 +49,7 @@ fn sparse_dense<T: Float>(rows: usize, cols: usize, density: f64, seed: u64) -> 
 /// A dense matrix with every entry in `[-1, 1)`.
 fn dense<T: Float>(rows: usize, cols: usize, seed: u64) -> Array2<T> {
     let mut rng = Lcg::new(seed);
-    Array2::from_shape_simple_fn((rows, cols), || fl(2.0 * rng.next() - 1.0))
+    Array2::from_shape_simple_fn((rows, cols), || fl(2.0 * rng.next_f64() - 1.0))
 }
 
 /// `m` back to a dense matrix, through [`CsrMatrix::row`] only.

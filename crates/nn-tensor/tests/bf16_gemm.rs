@@ -14,17 +14,10 @@ use ndarray::{Array2, ArrayView2};
 use nn_tensor::matmul::bf16::{gemm_bf16, gemm_bf16_with_kernel, round_bf16, Bf16Kernel};
 use nn_tensor::{set_num_threads, Transpose};
 
-/// Deterministic values in [-scale, scale) from a 64-bit LCG (fixed seed per matrix).
+/// Deterministic values in [-scale, scale) from the tests' LCG (fixed seed per matrix).
 fn random(rows: usize, cols: usize, seed: u64, scale: f64) -> Array2<f32> {
-    let mut state = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    Array2::from_shape_simple_fn((rows, cols), || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (((state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) * scale) as f32
-    })
+    let mut lcg = nn_testutil::Lcg::new(seed);
+    Array2::from_shape_simple_fn((rows, cols), || (lcg.symmetric() * scale) as f32)
 }
 
 /// The stored operand for `op(X)` of shape `(rows, cols)`.

@@ -20,6 +20,7 @@
 
 pub mod checkpoint;
 pub mod clip;
+pub mod dist;
 mod error;
 mod optimizer;
 pub mod schedule;

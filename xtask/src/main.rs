@@ -4,6 +4,8 @@
 //!   `nn` binary; extra flags are passed through to `nn train` and override the preset's.
 //! - `cargo xtask test`: what CI runs — rustfmt check, clippy with warnings denied, rustdoc
 //!   with warnings denied, and the whole test suite.
+//! - `cargo xtask test --mpi`: the MPI build (clippy with feature `mpi`) and its integration
+//!   tests, which start `mpirun` (needs Open MPI and libclang; `.ci/run` installs them).
 //! - `cargo xtask bench [ARGS…]`: the criterion benchmarks.
 //!
 //! xtask links no library crate of the workspace; it shells out to cargo.
@@ -18,6 +20,7 @@ use anyhow::{bail, Context, Result};
 const USAGE: &str = "usage: cargo xtask <task>
   train [iris|wine|breast-cancer|digits|diabetes|mnist] [nn train flags…]
   test                   fmt check, clippy -D warnings, docs, cargo test --workspace
+  test --mpi             clippy and the mpirun integration tests of feature mpi
   bench [args…]          cargo bench --workspace";
 
 fn main() -> ExitCode {
@@ -36,7 +39,11 @@ fn run(args: Vec<String>) -> Result<()> {
         .map_or(("", &[][..]), |(t, r)| (t.as_str(), r));
     match task {
         "train" => train::run(rest),
-        "test" => test(),
+        "test" => match strs(rest)[..] {
+            [] => test(),
+            ["--mpi"] => test_mpi(),
+            _ => bail!("unknown test flags {rest:?}\n{USAGE}"),
+        },
         "bench" => cargo(&[&["bench", "--workspace"], &strs(rest)[..]].concat()),
         "" | "help" | "--help" | "-h" => {
             println!("{USAGE}");
@@ -61,6 +68,16 @@ fn test() -> Result<()> {
     doc.env("RUSTDOCFLAGS", "-D warnings");
     status(doc, "cargo doc")?;
     cargo(&["test", "--workspace"])
+}
+
+/// The checks of feature `mpi`: clippy on the crates it changes, then the tests that run
+/// `mpirun` (one at a time: each starts several processes).
+fn test_mpi() -> Result<()> {
+    let features = ["-p", "nn-optim", "-p", "nn-cli", "--features", "nn-cli/mpi"];
+    let clippy = ["clippy", "--all-targets", "--", "-D", "warnings"];
+    cargo(&[&clippy[..1], &features[..], &clippy[1..]].concat())?;
+    let test = ["test", "--test", "mpi", "--", "--test-threads", "1"];
+    cargo(&[&test[..1], &features[..], &test[1..]].concat())
 }
 
 fn strs(args: &[String]) -> Vec<&str> {

@@ -5,6 +5,7 @@
 //! The same seed, data and configuration give bit-identical weights; the generator's state is
 //! serialisable, so a resumed run continues the same sequence.
 
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -15,6 +16,7 @@ use nn_tensor::Float;
 use rand_chacha::{rand_core::SeedableRng, ChaCha8Rng};
 use serde::{Deserialize, Serialize};
 
+use crate::dist::DataParallel;
 use crate::{LrSchedule, OptimError, Optimizer, Result};
 
 /// What one epoch did.
@@ -55,7 +57,15 @@ pub struct Trainer {
     /// Checked after every batch; when raised the epoch stops with [`OptimError::Interrupted`].
     #[serde(skip)]
     stop: Option<Arc<AtomicBool>>,
+    /// The last finite batch loss of the current epoch (for divergence messages).
+    #[serde(skip)]
+    last_finite: Option<f64>,
 }
+
+/// One training step of an epoch: `(trainer, batches, step index)` to the batch's mean loss,
+/// its loss sum (Σ over rows) and whether to stop.
+type StepFn<'s, T, D> =
+    dyn FnMut(&Trainer, &mut Batches<'_, T, D>, usize) -> Result<(f64, f64, bool)> + 's;
 
 impl Trainer {
     /// A trainer with mini-batches of `batch_size` (0 = the whole set), shuffled by `seed`.
@@ -67,6 +77,7 @@ impl Trainer {
             rng: ChaCha8Rng::seed_from_u64(seed),
             loss_bound: None,
             stop: None,
+            last_finite: None,
         }
     }
 
@@ -161,6 +172,44 @@ impl Trainer {
         self.run_epoch_with(&mut batches, net, opt, loss, lr)
     }
 
+    /// One epoch at learning rate `lr` as one rank of a data-parallel group: every rank calls
+    /// it with the same data, configuration and seed; each computes its shards of every batch
+    /// ([`DataParallel::local_shards`]) and steps on the global mean gradient, so every rank
+    /// ends the epoch with the same weights. Divergence and the stop flag (raised on any rank)
+    /// stop every rank at the same step.
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use ndarray::array;
+    /// use nn_core::{Activation, Loss, Network};
+    /// use nn_optim::dist::{DataParallel, Local, Reduction};
+    /// use nn_optim::{Sgd, SgdConfig, Trainer};
+    /// let (x, y) = (array![[0.0_f64], [1.0], [2.0]], array![[1.0], [3.0], [5.0]]);
+    /// let mut net = Network::<f64>::mlp(&[1, 1], Activation::Identity, Activation::Identity, 0)?;
+    /// let mut sgd = Sgd::new(SgdConfig::default())?;
+    /// let mut dp = DataParallel::new(Rc::new(Local), Reduction::Exact { shards: 3 })?;
+    /// let report = Trainer::new(3, 0).run_epoch_parallel(&mut net, &mut sgd, Loss::Mse, x.view(), y.view(), 0.1, &mut dp)?;
+    /// assert_eq!(report.epoch, 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_epoch_parallel<T: Float, D: Float>(
+        &mut self,
+        net: &mut Network<T>,
+        opt: &mut dyn Optimizer<T>,
+        loss: Loss,
+        x: ArrayView2<D>,
+        y: ArrayView2<D>,
+        lr: f64,
+        parallel: &mut DataParallel<T>,
+    ) -> Result<EpochReport> {
+        let mut batches = Batches::new(self.batch_size, x, y)?;
+        let mut step = |t: &Trainer, b: &mut Batches<'_, T, D>, i: usize| {
+            t.parallel_step(b, i, net, opt, loss, lr, parallel)
+        };
+        self.epoch_of_steps(&mut batches, lr, &mut step)
+    }
+
     fn run_epoch_with<T: Float, D: Float>(
         &mut self,
         batches: &mut Batches<'_, T, D>,
@@ -168,6 +217,61 @@ impl Trainer {
         opt: &mut dyn Optimizer<T>,
         loss: Loss,
         lr: f64,
+    ) -> Result<EpochReport> {
+        let mut step = |t: &Trainer, b: &mut Batches<'_, T, D>, i: usize| {
+            let (xb, yb) = b.gather(i);
+            net.forward(xb)?;
+            let value = net.backward_loss(xb, yb, loss)?;
+            let rows = xb.nrows();
+            t.check_loss(value, i, t.last_finite)?;
+            opt.step(net, lr);
+            Ok((value, value * rows as f64, t.stop_requested()))
+        };
+        self.epoch_of_steps(batches, lr, &mut step)
+    }
+
+    /// This rank's shards of batch `step`, the all-reduce, the divergence check and the update;
+    /// returns the batch's mean loss, its loss sum and whether to stop.
+    #[allow(clippy::too_many_arguments)]
+    fn parallel_step<T: Float, D: Float>(
+        &self,
+        batches: &mut Batches<'_, T, D>,
+        step: usize,
+        net: &mut Network<T>,
+        opt: &mut dyn Optimizer<T>,
+        loss: Loss,
+        lr: f64,
+        parallel: &mut DataParallel<T>,
+    ) -> Result<(f64, f64, bool)> {
+        for shard in parallel.local_shards(batches.rows_of(step).len()) {
+            if shard.is_empty() {
+                continue;
+            }
+            let rows = shard.len();
+            let (xb, yb) = batches.gather_part(step, shard);
+            net.forward(xb)?;
+            let value = net.backward_loss(xb, yb, loss)?;
+            parallel.add_shard(net, value, rows);
+        }
+        let totals = parallel.reduce(self.stop_requested());
+        let value = totals.mean_loss();
+        self.check_loss(value, step, self.last_finite)?;
+        opt.step(&mut parallel.reduced(net), lr);
+        Ok((value, totals.loss_sum, totals.stop))
+    }
+
+    /// Whether the stop flag is raised.
+    fn stop_requested(&self) -> bool {
+        self.stop.as_ref().is_some_and(|f| f.load(Ordering::SeqCst))
+    }
+
+    /// Runs `step` (returning the batch's mean loss, loss sum and whether to stop) on every
+    /// batch of a freshly shuffled order.
+    fn epoch_of_steps<T: Float, D: Float>(
+        &mut self,
+        batches: &mut Batches<'_, T, D>,
+        lr: f64,
+        step: &mut StepFn<'_, T, D>,
     ) -> Result<EpochReport> {
         // Each epoch's order depends only on the generator's state, so a resumed run matches.
         batches
@@ -178,17 +282,14 @@ impl Trainer {
         if self.shuffle {
             batches.order.shuffle(&mut self.rng);
         }
-        let (mut total, mut last_finite) = (0.0, None);
-        for step in 0..batches.count() {
-            let (xb, yb) = batches.gather(step);
-            net.forward(xb)?;
-            let value = net.backward_loss(xb, yb, loss)?;
-            self.check_loss(value, step, last_finite)?;
-            last_finite = Some(value);
-            total += value * xb.nrows() as f64;
-            opt.step(net, lr);
-            if self.stop.as_ref().is_some_and(|f| f.load(Ordering::SeqCst)) {
-                let (epoch, steps) = (self.epoch, step + 1);
+        let mut total = 0.0;
+        self.last_finite = None;
+        for i in 0..batches.count() {
+            let (value, sum, stop) = step(self, batches, i)?;
+            self.last_finite = Some(value);
+            total += sum;
+            if stop {
+                let (epoch, steps) = (self.epoch, i + 1);
                 return Err(OptimError::Interrupted { epoch, steps });
             }
         }
@@ -307,7 +408,23 @@ impl<'a, T: Float, D: Float> Batches<'a, T, D> {
     /// are copied by [`GATHER_PARTS`] threads at once where nn-tensor may use them (the rows come
     /// from all over memory, so the copy waits on memory more than it computes).
     fn gather(&mut self, step: usize) -> (ArrayView2<'_, T>, ArrayView2<'_, T>) {
-        let rows = &self.order[step * self.size..((step + 1) * self.size).min(self.n())];
+        self.gather_part(step, 0..self.rows_of(step).len())
+    }
+
+    /// The positions in the current order of batch `step`'s rows.
+    fn rows_of(&self, step: usize) -> Range<usize> {
+        step * self.size..((step + 1) * self.size).min(self.n())
+    }
+
+    /// Like [`gather`](Self::gather), for the rows `part` (relative to the batch's first row)
+    /// of batch `step` only.
+    fn gather_part(
+        &mut self,
+        step: usize,
+        part: Range<usize>,
+    ) -> (ArrayView2<'_, T>, ArrayView2<'_, T>) {
+        let first = self.rows_of(step).start;
+        let rows = &self.order[first + part.start..first + part.end];
         let n = rows.len();
         let parts = nn_tensor::num_threads()
             .min(GATHER_PARTS)

@@ -5,10 +5,10 @@
 
 use std::rc::Rc;
 
-use ndarray::{s, Array2};
+use ndarray::Array2;
 use nn_core::{Activation, Loss, Network, Parameters};
 use nn_optim::dist::{Communicator, DataParallel, Local, Reduction, ThreadGroup};
-use nn_optim::{Optimizer, Sgd, SgdConfig};
+use nn_optim::{Sgd, SgdConfig, Trainer};
 use nn_tensor::Float;
 
 /// 40 rows of 3 features in [-1, 1) and 2 targets, from a fixed-seed LCG.
@@ -47,43 +47,25 @@ fn weights<T: Float>(net: &mut Network<T>) -> Vec<T> {
 const BATCH: usize = 16; // 40 rows: batches of 16, 16 and 8
 const EPOCHS: usize = 3;
 
-/// Trains `EPOCHS` epochs (data order, no shuffle) as one rank of `comm`; returns the weights
-/// and each step's mean loss.
-fn train_rank<T: Float + nn_optim::dist::Reducible>(
-    comm: Rc<dyn Communicator>,
-    reduction: Reduction,
-) -> (Vec<T>, Vec<f64>) {
+/// Trains `EPOCHS` shuffled epochs with [`Trainer::run_epoch_parallel`] as one rank of
+/// `comm`; returns the weights and each epoch's mean loss.
+fn train_rank<T: Float>(comm: Rc<dyn Communicator>, reduction: Reduction) -> (Vec<T>, Vec<f64>) {
     let (x, y) = data::<T>();
     let (mut net, mut opt) = (network::<T>(), sgd::<T>());
     let mut dp = DataParallel::<T>::new(comm, reduction).unwrap();
-    let mut losses = Vec::new();
-    for _ in 0..EPOCHS {
-        for start in (0..x.nrows()).step_by(BATCH) {
-            let end = (start + BATCH).min(x.nrows());
-            for r in dp.local_shards(end - start) {
-                if r.is_empty() {
-                    continue;
-                }
-                let rows = s![start + r.start..start + r.end, ..];
-                let (xb, yb) = (x.slice(rows), y.slice(rows));
-                net.forward(xb).unwrap();
-                let loss = net.backward_loss(xb, yb, Loss::Mse).unwrap();
-                dp.add_shard(&mut net, loss, r.len());
-            }
-            let totals = dp.reduce(false);
-            assert_eq!(totals.rows, end - start);
-            losses.push(totals.mean_loss());
-            opt.step(&mut dp.reduced(&mut net), 0.1);
-        }
-    }
+    let mut trainer = Trainer::new(BATCH, 5);
+    let losses = (0..EPOCHS)
+        .map(|_| {
+            let (x, y) = (x.view(), y.view());
+            let r = trainer.run_epoch_parallel(&mut net, &mut opt, Loss::Mse, x, y, 0.1, &mut dp);
+            r.unwrap().train_loss
+        })
+        .collect();
     (weights(&mut net), losses)
 }
 
 /// The same training on `ranks` threads; every rank's result.
-fn train_threads<T: Float + nn_optim::dist::Reducible>(
-    ranks: usize,
-    reduction: Reduction,
-) -> Vec<(Vec<T>, Vec<f64>)> {
+fn train_threads<T: Float>(ranks: usize, reduction: Reduction) -> Vec<(Vec<T>, Vec<f64>)> {
     std::thread::scope(|s| {
         let handles: Vec<_> = ThreadGroup::new(ranks)
             .into_iter()
@@ -93,18 +75,16 @@ fn train_threads<T: Float + nn_optim::dist::Reducible>(
     })
 }
 
-/// The plain single-process loop: forward and backward on each whole batch.
+/// The single-process trainer: forward and backward on each whole batch.
 fn train_single<T: Float>() -> Vec<T> {
     let (x, y) = data::<T>();
     let (mut net, mut opt) = (network::<T>(), sgd::<T>());
+    let mut trainer = Trainer::new(BATCH, 5);
     for _ in 0..EPOCHS {
-        for start in (0..x.nrows()).step_by(BATCH) {
-            let rows = s![start..(start + BATCH).min(x.nrows()), ..];
-            let (xb, yb) = (x.slice(rows), y.slice(rows));
-            net.forward(xb).unwrap();
-            net.backward_loss(xb, yb, Loss::Mse).unwrap();
-            opt.step(&mut net, 0.1);
-        }
+        let (x, y) = (x.view(), y.view());
+        trainer
+            .run_epoch(&mut net, &mut opt, Loss::Mse, x, y, 0.1)
+            .unwrap();
     }
     weights(&mut net)
 }

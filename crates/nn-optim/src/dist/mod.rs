@@ -53,29 +53,24 @@ pub trait Communicator {
     fn all_reduce_max_f64(&self, buf: &mut [f64]);
 }
 
-/// A float type whose buffers a [`Communicator`] can sum (`f32`, `f64`).
-pub trait Reducible: Float {
-    /// Sums `buf` over the ranks of `comm`, in place.
-    ///
-    /// ```
-    /// use nn_optim::dist::{Local, Reducible};
-    /// let mut g = [0.25_f32];
-    /// f32::all_reduce_sum(&Local, &mut g);
-    /// assert_eq!(g, [0.25]);
-    /// ```
-    fn all_reduce_sum(comm: &dyn Communicator, buf: &mut [Self]);
-}
-
-impl Reducible for f32 {
-    fn all_reduce_sum(comm: &dyn Communicator, buf: &mut [f32]) {
-        comm.all_reduce_sum_f32(buf);
+/// Sums `buf` over the ranks of `comm`, in place, in the network's float type (`f32` buffers
+/// travel as `f32`; `f64` ones through an exact copy).
+///
+/// ```
+/// use nn_optim::dist::{all_reduce_sum, Local};
+/// let mut g = [0.25_f32];
+/// all_reduce_sum(&Local, &mut g);
+/// assert_eq!(g, [0.25]);
+/// ```
+pub fn all_reduce_sum<T: Float>(comm: &dyn Communicator, buf: &mut [T]) {
+    if let Some(b) = T::as_f32_mut(buf) {
+        return comm.all_reduce_sum_f32(b);
     }
-}
-
-impl Reducible for f64 {
-    fn all_reduce_sum(comm: &dyn Communicator, buf: &mut [f64]) {
-        comm.all_reduce_sum_f64(buf);
-    }
+    let mut wide: Vec<f64> = buf.iter().map(|&v| Float::to_f64(v)).collect();
+    comm.all_reduce_sum_f64(&mut wide);
+    buf.iter_mut()
+        .zip(wide)
+        .for_each(|(b, w)| *b = T::from_f64(w));
 }
 
 /// Replaces every parameter of `model` with rank 0's value (exactly, through `f64`).

@@ -6,7 +6,9 @@ use std::rc::Rc;
 
 use nn_core::{Param, Parameters};
 
-use super::{exact, Communicator, Reducible};
+use nn_tensor::Float;
+
+use super::{all_reduce_sum, exact, Communicator};
 use crate::{OptimError, Result};
 
 /// How the ranks' gradients are combined.
@@ -85,7 +87,7 @@ pub struct DataParallel<T> {
     used: usize,
 }
 
-impl<T: Reducible> DataParallel<T> {
+impl<T: Float> DataParallel<T> {
     /// A combiner over `comm`; [`Reduction::Exact`] needs `1 ≤ comm.size() ≤ shards`.
     pub fn new(comm: Rc<dyn Communicator>, reduction: Reduction) -> Result<Self> {
         if let Reduction::Exact { shards } = reduction {
@@ -164,7 +166,7 @@ impl<T: Reducible> DataParallel<T> {
             fused[p + 1] += T::from_f64(*rows as f64);
         }
         fused[p + 2] = T::from_f64(f64::from(u8::from(stop)));
-        T::all_reduce_sum(&*self.comm, &mut fused);
+        all_reduce_sum(&*self.comm, &mut fused);
         let rows = fused[p + 1].to_f64();
         let scale = T::from_f64(rows.max(1.0));
         self.mean

@@ -9,8 +9,9 @@ use std::time::Instant;
 use anyhow::{bail, ensure, Result};
 use ndarray::{s, Array2, ArrayView2};
 use nn_core::{Activation, Network};
+use nn_optim::dist::{broadcast_params, DataParallel, Reduction};
 use nn_optim::{
-    Checkpoint, ClipGradNorm, LrSchedule, OptimError, Schedule, Sgd, SgdConfig, Trainer,
+    Checkpoint, ClipGradNorm, LrSchedule, OptimError, Optimizer, Schedule, Sgd, SgdConfig, Trainer,
 };
 use nn_tensor::Float;
 
@@ -53,12 +54,31 @@ pub fn fit<T: Real>(
     if let Some(dir) = &args.resume {
         run.restore(args, dir)?;
     }
+    run.parallel = data_parallel(args)?;
+    if let Some(dp) = &run.parallel {
+        broadcast_params(dp.comm(), &mut run.state.net);
+    }
     run.arm(args, crate::interrupt::flag()?);
     let progress = Progress::new(args.epochs, args.quiet);
     let outcome = run.epochs(args, &progress)?;
     progress.finish();
     let model = ModelFile::from_network(&run.state.net, data.loss, data.task);
     Ok((model, run.state.history, outcome))
+}
+
+/// The gradient combiner of a run under `mpirun` (several ranks) or with
+/// `--deterministic-reduce`; `None` for the ordinary single-process run.
+fn data_parallel<T: Float>(args: &TrainArgs) -> Result<Option<DataParallel<T>>> {
+    let comm = crate::cluster::group();
+    let reduction = match args.deterministic_reduce {
+        Some(shards) => Reduction::Exact {
+            shards: shards as usize,
+        },
+        None if comm.size() > 1 => Reduction::Average,
+        None => return Ok(None),
+    };
+    let dp = DataParallel::new(comm, reduction).map_err(|e| crate::fsutil::usage(e.to_string()))?;
+    Ok(Some(dp))
 }
 
 /// The untrained network's loss on (at most) the first 1024 training rows: the reference for
@@ -99,6 +119,7 @@ struct Run<'a, T> {
     initial_loss: f64,
     fingerprint: Option<(u64, u64)>,
     clip: Option<f64>,
+    parallel: Option<DataParallel<T>>,
 }
 
 impl<'a, T: Real> Run<'a, T> {
@@ -130,6 +151,7 @@ impl<'a, T: Real> Run<'a, T> {
             initial_loss,
             fingerprint: fingerprint(args)?,
             clip: args.clip_grad_norm,
+            parallel: None,
         })
     }
 
@@ -181,12 +203,18 @@ impl<'a, T: Real> Run<'a, T> {
         let State {
             net, sgd, trainer, ..
         } = &mut self.state;
-        let report = match self.clip {
+        let mut clipped;
+        let opt: &mut dyn Optimizer<T> = match self.clip {
             Some(max) => {
-                let mut clipped = ClipGradNorm::new(sgd, max)?;
-                trainer.run_epoch(net, &mut clipped, self.data.loss, x, y, lr)
+                clipped = ClipGradNorm::new(sgd, max)?;
+                &mut clipped
             }
-            None => trainer.run_epoch(net, sgd, self.data.loss, x, y, lr),
+            None => sgd,
+        };
+        let loss = self.data.loss;
+        let report = match &mut self.parallel {
+            Some(dp) => trainer.run_epoch_parallel(net, opt, loss, x, y, lr, dp),
+            None => trainer.run_epoch(net, opt, loss, x, y, lr),
         }
         .map_err(diverged_message)?;
         let (val_loss, val_metric) = validate(net, self.data)?;
@@ -212,7 +240,8 @@ impl<T: Real> Run<'_, T> {
     /// is unchanged; otherwise it is rebuilt for the new total and fed the recorded validation
     /// losses again (which reproduces reduce-on-plateau's state exactly).
     fn restore(&mut self, args: &TrainArgs, dir: &Path) -> Result<()> {
-        let ck = Checkpoint::<T>::load(&checkpoint::file(dir))?;
+        let path = checkpoint::file(dir);
+        let ck = Checkpoint::<T>::from_bytes(&path, &crate::cluster::read_file(&path)?)?;
         let extra: checkpoint::Extra = serde_json::from_value(ck.extra)?;
         let (saved, fresh) = (ck.network.sizes(), self.state.net.sizes());
         ensure!(

@@ -128,17 +128,41 @@ pub struct TrainArgs {
     /// Print only the final result.
     #[arg(long)]
     pub quiet: bool,
+    /// Sum each batch's gradients exactly over SHARDS fixed slices (default 16), so that runs
+    /// under `mpirun -np N` give the same bits for every N ≤ SHARDS, and the same as one process
+    /// with this flag.
+    #[arg(long, value_name = "SHARDS", num_args = 0..=1, default_missing_value = "16",
+          value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub deterministic_reduce: Option<u32>,
 }
 
 /// Runs `nn train` (from scratch, or continuing a checkpoint with `--resume`).
 pub fn run(args: TrainArgs) -> Result<()> {
-    let args = crate::train_checkpoint::resolve(args)?;
+    let comm = crate::cluster::join()?;
+    let mut args = crate::train_checkpoint::resolve(args)?;
+    if comm.size() > 1 {
+        if let Some(data) = &args.data {
+            let identity = crate::train_checkpoint::data_identity(data)?;
+            crate::cluster::check_same_data(data, &identity)?;
+        }
+    }
+    if comm.rank() > 0 {
+        // Only rank 0 prints and writes files.
+        (args.quiet, args.plot, args.checkpoint) = (true, None, None);
+    }
+    drop(comm);
     let (mut model, history, outcome) = match args.dtype {
         Dtype::F32 => train_as::<f32>(&args)?,
         Dtype::F64 => train_as::<f64>(&args)?,
     };
     if let (Outcome::Interrupted(msg), Some(_)) = (&outcome, &args.checkpoint) {
         return Err(Interrupted(msg.clone()).into());
+    }
+    if !crate::cluster::is_root() {
+        return match outcome {
+            Outcome::Interrupted(msg) => Err(Interrupted(msg).into()),
+            Outcome::Finished => Ok(()),
+        };
     }
     model.training = Some(json!(args));
     model.metrics = final_metrics(&history, model.task);

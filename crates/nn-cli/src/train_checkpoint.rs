@@ -95,7 +95,7 @@ fn override_flag(merged: &mut TrainArgs, args: &TrainArgs, flag: &str, dir: &Pat
 /// Reads the `extra` part of `DIR/checkpoint.json`, checking the format and version.
 pub fn read_extra(dir: &Path) -> Result<Extra> {
     let path = file(dir);
-    let text = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let text = crate::cluster::read_file(&path)?;
     let value: serde_json::Value = serde_json::from_slice(&text)
         .with_context(|| format!("{}: not a checkpoint", path.display()))?;
     let (format, version) = (&value["format"], &value["version"]);
@@ -140,6 +140,27 @@ pub fn fingerprint(path: &Path) -> Result<Option<(u64, u64)>> {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
     Ok(Some((bytes.len() as u64, hash)))
+}
+
+/// What every rank of a data-parallel run must agree on: the `--data` file's size and hash,
+/// or each file's name, size and hash for a folder (MNIST), in name order.
+pub fn data_identity(path: &Path) -> Result<Vec<u8>> {
+    let mut files = vec![path.to_path_buf()];
+    if path.is_dir() {
+        let entries =
+            std::fs::read_dir(path).with_context(|| format!("reading {}", path.display()))?;
+        files = entries
+            .map(|e| e.map(|e| e.path()))
+            .collect::<std::io::Result<_>>()?;
+        files.sort();
+    }
+    let mut identity = Vec::new();
+    for file in files.iter().filter(|f| f.is_file()) {
+        let (size, hash) = fingerprint(file)?.unwrap_or_default();
+        let name = file.file_name().unwrap_or_default().to_string_lossy();
+        identity.extend(format!("{name} {size} {hash:016x}\n").bytes());
+    }
+    Ok(identity)
 }
 
 /// nn-optim's per-epoch reports from the CLI's lines.

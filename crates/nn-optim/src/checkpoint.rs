@@ -77,7 +77,13 @@ impl<T: Float + Serialize + DeserializeOwned> Checkpoint<T> {
     /// Reads a checkpoint, checking its format and version.
     pub fn load(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(|e| fail(path, e.to_string()))?;
-        let header: Header = serde_json::from_slice(&bytes)
+        Self::from_bytes(path, &bytes)
+    }
+
+    /// Parses a checkpoint already read from `path` (e.g. by another process, which sent the
+    /// bytes), checking its format and version; `path` only names it in errors.
+    pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Self> {
+        let header: Header = serde_json::from_slice(bytes)
             .map_err(|e| fail(path, format!("not a checkpoint: {e}")))?;
         if header.format != CHECKPOINT_FORMAT || header.version != CHECKPOINT_VERSION {
             let reason = format!(
@@ -86,7 +92,7 @@ impl<T: Float + Serialize + DeserializeOwned> Checkpoint<T> {
             );
             return Err(fail(path, reason));
         }
-        serde_json::from_slice(&bytes).map_err(|e| fail(path, format!("corrupt checkpoint: {e}")))
+        serde_json::from_slice(bytes).map_err(|e| fail(path, format!("corrupt checkpoint: {e}")))
     }
 }
 

@@ -51,6 +51,11 @@ pub trait Communicator {
     fn all_reduce_sum_i64(&self, buf: &mut [i64]);
     /// Element-wise maximum over the ranks, in place (NaN must be mapped away by the caller).
     fn all_reduce_max_f64(&self, buf: &mut [f64]);
+    /// Ends every process of the group with exit status `code`, when this rank failed alone
+    /// (the others may be waiting in a collective); a single process just returns.
+    fn abort(&self, code: i32) {
+        let _ = code;
+    }
 }
 
 /// Sums `buf` over the ranks of `comm`, in place, in the network's float type (`f32` buffers

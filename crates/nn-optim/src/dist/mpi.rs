@@ -98,6 +98,9 @@ impl Communicator for Mpi {
     fn all_reduce_sum_i64(&self, buf: &mut [i64]) {
         self.sum(buf);
     }
+    fn abort(&self, code: i32) {
+        self.world.abort(code)
+    }
     fn all_reduce_max_f64(&self, buf: &mut [f64]) {
         let send = buf.to_vec();
         self.world

@@ -232,7 +232,7 @@ fn a_killed_rank_ends_the_job_and_the_checkpoint_resumes() {
         .as_array()
         .unwrap()
         .len();
-    assert!(done >= 2 && done % 2 == 0, "{done} epochs checkpointed");
+    assert!(done >= 2 && done.is_multiple_of(2), "{done} epochs checkpointed");
     let more = (done + 2).to_string();
     train(
         2,

@@ -15,9 +15,14 @@ OPENBLAS_L2_SIZE are removed from the workers' environment only. nn runs through
 binary `train_bench` (crate nn-benches), built by this script. MNIST pixels scaled to [0, 1] are
 81% zeros, and nn's first layer skips them (a sparse × dense product); "nn-dense" is the same
 run with that path turned off (`train_bench --dense`), every batch through the dense GEMM.
+"nn-adam" and "torch-adam" are the same workloads trained with Adam instead of SGD (PyTorch's
+defaults: lr 0.001, betas (0.9, 0.999), eps 1e-8, no weight decay; torch.optim.Adam as a user
+gets it, which on CPU is the single-tensor loop); their "nn / impl" column compares with
+nn-adam, the other rows with nn (SGD).
 
     python benches/compare/train.py                        # everything, 1 and 2 threads
     python benches/compare/train.py --threads 2 --epochs 3 --only mnist
+    python benches/compare/train.py --libs nn,torch,nn-adam,torch-adam   # SGD and Adam
 """
 
 import argparse
@@ -120,6 +125,14 @@ def torch_setup(sizes, threads, seed):
     return torch.nn.Sequential(*layers)
 
 
+def torch_optimizer(lib, model):
+    import torch
+
+    if lib == "torch-adam":
+        return torch.optim.Adam(model.parameters(), lr=0.001)
+    return torch.optim.SGD(model.parameters(), lr=0.1)
+
+
 def torch_step(model, opt, x, y):
     import torch
 
@@ -144,11 +157,11 @@ def worker_mnist(lib, threads, epochs, seed):
                 numpy_step(params, x[idx], y[idx], 0.1)
             times.append(time.perf_counter() - start)
         acc = float((numpy_predict(params, xt) == yt).mean())
-    elif lib == "torch":
+    elif lib in ("torch", "torch-adam"):
         import torch
 
         model = torch_setup([784, 256, 128, 10], threads, seed)
-        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        opt = torch_optimizer(lib, model)
         tx, ty = torch.from_numpy(x), torch.from_numpy(y)
         for _ in range(epochs):
             start, order = time.perf_counter(), torch.from_numpy(rng.permutation(60000))
@@ -184,11 +197,11 @@ def worker_iris(lib, threads, steps, seed):
             start = time.perf_counter()
             numpy_step(params, x, y, 0.1)
             times.append(time.perf_counter() - start)
-    elif lib == "torch":
+    elif lib in ("torch", "torch-adam"):
         import torch
 
         model = torch_setup([4, 16, 3], threads, seed)
-        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        opt = torch_optimizer(lib, model)
         tx, ty = torch.from_numpy(x), torch.from_numpy(y)
         for _ in range(steps):
             start = time.perf_counter()
@@ -207,9 +220,10 @@ def spawn(args, threads):
 
 
 def measure(work, lib, threads, opts):
-    if lib in ("nn", "nn-dense"):
+    if lib in ("nn", "nn-dense", "nn-adam"):
         extra = ["--epochs", str(opts.epochs)] if work == "mnist" else ["--steps", str(opts.steps)]
         extra += ["--dense"] if lib == "nn-dense" else []
+        extra += ["--optimizer", "adam"] if lib == "nn-adam" else []
         return spawn([str(BINARY), work, "--threads", str(threads), *extra], threads)
     count = opts.epochs if work == "mnist" else opts.steps
     return spawn([sys.executable, __file__, "--worker", work, lib, str(threads), str(count)], threads)
@@ -221,7 +235,7 @@ def main():
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--steps", type=int, default=500)
     p.add_argument("--only", choices=["mnist", "iris"])
-    p.add_argument("--libs", default="nn,nn-dense,torch,numpy,sklearn")
+    p.add_argument("--libs", default="nn,nn-dense,torch,numpy,sklearn,nn-adam,torch-adam")
     p.add_argument("--no-build", action="store_true")
     p.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
     opts = p.parse_args()
@@ -238,17 +252,31 @@ def main():
         for threads in [int(t) for t in opts.threads.split(",")]:
             skip = ("sklearn", "nn-dense") if work == "iris" else ()
             res = {lib: measure(work, lib, threads, opts) for lib in libs if lib not in skip}
-            peers = {lib: r[key] for lib, r in res.items() if not lib.startswith("nn") and r}
-            best = min(peers, key=peers.get) if peers else None
             print(f"\n## {work}, {threads} thread(s): {key} (lower is better)")
-            print("| impl | " + key + " | accuracy | nn / impl |")
-            print("|---|---|---|---|")
-            for lib, r in res.items():
-                acc = f"{r['accuracy']:.4f}" if "accuracy" in r else "-"
-                print(f"| {lib} | {r[key]:.4g} | {acc} | {res['nn'][key] / r[key]:.3f} |")
-            if best:
-                for mine in [lib for lib in res if lib.startswith("nn")]:
-                    print(f"{mine} / fastest peer ({best}): {res[mine][key] / peers[best]:.3f}")
+            report(res, key)
+
+
+def family(lib):
+    """Which nn row a row compares with: nn-adam for the Adam rows, nn for the SGD rows."""
+    return "nn-adam" if lib.endswith("-adam") else "nn"
+
+
+def report(res, key):
+    print("| impl | " + key + " | accuracy | nn / impl |")
+    print("|---|---|---|---|")
+    for lib, r in res.items():
+        acc = f"{r['accuracy']:.4f}" if "accuracy" in r else "-"
+        mine = res.get(family(lib))
+        ratio = f"{mine[key] / r[key]:.3f}" if mine else "-"
+        print(f"| {lib} | {r[key]:.4g} | {acc} | {ratio} |")
+    for fam in ("nn", "nn-adam"):
+        peers = {lib: r[key] for lib, r in res.items()
+                 if r and not lib.startswith("nn") and family(lib) == fam}
+        if not peers or fam not in res:
+            continue
+        best = min(peers, key=peers.get)
+        for mine in [lib for lib in res if lib.startswith("nn") and family(lib) == fam]:
+            print(f"{mine} / fastest peer ({best}): {res[mine][key] / peers[best]:.3f}")
 
 
 if __name__ == "__main__":

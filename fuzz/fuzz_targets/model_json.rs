@@ -1,15 +1,9 @@
-//! Arbitrary text through the `nn` binary's model-file loader (its source is included, as the
-//! CLI is a binary crate): errors, never panics; a model that loads builds a network.
+//! Arbitrary text through the `nn` model-file loader (nn-cli's library part): errors, never
+//! panics; a model that loads builds a network.
 #![no_main]
 
-#[allow(dead_code)]
-#[path = "../../crates/nn-cli/src/fsutil.rs"]
-mod fsutil;
-#[allow(dead_code)]
-#[path = "../../crates/nn-cli/src/model_file.rs"]
-mod model_file;
-
 use libfuzzer_sys::fuzz_target;
+use nn_cli::model_file;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {

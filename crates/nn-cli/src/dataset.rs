@@ -5,33 +5,8 @@
 use std::path::Path;
 
 use anyhow::{bail, Result};
-use clap::ValueEnum;
 use nn_data::{CsvOptions, CsvSchema, Dataset};
 use nn_tensor::Float;
-use serde::{Deserialize, Serialize};
-
-/// `--missing`: what to do with empty, `NA`, `NaN` or `?` cells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MissingArg {
-    /// Stop with an error naming the line and column.
-    Error,
-    /// Skip rows with a missing cell.
-    Drop,
-    /// Fill with the training column's mean (saved with the model).
-    Mean,
-}
-
-impl MissingArg {
-    /// nn-data's policy.
-    pub fn build(self) -> nn_data::Missing {
-        match self {
-            MissingArg::Error => nn_data::Missing::Error,
-            MissingArg::Drop => nn_data::Missing::Drop,
-            MissingArg::Mean => nn_data::Missing::Mean,
-        }
-    }
-}
 
 /// Training data as loaded, features in the float type `D`: the dataset, an MNIST folder's own
 /// test part, and (for a CSV) the schema to apply to later files.

@@ -1,22 +1,18 @@
 //! `nn evaluate`: a saved model on labelled data — loss, accuracy, per-class
 //! precision/recall/F1 and the confusion matrix; or MSE, MAE and R² for regression.
 
-use std::path::Path;
-
 use anyhow::{bail, Context, Result};
 use ndarray::Array2;
-use nn_data::{Dataset, Target, Transformer};
+use nn_data::Target;
 
 use crate::args::EvaluateArgs;
-use crate::dataset;
 use crate::metrics;
 use crate::model_file::ModelFile;
-use crate::prepare_train::Preprocessing;
 
 /// Runs `nn evaluate`.
 pub fn run(args: EvaluateArgs) -> Result<()> {
     let model = ModelFile::load(&args.model)?;
-    let (data, out) = apply(&model, &args.data)?;
+    let (data, out) = crate::inference::apply(&model, &args.data)?;
     let (model_path, data_path) = (args.model.display(), args.data.display());
     println!(
         "model {model_path} on {data_path} ({} rows)",
@@ -30,36 +26,13 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     }
 }
 
-/// Loads `path` the way the model's training data was read, applies the saved preprocessing
-/// and the network, and returns the data with the outputs: class probabilities, or values in
-/// the target's units.
-pub fn apply(model: &ModelFile, path: &Path) -> Result<(Dataset, Array2<f64>)> {
-    let pre: Option<Preprocessing> = match &model.preprocessing {
-        Some(v) => {
-            Some(serde_json::from_value(v.clone()).context("reading the model's preprocessing")?)
-        }
-        None => None,
-    };
-    let data = dataset::load_with_schema(path, pre.as_ref().and_then(|p| p.schema.as_ref()))?;
-    let x = match &pre {
-        Some(p) => p.features.transform(data.features.view())?,
-        None => data.features.clone(),
-    };
-    let mut net = model.network::<f64>()?;
-    let mut out = net.predict(x.view(), model.loss)?;
-    if let Some(scaler) = pre.as_ref().and_then(|p| p.target.as_ref()) {
-        out = scaler.inverse_transform(out.view())?;
-    }
-    Ok((data, out))
-}
-
 fn classification(model: &ModelFile, truth: &[usize], probs: &Array2<f64>) -> Result<()> {
     let labels = model
         .labels
         .clone()
         .context("the model file has no label list")?;
-    let predicted = crate::fit::classes(probs.view());
-    let targets = crate::prepare_train::one_hot(truth, labels.len(), probs.ncols() == 1);
+    let predicted = metrics::classes(probs.view());
+    let targets = crate::targets::encode_classes(truth, labels.len(), probs.ncols() == 1);
     let clamped = probs.mapv(|p| p.clamp(1e-12, 1.0 - 1e-12));
     let loss = cross_entropy(&clamped, &targets);
     let accuracy = metrics::accuracy(truth, &predicted);

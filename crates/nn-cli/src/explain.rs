@@ -6,13 +6,15 @@
 //! matrices, which is exactly the textbook's numbering (w1, w2 into h1; w3, w4 into h2; …).
 
 use anyhow::{Context, Result};
-use ndarray::{array, Array2};
-use nn_core::{trace::Trace, Activation, Dense, Loss, Network};
+use ndarray::Array2;
+use nn_core::{trace::Trace, Loss, Network};
 use serde_json::{json, Value};
 
 use crate::args::{ExplainArgs, Format};
 use crate::fsutil::usage;
-use crate::model_file::{ModelFile, Task};
+use nn_data::Task;
+
+use crate::model_file::ModelFile;
 
 /// The textbook's inputs i1, i2.
 pub const TEXTBOOK_INPUT: [f64; 2] = [0.10, 0.20];
@@ -84,17 +86,7 @@ fn save_textbook(path: &std::path::Path) -> Result<()> {
 
 /// The textbook's 2-2-2 sigmoid network (section 2.2).
 pub fn textbook_network() -> Result<Network<f64>> {
-    let hidden = Dense::from_parts(
-        array![[0.05, 0.15], [0.10, 0.20]],
-        array![0.35, 0.35],
-        Activation::Sigmoid,
-    )?;
-    let output = Dense::from_parts(
-        array![[0.25, 0.35], [0.30, 0.40]],
-        array![0.50, 0.50],
-        Activation::Sigmoid,
-    )?;
-    Ok(Network::new(vec![hidden, output])?)
+    Ok(nn_core::textbook::network())
 }
 
 fn textbook_model() -> Result<ModelFile> {
@@ -115,7 +107,7 @@ fn preprocessed(
     let Some(value) = &model.preprocessing else {
         return Ok((x, t));
     };
-    let pre: crate::prepare_train::Preprocessing =
+    let pre: crate::preprocessing::Preprocessing =
         serde_json::from_value(value.clone()).context("reading the model's preprocessing")?;
     let x = nn_data::Transformer::transform(&pre.features, x.view())?;
     let t = match &pre.target {
@@ -277,6 +269,7 @@ fn named<'a>(names: &[String], values: impl Iterator<Item = &'a f64>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ndarray::array;
 
     #[test]
     fn textbook_weights_are_numbered_like_the_book() {

@@ -1,4 +1,5 @@
-//! Small helpers shared by the subcommands: atomic file writes, list parsing, usage errors.
+//! Small helpers shared by the subcommands: atomic file writes and the error types `main` maps
+//! to exit codes.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -68,59 +69,9 @@ pub fn with_temp(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result
     result.with_context(|| format!("writing {}", path.display()))
 }
 
-/// Parses `"0.1,0.2"` into finite numbers (a clap value parser).
-pub fn parse_f64_list(s: &str) -> std::result::Result<Vec<f64>, String> {
-    s.split(',')
-        .map(|v| match v.trim().parse::<f64>() {
-            Ok(x) if x.is_finite() => Ok(x),
-            _ => Err(format!("{:?} is not a finite number", v.trim())),
-        })
-        .collect()
-}
-
-/// Parses `"64,32"` into layer widths (a clap value parser); an empty string means none.
-pub fn parse_usize_list(s: &str) -> std::result::Result<Vec<usize>, String> {
-    if s.trim().is_empty() {
-        return Ok(Vec::new());
-    }
-    s.split(',')
-        .map(|v| match v.trim().parse::<usize>() {
-            Ok(0) | Err(_) => Err(format!("{v:?} is not a positive integer")),
-            Ok(n) => Ok(n),
-        })
-        .collect()
-}
-
-/// A learning rate: finite and > 0 (a clap value parser).
-pub fn parse_positive(s: &str) -> std::result::Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
-        _ => Err(format!("{s:?} is not a positive number")),
-    }
-}
-
-/// A fraction strictly between 0 and 1 (a clap value parser).
-pub fn parse_fraction(s: &str) -> std::result::Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v > 0.0 && v < 1.0 => Ok(v),
-        _ => Err(format!("{s:?} is not a number strictly between 0 and 1")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lists_parse_and_reject() {
-        assert_eq!(parse_f64_list("0.1, 0.2").unwrap(), vec![0.1, 0.2]);
-        assert!(parse_f64_list("0.1,x").unwrap_err().contains("\"x\""));
-        assert_eq!(parse_usize_list("64,32").unwrap(), vec![64, 32]);
-        assert!(parse_usize_list("64,0").is_err());
-        assert_eq!(parse_usize_list("").unwrap(), Vec::<usize>::new());
-        assert!(parse_positive("-1").is_err());
-        assert!(parse_fraction("1").is_err());
-    }
 
     #[test]
     fn atomic_write_replaces_the_file() {

@@ -4,7 +4,7 @@ use anyhow::{bail, Result};
 use ndarray::Array2;
 use ndarray_rand::rand_distr::Uniform;
 use ndarray_rand::RandomExt;
-use nn_core::{gradcheck::check_gradients, Activation, Loss, Network};
+use nn_core::{gradcheck::check_gradients, Activation, Loss};
 use rand_chacha::{rand_core::SeedableRng, ChaCha8Rng};
 
 use crate::args::GradcheckArgs;
@@ -18,16 +18,14 @@ pub fn run(args: GradcheckArgs) -> Result<()> {
     if args.inputs == 0 || args.outputs == 0 || args.samples == 0 {
         return Err(usage("--inputs, --outputs and --samples must be ≥ 1"));
     }
-    let loss = args.loss.build().unwrap_or(Loss::CrossEntropy);
-    let mut sizes = vec![args.inputs];
-    sizes.extend(&args.hidden);
-    sizes.push(args.outputs);
-    let hidden = args.activation.build();
+    let loss = args.net.loss.build().unwrap_or(Loss::CrossEntropy);
     let output = match loss.fused_activation() {
         Some(_) => Activation::Identity,
         None => Activation::Sigmoid,
     };
-    let net = Network::<f64>::mlp(&sizes, hidden, output, args.seed)?;
+    let (n_in, n_out) = (args.inputs, args.outputs);
+    let net = crate::builder::network::<f64>(&args.net, n_in, n_out, output, args.seed)?;
+    let (sizes, hidden) = (net.sizes(), args.net.activation.build());
     let (x, t) = data(&args, loss);
     let checks = check_gradients(&net, x.view(), t.view(), loss, H)?;
     let dims: Vec<String> = sizes.iter().map(ToString::to_string).collect();

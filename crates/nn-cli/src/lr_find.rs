@@ -5,71 +5,17 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
-use ndarray::{Array2, Axis};
-use ndarray_rand::rand::seq::SliceRandom;
+use anyhow::{bail, Result};
 use nn_core::{Activation, Network};
-use nn_optim::{Optimizer, Sgd, SgdConfig};
-use rand_chacha::{rand_core::SeedableRng, ChaCha8Rng};
+use nn_optim::{lr_range_test, LrRangeTest, Sgd, Trainer};
 
-use crate::args::{ActivationArg, Dtype, LossArg};
-use crate::dataset::MissingArg;
-use crate::fsutil::{parse_positive, parse_usize_list};
+use crate::args::{Dtype, LrArgs, LrFindArgs, RunArgs, TestArgs, TrainArgs, ValArgs};
+use crate::fsutil::usage;
 use crate::plot::{Lines, Series};
-use crate::prepare::{Method, TaskArg};
-use crate::train::TrainArgs;
-
-/// `nn lr-find` flags.
-#[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:
-  nn lr-find --data datasets/iris.csv --plot lr-find.svg
-  nn lr-find --data datasets/digits.csv --hidden 64 --steps 300")]
-pub struct LrFindArgs {
-    /// A CSV file or an MNIST folder.
-    #[arg(long, value_name = "FILE")]
-    pub data: PathBuf,
-    /// The target column (default: the last column).
-    #[arg(long, value_name = "COL")]
-    pub target: Option<String>,
-    /// Hidden layer widths.
-    #[arg(long, default_value = "64,32", value_parser = parse_usize_list)]
-    pub hidden: ::std::vec::Vec<usize>,
-    /// Hidden activation.
-    #[arg(long, value_enum, default_value_t = ActivationArg::Relu)]
-    pub activation: ActivationArg,
-    /// The loss.
-    #[arg(long, value_enum, default_value_t = LossArg::Auto)]
-    pub loss: LossArg,
-    /// Momentum.
-    #[arg(long, default_value_t = 0.9)]
-    pub momentum: f64,
-    /// Mini-batch size.
-    #[arg(long, default_value_t = 32)]
-    pub batch_size: usize,
-    /// Feature preprocessing.
-    #[arg(long, value_enum, default_value_t = Method::Standardize)]
-    pub preprocess: Method,
-    /// First learning rate.
-    #[arg(long, default_value = "1e-6", value_parser = parse_positive)]
-    pub start_lr: f64,
-    /// Last learning rate.
-    #[arg(long, default_value = "10", value_parser = parse_positive)]
-    pub end_lr: f64,
-    /// Number of steps.
-    #[arg(long, default_value_t = 200)]
-    pub steps: usize,
-    /// Seed.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
-    /// Write loss against log10(lr) (SVG or PNG).
-    #[arg(long, value_name = "FILE")]
-    pub plot: Option<PathBuf>,
-}
 
 /// Runs `nn lr-find`.
 pub fn run(args: LrFindArgs) -> Result<()> {
-    // f64 data, converted to f32 after shuffling (as before the f32 data path existed).
-    let data = crate::prepare_train::prepare::<f64>(&as_train_args(&args))?;
+    let data = crate::prepare_train::prepare::<f32>(&as_train_args(&args))?;
     let curve = range_test(&args, &data)?;
     let best = curve.iter().copied().fold(
         (f64::NAN, f64::INFINITY),
@@ -104,32 +50,35 @@ pub fn run(args: LrFindArgs) -> Result<()> {
 
 fn as_train_args(a: &LrFindArgs) -> TrainArgs {
     TrainArgs {
-        data: Some(a.data.clone()),
-        target: a.target.clone(),
-        test: None,
-        test_split: 0.2,
-        task: TaskArg::Auto,
-        hidden: a.hidden.clone(),
-        activation: a.activation,
-        loss: a.loss,
-        lr: a.start_lr,
-        momentum: a.momentum,
-        nesterov: false,
-        weight_decay: 0.0,
-        schedule: "constant".into(),
-        warmup: 0,
-        epochs: 1,
-        batch_size: a.batch_size,
-        clip_grad_norm: None,
-        divergence_factor: 1000.0,
+        data: a.data.clone(),
+        test: TestArgs {
+            test: None,
+            test_split: 0.2,
+        },
+        val: ValArgs {
+            val: None,
+            val_split: 0.0,
+        },
+        net: a.net.clone(),
+        optim: a.optim.clone(),
+        lr: LrArgs {
+            lr: a.start_lr,
+            schedule: "constant".into(),
+            warmup: 0,
+        },
+        run: RunArgs {
+            epochs: 1,
+            batch_size: a.batch_size,
+            divergence_factor: 1000.0,
+            seed: a.seed,
+            dtype: Dtype::F32,
+            early_stopping: None,
+            min_delta: 0.0,
+        },
         checkpoint: None,
         checkpoint_every: 1,
         resume: None,
         explicit: Vec::new(),
-        preprocess: a.preprocess,
-        missing: MissingArg::Error,
-        seed: a.seed,
-        dtype: Dtype::F32,
         out: PathBuf::new(),
         plot: None,
         quiet: true,
@@ -137,53 +86,30 @@ fn as_train_args(a: &LrFindArgs) -> TrainArgs {
     }
 }
 
-/// `(lr, smoothed loss)` per step, stopping once the loss explodes (4× the best, or not finite).
+/// `(lr, smoothed loss)` per step, from nn-optim's range test on fresh weights.
 fn range_test(
     args: &LrFindArgs,
-    data: &crate::prepare_train::TrainData<f64>,
+    data: &crate::prepare_train::TrainData<f32>,
 ) -> Result<Vec<(f64, f64)>> {
-    let mut order: Vec<usize> = (0..data.train.0.nrows()).collect();
-    order.shuffle(&mut ChaCha8Rng::seed_from_u64(args.seed));
-    let x = data.train.0.select(Axis(0), &order).mapv(|v| v as f32);
-    let y = data.train.1.select(Axis(0), &order).mapv(|v| v as f32);
-    let (mut net, mut sgd) = fresh_net(args, x.ncols(), data.n_out())?;
-    let ratio = (args.end_lr / args.start_lr).powf(1.0 / (args.steps.max(2) - 1) as f64);
-    let (mut avg, mut best, mut curve) = (0.0, f64::INFINITY, Vec::new());
-    for step in 0..args.steps {
-        let lr = args.start_lr * ratio.powi(step as i32);
-        let (xb, yb) = batch(&x, &y, step, args.batch_size);
-        net.forward(xb.view())?;
-        let loss = net.backward_loss(xb.view(), yb.view(), data.loss)?;
-        avg = 0.98 * avg + 0.02 * loss;
-        let smoothed = avg / (1.0 - 0.98_f64.powi(step as i32 + 1));
-        if !smoothed.is_finite() || smoothed > 4.0 * best {
-            break;
-        }
-        best = best.min(smoothed);
-        curve.push((lr, smoothed));
-        sgd.step(&mut net, lr);
+    let (x, y) = (data.train.0.view(), data.train.1.view());
+    let (mut net, mut opt) = fresh_net(args, x.ncols(), data.n_out())?;
+    let mut trainer = Trainer::new(args.batch_size, args.seed);
+    let test = LrRangeTest {
+        start_lr: args.start_lr,
+        end_lr: args.end_lr,
+        steps: args.steps,
+    };
+    let curve = lr_range_test(&mut trainer, &mut net, &mut opt, data.loss, x, y, test)
+        .map_err(|e| usage(e.to_string()))?;
+    if curve.is_empty() {
+        bail!("the range test recorded no step (the loss was not finite from the first step)");
     }
     Ok(curve)
 }
 
-/// A seeded network and an SGD optimizer with the flags' momentum.
+/// A seeded network and the flags' optimizer.
 fn fresh_net(args: &LrFindArgs, n_in: usize, n_out: usize) -> Result<(Network<f32>, Sgd<f32>)> {
-    let mut sizes = vec![n_in];
-    sizes.extend(&args.hidden);
-    sizes.push(n_out);
-    let hidden = args.activation.build();
-    let net = Network::<f32>::mlp(&sizes, hidden, Activation::Identity, args.seed)?;
-    let config = SgdConfig {
-        momentum: args.momentum,
-        ..Default::default()
-    };
-    let sgd = Sgd::new(config).map_err(|e| crate::fsutil::usage(e.to_string()))?;
-    Ok((net, sgd))
-}
-
-/// The `step`-th mini-batch, cycling through the (shuffled) rows.
-fn batch(x: &Array2<f32>, y: &Array2<f32>, step: usize, size: usize) -> (Array2<f32>, Array2<f32>) {
-    let n = x.nrows();
-    let idx: Vec<usize> = (0..size.min(n)).map(|k| (step * size + k) % n).collect();
-    (x.select(Axis(0), &idx), y.select(Axis(0), &idx))
+    let output = Activation::Identity;
+    let net = crate::builder::network(&args.net, n_in, n_out, output, args.seed)?;
+    Ok((net, crate::builder::optimizer(&args.optim)?))
 }

@@ -5,37 +5,46 @@
 //! [`UsageError`] for flag values only checked later, such as a schedule SPEC), 130 when
 //! `nn train` was stopped by Ctrl-C ([`Interrupted`]) after saving its state.
 
-mod args;
-mod cluster;
-mod dataset;
+#![forbid(unsafe_code)]
+
+// The subcommands, one module each (`main` → commands → the shared modules below).
+mod cv;
 mod descend;
 mod evaluate;
 mod explain;
-mod explain_text;
 mod export;
-mod fit;
-mod fsutil;
 mod gradcheck;
-mod interrupt;
-mod limits;
 mod lr_find;
-mod metrics;
-mod model_file;
-#[cfg(test)]
-mod model_file_fuzz;
-mod plot;
 mod predict;
-mod prepare;
-mod prepare_train;
 mod preprocess;
-mod progress;
 mod schedule;
 mod train;
+
+// Shared modules, used by the commands; none of them imports a command.
+mod args;
+mod builder;
+mod cluster;
+mod dataset;
+mod explain_text;
+mod fit;
+mod history;
+mod inference;
+mod interrupt;
+mod limits;
+mod metrics;
+mod plot;
+mod prepare_train;
+mod progress;
+mod scoring;
+mod targets;
 mod train_checkpoint;
+
+// The library part (model file, preprocessing record, error types), reachable as `crate::…`.
+use nn_cli::{fsutil, model_file, preprocessing};
 
 use std::process::ExitCode;
 
-pub use fsutil::{Interrupted, UsageError};
+pub use nn_cli::fsutil::{Interrupted, UsageError};
 
 fn main() -> ExitCode {
     exit_quietly_on_broken_pipe();
@@ -86,10 +95,11 @@ fn run(cli: args::Cli) -> anyhow::Result<()> {
     }
     match cli.command {
         Command::Train(a) => {
-            train::run(a)?;
+            train::run(*a)?;
             cluster::leave();
             Ok(())
         }
+        Command::Cv(a) => cv::run(*a),
         Command::Evaluate(a) => evaluate::run(a),
         Command::Predict(a) => predict::run(a),
         Command::Preprocess(a) => preprocess::run(a),

@@ -100,6 +100,15 @@ fn r2(truth: Vec<f64>, predicted: Vec<f64>) -> f64 {
     1.0 - ss_res / ss_tot
 }
 
+/// Predicted classes from probabilities (or one-hot truth): argmax, or `p ≥ 0.5` for a single
+/// (BCE) column.
+pub fn classes(p: ArrayView2<f64>) -> Vec<usize> {
+    if p.ncols() == 1 {
+        return p.column(0).iter().map(|&v| usize::from(v >= 0.5)).collect();
+    }
+    nn_tensor::argmax_rows(p)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

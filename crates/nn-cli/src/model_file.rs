@@ -18,6 +18,7 @@ use std::path::Path;
 use anyhow::{bail, ensure, Context, Result};
 use ndarray::{Array1, Array2};
 use nn_core::{Activation, Dense, Loss, Network};
+use nn_data::Task;
 use nn_tensor::Float;
 use serde::{Deserialize, Serialize};
 
@@ -25,16 +26,6 @@ use serde::{Deserialize, Serialize};
 pub const FORMAT: &str = "nn-model";
 /// The only version this build reads and writes.
 pub const VERSION: u32 = 1;
-
-/// Classification or regression.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Task {
-    /// Predict one of the labels.
-    Classify,
-    /// Predict real values.
-    Regress,
-}
 
 /// The whole model file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -49,7 +40,7 @@ pub struct ModelFile {
     pub layers: Vec<LayerFile>,
     /// The training loss (it also decides how outputs become probabilities).
     pub loss: Loss,
-    /// Classification or regression.
+    /// Classification or regression (never `auto` in a file).
     pub task: Task,
     /// Class labels in output order (classification), sorted as nn-data saved them.
     #[serde(default)]
@@ -152,6 +143,10 @@ impl ModelFile {
     /// Checks shapes, chaining, finiteness and the label count.
     pub fn validate(&self) -> Result<()> {
         ensure!(!self.layers.is_empty(), "the model has no layers");
+        ensure!(
+            self.task != Task::Auto,
+            "\"task\" must be \"classify\" or \"regress\""
+        );
         for (i, layer) in self.layers.iter().enumerate() {
             layer.validate().with_context(|| format!("layer {i}"))?;
         }
@@ -305,7 +300,7 @@ mod tests {
     use super::*;
 
     fn textbook() -> ModelFile {
-        let net = crate::explain::textbook_network().unwrap();
+        let net = nn_core::textbook::network();
         ModelFile::from_network(&net, Loss::HalfSse, Task::Regress)
     }
 

@@ -7,14 +7,16 @@ use anyhow::Result;
 use ndarray::Array2;
 
 use crate::args::PredictArgs;
-use crate::model_file::{ModelFile, Task};
+use nn_data::Task;
+
+use crate::model_file::ModelFile;
 
 /// Runs `nn predict`.
 pub fn run(args: PredictArgs) -> Result<()> {
     let model = ModelFile::load(&args.model)?;
-    let (_, out) = crate::evaluate::apply(&model, &args.data)?;
+    let (_, out) = crate::inference::apply(&model, &args.data)?;
     let csv = match model.task {
-        Task::Classify => classes_csv(&model, &out),
+        Task::Classify | Task::Auto => classes_csv(&model, &out),
         Task::Regress => values_csv(&model, &out),
     };
     match &args.out {
@@ -41,7 +43,7 @@ fn classes_csv(model: &ModelFile, probs: &Array2<f64>) -> String {
     for (row, class) in probs
         .rows()
         .into_iter()
-        .zip(crate::fit::classes(probs.view()))
+        .zip(crate::metrics::classes(probs.view()))
     {
         s.push_str(&labels[class]);
         let p: Vec<f64> = if row.len() == 1 {

@@ -1,35 +1,24 @@
 //! The data side of `nn train`: load through nn-data, pick the loss, encode targets, split,
 //! and fit the preprocessing on the training part only.
 
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{bail, ensure, Result};
 use ndarray::{Array2, Axis};
 use nn_core::Loss;
-use nn_data::{CsvOptions, CsvSchema, Dataset, Preprocessor, StandardScaler, Target, Transformer};
+use nn_data::{CsvOptions, Dataset, StandardScaler, Target, Task, Transformer};
 use nn_tensor::Float;
-use serde::{Deserialize, Serialize};
 
+use crate::args::TrainArgs;
 use crate::dataset::{self, Training};
 use crate::fsutil::usage;
-use crate::model_file::{ModelFile, Task};
-use crate::train::TrainArgs;
+use crate::model_file::ModelFile;
+use crate::preprocessing::Preprocessing;
+use crate::targets::encode_classes;
 
-/// The preprocessing saved in the model file: how CSVs are read (feature columns, labels,
-/// imputation means), the fitted feature preprocessing, and for regression the target scaler
-/// (the network predicts standardized targets).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Preprocessing {
-    /// nn-data's CSV schema (absent for MNIST folders).
-    #[serde(default)]
-    pub schema: Option<CsvSchema>,
-    /// Applied to the features before the network.
-    pub features: Preprocessor,
-    /// Inverse-applied to the network's regression outputs.
-    #[serde(default)]
-    pub target: Option<StandardScaler>,
-}
+/// Features and encoded targets of one part of the data, in the float type `D`.
+pub type Part<D> = (Array2<D>, Array2<D>);
 
-/// Training and validation arrays in the float type `D` plus what the model file needs to know
-/// about them.
+/// The training, validation and test parts in the float type `D` plus what the model file
+/// needs to know about them. The preprocessing is fitted on the training part only.
 pub struct TrainData<D> {
     /// Classification or regression.
     pub task: Task,
@@ -44,9 +33,11 @@ pub struct TrainData<D> {
     /// Fitted on the training part.
     pub pre: Preprocessing,
     /// Preprocessed training features and encoded targets.
-    pub train: (Array2<D>, Array2<D>),
-    /// Preprocessed validation (test) features and encoded targets.
-    pub val: (Array2<D>, Array2<D>),
+    pub train: Part<D>,
+    /// The validation part, watched every epoch (absent with `--val-split 0`).
+    pub val: Option<Part<D>>,
+    /// The test part, evaluated once after training.
+    pub test: Part<D>,
 }
 
 impl<D> TrainData<D> {
@@ -68,46 +59,75 @@ impl<D> TrainData<D> {
 /// features are read into `D` and preprocessed in place (fitted with `f64` sums), so for `f32`
 /// no `f64` copy of the training set exists.
 pub fn prepare<D: Float>(args: &TrainArgs) -> Result<TrainData<D>> {
-    let options = CsvOptions {
-        target: args.target.clone(),
-        task: args.task.build(),
-        missing: args.missing.build(),
-    };
-    let path = args.data.as_deref().context("--data is required")?;
-    let loaded = dataset::load_training(path, &options)?;
+    let loaded = load(args)?;
     let schema = loaded.schema.clone();
-    let (mut train, mut test) = split(args, loaded)?;
-    let task = match train.target {
-        Target::Classes { .. } => Task::Classify,
-        _ => Task::Regress,
+    let (train, test) = split_test(args, loaded)?;
+    from_parts(args, train, test, schema)
+}
+
+/// Reads `--data` (a CSV with the target, task and missing-cell flags, or an MNIST folder).
+pub fn load<D: Float>(args: &TrainArgs) -> Result<Training<D>> {
+    let options = CsvOptions {
+        target: args.data.target.clone(),
+        task: args.data.task,
+        missing: args.data.missing.build(),
     };
+    let path = args
+        .data
+        .data
+        .as_deref()
+        .ok_or_else(|| usage("--data is required"))?;
+    dataset::load_training(path, &options)
+}
+
+/// Everything `nn train` needs from a training part and a test part already split: the
+/// validation part split off the training part, targets encoded and features preprocessed
+/// (fitted on the training part only).
+pub fn from_parts<D: Float>(
+    args: &TrainArgs,
+    train: Dataset<D>,
+    test: Dataset<D>,
+    schema: Option<nn_data::CsvSchema>,
+) -> Result<TrainData<D>> {
+    let (mut train, val) = split_val(args, train, schema.as_ref())?;
+    let task = task_of(&train);
     let loss = pick_loss(args, task)?;
-    let (y_train, y_test, labels, target) = encode(loss, &train, &test)?;
-    let mut features = args.preprocess.build()?;
+    let encoder = Encoder::fit(loss, &train)?;
+    let mut features = args.data.preprocess.build()?;
     // Move the feature matrices through the preprocessing: no second copy of a large set.
-    let take = |a: &mut Array2<D>| std::mem::replace(a, Array2::zeros((0, 0)));
+    let y_train = encoder.encode(&train)?;
     let x_train = features.fit_transform_owned(take(&mut train.features))?;
-    let x_test = features.transform_owned(take(&mut test.features))?;
+    let mut part = |mut d: Dataset<D>| -> Result<Part<D>> {
+        let y = encoder.encode(&d)?;
+        Ok((features.transform_owned(take(&mut d.features))?, y))
+    };
+    let (val, test) = (val.map(&mut part).transpose()?, part(test)?);
     Ok(TrainData {
         task,
         loss,
-        labels,
+        labels: encoder.labels,
         features: train.feature_names.clone(),
         target: train.target_name.clone().unwrap_or_default(),
         pre: Preprocessing {
             schema,
             features,
-            target,
+            target: encoder.scaler,
         },
         train: (x_train, y_train),
-        val: (x_test, y_test),
+        val,
+        test,
     })
 }
 
+/// Moves the matrix out, leaving an empty one.
+fn take<D: Float>(a: &mut Array2<D>) -> Array2<D> {
+    std::mem::replace(a, Array2::zeros((0, 0)))
+}
+
 fn pick_loss(args: &TrainArgs, task: Task) -> Result<Loss> {
-    let loss = args.loss.build().unwrap_or(match task {
-        Task::Classify => Loss::CrossEntropy,
+    let loss = args.net.loss.build().unwrap_or(match task {
         Task::Regress => Loss::Mse,
+        _ => Loss::CrossEntropy,
     });
     if task == Task::Regress && matches!(loss, Loss::CrossEntropy | Loss::Bce) {
         let name = loss.name();
@@ -120,24 +140,18 @@ fn pick_loss(args: &TrainArgs, task: Task) -> Result<Loss> {
 
 /// The test part: a separate file read with the training schema, an MNIST folder's `t10k`
 /// files, or nn-data's seeded (stratified) split.
-fn split<D: Float>(args: &TrainArgs, loaded: Training<D>) -> Result<(Dataset<D>, Dataset<D>)> {
-    let (train, test) = match (&args.test, loaded.folder_test) {
-        (Some(path), _) => {
-            let test = dataset::load_with_schema(path, loaded.schema.as_ref())?;
-            ensure!(
-                !matches!(test.target, Target::None),
-                "{}: no target column",
-                path.display()
-            );
-            (loaded.data, test)
-        }
+fn split_test<D: Float>(args: &TrainArgs, loaded: Training<D>) -> Result<(Dataset<D>, Dataset<D>)> {
+    let (train, test) = match (&args.test.test, loaded.folder_test) {
+        (Some(path), _) => (loaded.data, labelled(path, loaded.schema.as_ref())?),
         (None, Some(test)) => (loaded.data, test),
-        (None, None) => nn_data::train_test_split(&loaded.data, args.test_split, args.seed)?,
+        (None, None) => {
+            nn_data::train_test_split(&loaded.data, args.test.test_split, args.run.seed)?
+        }
     };
     if train.n_samples() == 0 || test.n_samples() == 0 {
         bail!(
             "{}: the train/test split leaves a part empty ({} train, {} test rows); change --test-split or pass --test FILE",
-            crate::train::data_name(args),
+            data_name(args),
             train.n_samples(),
             test.n_samples()
         );
@@ -145,60 +159,132 @@ fn split<D: Float>(args: &TrainArgs, loaded: Training<D>) -> Result<(Dataset<D>,
     Ok((train, test))
 }
 
-type Encoded<D> = (
-    Array2<D>,
-    Array2<D>,
-    Option<Vec<String>>,
-    Option<StandardScaler>,
-);
-
-fn encode<D: Float>(loss: Loss, train: &Dataset<D>, test: &Dataset<D>) -> Result<Encoded<D>> {
-    match (&train.target, &test.target) {
-        (
-            Target::Classes { indices, labels },
-            Target::Classes {
-                indices: test_idx, ..
-            },
-        ) => {
-            let name = train.target_name.clone().unwrap_or_default();
-            ensure!(
-                labels.len() >= 2,
-                "the target {name:?} has only {} class(es)",
-                labels.len()
-            );
-            if loss == Loss::Bce && labels.len() != 2 {
-                let n = labels.len();
-                return Err(usage(format!(
-                    "--loss bce needs exactly 2 classes, {name:?} has {n}"
-                )));
+/// The validation part: a separate file, or a seeded (stratified) split of the non-test rows;
+/// none with `--val-split 0`.
+fn split_val<D: Float>(
+    args: &TrainArgs,
+    train: Dataset<D>,
+    schema: Option<&nn_data::CsvSchema>,
+) -> Result<(Dataset<D>, Option<Dataset<D>>)> {
+    let (train, val) = match &args.val.val {
+        Some(path) => (train, labelled(path, schema)?),
+        None if args.val.val_split == 0.0 => return Ok((train, None)),
+        None => {
+            let (part, val) = nn_data::train_test_split(&train, args.val.val_split, args.run.seed)?;
+            if val.n_samples() == 0 || part.n_samples() == 0 {
+                // Too few rows for a validation part (a tiny file): train on all of them.
+                eprintln!(
+                    "note: --val-split {} of {} training rows leaves no validation rows; training without validation",
+                    args.val.val_split,
+                    train.n_samples()
+                );
+                return Ok((train, None));
             }
-            let y = |idx: &[usize]| one_hot(idx, labels.len(), loss == Loss::Bce);
-            Ok((y(indices), y(test_idx), Some(labels.clone()), None))
+            (part, val)
         }
-        (Target::Values(train_y), Target::Values(test_y)) => {
-            // Fitted and standardized in f64 (targets are one column), then rounded to D.
-            let column = |v: &ndarray::Array1<f64>| v.clone().insert_axis(Axis(1));
-            let mut scaler = StandardScaler::default();
-            let y_train = scaler.fit_transform(column(train_y).view())?;
-            let y_test = scaler.transform(column(test_y).view())?;
-            let (y_train, y_test) = (y_train.mapv(D::from_f64), y_test.mapv(D::from_f64));
-            Ok((y_train, y_test, None, Some(scaler)))
+    };
+    if train.n_samples() == 0 || val.n_samples() == 0 {
+        bail!(
+            "{}: the training or validation part is empty ({} train, {} validation rows)",
+            data_name(args),
+            train.n_samples(),
+            val.n_samples()
+        );
+    }
+    Ok((train, Some(val)))
+}
+
+/// A labelled file read with the training schema.
+fn labelled<D: Float>(
+    path: &std::path::Path,
+    schema: Option<&nn_data::CsvSchema>,
+) -> Result<Dataset<D>> {
+    let data = dataset::load_with_schema(path, schema)?;
+    ensure!(
+        !matches!(data.target, Target::None),
+        "{}: no target column",
+        path.display()
+    );
+    Ok(data)
+}
+
+/// How targets become network outputs: one-hot (or one 0/1 column for BCE) class indices, or
+/// values standardized by a scaler fitted on the training part.
+struct Encoder {
+    loss: Loss,
+    labels: Option<Vec<String>>,
+    scaler: Option<StandardScaler>,
+}
+
+impl Encoder {
+    fn fit<D: Float>(loss: Loss, train: &Dataset<D>) -> Result<Self> {
+        match &train.target {
+            Target::Classes { labels, .. } => {
+                let name = train.target_name.clone().unwrap_or_default();
+                ensure!(
+                    labels.len() >= 2,
+                    "the target {name:?} has only {} class(es)",
+                    labels.len()
+                );
+                if loss == Loss::Bce && labels.len() != 2 {
+                    let n = labels.len();
+                    return Err(usage(format!(
+                        "--loss bce needs exactly 2 classes, {name:?} has {n}"
+                    )));
+                }
+                let labels = Some(labels.clone());
+                Ok(Encoder {
+                    loss,
+                    labels,
+                    scaler: None,
+                })
+            }
+            Target::Values(y) => {
+                let mut scaler = StandardScaler::default();
+                scaler.fit(column(y).view())?;
+                Ok(Encoder {
+                    loss,
+                    labels: None,
+                    scaler: Some(scaler),
+                })
+            }
+            Target::None => bail!("the training data has no target column"),
         }
-        _ => bail!("the training and test targets are not of the same kind"),
+    }
+
+    /// The network's targets for `data` (fitted and standardized in f64, then rounded to D).
+    fn encode<D: Float>(&self, data: &Dataset<D>) -> Result<Array2<D>> {
+        match (&data.target, &self.labels, &self.scaler) {
+            (Target::Classes { indices, .. }, Some(labels), _) => Ok(encode_classes(
+                indices,
+                labels.len(),
+                self.loss == Loss::Bce,
+            )),
+            (Target::Values(y), _, Some(scaler)) => {
+                Ok(scaler.transform(column(y).view())?.mapv(D::from_f64))
+            }
+            _ => bail!("the training and held-out targets are not of the same kind"),
+        }
     }
 }
 
-/// One-hot rows, or for BCE a single column holding 1 for class 1.
-pub fn one_hot<D: Float>(indices: &[usize], n_classes: usize, single_column: bool) -> Array2<D> {
-    if single_column {
-        let ones = indices.iter().map(|&k| D::from_f64(k as f64)).collect();
-        return Array2::from_shape_vec((indices.len(), 1), ones).expect("n × 1");
+/// A target vector as one column.
+fn column(v: &ndarray::Array1<f64>) -> Array2<f64> {
+    v.clone().insert_axis(Axis(1))
+}
+
+/// The `--data` path for messages.
+pub fn data_name(args: &TrainArgs) -> String {
+    args.data
+        .data
+        .as_deref()
+        .map_or("(no --data)".into(), |p| p.display().to_string())
+}
+
+/// Classification for class targets, regression otherwise.
+pub fn task_of<D>(data: &Dataset<D>) -> Task {
+    match data.target {
+        Target::Classes { .. } => Task::Classify,
+        _ => Task::Regress,
     }
-    let mut out = Array2::zeros((indices.len(), n_classes));
-    for (mut row, &c) in out.rows_mut().into_iter().zip(indices) {
-        if let Some(v) = row.get_mut(c) {
-            *v = D::one();
-        }
-    }
-    out
 }

@@ -2,55 +2,15 @@
 //! parameters as JSON, or apply saved parameters (or their inverse) to a CSV. Columns the
 //! parameters do not name (e.g. the label) are copied through unchanged.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{bail, ensure, Context, Result};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use crate::args::PreprocessArgs;
-use crate::prepare::Method;
+use crate::args::{Method, PreprocessAction as Action};
 use nn_data::{Preprocessor, Transformer};
-
-/// `fit` or `transform`.
-#[derive(Debug, clap::Subcommand)]
-pub enum Action {
-    /// Fit preprocessing parameters on a CSV and save them as JSON.
-    #[command(after_help = "Examples:
-  nn preprocess fit --method standardize --data datasets/iris.csv --exclude species --out params.json")]
-    Fit {
-        /// standardize, minmax, pca-whiten or zca-whiten.
-        #[arg(long, value_enum)]
-        method: Method,
-        /// The CSV to fit on.
-        #[arg(long, value_name = "FILE")]
-        data: PathBuf,
-        /// A column to leave out (e.g. the label).
-        #[arg(long, value_name = "COL")]
-        exclude: Option<String>,
-        /// Where to write the parameters (JSON).
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-    },
-    /// Apply saved parameters (or, with --inverse, undo them) to a CSV.
-    #[command(after_help = "Examples:
-  nn preprocess transform --params params.json --data datasets/iris.csv --out scaled.csv
-  nn preprocess transform --params params.json --data scaled.csv --out back.csv --inverse")]
-    Transform {
-        /// Parameters written by `nn preprocess fit`.
-        #[arg(long, value_name = "FILE")]
-        params: PathBuf,
-        /// The CSV to transform.
-        #[arg(long, value_name = "FILE")]
-        data: PathBuf,
-        /// Where to write the transformed CSV.
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        /// Undo the transform instead.
-        #[arg(long)]
-        inverse: bool,
-    },
-}
 
 /// The parameters file.
 #[derive(Debug, Serialize, Deserialize)]

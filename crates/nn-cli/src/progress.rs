@@ -12,14 +12,27 @@ pub struct EpochLine {
     pub epoch: usize,
     /// Mean training loss.
     pub train_loss: f64,
-    /// Validation loss.
-    pub val_loss: f64,
+    /// Validation loss (absent without validation).
+    pub val_loss: Option<f64>,
     /// Validation accuracy (classification) or R² (regression).
-    pub val_metric: f64,
+    pub val_metric: Option<f64>,
     /// The learning rate used.
     pub lr: f64,
     /// Seconds the epoch took.
     pub seconds: f64,
+}
+
+impl From<&nn_optim::EpochReport> for EpochLine {
+    fn from(r: &nn_optim::EpochReport) -> Self {
+        EpochLine {
+            epoch: r.epoch + 1,
+            train_loss: r.train_loss,
+            val_loss: r.val_loss,
+            val_metric: r.val_metric,
+            lr: r.lr,
+            seconds: r.seconds,
+        }
+    }
 }
 
 /// Where progress goes.
@@ -51,10 +64,12 @@ impl Progress {
 
     /// Reports one epoch; `metric` names the validation metric (`acc` or `R²`).
     pub fn epoch(&self, line: &EpochLine, metric: &str) {
-        let text = format!(
-            "train_loss {:.4}  val_loss {:.4}  val_{metric} {:.4}  lr {:.3e}",
-            line.train_loss, line.val_loss, line.val_metric, line.lr
-        );
+        let val = match (line.val_loss, line.val_metric) {
+            (Some(loss), Some(m)) => format!("  val_loss {loss:.4}  val_{metric} {m:.4}"),
+            (Some(loss), None) => format!("  val_loss {loss:.4}"),
+            _ => String::new(),
+        };
+        let text = format!("train_loss {:.4}{val}  lr {:.3e}", line.train_loss, line.lr);
         match self {
             Progress::Bar(bar) => {
                 bar.set_message(text);

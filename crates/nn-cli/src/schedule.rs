@@ -1,23 +1,19 @@
 //! `nn schedule`: preview a learning-rate schedule (the same SPEC as `nn train --schedule`).
 
 use anyhow::Result;
-use nn_optim::{LrSchedule, OptimError, Schedule};
+use nn_optim::LrSchedule;
 
 use crate::args::ScheduleArgs;
-use crate::fsutil::usage;
 use crate::plot::{Lines, Series};
-
-/// Parses a SPEC with optional warm-up; an invalid SPEC is a usage error (exit code 2).
-pub fn parse(spec: &str, lr: f64, epochs: usize, warmup: usize) -> Result<Schedule> {
-    Schedule::parse_with_warmup(spec, lr, epochs, warmup).map_err(|e| match e {
-        OptimError::InvalidSchedule { .. } => usage(format!("--schedule: {e}")),
-        other => usage(format!("--schedule {spec:?}: {other}")),
-    })
-}
 
 /// Runs `nn schedule`.
 pub fn run(args: ScheduleArgs) -> Result<()> {
-    let schedule = parse(&args.schedule, args.lr, args.epochs, args.warmup)?;
+    let lr = crate::args::LrArgs {
+        lr: args.lr,
+        schedule: args.schedule.clone(),
+        warmup: args.warmup,
+    };
+    let schedule = crate::builder::schedule(&lr, args.epochs)?;
     let rates: Vec<f64> = (0..args.epochs).map(|e| schedule.lr_at(e)).collect();
     println!("{:>6} {:>14}", "epoch", "lr");
     for (epoch, lr) in rates.iter().enumerate() {

@@ -1,18 +1,16 @@
-//! `nn train --checkpoint DIR` and `--resume DIR`: nn-optim's [`Checkpoint`] (network,
+//! `nn train --checkpoint DIR` and `--resume DIR`: nn-optim's `Checkpoint` (network,
 //! momentum buffers, schedule state, trainer epoch and RNG, per-epoch reports) saved atomically
 //! as `DIR/checkpoint.json`, with what the CLI needs to rebuild the run in its `extra` field:
-//! the flags, the per-epoch lines, the divergence reference loss and a fingerprint of the data
+//! the flags, the divergence reference loss and a fingerprint of the data
 //! file (the data is reloaded and preprocessed again, deterministically, from the same flags).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, ensure, Context, Result};
-use nn_optim::{Checkpoint, EpochReport};
 use serde::{Deserialize, Serialize};
 
+use crate::args::TrainArgs;
 use crate::fsutil::usage;
-use crate::progress::EpochLine;
-use crate::train::TrainArgs;
 
 /// The checkpoint file inside the checkpoint folder.
 pub const FILE_NAME: &str = "checkpoint.json";
@@ -33,8 +31,6 @@ const OVERRIDABLE: &[&str] = &[
 pub struct Extra {
     /// The flags of the run.
     pub args: TrainArgs,
-    /// One line per finished epoch, and the training seconds so far.
-    pub history: crate::fit::History,
     /// The untrained network's training loss (the divergence bound is a multiple of it).
     pub initial_loss: f64,
     /// Size and FNV-1a hash of the `--data` file (`None` for a folder).
@@ -52,18 +48,17 @@ pub fn resolve(args: TrainArgs) -> Result<TrainArgs> {
     let Some(dir) = args.resume.clone() else {
         return Ok(args);
     };
-    let extra = read_extra(&dir)?;
+    let (extra, done) = read_extra(&dir)?;
     let mut merged = extra.args.clone();
     for flag in &args.explicit {
         override_flag(&mut merged, &args, flag, &dir)?;
     }
     merged.resume = Some(dir.clone());
-    let done = extra.history.epochs.len();
-    if merged.epochs <= done {
+    if merged.run.epochs <= done {
         let msg = format!(
             "{}: the checkpoint has already finished {done} of --epochs {}; pass a larger --epochs to continue",
             dir.display(),
-            merged.epochs
+            merged.run.epochs
         );
         return Err(usage(msg));
     }
@@ -73,7 +68,7 @@ pub fn resolve(args: TrainArgs) -> Result<TrainArgs> {
 
 fn override_flag(merged: &mut TrainArgs, args: &TrainArgs, flag: &str, dir: &Path) -> Result<()> {
     match flag {
-        "epochs" => merged.epochs = args.epochs,
+        "epochs" => merged.run.epochs = args.run.epochs,
         "out" => merged.out = args.out.clone(),
         "plot" => merged.plot = args.plot.clone(),
         "quiet" => merged.quiet = args.quiet,
@@ -92,32 +87,38 @@ fn override_flag(merged: &mut TrainArgs, args: &TrainArgs, flag: &str, dir: &Pat
     Ok(())
 }
 
-/// Reads the `extra` part of `DIR/checkpoint.json`, checking the format and version.
-pub fn read_extra(dir: &Path) -> Result<Extra> {
+/// Reads the `extra` part of `DIR/checkpoint.json` (checking the format and version) and the
+/// number of finished epochs.
+pub fn read_extra(dir: &Path) -> Result<(Extra, usize)> {
     let path = file(dir);
     let text = crate::cluster::read_file(&path)?;
     let value: serde_json::Value = serde_json::from_slice(&text)
         .with_context(|| format!("{}: not a checkpoint", path.display()))?;
     let (format, version) = (&value["format"], &value["version"]);
-    if format != nn_optim::checkpoint::CHECKPOINT_FORMAT
-        || version != nn_optim::checkpoint::CHECKPOINT_VERSION
-    {
+    use nn_optim::checkpoint::{CHECKPOINT_FORMAT, CHECKPOINT_VERSION, OLDEST_READABLE_VERSION};
+    let readable = version
+        .as_u64()
+        .is_some_and(|v| (OLDEST_READABLE_VERSION.into()..=CHECKPOINT_VERSION.into()).contains(&v));
+    if format != CHECKPOINT_FORMAT || !readable {
         bail!(
             "{}: format {format} version {version} is not an nn checkpoint this build reads",
             path.display()
         );
     }
-    serde_json::from_value(value["extra"].clone()).with_context(|| {
+    let done = value["state"]["history"].as_array().map_or(0, Vec::len);
+    let extra = serde_json::from_value(value["extra"].clone()).with_context(|| {
         format!(
             "{}: the checkpoint has no nn train settings",
             path.display()
         )
-    })
+    })?;
+    Ok((extra, done))
 }
 
 /// The data file must be the one the checkpoint was trained on.
 fn check_data(args: &TrainArgs, extra: &Extra) -> Result<()> {
     let path = args
+        .data
         .data
         .as_deref()
         .context("the checkpoint names no --data")?;
@@ -128,18 +129,6 @@ fn check_data(args: &TrainArgs, extra: &Extra) -> Result<()> {
         path.display()
     );
     Ok(())
-}
-
-/// Size and 64-bit FNV-1a hash of a file; `None` for a folder (MNIST).
-pub fn fingerprint(path: &Path) -> Result<Option<(u64, u64)>> {
-    if path.is_dir() {
-        return Ok(None);
-    }
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    Ok(Some((bytes.len() as u64, hash)))
 }
 
 /// What every rank of a data-parallel run must agree on: the `--data` file's size and hash,
@@ -163,27 +152,16 @@ pub fn data_identity(path: &Path) -> Result<Vec<u8>> {
     Ok(identity)
 }
 
-/// nn-optim's per-epoch reports from the CLI's lines.
-pub fn reports(history: &[EpochLine]) -> Vec<EpochReport> {
-    history
-        .iter()
-        .map(|l| EpochReport {
-            epoch: l.epoch - 1,
-            lr: l.lr,
-            train_loss: l.train_loss,
-        })
-        .collect()
-}
-
-/// Saves `checkpoint` with `extra` into `dir` (created if needed), atomically.
-pub fn save<T>(dir: &Path, mut checkpoint: Checkpoint<T>, extra: &Extra) -> Result<()>
-where
-    T: nn_tensor::Float + Serialize + serde::de::DeserializeOwned,
-{
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    checkpoint.extra = serde_json::to_value(extra)?;
-    checkpoint.save(&file(dir))?;
-    Ok(())
+/// Size and 64-bit FNV-1a hash of a file; `None` for a folder (MNIST).
+pub fn fingerprint(path: &Path) -> Result<Option<(u64, u64)>> {
+    if path.is_dir() {
+        return Ok(None);
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    Ok(Some((bytes.len() as u64, hash)))
 }
 
 #[cfg(test)]

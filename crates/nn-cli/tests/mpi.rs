@@ -228,11 +228,11 @@ fn a_killed_rank_ends_the_job_and_the_checkpoint_resumes() {
     // The last checkpoint is complete, and the run continues from it.
     let saved: Value =
         serde_json::from_slice(&std::fs::read(ck.join("checkpoint.json")).unwrap()).unwrap();
-    let done = saved["extra"]["history"]["epochs"]
-        .as_array()
-        .unwrap()
-        .len();
-    assert!(done >= 2 && done.is_multiple_of(2), "{done} epochs checkpointed");
+    let done = saved["state"]["history"].as_array().unwrap().len();
+    assert!(
+        done >= 2 && done.is_multiple_of(2),
+        "{done} epochs checkpointed"
+    );
     let more = (done + 2).to_string();
     train(
         2,

@@ -156,7 +156,7 @@ fn sigint_saves_a_checkpoint_exits_130_and_resumes_bit_identically() {
         "with --checkpoint only the checkpoint is saved"
     );
     let saved = complete_json(&Path::new(&ck).join("checkpoint.json"), "nn-checkpoint");
-    let done = saved["history"].as_array().unwrap().len();
+    let done = saved["state"]["history"].as_array().unwrap().len();
     assert!((1..150).contains(&done), "{done} epochs checkpointed");
     ok(&["train", "--resume", &ck, "--quiet"]);
     ok(&[&common[..], &["--out", &straight, "--quiet"]].concat());

@@ -78,7 +78,7 @@ fn a_64_input_model_is_written_as_out_by_in_rows_everywhere() {
     let ck_json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(format!("{ck}/checkpoint.json")).unwrap())
             .unwrap();
-    let w = &ck_json["network"]["layers"][0]["weight"];
+    let w = &ck_json["state"]["network"]["layers"][0]["weight"];
     assert_eq!(w["dim"], serde_json::json!([12, 64]));
     let from_ck = floats(&w["data"]);
     assert!(

@@ -13,9 +13,7 @@
 //! | softmax (row-wise) | `e^(z_j − max z) / Σ_k e^(z_k − max z)` | `∂L/∂z = a ⊙ (∂L/∂a − Σ_k a_k ∂L/∂a_k)` |
 
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Zip};
-#[cfg(target_arch = "x86_64")]
-use nn_tensor::vmath::has_avx2_fma;
-use nn_tensor::Float;
+use nn_tensor::{fused, Float};
 use serde::{Deserialize, Serialize};
 
 /// An activation function, applied element-wise (softmax: row-wise).
@@ -240,12 +238,7 @@ fn scale_and_sum<T: Float>(
     // Whole contiguous buffers (the network's own): flat tiles, no per-row iterator overhead.
     let flat = (grad.as_slice_mut(), a.as_slice(), bias_grad.as_slice_mut());
     if let (Some(g), Some(a), Some(b), true) = (flat.0, flat.1, flat.2, m > 0) {
-        #[cfg(target_arch = "x86_64")]
-        if has_avx2_fma() {
-            // SAFETY: the CPU has AVX2 and FMA (just detected).
-            return unsafe { scale_and_sum_flat_avx2(g, a, b, d) };
-        }
-        return scale_and_sum_flat(g, a, b, d);
+        return fused::scale_and_sum(g, a, b, d);
     }
     for (mut g, a) in grad.rows_mut().into_iter().zip(a.rows()) {
         // Contiguous rows take the slice path, which vectorises.
@@ -268,101 +261,15 @@ fn scale_and_sum<T: Float>(
     }
 }
 
-/// Elements per tile of [`scale_and_sum_flat`] and [`map_biased_flat`] (`64 / m` whole rows).
-const TILE: usize = 64;
-
-/// [`scale_and_sum_flat`] compiled for AVX2; the same bits as the plain build.
-///
-/// # Safety
-/// The CPU has AVX2 and FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn scale_and_sum_flat_avx2<T: Float>(g: &mut [T], a: &[T], b: &mut [T], d: impl Fn(T) -> T) {
-    scale_and_sum_flat(g, a, b, d)
-}
-
-/// [`scale_and_sum`] on row-major slices with rows of `b.len()` (≥ 1), `b` zeroed.
-///
-/// The batch is walked in tiles of `r = max(1, 64 / m)` rows, flat, with one accumulator per
-/// element of the tile, so the loop vectorises and its additions do not chain row after row
-/// even when rows are short (iris: 3 outputs). Column `j`'s sum is therefore `r` partial sums
-/// (rows `i ≡ q mod r`, each in row order) added in the order `q = 0, 1, …`: a fixed order for
-/// a given shape.
-#[inline(always)]
-fn scale_and_sum_flat<T: Float>(g: &mut [T], a: &[T], b: &mut [T], d: impl Fn(T) -> T) {
-    let m = b.len();
-    let width = (TILE / m).max(1) * m;
-    if width > TILE {
-        // Long rows: one row per tile, summed straight into `b`.
-        for (g, a) in g.chunks_exact_mut(m).zip(a.chunks_exact(m)) {
-            for ((g, &a), b) in g.iter_mut().zip(a).zip(b.iter_mut()) {
-                *g *= d(a);
-                *b += *g;
-            }
-        }
-        return;
-    }
-    let mut acc = [T::zero(); TILE];
-    for (g, a) in g.chunks_mut(width).zip(a.chunks(width)) {
-        for ((g, &a), acc) in g.iter_mut().zip(a).zip(&mut acc[..width]) {
-            *g *= d(a);
-            *acc += *g;
-        }
-    }
-    for row in acc[..width].chunks_exact(m) {
-        for (b, &x) in b.iter_mut().zip(row) {
-            *b += x;
-        }
-    }
-}
-
 fn map_biased<T: Float>(mut z: ArrayViewMut2<T>, bias: ArrayView1<T>, f: impl Fn(T) -> T) {
     let m = z.ncols();
     if let (Some(z), Some(b), true) = (z.as_slice_mut(), bias.as_slice(), m > 0) {
-        #[cfg(target_arch = "x86_64")]
-        if has_avx2_fma() {
-            // SAFETY: the CPU has AVX2 and FMA (just detected).
-            return unsafe { map_biased_flat_avx2(z, b, f) };
-        }
-        return map_biased_flat(z, b, f);
+        return fused::map_biased(z, b, f);
     }
     for mut row in z.rows_mut() {
         match (row.as_slice_mut(), bias.as_slice()) {
             (Some(r), Some(b)) => r.iter_mut().zip(b).for_each(|(v, &b)| *v = f(*v + b)),
             _ => row.zip_mut_with(&bias, |v, &b| *v = f(*v + b)),
-        }
-    }
-}
-
-/// [`map_biased_flat`] compiled for AVX2; the same bits as the plain build.
-///
-/// # Safety
-/// The CPU has AVX2 and FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn map_biased_flat_avx2<T: Float>(z: &mut [T], b: &[T], f: impl Fn(T) -> T) {
-    map_biased_flat(z, b, f)
-}
-
-/// `z = f(z + b)` on row-major slices with rows of `b.len()` (≥ 1): in tiles of whole rows
-/// against the bias repeated across the tile, so short rows vectorise too.
-#[inline(always)]
-fn map_biased_flat<T: Float>(z: &mut [T], b: &[T], f: impl Fn(T) -> T) {
-    let m = b.len();
-    let width = (TILE / m).max(1) * m;
-    if width > TILE {
-        for row in z.chunks_exact_mut(m) {
-            row.iter_mut().zip(b).for_each(|(v, &b)| *v = f(*v + b));
-        }
-        return;
-    }
-    let mut pattern = [T::zero(); TILE];
-    for (p, &b) in pattern[..width].iter_mut().zip(b.iter().cycle()) {
-        *p = b;
-    }
-    for tile in z.chunks_mut(width) {
-        for (v, &b) in tile.iter_mut().zip(&pattern[..width]) {
-            *v = f(*v + b);
         }
     }
 }
@@ -451,38 +358,6 @@ mod tests {
             let want = (&z + &b).mapv(|v| v.max(0.0));
             Activation::Relu.apply_with_bias(z.view_mut(), b.view());
             assert_eq!(z, want, "{n}×{m}");
-        }
-    }
-
-    #[test]
-    fn flat_loops_are_the_same_bits_with_and_without_avx2() {
-        let (n, m) = (150, 3);
-        let a: Vec<f32> = (0..n * m)
-            .map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0)
-            .collect();
-        let g: Vec<f32> = (0..n * m)
-            .map(|i| ((i * 104_729) % 997) as f32 / 1e3 - 0.5)
-            .collect();
-        let d = |a: f32| if a > 0.0 { 1.0 } else { 0.0 };
-        let (mut g1, mut b1) = (g.clone(), vec![0.0_f32; m]);
-        scale_and_sum_flat(&mut g1, &a, &mut b1, d);
-        assert!(b1.iter().all(|&b| b != 0.0));
-        let mut z1 = g.clone();
-        map_biased_flat(&mut z1, &b1, |v| v.max(0.0));
-        #[cfg(target_arch = "x86_64")]
-        if has_avx2_fma() {
-            let (mut g2, mut b2) = (g.clone(), vec![0.0_f32; m]);
-            let mut z2 = g.clone();
-            // SAFETY: just detected.
-            unsafe {
-                scale_and_sum_flat_avx2(&mut g2, &a, &mut b2, d);
-                map_biased_flat_avx2(&mut z2, &b1, |v| v.max(0.0));
-            }
-            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-            assert_eq!(
-                (bits(&g1), bits(&b1), bits(&z1)),
-                (bits(&g2), bits(&b2), bits(&z2))
-            );
         }
     }
 

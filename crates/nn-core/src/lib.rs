@@ -16,6 +16,7 @@
 //! assert!(loss > 0.0);
 //! # Ok::<(), nn_core::CoreError>(())
 //! ```
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod activation;
@@ -26,6 +27,7 @@ mod init;
 mod loss;
 pub mod network;
 mod param;
+pub mod textbook;
 pub mod trace;
 
 pub use activation::Activation;

@@ -14,8 +14,9 @@
 //! differ from the dense path only by rounding; the choice depends on the batch alone, so the
 //! same data give the same bits.
 
-use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 use nn_tensor::aligned::zeros_aligned;
+use nn_tensor::s;
 use nn_tensor::sparse::{spmm, CsrMatrix};
 use nn_tensor::{matmul, matmul_nt, matmul_tn, Float, TensorError};
 use rand_chacha::ChaCha8Rng;

@@ -7,21 +7,10 @@
 //! with the output weights taken from before the step.
 
 use ndarray::{array, Array2};
-use nn_core::{trace::trace, Activation, Dense, Loss, Network};
+use nn_core::{trace::trace, Loss, Network};
 
 fn textbook_net() -> Network<f64> {
-    // Weights are (n_out, n_in): row j holds the weights into neuron j.
-    let hidden = Dense::from_parts(
-        array![[0.05, 0.15], [0.10, 0.20]],
-        array![0.35, 0.35],
-        Activation::Sigmoid,
-    );
-    let output = Dense::from_parts(
-        array![[0.25, 0.35], [0.30, 0.40]],
-        array![0.50, 0.50],
-        Activation::Sigmoid,
-    );
-    Network::new(vec![hidden.unwrap(), output.unwrap()]).unwrap()
+    nn_core::textbook::network()
 }
 
 fn close(got: f64, want: f64, what: &str) {

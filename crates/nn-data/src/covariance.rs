@@ -1,7 +1,8 @@
 //! The sample covariance `C = Xcᵀ·Xc / (n − 1)` of centred data, using symmetry.
 
 use crate::Result;
-use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2};
+use nn_tensor::s;
 use nn_tensor::{gemm, Float, Transpose};
 use rayon::prelude::*;
 

@@ -166,7 +166,7 @@ pub fn read_idx_images_as<T: Float>(path: impl AsRef<Path>) -> Result<Array2<T>>
     let table: Vec<T> = (0..=255u8)
         .map(|b| T::from_f64(f64::from(b) / 255.0))
         .collect();
-    let mut pixels = crate::buffer::with_capacity(data.len());
+    let mut pixels = nn_tensor::buffer::with_capacity(data.len());
     pixels.extend(data.iter().map(|&b| table[usize::from(b)]));
     drop(data);
     Array2::from_shape_vec(shape, pixels).map_err(|e| DataError::file("idx", e.to_string()))

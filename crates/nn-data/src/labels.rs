@@ -3,6 +3,7 @@
 
 use crate::{DataError, Result};
 use ndarray::Array2;
+use nn_tensor::Float;
 use serde::{Deserialize, Serialize};
 
 /// A sorted list of class labels; a label's class index is its position.
@@ -81,13 +82,14 @@ impl Labels {
 /// above `n_classes` give an all-zero row.
 ///
 /// ```
-/// assert_eq!(nn_data::one_hot(&[2, 0], 3), ndarray::array![[0., 0., 1.], [1., 0., 0.]]);
+/// let y: ndarray::Array2<f64> = nn_data::one_hot(&[2, 0], 3);
+/// assert_eq!(y, ndarray::array![[0., 0., 1.], [1., 0., 0.]]);
 /// ```
-pub fn one_hot(indices: &[usize], n_classes: usize) -> Array2<f64> {
+pub fn one_hot<D: Float>(indices: &[usize], n_classes: usize) -> Array2<D> {
     let mut out = Array2::zeros((indices.len(), n_classes));
     for (i, &c) in indices.iter().enumerate() {
         if c < n_classes {
-            out[[i, c]] = 1.0;
+            out[[i, c]] = D::one();
         }
     }
     out

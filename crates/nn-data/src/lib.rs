@@ -38,9 +38,9 @@
 //! assert!(x.column(0).iter().all(|v| v.abs() < 3.0));
 //! # Ok::<(), nn_data::DataError>(())
 //! ```
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod buffer;
 mod covariance;
 mod csv;
 mod dataset;
@@ -72,7 +72,7 @@ pub use labels::{one_hot, Labels};
 pub use min_max::MinMaxScaler;
 pub use preprocessor::Preprocessor;
 pub use schema::{CsvOptions, CsvSchema, Loaded, Missing, TargetKind, Task, MAX_AUTO_CLASSES};
-pub use split::train_test_split;
+pub use split::{k_fold, train_test_split};
 pub use standard::StandardScaler;
 pub use transformer::Transformer;
 pub use whitening::{Components, Whitener, WhiteningMethod, DEFAULT_EPSILON};

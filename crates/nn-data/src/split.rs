@@ -50,3 +50,72 @@ pub fn train_test_split<T: nn_tensor::Float>(
     test.shuffle(&mut rng);
     Ok((data.select(&train), data.select(&test)))
 }
+
+/// The test rows of each of `k` folds for cross-validation, seeded: scikit-learn's
+/// `StratifiedKFold(k, shuffle=True)` semantics for a classification target, `KFold(k,
+/// shuffle=True)` otherwise.
+///
+/// Stratified: the rows sorted by class are dealt to the folds in turn (row `i` of that order to
+/// fold `i mod k`), which fixes how many rows of each class every fold gets — as equal as
+/// possible, fold sizes differing by at most one overall — and then each class's fold
+/// assignments are shuffled. Unstratified: a shuffled order cut into `k` runs, the first
+/// `n mod k` one row longer. Every row is in exactly one fold; each fold's rows are ascending.
+///
+/// # Errors
+/// [`DataError::InvalidParameter`] unless `2 ≤ k ≤ n`, or when `k` exceeds the row count of
+/// every class.
+///
+/// ```
+/// let data = nn_data::Dataset::unlabelled(ndarray::Array2::<f32>::zeros((10, 2)));
+/// let folds = nn_data::k_fold(&data, 3, 42)?;
+/// assert_eq!(folds.iter().map(Vec::len).collect::<Vec<_>>(), vec![4, 3, 3]);
+/// # Ok::<(), nn_data::DataError>(())
+/// ```
+pub fn k_fold<T: nn_tensor::Float>(
+    data: &Dataset<T>,
+    k: usize,
+    seed: u64,
+) -> Result<Vec<Vec<usize>>> {
+    let n = data.n_samples();
+    if k < 2 || k > n {
+        let msg = format!("need 2 ≤ folds ≤ the {n} rows, got {k}");
+        return Err(DataError::invalid("folds", msg));
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut fold_of = vec![0usize; n];
+    match &data.target {
+        Target::Classes { indices, labels } => {
+            let counts: Vec<usize> = (0..labels.len())
+                .map(|c| indices.iter().filter(|&&i| i == c).count())
+                .collect();
+            if counts.iter().all(|&c| c < k) {
+                let msg = format!("{k} folds, but no class has {k} rows (counts {counts:?})");
+                return Err(DataError::invalid("folds", msg));
+            }
+            let mut start = 0;
+            for (c, &count) in counts.iter().enumerate() {
+                // Rows start..start+count of the class-sorted order go to folds (start + j) mod k.
+                let mut folds: Vec<usize> = (start..start + count).map(|i| i % k).collect();
+                folds.sort_unstable();
+                folds.shuffle(&mut rng);
+                let rows = (0..n).filter(|&i| indices[i] == c);
+                rows.zip(folds).for_each(|(i, f)| fold_of[i] = f);
+                start += count;
+            }
+        }
+        _ => {
+            let mut order: Vec<usize> = (0..n).collect();
+            order.shuffle(&mut rng);
+            let (size, extra) = (n / k, n % k);
+            let mut at = 0;
+            for f in 0..k {
+                let len = size + usize::from(f < extra);
+                order[at..at + len].iter().for_each(|&i| fold_of[i] = f);
+                at += len;
+            }
+        }
+    }
+    let mut folds = vec![Vec::new(); k];
+    (0..n).for_each(|i| folds[fold_of[i]].push(i));
+    Ok(folds)
+}

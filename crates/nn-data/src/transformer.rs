@@ -83,7 +83,7 @@ pub(crate) fn check_rows<T: Float>(op: &'static str, x: &ArrayView2<T>, min: usi
 /// Builds a new `(n_samples, n_out)` array row by row: `f(row, out_row)` fills `out_row`.
 ///
 /// One pass over the data: each row is computed into a small scratch row and appended to a
-/// buffer from [`crate::buffer::with_capacity`] (no zero-initialisation pass, huge pages for
+/// buffer from [`nn_tensor::buffer::with_capacity`] (no zero-initialisation pass, huge pages for
 /// big outputs).
 pub(crate) fn map_rows<T: Float>(
     x: ArrayView2<T>,
@@ -91,7 +91,7 @@ pub(crate) fn map_rows<T: Float>(
     f: impl Fn(&[T], &mut [T]),
 ) -> Array2<T> {
     let x = x.as_standard_layout();
-    let mut out = crate::buffer::with_capacity(x.nrows() * n_out);
+    let mut out = nn_tensor::buffer::with_capacity(x.nrows() * n_out);
     let mut scratch = vec![T::zero(); n_out];
     for row in x.rows() {
         f(row.as_slice().unwrap_or(&[]), &mut scratch);

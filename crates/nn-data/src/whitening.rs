@@ -17,7 +17,8 @@
 use crate::covariance::{centre_into, covariance};
 use crate::transformer::{check_cols, check_rows};
 use crate::{DataError, Result, Transformer};
-use ndarray::{s, Array2, ArrayView2};
+use ndarray::{Array2, ArrayView2};
+use nn_tensor::s;
 use nn_tensor::{matmul, matmul_nt, symmetric_eigen, Float};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -266,7 +267,7 @@ impl<T: Float> Transformer<T> for Whitener {
     fn transform(&self, x: ArrayView2<T>) -> Result<Array2<T>> {
         self.check("Whitener::transform", &x, self.mean.len())?;
         let (d, k) = self.matrix.dim();
-        let mut out = crate::buffer::zeros(x.nrows(), k);
+        let mut out = nn_tensor::buffer::zeros(x.nrows(), k);
         let Some(dst) = out.as_slice_mut() else {
             return Ok(out);
         };
@@ -275,7 +276,7 @@ impl<T: Float> Transformer<T> for Whitener {
         // copy of the whole input.
         let block = |(b, chunk): (usize, &mut [T])| -> Result<()> {
             let rows = chunk.len() / k.max(1);
-            let mut xc = crate::buffer::with_capacity(rows * d);
+            let mut xc = nn_tensor::buffer::with_capacity(rows * d);
             xc.resize(rows * d, 0.0);
             centre_into(
                 x.slice(s![b * ROWS..b * ROWS + rows, ..]),
@@ -283,7 +284,7 @@ impl<T: Float> Transformer<T> for Whitener {
                 &mut xc,
             );
             let xc = ArrayView2::from_shape((rows, d), &xc).map_err(shape_error)?;
-            let mut c = crate::buffer::zeros::<f64>(rows, k);
+            let mut c = nn_tensor::buffer::zeros::<f64>(rows, k);
             matmul(xc, self.matrix.view(), c.view_mut())?;
             chunk
                 .iter_mut()

@@ -1,25 +1,33 @@
 //! Checkpoints: everything needed to continue a training run exactly where it stopped.
 //!
-//! A checkpoint holds the network, the optimizer (momentum buffers), the schedule (including
-//! reduce-on-plateau's state), the trainer (epoch counter and the shuffling generator's state),
-//! the per-epoch history, and free-form JSON for the caller's own configuration. Files are JSON,
-//! written to a temporary file in the same folder, flushed to disk, then renamed over the
-//! target: a process killed at any moment leaves either the old complete file or the new one.
+//! A checkpoint holds a [`TrainState`] — the network, the optimizer (its kind and state), the
+//! schedule (including reduce-on-plateau's state), the trainer (epoch counter and the shuffling
+//! generator's state), the per-epoch history, early stopping's state — and free-form JSON for
+//! the caller's own configuration. Files are JSON, written to a temporary file in the same
+//! folder, flushed to disk, then renamed over the target: a process killed at any moment leaves either the old complete file or the new one.
 //! Floats are written in shortest round-trip form, so a resumed run is bit-identical.
+//!
+//! **Versions.** Version 2 stores the optimizer as an [`AnyOptimizer`](crate::AnyOptimizer)
+//! (`{"sgd": …}`, `{"adam": …}`, `{"rmsprop": …}`). Version 1, from before Adam and RMSprop,
+//! stored an SGD untagged, either inside `state` or, in files written before the epoch driver,
+//! at the top level beside `network`, `schedule`, `trainer` and `history`. [`Checkpoint::load`]
+//! reads both version-1 layouts as an SGD; [`Checkpoint::save`] always writes version 2.
 
 use std::io::Write;
 use std::path::Path;
 
-use nn_core::Network;
 use nn_tensor::Float;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde_json::{Map, Value};
 
-use crate::{EpochReport, OptimError, Result, Schedule, Sgd, Trainer};
+use crate::{OptimError, Result, TrainState};
 
 /// The value of the `format` field of every checkpoint file.
 pub const CHECKPOINT_FORMAT: &str = "nn-checkpoint";
-/// The checkpoint format version this build reads and writes.
-pub const CHECKPOINT_VERSION: u32 = 1;
+/// The checkpoint format version this build writes.
+pub const CHECKPOINT_VERSION: u32 = 2;
+/// The oldest version [`Checkpoint::load`] reads (see the module docs).
+pub const OLDEST_READABLE_VERSION: u32 = 1;
 
 /// The complete state of a training run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -32,38 +40,20 @@ pub struct Checkpoint<T> {
     pub format: String,
     /// [`CHECKPOINT_VERSION`] when written by this build.
     pub version: u32,
-    /// The network's parameters.
-    pub network: Network<T>,
-    /// The optimizer and its momentum buffers.
-    pub optimizer: Sgd<T>,
-    /// The learning-rate schedule and its state.
-    pub schedule: Schedule,
-    /// The epoch counter and the shuffling generator.
-    pub trainer: Trainer,
-    /// One report per finished epoch.
-    pub history: Vec<EpochReport>,
+    /// The run's state: network, optimizer, schedule, trainer, history, early stopping.
+    pub state: TrainState<T>,
     /// The caller's own settings (e.g. the command line), stored verbatim.
     pub extra: serde_json::Value,
 }
 
 impl<T: Float + Serialize + DeserializeOwned> Checkpoint<T> {
-    /// Bundles a run's state.
-    pub fn new(
-        network: Network<T>,
-        optimizer: Sgd<T>,
-        schedule: Schedule,
-        trainer: Trainer,
-        history: Vec<EpochReport>,
-    ) -> Self {
+    /// Bundles a run's state (with no `extra`).
+    pub fn new(state: TrainState<T>) -> Self {
         let (format, version) = (CHECKPOINT_FORMAT.to_string(), CHECKPOINT_VERSION);
         Checkpoint {
             format,
             version,
-            network,
-            optimizer,
-            schedule,
-            trainer,
-            history,
+            state,
             extra: serde_json::Value::Null,
         }
     }
@@ -74,7 +64,7 @@ impl<T: Float + Serialize + DeserializeOwned> Checkpoint<T> {
         write_atomic(path, &json).map_err(|e| fail(path, e.to_string()))
     }
 
-    /// Reads a checkpoint, checking its format and version.
+    /// Reads a checkpoint, checking its format and version (1 or 2, see the module docs).
     pub fn load(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(|e| fail(path, e.to_string()))?;
         Self::from_bytes(path, &bytes)
@@ -85,15 +75,42 @@ impl<T: Float + Serialize + DeserializeOwned> Checkpoint<T> {
     pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Self> {
         let header: Header = serde_json::from_slice(bytes)
             .map_err(|e| fail(path, format!("not a checkpoint: {e}")))?;
-        if header.format != CHECKPOINT_FORMAT || header.version != CHECKPOINT_VERSION {
+        let known = OLDEST_READABLE_VERSION..=CHECKPOINT_VERSION;
+        if header.format != CHECKPOINT_FORMAT || !known.contains(&header.version) {
             let reason = format!(
-                "format {:?} version {} is not supported (expected {CHECKPOINT_FORMAT:?} version {CHECKPOINT_VERSION})",
+                "format {:?} version {} is not supported (expected {CHECKPOINT_FORMAT:?} version {OLDEST_READABLE_VERSION} to {CHECKPOINT_VERSION})",
                 header.format, header.version
             );
             return Err(fail(path, reason));
         }
-        serde_json::from_slice(bytes).map_err(|e| fail(path, format!("corrupt checkpoint: {e}")))
+        let corrupt = |e: serde_json::Error| fail(path, format!("corrupt checkpoint: {e}"));
+        if header.version == 1 {
+            let v1 = serde_json::from_slice(bytes).map_err(corrupt)?;
+            return serde_json::from_value(upgrade_v1(v1)).map_err(corrupt);
+        }
+        serde_json::from_slice(bytes).map_err(corrupt)
     }
+}
+
+/// A version-1 checkpoint as version 2: the run's fields gathered into `state` (for the flat
+/// layout) and its SGD tagged `{"sgd": …}`.
+fn upgrade_v1(mut v1: Value) -> Value {
+    let Some(fields) = v1.as_object_mut() else {
+        return v1;
+    };
+    if !fields.contains_key("state") {
+        let state: Map<String, Value> = ["network", "optimizer", "schedule", "trainer", "history"]
+            .into_iter()
+            .filter_map(|k| Some((k.to_string(), fields.remove(k)?)))
+            .collect();
+        fields.insert("state".into(), Value::Object(state));
+    }
+    if let Some(state) = fields.get_mut("state").and_then(Value::as_object_mut) {
+        let sgd = state.remove("optimizer").unwrap_or_default();
+        state.insert("optimizer".into(), serde_json::json!({ "sgd": sgd }));
+    }
+    fields.insert("version".into(), CHECKPOINT_VERSION.into());
+    v1
 }
 
 #[derive(Deserialize)]

@@ -34,6 +34,14 @@ pub enum OptimError {
         /// The bound it exceeded, when it is finite.
         bound: Option<f64>,
     },
+    /// The validation loss after an epoch is NaN or infinite.
+    #[error("training diverged in epoch {epoch}: the validation loss is {loss}; try a lower learning rate")]
+    ValidationDiverged {
+        /// The epoch (0-based) after which validation failed.
+        epoch: usize,
+        /// The non-finite validation loss.
+        loss: f64,
+    },
     /// The stop flag was raised (e.g. by Ctrl-C); the epoch stopped after finishing a batch.
     #[error("training interrupted in epoch {epoch} after {steps} batch(es)")]
     Interrupted {

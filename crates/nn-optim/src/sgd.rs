@@ -20,9 +20,9 @@
 use nn_core::{Param, ParamKind, Parameters};
 use nn_tensor::Float;
 use serde::{Deserialize, Serialize};
-use std::sync::{Mutex, PoisonError};
 
-use crate::{OptimError, Optimizer, Result};
+use crate::parts::{for_each_indexed, in_parts, slot};
+use crate::{check, OptimError, Optimizer, Result};
 
 /// SGD hyper-parameters (all default to 0 / off: plain SGD).
 ///
@@ -45,23 +45,15 @@ pub struct SgdConfig {
 impl SgdConfig {
     /// Checks the ranges documented on each field.
     pub fn validate(&self) -> Result<()> {
-        let bad = |name, reason: String| Err(OptimError::InvalidConfig { name, reason });
-        if !(0.0..1.0).contains(&self.momentum) {
-            return bad(
-                "momentum",
-                format!("must be in [0, 1), got {}", self.momentum),
-            );
-        }
+        check::unit_interval("momentum", self.momentum)?;
         if self.nesterov && self.momentum == 0.0 {
-            return bad("nesterov", "Nesterov momentum needs momentum > 0".into());
+            let reason = "Nesterov momentum needs momentum > 0".into();
+            return Err(OptimError::InvalidConfig {
+                name: "nesterov",
+                reason,
+            });
         }
-        if !(self.weight_decay >= 0.0 && self.weight_decay.is_finite()) {
-            return bad(
-                "weight decay",
-                format!("must be ≥ 0 and finite, got {}", self.weight_decay),
-            );
-        }
-        Ok(())
+        check::non_negative("weight-decay", self.weight_decay)
     }
 }
 
@@ -115,14 +107,11 @@ impl<T: Float> Sgd<T> {
             nesterov: c.nesterov,
         };
         if c.momentum == 0.0 {
-            return in_parts(p.value, p.grad, &mut [], |w, g, _| rule.plain(w, g));
+            return in_parts(p.value, p.grad, [], |w, g, _| rule.plain(w, g));
         }
-        if self.velocity.len() <= index {
-            self.velocity.resize(index + 1, Vec::new());
-        }
-        let v = &mut self.velocity[index];
+        let v = slot(&mut self.velocity, index);
         v.resize(p.value.len(), T::zero());
-        in_parts(p.value, p.grad, v, |w, g, v| rule.momentum(w, g, v));
+        in_parts(p.value, p.grad, [v], |w, g, [v]| rule.momentum(w, g, v));
     }
 }
 
@@ -151,41 +140,9 @@ impl<T: Float> Rule<T> {
     }
 }
 
-/// Parameters from this many elements on are updated in two halves on two threads (where
-/// nn-tensor may use them): a large layer's update streams megabytes through the caches.
-const PARALLEL_UPDATE: usize = 1 << 16;
-
-/// Runs `f` on matching pieces of `w`, `g` and `v` (`v` empty or as long as `w`): the whole
-/// slices, or two halves at once for large parameters. Element-wise rules give the same bits
-/// either way.
-fn in_parts<T: Float>(
-    w: &mut [T],
-    g: &[T],
-    v: &mut [T],
-    f: impl Fn(&mut [T], &[T], &mut [T]) + Sync,
-) {
-    if w.len() < PARALLEL_UPDATE || nn_tensor::num_threads() < 2 {
-        return f(w, g, v);
-    }
-    let half = w.len() / 2;
-    let (w0, w1) = w.split_at_mut(half);
-    let (g0, g1) = g.split_at(half);
-    let (v0, v1) = v.split_at_mut(half.min(v.len()));
-    let parts = [Mutex::new((w0, g0, v0)), Mutex::new((w1, g1, v1))];
-    nn_tensor::run_parts(2, &|i| {
-        let mut part = parts[i].lock().unwrap_or_else(PoisonError::into_inner);
-        let (w, g, v) = &mut *part;
-        f(w, g, v);
-    });
-}
-
 impl<T: Float> Optimizer<T> for Sgd<T> {
     fn step(&mut self, model: &mut dyn Parameters<T>, lr: f64) {
-        let mut index = 0;
-        model.visit_params(&mut |p| {
-            self.update(index, p, lr);
-            index += 1;
-        });
+        for_each_indexed(model, |index, p| self.update(index, p, lr));
     }
 }
 

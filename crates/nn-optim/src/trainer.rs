@@ -9,15 +9,17 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use ndarray::{s, Array2, ArrayView1, ArrayView2, ArrayViewMut1, Axis};
+use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut1, Axis};
 use ndarray_rand::rand::seq::SliceRandom;
 use nn_core::{Loss, Network};
+use nn_tensor::s;
 use nn_tensor::Float;
 use rand_chacha::{rand_core::SeedableRng, ChaCha8Rng};
 use serde::{Deserialize, Serialize};
 
-use crate::dist::DataParallel;
-use crate::{LrSchedule, OptimError, Optimizer, Result};
+use std::ops::ControlFlow;
+
+use crate::{BatchStats, GradientHook, LrSchedule, OptimError, Optimizer, Result, StepReport};
 
 /// What one epoch did.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -28,6 +30,77 @@ pub struct EpochReport {
     pub lr: f64,
     /// Mean training loss over the epoch's batches, weighted by batch size.
     pub train_loss: f64,
+    /// The validation loss after the epoch (when the run validates).
+    #[serde(default)]
+    pub val_loss: Option<f64>,
+    /// The validator's metric after the epoch (accuracy, R², …), when it has one.
+    #[serde(default)]
+    pub val_metric: Option<f64>,
+    /// Seconds the epoch took, validation included.
+    #[serde(default)]
+    pub seconds: f64,
+}
+
+/// Per-step control of the batch loop: each step's learning rate, the gradient hook, and a
+/// look at each finished step that may end the epoch early.
+pub(crate) trait StepControl<T: Float> {
+    /// The learning rate of step `step` of the epoch.
+    fn lr(&mut self, step: usize) -> f64;
+    /// The hook's parts of a batch of `rows` rows (default: the whole batch).
+    fn parts(&mut self, rows: usize) -> Vec<Range<usize>> {
+        vec![0..rows]
+    }
+    /// The hook's look at one part's gradients.
+    fn after_part(&mut self, _net: &mut Network<T>, _loss: f64, _rows: usize) {}
+    /// The gradient hook between backward and the optimizer step.
+    fn after_backward(&mut self, net: &mut Network<T>, stats: &mut BatchStats) -> Result<()>;
+    /// The optimizer step (the hook's, when it has one).
+    fn step(&mut self, net: &mut Network<T>, opt: &mut dyn Optimizer<T>, lr: f64) {
+        opt.step(net, lr);
+    }
+    /// After the optimizer step; `Break` ends the epoch here.
+    fn after_step(&mut self, _report: &StepReport) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
+}
+
+/// One learning rate for the whole epoch, and an optional gradient hook.
+pub(crate) struct ConstantLr<'a, T: Float> {
+    pub lr: f64,
+    pub hook: Option<&'a mut dyn GradientHook<T>>,
+}
+
+impl<T: Float> StepControl<T> for ConstantLr<'_, T> {
+    fn lr(&mut self, _step: usize) -> f64 {
+        self.lr
+    }
+
+    fn parts(&mut self, rows: usize) -> Vec<Range<usize>> {
+        match self.hook.as_deref_mut() {
+            Some(hook) => hook.parts(rows),
+            None => vec![0..rows],
+        }
+    }
+
+    fn after_part(&mut self, net: &mut Network<T>, loss: f64, rows: usize) {
+        if let Some(hook) = self.hook.as_deref_mut() {
+            hook.after_part(net, loss, rows);
+        }
+    }
+
+    fn after_backward(&mut self, net: &mut Network<T>, stats: &mut BatchStats) -> Result<()> {
+        match self.hook.as_deref_mut() {
+            Some(hook) => hook.after_backward(net, stats),
+            None => Ok(()),
+        }
+    }
+
+    fn step(&mut self, net: &mut Network<T>, opt: &mut dyn Optimizer<T>, lr: f64) {
+        match self.hook.as_deref_mut() {
+            Some(hook) => hook.step(net, opt, lr),
+            None => opt.step(net, lr),
+        }
+    }
 }
 
 /// Runs epochs of mini-batch training; holds the shuffling generator and the epoch counter.
@@ -57,15 +130,7 @@ pub struct Trainer {
     /// Checked after every batch; when raised the epoch stops with [`OptimError::Interrupted`].
     #[serde(skip)]
     stop: Option<Arc<AtomicBool>>,
-    /// The last finite batch loss of the current epoch (for divergence messages).
-    #[serde(skip)]
-    last_finite: Option<f64>,
 }
-
-/// One training step of an epoch: `(trainer, batches, step index)` to the batch's mean loss,
-/// its loss sum (Σ over rows) and whether to stop.
-type StepFn<'s, T, D> =
-    dyn FnMut(&Trainer, &mut Batches<'_, T, D>, usize) -> Result<(f64, f64, bool)> + 's;
 
 impl Trainer {
     /// A trainer with mini-batches of `batch_size` (0 = the whole set), shuffled by `seed`.
@@ -77,7 +142,6 @@ impl Trainer {
             rng: ChaCha8Rng::seed_from_u64(seed),
             loss_bound: None,
             stop: None,
-            last_finite: None,
         }
     }
 
@@ -133,7 +197,14 @@ impl Trainer {
         self.epoch
     }
 
-    /// Runs `epochs` epochs with rates from `schedule`; returns one report per epoch.
+    /// The mini-batch size (0 = the whole set).
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    /// Runs `epochs` epochs with rates from `schedule`; returns one report per epoch. (For
+    /// validation, plateau schedules, early stopping and checkpoints use
+    /// [`TrainState::fit`](crate::TrainState::fit).)
     #[allow(clippy::too_many_arguments)]
     pub fn fit<T: Float, D: Float>(
         &mut self,
@@ -149,7 +220,7 @@ impl Trainer {
         (0..epochs)
             .map(|_| {
                 let lr = schedule.lr_at(self.epoch);
-                self.run_epoch_with(&mut batches, net, opt, loss, lr)
+                self.report_epoch(&mut batches, net, opt, loss, lr, None)
             })
             .collect()
     }
@@ -169,14 +240,11 @@ impl Trainer {
         lr: f64,
     ) -> Result<EpochReport> {
         let mut batches = Batches::new(self.batch_size, x, y)?;
-        self.run_epoch_with(&mut batches, net, opt, loss, lr)
+        self.report_epoch(&mut batches, net, opt, loss, lr, None)
     }
 
-    /// One epoch at learning rate `lr` as one rank of a data-parallel group: every rank calls
-    /// it with the same data, configuration and seed; each computes its shards of every batch
-    /// ([`DataParallel::local_shards`]) and steps on the global mean gradient, so every rank
-    /// ends the epoch with the same weights. Divergence and the stop flag (raised on any rank)
-    /// stop every rank at the same step.
+    /// [`run_epoch`](Self::run_epoch) with `hook` between each batch's backward pass and its
+    /// optimizer step, e.g. a [`DataParallel`](crate::dist::DataParallel) gradient all-reduce.
     ///
     /// ```
     /// use std::rc::Rc;
@@ -188,12 +256,12 @@ impl Trainer {
     /// let mut net = Network::<f64>::mlp(&[1, 1], Activation::Identity, Activation::Identity, 0)?;
     /// let mut sgd = Sgd::new(SgdConfig::default())?;
     /// let mut dp = DataParallel::new(Rc::new(Local), Reduction::Exact { shards: 3 })?;
-    /// let report = Trainer::new(3, 0).run_epoch_parallel(&mut net, &mut sgd, Loss::Mse, x.view(), y.view(), 0.1, &mut dp)?;
+    /// let report = Trainer::new(3, 0).run_epoch_hooked(&mut net, &mut sgd, Loss::Mse, x.view(), y.view(), 0.1, &mut dp)?;
     /// assert_eq!(report.epoch, 0);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[allow(clippy::too_many_arguments)]
-    pub fn run_epoch_parallel<T: Float, D: Float>(
+    pub fn run_epoch_hooked<T: Float, D: Float>(
         &mut self,
         net: &mut Network<T>,
         opt: &mut dyn Optimizer<T>,
@@ -201,78 +269,46 @@ impl Trainer {
         x: ArrayView2<D>,
         y: ArrayView2<D>,
         lr: f64,
-        parallel: &mut DataParallel<T>,
+        hook: &mut dyn GradientHook<T>,
     ) -> Result<EpochReport> {
         let mut batches = Batches::new(self.batch_size, x, y)?;
-        let mut step = |t: &Trainer, b: &mut Batches<'_, T, D>, i: usize| {
-            t.parallel_step(b, i, net, opt, loss, lr, parallel)
-        };
-        self.epoch_of_steps(&mut batches, lr, &mut step)
+        self.report_epoch(&mut batches, net, opt, loss, lr, Some(hook))
     }
 
-    fn run_epoch_with<T: Float, D: Float>(
+    fn report_epoch<T: Float, D: Float>(
         &mut self,
         batches: &mut Batches<'_, T, D>,
         net: &mut Network<T>,
         opt: &mut dyn Optimizer<T>,
         loss: Loss,
         lr: f64,
+        hook: Option<&mut dyn GradientHook<T>>,
     ) -> Result<EpochReport> {
-        let mut step = |t: &Trainer, b: &mut Batches<'_, T, D>, i: usize| {
-            let (xb, yb) = b.gather(i);
-            net.forward(xb)?;
-            let value = net.backward_loss(xb, yb, loss)?;
-            let rows = xb.nrows();
-            t.check_loss(value, i, t.last_finite)?;
-            opt.step(net, lr);
-            Ok((value, value * rows as f64, t.stop_requested()))
-        };
-        self.epoch_of_steps(batches, lr, &mut step)
+        let (epoch, start) = (self.epoch, std::time::Instant::now());
+        let mut control = ConstantLr { lr, hook };
+        let train_loss = self.run_steps(batches, net, opt, loss, &mut control)?;
+        Ok(EpochReport {
+            epoch,
+            lr,
+            train_loss,
+            val_loss: None,
+            val_metric: None,
+            seconds: start.elapsed().as_secs_f64(),
+        })
     }
 
-    /// This rank's shards of batch `step`, the all-reduce, the divergence check and the update;
-    /// returns the batch's mean loss, its loss sum and whether to stop.
-    #[allow(clippy::too_many_arguments)]
-    fn parallel_step<T: Float, D: Float>(
-        &self,
+    /// The batch loop: one epoch of steps over a fresh permutation (when shuffling), each
+    /// forward, backward, the control's gradient hook, and one optimizer step at the control's
+    /// rate. Returns the mean training loss; advances the epoch counter unless the control
+    /// ended the epoch early.
+    pub(crate) fn run_steps<T: Float, D: Float>(
+        &mut self,
         batches: &mut Batches<'_, T, D>,
-        step: usize,
         net: &mut Network<T>,
         opt: &mut dyn Optimizer<T>,
         loss: Loss,
-        lr: f64,
-        parallel: &mut DataParallel<T>,
-    ) -> Result<(f64, f64, bool)> {
-        for shard in parallel.local_shards(batches.rows_of(step).len()) {
-            if shard.is_empty() {
-                continue;
-            }
-            let rows = shard.len();
-            let (xb, yb) = batches.gather_part(step, shard);
-            net.forward(xb)?;
-            let value = net.backward_loss(xb, yb, loss)?;
-            parallel.add_shard(net, value, rows);
-        }
-        let totals = parallel.reduce(self.stop_requested());
-        let value = totals.mean_loss();
-        self.check_loss(value, step, self.last_finite)?;
-        opt.step(&mut parallel.reduced(net), lr);
-        Ok((value, totals.loss_sum, totals.stop))
-    }
-
-    /// Whether the stop flag is raised.
-    fn stop_requested(&self) -> bool {
-        self.stop.as_ref().is_some_and(|f| f.load(Ordering::SeqCst))
-    }
-
-    /// Runs `step` (returning the batch's mean loss, loss sum and whether to stop) on every
-    /// batch of a freshly shuffled order.
-    fn epoch_of_steps<T: Float, D: Float>(
-        &mut self,
-        batches: &mut Batches<'_, T, D>,
-        lr: f64,
-        step: &mut StepFn<'_, T, D>,
-    ) -> Result<EpochReport> {
+        control: &mut dyn StepControl<T>,
+    ) -> Result<f64> {
         // Each epoch's order depends only on the generator's state, so a resumed run matches.
         batches
             .order
@@ -282,24 +318,46 @@ impl Trainer {
         if self.shuffle {
             batches.order.shuffle(&mut self.rng);
         }
-        let mut total = 0.0;
-        self.last_finite = None;
-        for i in 0..batches.count() {
-            let (value, sum, stop) = step(self, batches, i)?;
-            self.last_finite = Some(value);
-            total += sum;
-            if stop {
-                let (epoch, steps) = (self.epoch, i + 1);
+        let (mut total, mut rows, mut last_finite) = (0.0, 0, None);
+        for step in 0..batches.count() {
+            let mut stats = BatchStats {
+                loss_sum: 0.0,
+                rows: 0,
+                stop: self.stop.as_ref().is_some_and(|f| f.load(Ordering::SeqCst)),
+            };
+            for part in control.parts(batches.rows_of(step).len()) {
+                if part.is_empty() {
+                    continue;
+                }
+                let (xb, yb) = batches.gather(step, part);
+                net.forward(xb)?;
+                let value = net.backward_loss(xb, yb, loss)?;
+                stats.loss_sum += value * xb.nrows() as f64;
+                stats.rows += xb.nrows();
+                control.after_part(net, value, xb.nrows());
+            }
+            control.after_backward(net, &mut stats)?;
+            let value = stats.loss_sum / stats.rows.max(1) as f64;
+            self.check_loss(value, step, last_finite)?;
+            last_finite = Some(value);
+            (total, rows) = (total + stats.loss_sum, rows + stats.rows);
+            let lr = control.lr(step);
+            control.step(net, opt, lr);
+            if stats.stop {
+                let (epoch, steps) = (self.epoch, step + 1);
                 return Err(OptimError::Interrupted { epoch, steps });
             }
+            let report = StepReport {
+                step,
+                lr,
+                loss: value,
+            };
+            if control.after_step(&report).is_break() {
+                return Ok(total / rows.max(1) as f64);
+            }
         }
-        let report = EpochReport {
-            epoch: self.epoch,
-            lr,
-            train_loss: total / batches.n() as f64,
-        };
         self.epoch += 1;
-        Ok(report)
+        Ok(total / rows.max(1) as f64)
     }
 }
 
@@ -340,22 +398,13 @@ const PREFETCH_ROWS: usize = 8;
 
 /// Asks the CPU to start loading `row` into the cache (a hint; no effect on results).
 fn prefetch<D>(row: ArrayView1<D>) {
-    #[cfg(target_arch = "x86_64")]
     if let Some(r) = row.as_slice() {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        let bytes = std::mem::size_of_val(r);
-        for offset in (0..bytes).step_by(64) {
-            // SAFETY: SSE is part of the x86-64 baseline, and a prefetch never faults (the
-            // address lies inside the row anyway).
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(r.as_ptr().cast::<i8>().wrapping_add(offset)) };
-        }
+        nn_tensor::cpu::prefetch(r);
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = row;
 }
 
 /// The data, a sample order, and preallocated buffers for one mini-batch.
-struct Batches<'a, T, D> {
+pub(crate) struct Batches<'a, T, D> {
     x: ArrayView2<'a, D>,
     y: ArrayView2<'a, D>,
     order: Vec<usize>,
@@ -365,7 +414,11 @@ struct Batches<'a, T, D> {
 }
 
 impl<'a, T: Float, D: Float> Batches<'a, T, D> {
-    fn new(batch_size: usize, x: ArrayView2<'a, D>, y: ArrayView2<'a, D>) -> Result<Self> {
+    pub(crate) fn new(
+        batch_size: usize,
+        x: ArrayView2<'a, D>,
+        y: ArrayView2<'a, D>,
+    ) -> Result<Self> {
         if x.nrows() != y.nrows() || x.nrows() == 0 {
             let reason = format!(
                 "need as many targets as samples (≥ 1), got {} samples and {} targets",
@@ -404,21 +457,16 @@ impl<'a, T: Float, D: Float> Batches<'a, T, D> {
         self.n().div_ceil(self.size)
     }
 
-    /// Copies the rows of batch `step` (in the current order) into the buffers; large batches
-    /// are copied by [`GATHER_PARTS`] threads at once where nn-tensor may use them (the rows come
-    /// from all over memory, so the copy waits on memory more than it computes).
-    fn gather(&mut self, step: usize) -> (ArrayView2<'_, T>, ArrayView2<'_, T>) {
-        self.gather_part(step, 0..self.rows_of(step).len())
-    }
-
     /// The positions in the current order of batch `step`'s rows.
     fn rows_of(&self, step: usize) -> Range<usize> {
         step * self.size..((step + 1) * self.size).min(self.n())
     }
 
-    /// Like [`gather`](Self::gather), for the rows `part` (relative to the batch's first row)
-    /// of batch `step` only.
-    fn gather_part(
+    /// Copies the rows `part` (relative to the batch's first row) of batch `step` (in the
+    /// current order) into the buffers; large batches
+    /// are copied by [`GATHER_PARTS`] threads at once where nn-tensor may use them (the rows come
+    /// from all over memory, so the copy waits on memory more than it computes).
+    fn gather(
         &mut self,
         step: usize,
         part: Range<usize>,

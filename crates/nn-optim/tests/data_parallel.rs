@@ -47,7 +47,7 @@ fn weights<T: Float>(net: &mut Network<T>) -> Vec<T> {
 const BATCH: usize = 16; // 40 rows: batches of 16, 16 and 8
 const EPOCHS: usize = 3;
 
-/// Trains `EPOCHS` shuffled epochs with [`Trainer::run_epoch_parallel`] as one rank of
+/// Trains `EPOCHS` shuffled epochs with [`Trainer::run_epoch_hooked`] as one rank of
 /// `comm`; returns the weights and each epoch's mean loss.
 fn train_rank<T: Float>(comm: Rc<dyn Communicator>, reduction: Reduction) -> (Vec<T>, Vec<f64>) {
     let (x, y) = data::<T>();
@@ -57,7 +57,7 @@ fn train_rank<T: Float>(comm: Rc<dyn Communicator>, reduction: Reduction) -> (Ve
     let losses = (0..EPOCHS)
         .map(|_| {
             let (x, y) = (x.view(), y.view());
-            let r = trainer.run_epoch_parallel(&mut net, &mut opt, Loss::Mse, x, y, 0.1, &mut dp);
+            let r = trainer.run_epoch_hooked(&mut net, &mut opt, Loss::Mse, x, y, 0.1, &mut dp);
             r.unwrap().train_loss
         })
         .collect();

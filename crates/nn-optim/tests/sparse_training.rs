@@ -4,7 +4,9 @@
 
 use ndarray::Array2;
 use nn_core::{Activation, Loss, Network};
-use nn_optim::{Checkpoint, LrSchedule, Schedule, Sgd, SgdConfig, Trainer};
+use nn_optim::{Schedule, Sgd, SgdConfig, TrainState, Trainer};
+
+mod common;
 use nn_tensor::sparse::density;
 
 /// A 64-bit LCG: deterministic values in `[0, 1)`.
@@ -72,24 +74,6 @@ fn sgd() -> Sgd<f32> {
     .unwrap()
 }
 
-/// Every weight and bias of both networks, bit for bit (logical order).
-fn assert_same_bits(a: &Network<f32>, b: &Network<f32>, what: &str) {
-    for (l, (p, q)) in a.layers().iter().zip(b.layers()).enumerate() {
-        assert_eq!(p.weight().dim(), q.weight().dim());
-        let same_w = p
-            .weight()
-            .iter()
-            .zip(q.weight().iter())
-            .all(|(u, v)| u.to_bits() == v.to_bits());
-        let same_b = p
-            .bias()
-            .iter()
-            .zip(q.bias().iter())
-            .all(|(u, v)| u.to_bits() == v.to_bits());
-        assert!(same_w && same_b, "{what}: layer {l} differs");
-    }
-}
-
 /// 512 samples in batches of 128: each batch's first-layer products have about
 /// 128·784·0.19 ≈ 19 000 non-zeros × 64 columns ≈ 1.2·10⁶ multiply-adds, more than twice the
 /// 2¹⁸ per thread below which `spmm` stays on one thread, so two threads split them.
@@ -122,78 +106,27 @@ fn sparse_training_is_bit_identical_for_1_and_2_threads() {
     };
     let (one, opt1, r1) = train(1);
     let (two, opt2, r2) = train(2);
-    assert_same_bits(&one, &two, "1 vs 2 threads");
+    common::assert_same_bits(&one, &two, "1 vs 2 threads");
     assert_eq!(opt1, opt2, "momentum buffers");
     assert_eq!(r1, r2);
     // It learns (so the runs did something): the loss falls from about ln 10 ≈ 2.3.
     assert!(r1[2] < 0.8 * r1[0], "losses {r1:?}");
 }
 
-struct Run {
-    net: Network<f32>,
-    sgd: Sgd<f32>,
-    schedule: Schedule,
-    trainer: Trainer,
-}
-
-impl Run {
-    fn new() -> Run {
-        Run {
-            net: net(),
-            sgd: Sgd::new(SgdConfig {
-                momentum: 0.9,
-                nesterov: true,
-                weight_decay: 1e-3,
-            })
-            .unwrap(),
-            schedule: Schedule::parse("step:2:0.5", 0.05, 6).unwrap(),
-            trainer: Trainer::new(64, 11),
-        }
-    }
-
-    fn epochs(&mut self, n: usize, x: &Array2<f32>, y: &Array2<f32>) {
-        for _ in 0..n {
-            let lr = self.schedule.lr_at(self.trainer.epoch());
-            let r = self
-                .trainer
-                .run_epoch(
-                    &mut self.net,
-                    &mut self.sgd,
-                    Loss::CrossEntropy,
-                    x.view(),
-                    y.view(),
-                    lr,
-                )
-                .unwrap();
-            self.schedule.observe(r.train_loss);
-        }
-    }
-}
-
 #[test]
 fn checkpoint_and_resume_with_a_column_major_first_layer_is_bit_identical() {
     let (x, y) = mnist_like(192, 2);
-    let mut straight = Run::new();
-    straight.epochs(4, &x, &y);
-
-    let mut first = Run::new();
-    first.epochs(2, &x, &y);
-    let path = std::env::temp_dir().join(format!("nn-sparse-resume-{}.json", std::process::id()));
-    Checkpoint::new(first.net, first.sgd, first.schedule, first.trainer, vec![])
-        .save(&path)
+    let fresh = || {
+        let sgd = Sgd::new(SgdConfig {
+            momentum: 0.9,
+            nesterov: true,
+            weight_decay: 1e-3,
+        })
         .unwrap();
-    let ck = Checkpoint::<f32>::load(&path).unwrap();
-    std::fs::remove_file(&path).unwrap();
-    assert!(ck.network.layers()[0].is_column_major());
-    let mut resumed = Run {
-        net: ck.network,
-        sgd: ck.optimizer,
-        schedule: ck.schedule,
-        trainer: ck.trainer,
+        let schedule = Schedule::parse("step:2:0.5", 0.05, 6).unwrap();
+        let state = TrainState::new(net(), sgd, schedule, Trainer::new(64, 11));
+        assert!(state.network.layers()[0].is_column_major());
+        state
     };
-    resumed.epochs(2, &x, &y);
-
-    assert_eq!(resumed.trainer.epoch(), 4);
-    assert_same_bits(&straight.net, &resumed.net, "resumed");
-    assert_eq!(straight.sgd, resumed.sgd, "momentum buffers");
+    common::assert_resume_is_bit_identical(fresh, Loss::CrossEntropy, (&x, &y), 2, 4);
 }

@@ -184,7 +184,7 @@ fn rank2_row<T: Float>(row: &mut [T], v: &[T], w: &[T], vi: T, wi: T) {
 /// Floating-point results are unchanged (no FMA contraction, same operation order).
 fn with_wide_vectors<R>(f: impl FnOnce() -> R) -> R {
     #[cfg(target_arch = "x86_64")]
-    if is_x86_feature_detected!("avx2") {
+    if crate::cpu::has_avx2() {
         // SAFETY: the CPU supports AVX2 (checked just above).
         return unsafe { avx2(f) };
     }

@@ -22,13 +22,17 @@
 #![warn(missing_docs)]
 
 pub mod aligned;
+pub mod buffer;
+pub mod cpu;
 mod eigen;
 mod elementwise;
 mod error;
 mod float;
+pub mod fused;
 pub mod matmul;
 mod pool;
 mod reduce;
+pub mod slicing;
 pub mod sparse;
 mod threads;
 pub mod vmath;

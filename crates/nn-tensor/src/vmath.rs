@@ -1,5 +1,5 @@
-//! Vectorisable `f32` math for element-wise hot loops, and [`has_avx2_fma`], the run-time check
-//! for loops compiled a second time for AVX2.
+//! Vectorisable `f32` math for element-wise hot loops (whose AVX2 builds are picked through
+//! [`crate::cpu`]).
 //!
 //! [`exp_f32`] and [`ln_f32`] are branch-free (selects, not branches), so a loop of them over a
 //! slice or a lane array vectorises: 8 lanes per instruction under AVX2 instead of one libm
@@ -111,21 +111,6 @@ pub fn ln_f32(x: f32) -> f32 {
     }
 }
 
-/// Whether the CPU has AVX2 and FMA (detected at run time; the standard library caches the
-/// answer). Crates that compile hot loops a second time under
-/// `#[target_feature(enable = "avx2,fma")]` check this before calling that version.
-///
-/// ```
-/// println!("AVX2+FMA: {}", nn_tensor::vmath::has_avx2_fma());
-/// ```
-#[inline]
-pub fn has_avx2_fma() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    return crate::matmul::has_avx2();
-    #[cfg(not(target_arch = "x86_64"))]
-    false
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,7 +216,7 @@ mod tests {
             (1.0_f32.to_bits(), f32::NEG_INFINITY.to_bits())
         );
         #[cfg(target_arch = "x86_64")]
-        if has_avx2_fma() {
+        if crate::cpu::has_avx2_fma() {
             // SAFETY: just detected.
             assert_eq!(plain, unsafe { both_avx2(&xs) });
         }

@@ -4,12 +4,12 @@
 use std::ops::Range;
 use std::rc::Rc;
 
-use nn_core::{Param, Parameters};
+use nn_core::{Network, Param, Parameters};
 
 use nn_tensor::Float;
 
 use super::{all_reduce_sum, exact, Communicator};
-use crate::{OptimError, Result};
+use crate::{BatchStats, GradientHook, OptimError, Optimizer, Result};
 
 /// How the ranks' gradients are combined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,6 +230,31 @@ impl<T: Float> DataParallel<T> {
             model,
             mean: &self.mean,
         }
+    }
+}
+
+/// The data-parallel step of the trainer's batch loop (see [`crate::FitOptions::gradient_hook`]).
+impl<T: Float> GradientHook<T> for DataParallel<T> {
+    fn parts(&mut self, rows: usize) -> Vec<Range<usize>> {
+        self.local_shards(rows)
+    }
+
+    fn after_part(&mut self, net: &mut Network<T>, loss: f64, rows: usize) {
+        self.add_shard(net, loss, rows);
+    }
+
+    fn after_backward(&mut self, _net: &mut Network<T>, stats: &mut BatchStats) -> Result<()> {
+        let totals = self.reduce(stats.stop);
+        *stats = BatchStats {
+            loss_sum: totals.loss_sum,
+            rows: totals.rows,
+            stop: totals.stop,
+        };
+        Ok(())
+    }
+
+    fn step(&mut self, net: &mut Network<T>, opt: &mut dyn Optimizer<T>, lr: f64) {
+        opt.step(&mut self.reduced(net), lr);
     }
 }
 

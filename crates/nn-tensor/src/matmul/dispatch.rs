@@ -1,11 +1,11 @@
-//! Kernel selection: [`KernelChoice`], run-time CPU detection (once per process), and the sealed
+//! Kernel selection: [`KernelChoice`] (over the families `crate::cpu` detects), and the sealed
 //! per-element-type hook that maps a kernel family to the f32 or f64 micro-kernels.
 
 use super::driver::{self, Problem};
 use super::kernel::Portable;
 #[cfg(target_arch = "x86_64")]
 use super::x86;
-use std::sync::OnceLock;
+pub(crate) use crate::cpu::{detected_isas, Isa};
 
 /// Which micro-kernel a product uses; [`KernelChoice::Auto`] is what [`gemm`](super::gemm)
 /// does.
@@ -61,40 +61,13 @@ impl KernelChoice {
             KernelChoice::Auto => Some(detected_isas().0),
             KernelChoice::Portable => Some(Isa::Portable),
             #[cfg(target_arch = "x86_64")]
-            KernelChoice::Avx2 => x86::has_avx2().then_some(Isa::Avx2),
+            KernelChoice::Avx2 => crate::cpu::has_avx2_fma().then_some(Isa::Avx2),
             #[cfg(target_arch = "x86_64")]
-            KernelChoice::Avx512 => x86::has_avx512().then_some(Isa::Avx512),
+            KernelChoice::Avx512 => crate::cpu::has_avx512f().then_some(Isa::Avx512),
             #[cfg(not(target_arch = "x86_64"))]
             KernelChoice::Avx2 | KernelChoice::Avx512 => None,
         }
     }
-}
-
-/// A kernel family the CPU was checked to support.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Isa {
-    Portable,
-    #[cfg(target_arch = "x86_64")]
-    Avx2,
-    #[cfg(target_arch = "x86_64")]
-    Avx512,
-}
-
-/// Detects, once per process, the best kernel family and the one for small products.
-pub(crate) fn detected_isas() -> (Isa, Isa) {
-    static ISAS: OnceLock<(Isa, Isa)> = OnceLock::new();
-    *ISAS.get_or_init(|| {
-        #[cfg(target_arch = "x86_64")]
-        {
-            match (x86::has_avx512(), x86::has_avx2()) {
-                (true, true) => return (Isa::Avx512, Isa::Avx2),
-                (true, false) => return (Isa::Avx512, Isa::Avx512),
-                (false, true) => return (Isa::Avx2, Isa::Avx2),
-                (false, false) => {}
-            }
-        }
-        (Isa::Portable, Isa::Portable)
-    })
 }
 
 // The sealed trait's method takes crate-private types on purpose: nobody outside can call it.

@@ -131,6 +131,7 @@ pub(crate) unsafe fn run<T: Float, K: MicroKernel<T>>(p: &Problem<T>, threads: u
     // SAFETY: the parts cover disjoint blocks of C (forwarded contract), and `run_parts`
     // returns once every part is done.
     crate::pool::run_parts(parts.len(), &|i| {
+        // SAFETY: as above.
         with_workspace(|ws| unsafe { serial::<T, K>(&parts[i], ws) })
     });
 }

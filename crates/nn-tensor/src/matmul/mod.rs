@@ -26,8 +26,6 @@ mod small;
 pub(crate) mod x86;
 
 pub use naive::matmul_naive;
-#[cfg(target_arch = "x86_64")]
-pub(crate) use x86::has_avx2;
 
 pub use dispatch::KernelChoice;
 

@@ -83,7 +83,7 @@ unsafe fn pack_panel<T: Float, const R: usize>(
         }
     } else if src.ds == 1 {
         #[cfg(target_arch = "x86_64")]
-        if super::x86::has_avx2() {
+        if crate::cpu::has_avx2_fma() {
             // SAFETY: forwarded contract; AVX2 was just detected.
             return unsafe { x86_pack::pack_rows_avx2::<T, R>(out, src, width, depth) };
         }
@@ -327,7 +327,7 @@ mod tests {
     #[test]
     fn vectorised_row_packing_matches_scalar() {
         fn check<T: Float, const R: usize>() {
-            if !crate::matmul::x86::has_avx2() {
+            if !crate::cpu::has_avx2_fma() {
                 return;
             }
             let ls = 53;

@@ -33,7 +33,7 @@ const PACK_CAP: usize = 2048;
 /// `p` describes live strided operands of its shape; C aliases neither A nor B.
 pub(crate) unsafe fn run<T: Float>(p: &Problem<T>) -> bool {
     #[cfg(target_arch = "x86_64")]
-    if super::x86::has_avx2() {
+    if crate::cpu::has_avx2_fma() {
         // SAFETY: the caller's contract; AVX2 and FMA were just detected.
         return unsafe { run_avx2(p) };
     }
@@ -205,7 +205,7 @@ unsafe fn run_with<T: Float, M: Madd>(p: &Problem<T>) -> bool {
         return false;
     };
     let f32_sized = size_of::<T>() == 4;
-    // SAFETY (all arms): the caller's contract; each order's layout requirement was checked by
+    // SAFETY: the caller's contract; each order's layout requirement was checked by
     // `order`.
     unsafe {
         match order {
@@ -239,7 +239,7 @@ fn padded_width<T>(n: usize) -> usize {
 /// As [`by_rows`].
 #[inline(always)]
 unsafe fn by_rows_any<T: Float, M: Madd>(p: &Problem<T>, padded: bool) {
-    // SAFETY (all arms): forwarded contract.
+    // SAFETY: forwarded contract.
     unsafe {
         match tile_width::<T>(p.n) {
             4 => by_rows::<T, M, 4>(p, padded),
@@ -262,6 +262,7 @@ unsafe fn packed_rows<T: Float, M: Madd>(p: &Problem<T>) {
         for (j, x) in row.iter_mut().enumerate() {
             // SAFETY: `(q, j)` is inside op(B) when `j < n`.
             x.write(if j < p.n {
+                // SAFETY: as above.
                 unsafe { *at(p.b, q, j) }
             } else {
                 T::zero()
@@ -318,14 +319,18 @@ impl<T> Offset for *mut T {
 #[inline(always)]
 unsafe fn by_rows<T: Float, M: Madd, const NR: usize>(p: &Problem<T>, padded: bool) {
     let mut i = 0;
-    // SAFETY (all calls): rows `i..i+MR` lie inside A and C; the caller's contract otherwise.
+    // Safety of the unsafe blocks below (all calls): rows `i..i+MR` lie inside A and C; the caller's contract otherwise.
     while i + 4 <= p.m {
+        // SAFETY: as above.
         unsafe { row_block::<T, M, 4, NR>(p, i, padded) };
         i += 4;
     }
     match p.m - i {
+        // SAFETY: as above.
         3 => unsafe { row_block::<T, M, 3, NR>(p, i, padded) },
+        // SAFETY: as above.
         2 => unsafe { row_block::<T, M, 2, NR>(p, i, padded) },
+        // SAFETY: as above.
         1 => unsafe { row_block::<T, M, 1, NR>(p, i, padded) },
         _ => {}
     }
@@ -342,18 +347,23 @@ unsafe fn row_block<T: Float, M: Madd, const MR: usize, const NR: usize>(
     padded: bool,
 ) {
     let mut j = 0;
-    // SAFETY (both tiles): columns `j..j+cols` lie inside B and C.
+    // Safety of the unsafe blocks below (both tiles): columns `j..j+cols` lie inside B and C.
     while j + NR <= p.n {
+        // SAFETY: as above.
         let acc = unsafe { tile::<T, M, MR, NR, true>(p, i, j, NR) };
+        // SAFETY: as above.
         unsafe { store::<T, MR, NR>(p, i, j, NR, &acc) };
         j += NR;
     }
     if j < p.n {
         let cols = p.n - j;
         let acc = match padded {
+            // SAFETY: as above.
             true => unsafe { tile::<T, M, MR, NR, true>(p, i, j, cols) },
+            // SAFETY: as above.
             false => unsafe { tile::<T, M, MR, NR, false>(p, i, j, cols) },
         };
+        // SAFETY: as above.
         unsafe { store::<T, MR, NR>(p, i, j, cols, &acc) };
     }
 }
@@ -448,14 +458,18 @@ fn combine<T: Float>(alpha: T, x: T, beta: T, c: T) -> T {
 unsafe fn by_dots<T: Float, M: Madd, const L: usize>(p: &Problem<T>) {
     for j in 0..p.n {
         let mut i = 0;
-        // SAFETY (all calls): rows `i..i+R` and column `j` lie inside A, B and C.
+        // Safety of the unsafe blocks below (all calls): rows `i..i+R` and column `j` lie inside A, B and C.
         while i + 4 <= p.m {
+            // SAFETY: as above.
             unsafe { dot_block::<T, M, 4, L>(p, i, j) };
             i += 4;
         }
         match p.m - i {
+            // SAFETY: as above.
             3 => unsafe { dot_block::<T, M, 3, L>(p, i, j) },
+            // SAFETY: as above.
             2 => unsafe { dot_block::<T, M, 2, L>(p, i, j) },
+            // SAFETY: as above.
             1 => unsafe { dot_block::<T, M, 1, L>(p, i, j) },
             _ => {}
         }

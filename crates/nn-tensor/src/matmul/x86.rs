@@ -158,13 +158,3 @@ simd_kernel!(
     nc = 2048, zero = _mm256_setzero_pd, set1 = _mm256_set1_pd, load = _mm256_loadu_pd,
     store = _mm256_storeu_pd, fmadd = _mm256_fmadd_pd, mul = _mm256_mul_pd, add = _mm256_add_pd
 );
-
-/// Whether the CPU runs the AVX-512F kernels.
-pub(crate) fn has_avx512() -> bool {
-    is_x86_feature_detected!("avx512f")
-}
-
-/// Whether the CPU runs the AVX2+FMA kernels.
-pub(crate) fn has_avx2() -> bool {
-    is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
-}

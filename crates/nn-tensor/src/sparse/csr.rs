@@ -129,7 +129,7 @@ impl<T: Float> CsrMatrix<T> {
     fn fill_rows(&mut self, x: ArrayView2<T>, max_nnz: usize) -> bool {
         #[cfg(target_arch = "x86_64")]
         {
-            use crate::matmul::dispatch::{detected_isas, Isa};
+            use crate::cpu::{detected_isas, Isa};
             match detected_isas().0 {
                 // SAFETY: the features were detected on this CPU.
                 Isa::Avx512 => return unsafe { fill_rows_avx512(self, x, max_nnz) },
@@ -381,19 +381,22 @@ unsafe fn push_row_f32_avx512(
     let iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     let mut n = 0;
     for c in (0..full).step_by(16) {
-        // SAFETY (all pointer accesses): `c + 16 <= full <= row.len()`, the length of every
+        // SAFETY: `c + 16 <= full <= row.len()`, the length of every
         // slice, and `n <= c` (at most one entry per column so far), so `n + 16 <= row.len()`.
         let v = unsafe { _mm512_loadu_ps(row.as_ptr().add(c)) };
         let mask = _mm512_cmp_ps_mask::<_CMP_NEQ_UQ>(v, _mm512_setzero_ps());
         if mask == 0 {
             continue;
         }
+        // SAFETY: as above.
         let counts = unsafe { col_nnz.as_mut_ptr().add(c).cast::<__m512i>() };
+        // SAFETY: as above.
         let added = unsafe {
             let old = _mm512_loadu_si512(counts);
             _mm512_mask_add_epi32(old, mask, old, _mm512_set1_epi32(1))
         };
         let cols = _mm512_add_epi32(iota, _mm512_set1_epi32(c as i32));
+        // SAFETY: as above.
         unsafe {
             _mm512_storeu_si512(counts, added);
             _mm512_storeu_ps(

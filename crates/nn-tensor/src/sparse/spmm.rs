@@ -7,7 +7,7 @@
 //! in the portable build, where no FMA instruction is assumed).
 
 use super::CsrMatrix;
-use crate::matmul::dispatch::Isa;
+use crate::cpu::Isa;
 use crate::matmul::KernelChoice;
 use crate::{Float, Result, TensorError};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
@@ -177,7 +177,7 @@ impl<T: Float> Job<'_, T> {
 fn sparse_isa(kernel: KernelChoice) -> Option<Isa> {
     let isa = kernel.isa()?;
     #[cfg(target_arch = "x86_64")]
-    if isa == Isa::Avx512 && !crate::matmul::x86::has_avx2() {
+    if isa == Isa::Avx512 && !crate::cpu::has_avx2_fma() {
         return match kernel {
             KernelChoice::Auto => Some(Isa::Portable),
             _ => None,
@@ -200,12 +200,14 @@ macro_rules! panels {
         let mut j = 0;
         // SAFETY: each panel lies inside the n columns (forwarded contract).
         while job.n - j >= $w0 {
+            // SAFETY: as above.
             unsafe { panel::<T, $w0, $fused>(job, &bounds, j) };
             j += $w0;
         }
         $(
             // SAFETY: as above.
             while job.n - j >= $w {
+                // SAFETY: as above.
                 unsafe { panel::<T, $w, $fused>(job, &bounds, j) };
                 j += $w;
             }

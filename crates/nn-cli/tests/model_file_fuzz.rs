@@ -3,16 +3,12 @@
 
 use proptest::prelude::*;
 
-use crate::model_file::ModelFile;
+use nn_cli::model_file::ModelFile;
 
 /// A valid model file's text, to mutate.
 fn textbook_json() -> String {
-    let net = crate::explain::textbook_network().expect("textbook network");
-    let model = ModelFile::from_network(
-        &net,
-        nn_core::Loss::HalfSse,
-        crate::model_file::Task::Regress,
-    );
+    let net = nn_core::textbook::network();
+    let model = ModelFile::from_network(&net, nn_core::Loss::HalfSse, nn_data::Task::Regress);
     serde_json::to_string(&model).expect("serialises")
 }
 

@@ -6,7 +6,12 @@
 const HUGE_PAGE_MIN_BYTES: usize = 4 << 20;
 
 /// An empty `Vec` with room for `len` values, advised for huge pages when large.
-pub(crate) fn with_capacity<T>(len: usize) -> Vec<T> {
+///
+/// ```
+/// let v: Vec<f64> = nn_tensor::buffer::with_capacity(10);
+/// assert!(v.is_empty() && v.capacity() >= 10);
+/// ```
+pub fn with_capacity<T>(len: usize) -> Vec<T> {
     let mut v: Vec<T> = Vec::with_capacity(len);
     let bytes = v.capacity() * std::mem::size_of::<T>();
     if bytes >= HUGE_PAGE_MIN_BYTES {
@@ -37,7 +42,12 @@ fn advise_huge_pages(start: usize, bytes: usize) {
 fn advise_huge_pages(_start: usize, _bytes: usize) {}
 
 /// `n_rows × n_cols` zeros in a buffer from [`with_capacity`].
-pub(crate) fn zeros<T: nn_tensor::Float>(n_rows: usize, n_cols: usize) -> ndarray::Array2<T> {
+///
+/// ```
+/// let z = nn_tensor::buffer::zeros::<f32>(2, 3);
+/// assert_eq!(z, ndarray::Array2::zeros((2, 3)));
+/// ```
+pub fn zeros<T: crate::Float>(n_rows: usize, n_cols: usize) -> ndarray::Array2<T> {
     let mut v = with_capacity(n_rows * n_cols);
     v.resize(n_rows * n_cols, T::zero());
     ndarray::Array2::from_shape_vec((n_rows, n_cols), v)

@@ -1,10 +1,20 @@
-//! Command-line arguments (clap derive). Every subcommand's `--help` ends with examples.
+//! Command-line arguments (clap derive): every flag of every subcommand, and the value parsers
+//! and limits they enforce. Every subcommand's `--help` ends with examples. This module imports
+//! nothing from the rest of the crate; the commands import it.
+
+mod parse;
+mod train;
+mod values;
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
-use crate::fsutil::{parse_f64_list, parse_positive, parse_usize_list};
+pub use parse::{parse_f64_list, parse_positive, MAX_PARAMETERS};
+pub use train::{
+    CvArgs, LrArgs, LrFindArgs, NetworkArgs, OptimizerArgs, RunArgs, TestArgs, TrainArgs, ValArgs,
+};
+pub use values::{Dtype, Format, Method};
 
 /// nn: train, evaluate and explain small neural networks from the command line.
 #[derive(Debug, Parser)]
@@ -51,7 +61,9 @@ const TOP_EXAMPLES: &str = "Examples:
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Train a network on a CSV file or an MNIST folder and save a model file.
-    Train(crate::train::TrainArgs),
+    Train(Box<TrainArgs>),
+    /// K-fold cross-validation: train on K−1 folds, score the held-out one; mean ± std.
+    Cv(Box<CvArgs>),
     /// Loss, accuracy, per-class precision/recall/F1 and confusion matrix (or MSE/MAE/R²).
     Evaluate(EvaluateArgs),
     /// Predict labels (with class probabilities) or values for new rows.
@@ -68,75 +80,9 @@ pub enum Command {
     Descend(DescendArgs),
     /// Learning-rate range test: loss against an exponentially growing learning rate.
     #[command(name = "lr-find")]
-    LrFind(crate::lr_find::LrFindArgs),
+    LrFind(LrFindArgs),
     /// Write a model's weights as safetensors (loadable by Python's safetensors and PyTorch).
     Export(ExportArgs),
-}
-
-/// Hidden-layer activation choices.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ActivationArg {
-    /// max(0, z)
-    Relu,
-    /// 1 / (1 + e^(−z))
-    Sigmoid,
-    /// tanh z
-    Tanh,
-    /// z for z > 0, 0.01·z otherwise
-    LeakyRelu,
-}
-
-impl ActivationArg {
-    /// The library's activation.
-    pub fn build(self) -> nn_core::Activation {
-        use nn_core::Activation;
-        match self {
-            ActivationArg::Relu => Activation::Relu,
-            ActivationArg::Sigmoid => Activation::Sigmoid,
-            ActivationArg::Tanh => Activation::Tanh,
-            ActivationArg::LeakyRelu => Activation::LeakyRelu { slope: 0.01 },
-        }
-    }
-}
-
-/// Loss choices (`auto`: cross-entropy for classification, mse for regression).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum LossArg {
-    /// cross-entropy for classification (binary too), mse for regression
-    Auto,
-    /// softmax cross-entropy on logits
-    CrossEntropy,
-    /// mean squared error
-    Mse,
-    /// Σ ½(t − o)², the textbook's E_total
-    HalfSse,
-    /// binary cross-entropy on a single logit (two-class targets only)
-    Bce,
-}
-
-impl LossArg {
-    /// The library's loss; `None` for `auto`.
-    pub fn build(self) -> Option<nn_core::Loss> {
-        use nn_core::Loss;
-        match self {
-            LossArg::Auto => None,
-            LossArg::CrossEntropy => Some(Loss::CrossEntropy),
-            LossArg::Mse => Some(Loss::Mse),
-            LossArg::HalfSse => Some(Loss::HalfSse),
-            LossArg::Bce => Some(Loss::Bce),
-        }
-    }
-}
-
-/// Output format of `explain`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// The textbook's notation, 9 decimals.
-    Text,
-    /// The same quantities as JSON, full precision.
-    Json,
 }
 
 /// `nn evaluate`.
@@ -175,7 +121,47 @@ pub struct PredictArgs {
 pub struct PreprocessArgs {
     /// fit or transform.
     #[command(subcommand)]
-    pub action: crate::preprocess::Action,
+    pub action: PreprocessAction,
+}
+
+/// `fit` or `transform`.
+#[derive(Debug, Subcommand)]
+pub enum PreprocessAction {
+    /// Fit preprocessing parameters on a CSV and save them as JSON.
+    #[command(after_help = "Examples:
+  nn preprocess fit --method standardize --data datasets/iris.csv --exclude species --out params.json")]
+    Fit {
+        /// standardize, minmax, pca-whiten or zca-whiten.
+        #[arg(long, value_enum)]
+        method: Method,
+        /// The CSV to fit on.
+        #[arg(long, value_name = "FILE")]
+        data: PathBuf,
+        /// A column to leave out (e.g. the label).
+        #[arg(long, value_name = "COL")]
+        exclude: Option<String>,
+        /// Where to write the parameters (JSON).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Apply saved parameters (or, with --inverse, undo them) to a CSV.
+    #[command(after_help = "Examples:
+  nn preprocess transform --params params.json --data datasets/iris.csv --out scaled.csv
+  nn preprocess transform --params params.json --data scaled.csv --out back.csv --inverse")]
+    Transform {
+        /// Parameters written by `nn preprocess fit`.
+        #[arg(long, value_name = "FILE")]
+        params: PathBuf,
+        /// The CSV to transform.
+        #[arg(long, value_name = "FILE")]
+        data: PathBuf,
+        /// Where to write the transformed CSV.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Undo the transform instead.
+        #[arg(long)]
+        inverse: bool,
+    },
 }
 
 /// `nn explain`.
@@ -214,22 +200,20 @@ pub struct ExplainArgs {
 /// `nn gradcheck`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Exits with status 1 when any layer's error is above --threshold.
+    after_help = "Exits with status 1 when any layer's error is above --threshold. The network flags
+are `nn train`'s (with small defaults); without a fused loss the output layer is sigmoid.
 
 Examples:
   nn gradcheck
-  nn gradcheck --hidden 8,8,8 --activation tanh --loss mse --seed 7"
+  nn gradcheck --hidden 8,8,8 --activation tanh --loss mse --seed 7",
+    mut_arg("hidden", |a| a.default_value("5,4")),
+    mut_arg("activation", |a| a.default_value("tanh")),
+    mut_arg("loss", |a| a.default_value("cross-entropy"))
 )]
 pub struct GradcheckArgs {
-    /// Hidden layer widths, comma-separated.
-    #[arg(long, default_value = "5,4", value_parser = parse_usize_list)]
-    pub hidden: ::std::vec::Vec<usize>,
-    /// Hidden activation.
-    #[arg(long, value_enum, default_value_t = ActivationArg::Tanh)]
-    pub activation: ActivationArg,
-    /// Loss (auto = cross-entropy).
-    #[arg(long, value_enum, default_value_t = LossArg::CrossEntropy)]
-    pub loss: LossArg,
+    /// The network (hidden widths, activation, loss).
+    #[command(flatten)]
+    pub net: NetworkArgs,
     /// Number of inputs.
     #[arg(long, default_value_t = 3)]
     pub inputs: usize,
@@ -316,14 +300,4 @@ pub struct ExportArgs {
     /// Element type of the tensors.
     #[arg(long, value_enum, default_value_t = Dtype::F32)]
     pub dtype: Dtype,
-}
-
-/// Floating-point type for training or export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Dtype {
-    /// 32-bit (fast).
-    F32,
-    /// 64-bit (exact).
-    F64,
 }

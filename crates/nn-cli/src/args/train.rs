@@ -1,0 +1,293 @@
+//! Flags of the commands that build and train a network (`train`, `lr-find`), grouped so that
+//! each group is declared once: the data, the network, the optimizer, the learning rate and
+//! the run.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde::{Deserialize, Serialize};
+
+use super::parse::{
+    parse_batch_size, parse_epochs, parse_fraction, parse_hidden, parse_non_negative,
+    parse_positive, parse_val_split,
+};
+use super::values::{parse_task, ActivationArg, Dtype, LossArg, Method, MissingArg};
+
+/// Where the training data comes from and how it is read and preprocessed.
+#[derive(Debug, Clone, Args, Serialize, Deserialize)]
+pub struct DataArgs {
+    /// A CSV file (header row) or a folder of MNIST IDX files.
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+    /// The target column (default: the last column).
+    #[arg(long, value_name = "COL")]
+    pub target: Option<String>,
+    /// classify, regress, or auto (text or ≤ 20 distinct integers → classify).
+    #[arg(long, default_value = "auto", value_parser = parse_task, value_name = "TASK")]
+    pub task: nn_data::Task,
+    /// Feature preprocessing, fitted on the training part only (saved in the model file).
+    #[arg(long, value_enum, default_value_t = Method::Standardize)]
+    pub preprocess: Method,
+    /// What to do with missing cells.
+    #[arg(long, value_enum, default_value_t = MissingArg::Error)]
+    pub missing: MissingArg,
+}
+
+/// How the held-out test part is chosen.
+#[derive(Debug, Clone, Args, Serialize, Deserialize)]
+pub struct TestArgs {
+    /// A separate test CSV (default: split --test-split off --data).
+    #[arg(long, value_name = "FILE")]
+    pub test: Option<PathBuf>,
+    /// Fraction of --data held out for testing (stratified for classification).
+    #[arg(long, default_value = "0.2", value_parser = parse_fraction)]
+    pub test_split: f64,
+}
+
+/// How the validation part (watched every epoch) is chosen.
+#[derive(Debug, Clone, Args, Serialize, Deserialize)]
+pub struct ValArgs {
+    /// A separate validation CSV (default: split --val-split off the training part).
+    #[arg(long, value_name = "FILE")]
+    pub val: Option<PathBuf>,
+    /// Fraction of the non-test rows held out for validation (stratified for classification;
+    /// 0 turns validation off).
+    #[arg(long, default_value = "0.1", value_parser = parse_val_split, value_name = "F")]
+    pub val_split: f64,
+}
+
+/// The network's shape.
+#[derive(Debug, Clone, Args, Serialize, Deserialize)]
+pub struct NetworkArgs {
+    /// Hidden layer widths, comma-separated ("" for none).
+    #[arg(long, default_value = "64,32", value_parser = parse_hidden)]
+    pub hidden: ::std::vec::Vec<usize>,
+    /// Hidden activation.
+    #[arg(long, value_enum, default_value_t = ActivationArg::Relu)]
+    pub activation: ActivationArg,
+    /// The loss.
+    #[arg(long, value_enum, default_value_t = LossArg::Auto)]
+    pub loss: LossArg,
+}
+
+/// The optimizer's hyper-parameters.
+#[derive(Debug, Clone, Args, Serialize, Deserialize)]
+pub struct OptimizerArgs {
+    /// Momentum in [0, 1).
+    #[arg(long, default_value_t = 0.9)]
+    pub momentum: f64,
+    /// Nesterov momentum.
+    #[arg(long)]
+    pub nesterov: bool,
+    /// L2 weight decay λ (objective + λ/2·Σw², biases excluded).
+    #[arg(long, default_value_t = 0.0)]
+    pub weight_decay: f64,
+    /// Clip the global L2 norm of all gradients to MAX before each step (PyTorch's
+    /// clip_grad_norm_).
+    #[arg(long, value_name = "MAX", value_parser = parse_positive)]
+    pub clip_grad_norm: Option<f64>,
+}
+
+/// The learning rate and its schedule.
+#[derive(Debug, Clone, Args, Serialize, Deserialize)]
+pub struct LrArgs {
+    /// Base learning rate.
+    #[arg(long, default_value = "0.01", value_parser = parse_positive)]
+    pub lr: f64,
+    /// Learning-rate schedule SPEC (see below).
+    #[arg(long, default_value = "constant", value_name = "SPEC")]
+    pub schedule: String,
+    /// Linear warm-up epochs before the schedule.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub warmup: usize,
+}
+
+/// How long and how a run trains.
+#[derive(Debug, Clone, Args, Serialize, Deserialize)]
+pub struct RunArgs {
+    /// Number of epochs (at most 1 000 000).
+    #[arg(long, default_value = "100", value_parser = parse_epochs)]
+    pub epochs: usize,
+    /// Mini-batch size (at most 1 000 000; 0 = the whole training set).
+    #[arg(long, default_value = "32", value_parser = parse_batch_size)]
+    pub batch_size: usize,
+    /// Stop as diverged when a batch loss exceeds F × the untrained network's training loss.
+    #[arg(long, default_value = "1000", value_name = "F", value_parser = parse_positive)]
+    pub divergence_factor: f64,
+    /// Seed for the split, the weights and the shuffling.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Float type for training.
+    #[arg(long, value_enum, default_value_t = Dtype::F32)]
+    pub dtype: Dtype,
+    /// Stop when the validation loss has not improved for PATIENCE epochs, and restore the
+    /// best epoch's weights (Keras EarlyStopping with restore_best_weights).
+    #[arg(long, value_name = "PATIENCE", value_parser = clap::value_parser!(u32).range(1..))]
+    pub early_stopping: Option<u32>,
+    /// The smallest decrease of the validation loss that counts as an improvement.
+    #[arg(long, default_value = "0", value_name = "D", value_parser = parse_non_negative)]
+    pub min_delta: f64,
+}
+
+/// `nn train` flags.
+#[derive(Debug, Clone, Args, Serialize, Deserialize)]
+#[command(
+    after_help = "Schedules (--schedule SPEC, the rate per epoch, from --lr):
+  constant | step:STEP_SIZE:GAMMA | multistep:M1,M2,...:GAMMA | exp:GAMMA | inverse-time:K
+  poly:POWER[:END_LR] | cosine[:MIN_LR] | cosine-restarts:T_0:T_MULT[:MIN_LR]
+  onecycle[:PCT_START[:DIV_FACTOR:FINAL_DIV_FACTOR]] | plateau[:PATIENCE:FACTOR[:COOLDOWN[:MIN_LR]]]
+--loss auto is cross-entropy for classification (two classes too: two softmax outputs; pick
+--loss bce for one sigmoid output) and mse for regression. Regression targets are standardized
+for training and reported in their own units.
+
+Examples:
+  nn train --data datasets/iris.csv --out runs/iris/model.json --plot runs/iris/curves.svg
+  nn train --data datasets/diabetes.csv --target progression --hidden 32 --lr 0.01 --epochs 200
+  nn train --data datasets/mnist --hidden 256,128 --epochs 10 --batch-size 64 --preprocess none
+  nn train --data datasets/wine.csv --schedule cosine --warmup 5 --dtype f64 --quiet
+  nn train --data datasets/digits.csv --epochs 50 --checkpoint runs/ck --checkpoint-every 5
+  nn train --resume runs/ck --epochs 80      # continue (and extend) the checkpointed run
+
+Faults: a batch loss that is NaN/inf or above --divergence-factor × the untrained network's
+loss stops training (exit 1; an existing --out file is kept). Ctrl-C finishes the current
+batch, saves the checkpoint of the last completed epoch (with --checkpoint; otherwise writes
+the model trained so far to --out) and exits with code 130."
+)]
+pub struct TrainArgs {
+    /// The data.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub data: DataArgs,
+    /// The test part.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub test: TestArgs,
+    /// The validation part.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub val: ValArgs,
+    /// The network.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub net: NetworkArgs,
+    /// The optimizer.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub optim: OptimizerArgs,
+    /// The learning rate.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub lr: LrArgs,
+    /// The run.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub run: RunArgs,
+    /// Save a checkpoint (weights, optimizer state, schedule, RNG, history) in
+    /// DIR/checkpoint.json.
+    #[arg(long, value_name = "DIR")]
+    pub checkpoint: Option<PathBuf>,
+    /// Checkpoint every N epochs (and after the last one).
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub checkpoint_every: u32,
+    /// Continue the run saved in DIR (its flags are reused; --epochs, --out, --plot, --quiet,
+    /// --checkpoint and --checkpoint-every may be given again).
+    #[arg(long, value_name = "DIR")]
+    pub resume: Option<PathBuf>,
+    /// Flags given on the command line (filled in by `args::parse`; used by --resume).
+    #[arg(skip)]
+    #[serde(skip)]
+    pub explicit: Vec<String>,
+    /// The model file to write.
+    #[arg(long, default_value = "model.json", value_name = "FILE")]
+    pub out: PathBuf,
+    /// Write loss/accuracy curves (SVG or PNG, by extension).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+    /// Print only the final result.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Sum each batch's gradients exactly over SHARDS fixed slices (default 16), so that runs
+    /// under `mpirun -np N` give the same bits for every N ≤ SHARDS, and the same as one process
+    /// with this flag.
+    #[arg(long, value_name = "SHARDS", num_args = 0..=1, default_missing_value = "16",
+          value_parser = clap::value_parser!(u32).range(1..=4096))]
+    #[serde(default)]
+    pub deterministic_reduce: Option<u32>,
+}
+
+/// `nn lr-find` flags.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "Examples:
+  nn lr-find --data datasets/iris.csv --plot lr-find.svg
+  nn lr-find --data datasets/digits.csv --hidden 64 --steps 300")]
+pub struct LrFindArgs {
+    /// The data.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The network.
+    #[command(flatten)]
+    pub net: NetworkArgs,
+    /// The optimizer.
+    #[command(flatten)]
+    pub optim: OptimizerArgs,
+    /// Mini-batch size.
+    #[arg(long, default_value = "32", value_parser = parse_batch_size)]
+    pub batch_size: usize,
+    /// First learning rate.
+    #[arg(long, default_value = "1e-6", value_parser = parse_positive)]
+    pub start_lr: f64,
+    /// Last learning rate.
+    #[arg(long, default_value = "10", value_parser = parse_positive)]
+    pub end_lr: f64,
+    /// Number of steps.
+    #[arg(long, default_value_t = 200)]
+    pub steps: usize,
+    /// Seed.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Write loss against log10(lr) (SVG or PNG).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+}
+
+/// `nn cv` flags: `nn train`'s data, network, optimizer, learning-rate and run flags, and the
+/// folds.
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Each fold trains a fresh network (with the train flags) on the other folds and scores
+it on its own; classification folds are stratified (scikit-learn StratifiedKFold semantics,
+seeded by --seed; repeat r uses seed + r).
+
+Examples:
+  nn cv --data datasets/iris.csv --folds 5
+  nn cv --data datasets/wine.csv --folds 5 --repeats 3 --hidden 32 --epochs 50 --out folds.csv"
+)]
+pub struct CvArgs {
+    /// The data.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The validation part of each fold's training rows.
+    #[command(flatten)]
+    pub val: ValArgs,
+    /// The network.
+    #[command(flatten)]
+    pub net: NetworkArgs,
+    /// The optimizer.
+    #[command(flatten)]
+    pub optim: OptimizerArgs,
+    /// The learning rate.
+    #[command(flatten)]
+    pub lr: LrArgs,
+    /// The run.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Number of folds (2 to 100).
+    #[arg(long, default_value = "5", value_parser = clap::value_parser!(u32).range(2..=100))]
+    pub folds: u32,
+    /// Repeat the K-fold split this many times with different seeds (1 to 100).
+    #[arg(long, default_value = "1", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub repeats: u32,
+    /// Write the per-fold figures as CSV.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}

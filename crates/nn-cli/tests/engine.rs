@@ -1,0 +1,168 @@
+//! `nn train`'s validation, early stopping and thread-independence, and `nn cv`, end to end on
+//! the shipped iris data.
+
+mod common;
+
+use common::{nn, ok, root};
+
+fn iris() -> String {
+    root()
+        .join("datasets/iris.csv")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The number after `label` in `text` (up to the next space or parenthesis).
+fn number_after(text: &str, label: &str) -> f64 {
+    let tail = text
+        .split(label)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {label:?} in:\n{text}"));
+    let token: String = tail
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == '-')
+        .collect();
+    token
+        .parse()
+        .unwrap_or_else(|_| panic!("no number after {label:?} in:\n{text}"))
+}
+
+#[test]
+fn early_stopping_stops_names_the_best_epoch_and_is_thread_independent() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |threads: &str, name: &str| {
+        let out = dir.path().join(name);
+        let text = ok(&[
+            "--threads",
+            threads,
+            "train",
+            "--data",
+            &iris(),
+            "--hidden",
+            "16",
+            "--lr",
+            "0.05",
+            "--early-stopping",
+            "3",
+            "--epochs",
+            "1000",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let model: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        (text, model)
+    };
+    let (text, model) = run("1", "one.json");
+    assert!(text.contains("early stopping after epoch"), "{text}");
+    let stopped = number_after(&text, "early stopping after epoch");
+    let best = number_after(&text, "restored the weights of epoch");
+    // Patience 3: the run stopped exactly 3 epochs after its best one, long before 1000.
+    assert_eq!(stopped, best + 3.0, "{text}");
+    assert!(stopped < 1000.0);
+    assert_eq!(model["metrics"]["best_epoch"].as_f64(), Some(best));
+    assert_eq!(model["metrics"]["epochs"].as_f64(), Some(stopped));
+    assert!(
+        model["metrics"]["test_accuracy"].as_f64().unwrap() >= 0.9,
+        "{text}"
+    );
+    let (_, two) = run("2", "two.json");
+    assert_eq!(
+        model["layers"], two["layers"],
+        "1 and 2 threads give the same bits"
+    );
+}
+
+#[test]
+fn validation_is_separate_from_the_test_part() {
+    // 150 rows: 30 test (20%), then 12 validation (10% of 120, stratified: 4 per class).
+    let text = ok(&[
+        "train",
+        "--data",
+        &iris(),
+        "--epochs",
+        "2",
+        "--out",
+        "/dev/null",
+    ]);
+    assert!(
+        text.contains("val_loss") && text.contains("val_acc"),
+        "{text}"
+    );
+    assert!(text.contains("test accuracy"), "{text}");
+    // Without validation, the per-epoch lines have no val_ numbers, and plateau / early stopping
+    // are usage errors.
+    let text = ok(&[
+        "train",
+        "--data",
+        &iris(),
+        "--epochs",
+        "2",
+        "--val-split",
+        "0",
+        "--out",
+        "/dev/null",
+    ]);
+    assert!(!text.contains("val_loss"), "{text}");
+    for flags in [["--schedule", "plateau"], ["--early-stopping", "2"]] {
+        let r = nn(&[
+            &[
+                "train",
+                "--data",
+                &iris(),
+                "--val-split",
+                "0",
+                "--out",
+                "/dev/null",
+            ][..],
+            &flags[..],
+        ]
+        .concat());
+        assert_eq!(r.code, 2, "{flags:?}: {}", r.stderr);
+        assert!(r.stderr.contains("validation loss"), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn cv_prints_every_fold_and_their_mean() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("folds.csv");
+    let text = ok(&[
+        "cv",
+        "--data",
+        &iris(),
+        "--folds",
+        "5",
+        "--epochs",
+        "30",
+        "--hidden",
+        "8",
+        "--out",
+        csv.to_str().unwrap(),
+    ]);
+    let folds: Vec<f64> = text
+        .lines()
+        .filter(|l| l.starts_with("repeat 1 fold"))
+        .map(|l| number_after(l, "accuracy"))
+        .collect();
+    assert_eq!(folds.len(), 5, "{text}");
+    // 150 stratified rows in 5 folds: 30 test rows each, accuracies in steps of 1/30.
+    assert_eq!(text.matches("120 train, 30 test rows").count(), 5, "{text}");
+    let mean = folds.iter().sum::<f64>() / 5.0;
+    let std = (folds.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / 5.0).sqrt();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("mean accuracy"))
+        .unwrap();
+    assert!(
+        (number_after(line, "mean accuracy") - mean).abs() < 1e-4,
+        "{line}"
+    );
+    assert!((number_after(line, "±") - std).abs() < 1e-4, "{line}");
+    assert!(mean > 0.8, "{text}");
+    let rows = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(rows.lines().count(), 6, "{rows}");
+    assert!(rows.starts_with("repeat,fold,train_rows,test_rows,test_loss,test_accuracy"));
+}

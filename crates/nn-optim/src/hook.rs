@@ -45,7 +45,7 @@ pub trait GradientHook<T: Float> {
     /// [`after_part`](Self::after_part). The default, the whole batch as one part, is the
     /// single-process loop; a data-parallel hook returns this rank's slice (or shards).
     fn parts(&mut self, rows: usize) -> Vec<Range<usize>> {
-        Vec::from([0..rows])
+        std::iter::once(0..rows).collect()
     }
     /// After the backward pass of one part: the network holds its gradients, `loss` is its
     /// mean loss over `rows` rows.

@@ -48,7 +48,7 @@ pub(crate) trait StepControl<T: Float> {
     fn lr(&mut self, step: usize) -> f64;
     /// The hook's parts of a batch of `rows` rows (default: the whole batch).
     fn parts(&mut self, rows: usize) -> Vec<Range<usize>> {
-        Vec::from([0..rows])
+        std::iter::once(0..rows).collect()
     }
     /// The hook's look at one part's gradients.
     fn after_part(&mut self, _net: &mut Network<T>, _loss: f64, _rows: usize) {}
@@ -78,7 +78,7 @@ impl<T: Float> StepControl<T> for ConstantLr<'_, T> {
     fn parts(&mut self, rows: usize) -> Vec<Range<usize>> {
         match self.hook.as_deref_mut() {
             Some(hook) => hook.parts(rows),
-            None => Vec::from([0..rows]),
+            None => std::iter::once(0..rows).collect(),
         }
     }
 

@@ -1,7 +1,8 @@
 //! Training speed: the sparse first-layer products against the dense GEMM on an MNIST batch,
 //! one full training step (iris 4-16-3 full batch; MNIST 784-256-128-10, batch 128, sparse and
-//! dense paths) and a whole MNIST epoch. Run with `cargo bench -p nn-benches --bench train`
-//! (`-- spmm`, `-- csr`, `-- step`, `-- epoch` filter by name). The side-by-side comparison
+//! dense paths), the MNIST step with dropout (`forward_train`) and a whole MNIST epoch. Run with
+//! `cargo bench -p nn-benches --bench train` (`-- spmm`, `-- csr`, `-- step`, `-- dropout`,
+//! `-- epoch` filter by name). The side-by-side comparison
 //! with PyTorch and numpy is `benches/compare/train.py`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -11,6 +12,7 @@ use nn_core::{Loss, Network};
 use nn_optim::{Optimizer, Sgd, SgdConfig, Trainer};
 use nn_tensor::aligned::{aligned_copy, zeros_aligned};
 use nn_tensor::sparse::{spmm, CsrMatrix};
+use rand_chacha::{rand_core::SeedableRng, ChaCha8Rng};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -53,6 +55,10 @@ fn sparse_products(c: &mut Criterion) {
 /// Forward, backward and one plain SGD step on `(x, y)`.
 fn step(net: &mut Network<f32>, sgd: &mut Sgd<f32>, x: &Array2<f32>, y: &Array2<f32>) {
     net.forward(x.view()).expect("forward");
+    backward_step(net, sgd, x, y);
+}
+
+fn backward_step(net: &mut Network<f32>, sgd: &mut Sgd<f32>, x: &Array2<f32>, y: &Array2<f32>) {
     let loss = net.backward_loss(x.view(), y.view(), Loss::CrossEntropy);
     black_box(loss.expect("backward"));
     sgd.step(net, 0.1);
@@ -83,6 +89,30 @@ fn training_steps(c: &mut Criterion) {
     group.finish();
 }
 
+/// The MNIST step (784-256-128-10, batch 128, sparse path) through `forward_train`: without
+/// dropout (must cost what `forward` does) and with `p` on both hidden layers.
+fn dropout_steps(c: &mut Criterion) {
+    let mut group = c.benchmark_group("dropout");
+    let (x, labels) = mnist("train");
+    let (x, y) = (
+        x.slice(s![..128, ..]).to_owned(),
+        one_hot(&labels[..128], 10),
+    );
+    for p in [0.0, 0.2, 0.5] {
+        let mut net = mlp(&[784, 256, 128, 10]);
+        net.set_dropout(&[p, p, 0.0]).expect("valid p");
+        let mut sgd = Sgd::new(SgdConfig::default()).expect("plain SGD");
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        group.bench_function(format!("mnist_batch128_p{p}"), |b| {
+            b.iter(|| {
+                net.forward_train(x.view(), &mut rng).expect("forward");
+                backward_step(&mut net, &mut sgd, &x, &y)
+            })
+        });
+    }
+    group.finish();
+}
+
 fn mnist_epoch(c: &mut Criterion) {
     let (x, labels) = mnist("train");
     let y = one_hot(&labels, 10);
@@ -106,5 +136,11 @@ fn mnist_epoch(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, sparse_products, training_steps, mnist_epoch);
+criterion_group!(
+    benches,
+    sparse_products,
+    training_steps,
+    dropout_steps,
+    mnist_epoch
+);
 criterion_main!(benches);

@@ -2,14 +2,18 @@
 //!
 //! - `cargo xtask train [PRESET] [FLAGS…]`: train a preset (default `iris`) with the release
 //!   `nn` binary; extra flags are passed through to `nn train` and override the preset's.
+//! - `cargo xtask cv [PRESET] [FLAGS…]`: 5-fold cross-validation of a preset (`nn cv`): each
+//!   fold's figure and the mean ± std.
 //! - `cargo xtask test`: what CI runs — rustfmt check, clippy with warnings denied, rustdoc
 //!   with warnings denied, and the whole test suite.
 //! - `cargo xtask test --mpi`: the MPI build (clippy with feature `mpi`) and its integration
 //!   tests, which start `mpirun` (needs Open MPI and libclang; `.ci/run` installs them).
 //! - `cargo xtask bench [ARGS…]`: the criterion benchmarks.
+//! - `cargo xtask pictures`: redraws the README's pictures in `docs/` with `nn`.
 //!
 //! xtask links no library crate of the workspace; it shells out to cargo.
 
+mod pictures;
 mod train;
 
 use std::path::PathBuf;
@@ -18,10 +22,12 @@ use std::process::{Command, ExitCode};
 use anyhow::{bail, Context, Result};
 
 const USAGE: &str = "usage: cargo xtask <task>
-  train [iris|wine|breast-cancer|digits|diabetes|mnist] [nn train flags…]
+  train [iris|wine|breast-cancer|digits|diabetes|penguins|mnist] [nn train flags…]
+  cv [PRESET] [nn cv flags…]   5-fold cross-validation of a preset: mean ± std
   test                   fmt check, clippy -D warnings, docs, cargo test --workspace
   test --mpi             clippy and the mpirun integration tests of feature mpi
-  bench [args…]          cargo bench --workspace";
+  bench [args…]          cargo bench --workspace
+  pictures               redraw the README's pictures in docs/ with nn";
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -39,12 +45,14 @@ fn run(args: Vec<String>) -> Result<()> {
         .map_or(("", &[][..]), |(t, r)| (t.as_str(), r));
     match task {
         "train" => train::run(rest),
+        "cv" => train::cv(rest),
         "test" => match strs(rest)[..] {
             [] => test(),
             ["--mpi"] => test_mpi(),
             _ => bail!("unknown test flags {rest:?}\n{USAGE}"),
         },
         "bench" => cargo(&[&["bench", "--workspace"], &strs(rest)[..]].concat()),
+        "pictures" => pictures::run(),
         "" | "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
@@ -64,7 +72,7 @@ fn test() -> Result<()> {
         "-D",
         "warnings",
     ])?;
-    let mut doc = cargo_command(&["doc", "--workspace", "--no-deps", "--quiet"]);
+    let mut doc = cargo_command(&["doc", "--workspace", "--no-deps", "--quiet"])?;
     doc.env("RUSTDOCFLAGS", "-D warnings");
     status(doc, "cargo doc")?;
     cargo(&["test", "--workspace"])
@@ -84,23 +92,42 @@ fn strs(args: &[String]) -> Vec<&str> {
     args.iter().map(String::as_str).collect()
 }
 
-/// The workspace root (xtask's parent directory).
-pub fn root() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().map_or(manifest.clone(), PathBuf::from)
+/// The root of the workspace `cargo xtask` was started in, asked of cargo at run time
+/// (`cargo locate-project --workspace`): a path fixed at compile time would point at another
+/// checkout when several share one `CARGO_TARGET_DIR`.
+pub fn root() -> Result<PathBuf> {
+    let out = cargo_program()
+        .args(["locate-project", "--workspace", "--message-format", "plain"])
+        .output()
+        .context("starting cargo locate-project")?;
+    if !out.status.success() {
+        bail!(
+            "cargo locate-project failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let manifest = PathBuf::from(String::from_utf8(out.stdout)?.trim());
+    match manifest.parent() {
+        Some(dir) => Ok(dir.to_path_buf()),
+        None => bail!("cargo locate-project gave {manifest:?}, which has no parent folder"),
+    }
+}
+
+/// The cargo that runs xtask (`$CARGO`), or `cargo` from the path.
+fn cargo_program() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
 /// `cargo ARGS` in the workspace root, with the cargo that runs xtask.
-pub fn cargo_command(args: &[&str]) -> Command {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.args(args).current_dir(root());
-    cmd
+pub fn cargo_command(args: &[&str]) -> Result<Command> {
+    let mut cmd = cargo_program();
+    cmd.args(args).current_dir(root()?);
+    Ok(cmd)
 }
 
 /// Runs `cargo ARGS`, failing on a non-zero exit.
 pub fn cargo(args: &[&str]) -> Result<()> {
-    status(cargo_command(args), &format!("cargo {}", args.join(" ")))
+    status(cargo_command(args)?, &format!("cargo {}", args.join(" ")))
 }
 
 fn status(mut cmd: Command, what: &str) -> Result<()> {

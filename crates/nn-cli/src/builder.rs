@@ -4,14 +4,17 @@
 
 use anyhow::Result;
 use nn_core::{Activation, Network};
-use nn_optim::{OptimError, Schedule, Sgd, SgdConfig};
+use nn_optim::{
+    AdamConfig, AnyOptimizer, OptimError, OptimizerConfig, RmsPropConfig, Schedule, SgdConfig,
+};
 use nn_tensor::Float;
 
-use crate::args::{LrArgs, NetworkArgs, OptimizerArgs};
+use crate::args::{LrArgs, NetworkArgs, OptimizerArg, OptimizerArgs};
 use crate::fsutil::usage;
 
-/// The MLP `n_in → --hidden… → n_out` with the hidden activation of `--activation` and the
-/// given output activation, seeded; refused (usage error) above the parameter limit.
+/// The MLP `n_in → --hidden… → n_out` with the hidden activation of `--activation`, the given
+/// output activation and `--dropout` after the hidden layers, seeded; refused (usage error)
+/// above the parameter limit.
 pub fn network<T: Float>(
     args: &NetworkArgs,
     n_in: usize,
@@ -23,17 +26,105 @@ pub fn network<T: Float>(
     sizes.extend(&args.hidden);
     sizes.push(n_out);
     crate::limits::check_network(&sizes)?;
-    Ok(Network::mlp(&sizes, args.activation.build(), output, seed)?)
+    let mut net = Network::mlp(&sizes, args.activation.build(), output, seed)?;
+    net.set_dropout(&dropout_per_layer(&args.dropout, args.hidden.len())?)?;
+    Ok(net)
 }
 
-/// The optimizer of the flags; out-of-range values are usage errors.
-pub fn optimizer<T: Float>(args: &OptimizerArgs) -> Result<Sgd<T>> {
-    let config = SgdConfig {
-        momentum: args.momentum,
-        nesterov: args.nesterov,
-        weight_decay: args.weight_decay,
+/// `--dropout`: one value for every hidden layer or one per hidden layer, each in [0, 1); the
+/// output layer gets none.
+fn dropout_per_layer(given: &[f64], hidden: usize) -> Result<Vec<f64>> {
+    if let Some(p) = given.iter().find(|p| !(0.0..1.0).contains(*p)) {
+        return Err(usage(format!(
+            "--dropout: {p} is not a probability in [0, 1)"
+        )));
+    }
+    let mut per_layer = match given {
+        [p] => vec![*p; hidden],
+        list if list.len() == hidden => list.to_vec(),
+        list => {
+            let n = list.len();
+            return Err(usage(format!(
+                "--dropout: give one value or one per hidden layer ({hidden}), got {n}"
+            )));
+        }
     };
-    Sgd::new(config).map_err(|e| usage(e.to_string()))
+    per_layer.push(0.0);
+    Ok(per_layer)
+}
+
+/// `--class-weight`: the weight of each class (in label order) for `balanced` (scikit-learn's
+/// `n_samples / (n_classes · count)`, from the training part's `counts`) or `LABEL=W,…`.
+pub fn class_weights(spec: &str, labels: &[String], counts: &[usize]) -> Result<Vec<f64>> {
+    if spec == "balanced" {
+        let (n, k) = (counts.iter().sum::<usize>() as f64, counts.len() as f64);
+        return Ok(counts.iter().map(|&c| n / (k * c.max(1) as f64)).collect());
+    }
+    let mut weights = vec![1.0; labels.len()];
+    for item in spec.split(',') {
+        let (label, w) = item.split_once('=').ok_or_else(|| {
+            usage(format!(
+                "--class-weight: {item:?} is not LABEL=W (or use balanced)"
+            ))
+        })?;
+        let index = labels
+            .iter()
+            .position(|l| l == label.trim())
+            .ok_or_else(|| {
+                usage(format!(
+                    "--class-weight: no class {label:?}; the classes are {labels:?}"
+                ))
+            })?;
+        weights[index] = match w.trim().parse::<f64>() {
+            Ok(v) if v >= 0.0 && v.is_finite() => v,
+            _ => return Err(usage(format!("--class-weight: {w:?} is not a weight ≥ 0"))),
+        };
+    }
+    if weights.iter().all(|&w| w == 0.0) {
+        return Err(usage(
+            "--class-weight: at least one class needs a positive weight",
+        ));
+    }
+    Ok(weights)
+}
+
+/// The optimizer of the flags (PyTorch's defaults where a flag is not given); out-of-range
+/// values are usage errors.
+pub fn optimizer<T: Float>(args: &OptimizerArgs) -> Result<AnyOptimizer<T>> {
+    optimizer_config(args).build().map_err(|e| match e {
+        OptimError::InvalidConfig { name, reason } => usage(format!("--{name}: {reason}")),
+        other => usage(other.to_string()),
+    })
+}
+
+/// The [`OptimizerConfig`] the flags describe.
+pub fn optimizer_config(args: &OptimizerArgs) -> OptimizerConfig {
+    let decay = |default| args.weight_decay.unwrap_or(default);
+    let adam = |weight_decay| AdamConfig {
+        beta1: args.beta1,
+        beta2: args.beta2,
+        eps: args.eps,
+        weight_decay,
+        amsgrad: args.amsgrad,
+    };
+    match args.optimizer {
+        OptimizerArg::Sgd => OptimizerConfig::Sgd(SgdConfig {
+            momentum: args.momentum.unwrap_or(0.9),
+            nesterov: args.nesterov,
+            weight_decay: decay(0.0),
+        }),
+        OptimizerArg::Adam => OptimizerConfig::Adam(adam(decay(0.0))),
+        OptimizerArg::Adamw => {
+            OptimizerConfig::AdamW(adam(decay(AdamConfig::adamw_default().weight_decay)))
+        }
+        OptimizerArg::Rmsprop => OptimizerConfig::RmsProp(RmsPropConfig {
+            alpha: args.alpha,
+            eps: args.eps,
+            weight_decay: decay(0.0),
+            momentum: args.momentum.unwrap_or(0.0),
+            centered: args.centered,
+        }),
+    }
 }
 
 /// The schedule of `--lr`, `--schedule` and `--warmup` over `epochs`; an invalid SPEC is a
@@ -44,4 +135,30 @@ pub fn schedule(args: &LrArgs, epochs: usize) -> Result<Schedule> {
         OptimError::InvalidSchedule { .. } => usage(format!("--schedule: {e}")),
         other => usage(format!("--schedule {spec:?}: {other}")),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dropout_and_class_weights_from_flags() {
+        assert_eq!(dropout_per_layer(&[0.2], 2).unwrap(), vec![0.2, 0.2, 0.0]);
+        assert_eq!(
+            dropout_per_layer(&[0.1, 0.3], 2).unwrap(),
+            vec![0.1, 0.3, 0.0]
+        );
+        assert!(dropout_per_layer(&[0.1, 0.2, 0.3], 2).is_err());
+        assert!(dropout_per_layer(&[1.0], 1).is_err());
+        let labels = ["a".to_string(), "b".into(), "c".into()];
+        // balanced, counts 10, 20, 30: 60 / (3·count) = 2, 1, 2/3 (scikit-learn's formula)
+        let w = class_weights("balanced", &labels, &[10, 20, 30]).unwrap();
+        assert_eq!(w, vec![2.0, 1.0, 60.0 / 90.0]);
+        assert_eq!(
+            class_weights("c=3, a=0.5", &labels, &[1, 1, 1]).unwrap(),
+            vec![0.5, 1.0, 3.0]
+        );
+        assert!(class_weights("d=1", &labels, &[1, 1, 1]).is_err());
+        assert!(class_weights("a=-1", &labels, &[1, 1, 1]).is_err());
+    }
 }

@@ -151,6 +151,7 @@ fn as_train_args(a: &CvArgs) -> TrainArgs {
         optim: a.optim.clone(),
         lr: a.lr.clone(),
         run: a.run.clone(),
+        init: None,
         checkpoint: None,
         checkpoint_every: 1,
         resume: None,

@@ -1,12 +1,21 @@
 //! Loading data through nn-data: CSV files (target column by name, saved label list,
-//! missing-value policy) and folders of MNIST IDX files. nn-data's errors already name the file,
+//! categories and imputation values, missing-value policy) and folders of MNIST IDX files.
+//! `-` as the path reads the CSV from standard input. nn-data's errors already name the file,
 //! line and column, so they are passed on unchanged.
 
 use std::path::Path;
 
 use anyhow::{bail, Result};
-use nn_data::{CsvOptions, CsvSchema, Dataset};
+use nn_data::{ApplyOptions, CsvOptions, CsvSchema, Dataset, Loaded, SkippedRow};
 use nn_tensor::Float;
+
+/// The name standard input has in error messages.
+const STDIN: &str = "<stdin>";
+
+/// Whether `path` means standard input (`-`).
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
 
 /// Training data as loaded, features in the float type `D`: the dataset, an MNIST folder's own
 /// test part, and (for a CSV) the schema to apply to later files.
@@ -15,12 +24,12 @@ pub struct Training<D> {
     pub data: Dataset<D>,
     /// The `t10k` part of an MNIST folder.
     pub folder_test: Option<Dataset<D>>,
-    /// Feature names, label list and imputation means learnt from the CSV.
+    /// Feature names, categories, label list and imputation values learnt from the CSV.
     pub schema: Option<CsvSchema>,
 }
 
-/// Loads a training CSV (`options` name the target, task and missing policy) or MNIST folder,
-/// storing the features as `D` (pixels and cells are rounded to `D` as they are read).
+/// Loads a training CSV (`options` name the target, task, columns and missing policy) or MNIST
+/// folder, storing the features as `D` (pixels and cells are rounded to `D` as they are read).
 pub fn load_training<D: Float>(path: &Path, options: &CsvOptions) -> Result<Training<D>> {
     if path.is_dir() {
         let mnist = nn_data::load_mnist_dir_as(path)?;
@@ -30,7 +39,11 @@ pub fn load_training<D: Float>(path: &Path, options: &CsvOptions) -> Result<Trai
             schema: None,
         });
     }
-    let loaded = nn_data::load_csv_as(path, options)?;
+    let loaded = if is_stdin(path) {
+        nn_data::read_csv_as(std::io::stdin().lock(), STDIN, options)?
+    } else {
+        nn_data::load_csv_as(path, options)?
+    };
     Ok(Training {
         data: loaded.dataset,
         folder_test: None,
@@ -38,18 +51,42 @@ pub fn load_training<D: Float>(path: &Path, options: &CsvOptions) -> Result<Trai
     })
 }
 
+/// What reading new data left out or could not encode, row by row.
+#[derive(Debug, Default)]
+pub struct RowReport {
+    /// Rows skipped under the missing-cell policy, with their reasons, in file order.
+    pub skipped: Vec<SkippedRow>,
+    /// The id column's cell of every data row (when asked for).
+    pub ids: Vec<String>,
+    /// Cells with a category the model never saw (encoded as all zeros).
+    pub unknown_categories: usize,
+}
+
 /// Loads new data the way the model's training data was read: a CSV through the saved schema
-/// (the target column may be absent), or the test part of an MNIST folder (its training
-/// images are not read).
-pub fn load_with_schema<D: Float>(path: &Path, schema: Option<&CsvSchema>) -> Result<Dataset<D>> {
+/// under `options`, or the test part of an MNIST folder (its training images are not read).
+pub fn load_with_schema<D: Float>(
+    path: &Path,
+    schema: Option<&CsvSchema>,
+    options: &ApplyOptions,
+) -> Result<(Dataset<D>, RowReport)> {
     if path.is_dir() {
-        return Ok(nn_data::load_mnist_test_as(path)?);
+        return Ok((nn_data::load_mnist_test_as(path)?, RowReport::default()));
     }
-    match schema {
-        Some(schema) => Ok(nn_data::load_csv_with_schema_as(path, schema)?.dataset),
-        None => bail!(
+    let Some(schema) = schema else {
+        bail!(
             "{}: this model was trained on an MNIST folder; give it a folder of IDX files",
             path.display()
-        ),
-    }
+        );
+    };
+    let loaded: Loaded<D> = if is_stdin(path) {
+        nn_data::read_csv_applying(std::io::stdin().lock(), STDIN, schema, options)?
+    } else {
+        nn_data::load_csv_applying(path, schema, options)?
+    };
+    let report = RowReport {
+        skipped: loaded.skipped,
+        ids: loaded.ids,
+        unknown_categories: loaded.unknown_categories,
+    };
+    Ok((loaded.dataset, report))
 }

@@ -110,8 +110,15 @@ impl Chart for Descent {
                 .draw_series(LineSeries::new(circle, BLUE.mix(0.25)))
                 .map_err(err)?;
         }
+        // One segment per step: a polyline that turns back on itself (lr > 0.5) would be
+        // drawn with long spikes at its mitred corners.
+        let points: Vec<(f64, f64)> = finite().copied().collect();
         chart
-            .draw_series(LineSeries::new(finite().copied(), RED.stroke_width(2)))
+            .draw_series(
+                points
+                    .windows(2)
+                    .map(|w| PathElement::new(w.to_vec(), RED.stroke_width(2))),
+            )
             .map_err(err)?;
         chart
             .draw_series(finite().map(|&p| Circle::new(p, 3, RED.filled())))

@@ -12,7 +12,14 @@ use crate::model_file::ModelFile;
 /// Runs `nn evaluate`.
 pub fn run(args: EvaluateArgs) -> Result<()> {
     let model = ModelFile::load(&args.model)?;
-    let (data, out) = crate::inference::apply(&model, &args.data)?;
+    let options = nn_data::ApplyOptions {
+        unknown: args.read.unknown,
+        delimiter: args.read.delimiter,
+        ..Default::default()
+    };
+    let applied = crate::inference::apply(&model, &args.data, &options)?;
+    let (data, out) = (&applied.data, &applied.out);
+    crate::inference::report_rows(&applied.report, &args.data);
     let (model_path, data_path) = (args.model.display(), args.data.display());
     println!(
         "model {model_path} on {data_path} ({} rows)",
@@ -20,8 +27,8 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     );
     let name = model.target.clone().unwrap_or_default();
     match &data.target {
-        Target::Classes { indices, .. } => classification(&model, indices, &out),
-        Target::Values(values) => regression(values, &out),
+        Target::Classes { indices, .. } => classification(&model, indices, out),
+        Target::Values(values) => regression(values, out),
         Target::None => bail!("{data_path} has no target column {name:?} to evaluate against"),
     }
 }

@@ -83,6 +83,12 @@ fn data_parallel<T: Float>(args: &TrainArgs) -> Result<Option<DataParallel<T>>> 
         None if comm.size() > 1 => Reduction::Average,
         None => return Ok(None),
     };
+    // Each rank would draw its slice's dropout masks from the same stream (one stream per rank
+    // and a split of the masks across ranks is not built yet).
+    ensure!(
+        args.net.dropout.iter().all(|&p| p == 0.0),
+        usage("--dropout is not supported under mpirun or with --deterministic-reduce yet")
+    );
     let dp = DataParallel::new(comm, reduction).map_err(|e| usage(e.to_string()))?;
     Ok(Some(dp))
 }
@@ -113,10 +119,16 @@ fn fresh<T: Real>(
 ) -> Result<(TrainState<T>, f64)> {
     let (n_in, n_out) = (data.train.0.ncols(), data.n_out());
     let (identity, seed) = (Activation::Identity, args.run.seed);
-    let mut net = crate::builder::network::<T>(&args.net, n_in, n_out, identity, seed)?;
+    let mut net = match &args.init {
+        Some(path) => initial_network(path, n_in, n_out)?,
+        None => crate::builder::network::<T>(&args.net, n_in, n_out, identity, seed)?,
+    };
     let optimizer = crate::builder::optimizer(&args.optim)?;
     let initial_loss = untrained_loss(&mut net, data)?;
-    let trainer = Trainer::new(args.run.batch_size, args.run.seed);
+    let mut trainer = Trainer::new(args.run.batch_size, args.run.seed);
+    if let Some(spec) = &args.run.class_weight {
+        trainer = trainer.with_class_weights(class_weights(spec, data)?);
+    }
     let mut state = TrainState::new(net, optimizer, schedule, trainer);
     if let Some(patience) = args.run.early_stopping {
         let early = EarlyStopping::new(patience as usize, args.run.min_delta)
@@ -124,6 +136,32 @@ fn fresh<T: Real>(
         state = state.with_early_stopping(early);
     }
     Ok((state, initial_loss))
+}
+
+/// `--init MODEL`'s network (its columns and classes were checked with the data).
+fn initial_network<T: Float>(path: &Path, n_in: usize, n_out: usize) -> Result<Network<T>> {
+    let net = crate::model_file::ModelFile::load(path)?.network::<T>()?;
+    ensure!(
+        (net.n_in(), net.n_out()) == (n_in, n_out),
+        "--init {}: the model has {} inputs and {} outputs, the data needs {n_in} and {n_out}",
+        path.display(),
+        net.n_in(),
+        net.n_out()
+    );
+    Ok(net)
+}
+
+/// `--class-weight` for the training part's classes.
+fn class_weights<T: Float>(spec: &str, data: &TrainData<T>) -> Result<Vec<f64>> {
+    let Some(labels) = &data.labels else {
+        return Err(usage("--class-weight needs a classification target"));
+    };
+    let y = data.train.1.mapv(|v| v.to_f64());
+    let mut counts = vec![0; labels.len()];
+    crate::metrics::classes(y.view())
+        .into_iter()
+        .for_each(|c| counts[c] += 1);
+    crate::builder::class_weights(spec, labels, &counts)
 }
 
 /// The untrained network's loss on (at most) the first 1024 training rows: the reference for

@@ -1,29 +1,49 @@
 //! Running a saved model on a data file: read it the way the model's training data was read,
-//! apply the saved preprocessing and the network, and undo the target scaling.
+//! apply the saved preprocessing (to the numeric columns; one-hot indicators pass through) and
+//! the network, and undo the target scaling.
 
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use ndarray::Array2;
-use nn_data::{Dataset, Transformer};
+use nn_data::{ApplyOptions, CsvSchema, Dataset, Transformer};
 
-use crate::dataset;
+use crate::dataset::{self, RowReport};
 use crate::model_file::ModelFile;
 use crate::preprocessing::Preprocessing;
 
-/// Loads `path` the way the model's training data was read, applies the saved preprocessing
-/// and the network, and returns the data with the outputs: class probabilities, or values in
-/// the target's units.
-pub fn apply(model: &ModelFile, path: &Path) -> Result<(Dataset, Array2<f64>)> {
-    let pre: Option<Preprocessing> = match &model.preprocessing {
-        Some(v) => {
-            Some(serde_json::from_value(v.clone()).context("reading the model's preprocessing")?)
-        }
-        None => None,
+/// A model's outputs on a data file.
+pub struct Applied {
+    /// The rows that were encoded (with their target, if read).
+    pub data: Dataset,
+    /// Class probabilities, or values in the target's units, one row per row of `data`.
+    pub out: Array2<f64>,
+    /// The rows left out, ids and unknown categories.
+    pub report: RowReport,
+}
+
+/// The model's saved preprocessing record, if it has one.
+pub fn preprocessing(model: &ModelFile) -> Result<Option<Preprocessing>> {
+    let Some(v) = &model.preprocessing else {
+        return Ok(None);
     };
-    let data = dataset::load_with_schema(path, pre.as_ref().and_then(|p| p.schema.as_ref()))?;
+    let pre = serde_json::from_value(v.clone()).context("reading the model's preprocessing")?;
+    Ok(Some(pre))
+}
+
+/// Loads `path` the way the model's training data was read (under `options`), applies the
+/// saved preprocessing and the network, and returns the outputs: class probabilities, or
+/// values in the target's units.
+pub fn apply(model: &ModelFile, path: &Path, options: &ApplyOptions) -> Result<Applied> {
+    let pre = preprocessing(model)?;
+    let schema = pre.as_ref().and_then(|p| p.schema.as_ref());
+    let (data, report) = dataset::load_with_schema(path, schema, options)?;
     let x = match &pre {
-        Some(p) => p.features.transform(data.features.view())?,
+        Some(p) => {
+            let n_numeric = schema.map_or(usize::MAX, CsvSchema::n_numeric);
+            p.features
+                .transform_leading(data.features.clone(), n_numeric)?
+        }
         None => data.features.clone(),
     };
     let mut net = model.network::<f64>()?;
@@ -31,5 +51,26 @@ pub fn apply(model: &ModelFile, path: &Path) -> Result<(Dataset, Array2<f64>)> {
     if let Some(scaler) = pre.as_ref().and_then(|p| p.target.as_ref()) {
         out = scaler.inverse_transform(out.view())?;
     }
-    Ok((data, out))
+    Ok(Applied { data, out, report })
+}
+
+/// Tells on stderr what reading `path` left out: rows skipped for missing cells (the first
+/// one's line and reason) and cells with categories the model never saw.
+pub fn report_rows(report: &RowReport, path: &Path) {
+    if let Some(first) = report.skipped.first() {
+        eprintln!(
+            "note: {} row(s) not scored for missing cells, the first on line {} of {}: {}",
+            report.skipped.len(),
+            first.line,
+            path.display(),
+            first.reason
+        );
+    }
+    if report.unknown_categories > 0 {
+        eprintln!(
+            "note: {} cell(s) of {} hold a category the model never saw (encoded as all zeros; --unknown error refuses them)",
+            report.unknown_categories,
+            path.display()
+        );
+    }
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use nn_core::{Activation, Network};
-use nn_optim::{lr_range_test, LrRangeTest, Sgd, Trainer};
+use nn_optim::{lr_range_test, AnyOptimizer, LrRangeTest, Trainer};
 
 use crate::args::{Dtype, LrArgs, LrFindArgs, RunArgs, TestArgs, TrainArgs, ValArgs};
 use crate::fsutil::usage;
@@ -73,8 +73,10 @@ fn as_train_args(a: &LrFindArgs) -> TrainArgs {
             seed: a.seed,
             dtype: Dtype::F32,
             early_stopping: None,
+            class_weight: None,
             min_delta: 0.0,
         },
+        init: None,
         checkpoint: None,
         checkpoint_every: 1,
         resume: None,
@@ -108,7 +110,11 @@ fn range_test(
 }
 
 /// A seeded network and the flags' optimizer.
-fn fresh_net(args: &LrFindArgs, n_in: usize, n_out: usize) -> Result<(Network<f32>, Sgd<f32>)> {
+fn fresh_net(
+    args: &LrFindArgs,
+    n_in: usize,
+    n_out: usize,
+) -> Result<(Network<f32>, AnyOptimizer<f32>)> {
     let output = Activation::Identity;
     let net = crate::builder::network(&args.net, n_in, n_out, output, args.seed)?;
     Ok((net, crate::builder::optimizer(&args.optim)?))

@@ -5,11 +5,15 @@
 //!   "architecture": { "sizes": [2, 2, 2] },
 //!   "layers": [ { "type": "dense", "in_features": 2, "out_features": 2,
 //!                 "activation": { "kind": "sigmoid" },
-//!                 "weight": [[0.15, 0.2], [0.25, 0.3]], "bias": [0.35, 0.35] }, … ],
+//!                 "weight": [[0.15, 0.2], [0.25, 0.3]], "bias": [0.35, 0.35],
+//!                 "dropout": 0.0 }, … ],
 //!   "loss": "half_sse", "task": "regress", "labels": null, "features": ["i1", "i2"],
 //!   "target": null, "preprocessing": null, "training": null, "metrics": {} }
 //! ```
 //! `weight` holds one row per output neuron, PyTorch's `(out_features, in_features)`.
+//! `dropout` is the probability with which training zeroed each of the layer's outputs (in
+//! `[0, 1)`, 0 for the output layer; 0 when absent, as in files from before dropout); prediction
+//! never applies it.
 //! Loading checks the format tag, the version, every shape and that every number is finite.
 
 use std::collections::BTreeMap;
@@ -85,6 +89,9 @@ pub struct LayerFile {
     pub weight: Vec<Vec<f64>>,
     /// One bias per neuron.
     pub bias: Vec<f64>,
+    /// Dropout probability of the layer's outputs in training, in `[0, 1)`.
+    #[serde(default)]
+    pub dropout: f64,
 }
 
 impl ModelFile {
@@ -156,6 +163,12 @@ impl ModelFile {
             sizes == self.architecture.sizes,
             "architecture.sizes is {:?} but the layers chain as {sizes:?}",
             self.architecture.sizes
+        );
+        let last = self.layers.len() - 1;
+        ensure!(
+            self.layers[last].dropout == 0.0,
+            "layer {last}: the output layer cannot have dropout, got {}",
+            self.layers[last].dropout
         );
         self.validate_names(&sizes)
     }
@@ -231,6 +244,7 @@ impl LayerFile {
                 .map(|r| r.iter().map(to_f64).collect())
                 .collect(),
             bias: layer.bias().iter().map(to_f64).collect(),
+            dropout: layer.dropout(),
         }
     }
 
@@ -243,7 +257,7 @@ impl LayerFile {
             .collect();
         let weight = Array2::from_shape_vec((self.out_features, self.in_features), flat)?;
         let bias = Array1::from_iter(self.bias.iter().map(|&v| T::from_f64(v)));
-        Ok(Dense::from_parts(weight, bias, self.activation)?)
+        Ok(Dense::from_parts(weight, bias, self.activation)?.with_dropout(self.dropout)?)
     }
 
     fn validate(&self) -> Result<()> {
@@ -285,6 +299,11 @@ impl LayerFile {
             all.into_iter().all(|v| v.is_finite()),
             "weights and biases must be finite"
         );
+        ensure!(
+            (0.0..1.0).contains(&self.dropout),
+            "dropout {} is not in [0, 1)",
+            self.dropout
+        );
         if let Activation::LeakyRelu { slope } = self.activation {
             ensure!(
                 (0.0..1.0).contains(&slope),
@@ -315,6 +334,41 @@ mod tests {
         );
         let net = back.network::<f64>().unwrap();
         assert_eq!(net.sizes(), vec![2, 2, 2]);
+    }
+
+    #[test]
+    fn dropout_round_trips_and_defaults_to_zero() {
+        let mut net = nn_core::textbook::network();
+        net.set_dropout(&[0.25, 0.0]).unwrap();
+        let model = ModelFile::from_network(&net, Loss::HalfSse, Task::Regress);
+        let text = serde_json::to_string(&model).unwrap();
+        assert!(text.contains("\"dropout\":0.25"), "{text}");
+        let back = ModelFile::parse(&text).unwrap();
+        assert_eq!(back.network::<f32>().unwrap().dropout(), vec![0.25, 0.0]);
+        // files from before dropout have no field
+        let old = text
+            .replace(",\"dropout\":0.25", "")
+            .replace(",\"dropout\":0.0", "");
+        assert!(!old.contains("dropout"));
+        let old = ModelFile::parse(&old).unwrap();
+        assert_eq!(old.network::<f64>().unwrap().dropout(), vec![0.0, 0.0]);
+    }
+
+    #[test]
+    fn rejects_bad_dropout_with_reasons() {
+        let mut model = textbook();
+        model.layers[0].dropout = 1.0;
+        let text = serde_json::to_string(&model).unwrap();
+        let err = format!("{:#}", ModelFile::parse(&text).unwrap_err());
+        assert!(err.contains("layer 0: dropout 1 is not in [0, 1)"), "{err}");
+        let mut model = textbook();
+        model.layers[1].dropout = 0.5;
+        let text = serde_json::to_string(&model).unwrap();
+        let err = format!("{:#}", ModelFile::parse(&text).unwrap_err());
+        assert!(
+            err.contains("layer 1: the output layer cannot have dropout, got 0.5"),
+            "{err}"
+        );
     }
 
     #[test]

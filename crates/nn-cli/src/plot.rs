@@ -55,8 +55,11 @@ pub fn save(path: &Path, chart: &impl Chart, size: (u32, u32)) -> Result<()> {
             let root = SVGBackend::new(tmp, size).into_drawing_area();
             draw_on(&root, chart)
         } else {
-            let root = BitMapBackend::new(tmp, size).into_drawing_area();
-            draw_on(&root, chart)
+            let mut rgb = vec![0; size.0 as usize * size.1 as usize * 3];
+            let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+            draw_on(&root, chart)?;
+            drop(root);
+            crate::png_out::write(tmp, &rgb, size)
         }
     })
 }
@@ -76,8 +79,10 @@ fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let font = include_bytes!("../assets/DejaVuSansMono.ttf");
-        for style in [FontStyle::Normal, FontStyle::Bold] {
-            let _ = plotters::style::register_font("sans-serif", style, font);
+        for family in ["sans-serif", "monospace"] {
+            for style in [FontStyle::Normal, FontStyle::Bold] {
+                let _ = plotters::style::register_font(family, style, font);
+            }
         }
     });
 }

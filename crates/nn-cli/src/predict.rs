@@ -1,76 +1,138 @@
-//! `nn predict`: one output row per input row — the predicted label and each class's
-//! probability, or the predicted value — as CSV, to a file (atomically) or stdout.
+//! `nn predict`: exactly one output row per input data row, in order — the predicted label and
+//! each class's probability, or the predicted value — as CSV (through the csv crate's writer,
+//! so labels with commas or quotes are quoted), to a file (atomically) or stdout. `--id COL`
+//! copies a column to the front; a row the model cannot score gets empty predictions and its
+//! reason in a last `reason` column. The target column is never read.
 
-use std::fmt::Write;
+use std::io::Write;
 
-use anyhow::Result;
-use ndarray::Array2;
+use anyhow::{Context, Result};
+use ndarray::{Array2, ArrayView1};
+use nn_data::{ApplyOptions, Missing, Task};
 
 use crate::args::PredictArgs;
-use nn_data::Task;
-
+use crate::inference::{self, Applied};
 use crate::model_file::ModelFile;
 
 /// Runs `nn predict`.
 pub fn run(args: PredictArgs) -> Result<()> {
     let model = ModelFile::load(&args.model)?;
-    let (_, out) = crate::inference::apply(&model, &args.data)?;
-    let csv = match model.task {
-        Task::Classify | Task::Auto => classes_csv(&model, &out),
-        Task::Regress => values_csv(&model, &out),
+    let trained = inference::preprocessing(&model)?
+        .and_then(|p| p.schema)
+        .map(|s| s.missing);
+    // Unless imputing, a row with a missing cell is left unscored (with its reason).
+    let missing = match args.missing.map(|m| m.build()).or(trained) {
+        Some(Missing::Mean) => Missing::Mean,
+        _ => Missing::Drop,
     };
+    let options = ApplyOptions {
+        missing: Some(missing),
+        unknown: args.read.unknown,
+        read_target: false,
+        id: args.id.clone(),
+        delimiter: args.read.delimiter,
+    };
+    let applied = inference::apply(&model, &args.data, &options)?;
+    inference::report_rows(&applied.report, &args.data);
+    let bytes = predictions_csv(&model, &applied, args.id.as_deref())?;
     match &args.out {
         Some(path) => {
-            crate::fsutil::write_atomic(path, csv.as_bytes())?;
-            println!("wrote {} predictions to {}", out.nrows(), path.display());
+            crate::fsutil::write_atomic(path, &bytes)?;
+            let n = applied.data.n_samples() + applied.report.skipped.len();
+            println!("wrote {n} predictions to {}", path.display());
         }
-        None => print!("{csv}"),
+        None => std::io::stdout()
+            .write_all(&bytes)
+            .context("writing the predictions")?,
     }
     Ok(())
 }
 
-/// `prediction,p_<label>…`: the label and every class probability.
-fn classes_csv(model: &ModelFile, probs: &Array2<f64>) -> String {
-    let labels = model
-        .labels
-        .clone()
-        .unwrap_or_else(|| (0..probs.ncols()).map(|k| k.to_string()).collect());
-    let mut s = String::from("prediction");
-    for l in &labels {
-        let _ = write!(s, ",p_{l}");
+/// The output CSV: `[id,]prediction columns[,reason]`, one row per input data row.
+fn predictions_csv(model: &ModelFile, applied: &Applied, id: Option<&str>) -> Result<Vec<u8>> {
+    let (out, report) = (&applied.out, &applied.report);
+    let columns = Columns::of(model, out);
+    let mut header: Vec<String> = id.map(String::from).into_iter().collect();
+    header.extend(columns.header());
+    let with_reason = !report.skipped.is_empty();
+    if with_reason {
+        header.push("reason".into());
     }
-    s.push('\n');
-    for (row, class) in probs
-        .rows()
-        .into_iter()
-        .zip(crate::metrics::classes(probs.view()))
-    {
-        s.push_str(&labels[class]);
-        let p: Vec<f64> = if row.len() == 1 {
-            vec![1.0 - row[0], row[0]]
-        } else {
-            row.to_vec()
-        };
-        for v in p {
-            let _ = write!(s, ",{v:.6}");
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&header)?;
+    let (mut skipped, mut scored) = (report.skipped.iter().peekable(), out.rows().into_iter());
+    for i in 0..out.nrows() + report.skipped.len() {
+        let mut cells: Vec<String> = report.ids.get(i).cloned().into_iter().collect();
+        match skipped.next_if(|s| s.row == i) {
+            Some(s) => {
+                cells.extend(std::iter::repeat_n(String::new(), columns.width()));
+                cells.push(s.reason.clone());
+            }
+            None => {
+                let row = scored.next().context("fewer outputs than scored rows")?;
+                cells.extend(columns.cells(row));
+                cells.extend(with_reason.then(String::new));
+            }
         }
-        s.push('\n');
+        w.write_record(&cells)?;
     }
-    s
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// `prediction` (or `prediction_<k>` for several outputs): the predicted values.
-fn values_csv(model: &ModelFile, out: &Array2<f64>) -> String {
-    let name = model.target.clone().unwrap_or_else(|| "prediction".into());
-    let mut s = if out.ncols() == 1 {
-        format!("{name}\n")
-    } else {
-        let cols: Vec<String> = (0..out.ncols()).map(|k| format!("{name}_{k}")).collect();
-        format!("{}\n", cols.join(","))
-    };
-    for row in out.rows() {
-        let cells: Vec<String> = row.iter().map(|v| format!("{v:.6}")).collect();
-        let _ = writeln!(s, "{}", cells.join(","));
+/// The prediction columns: a label and every class probability, or the predicted values.
+enum Columns {
+    Classes(Vec<String>),
+    Values { name: String, n: usize },
+}
+
+impl Columns {
+    fn of(model: &ModelFile, out: &Array2<f64>) -> Self {
+        match model.task {
+            Task::Regress => Columns::Values {
+                name: model.target.clone().unwrap_or_else(|| "prediction".into()),
+                n: out.ncols(),
+            },
+            Task::Classify | Task::Auto => Columns::Classes(
+                model
+                    .labels
+                    .clone()
+                    .unwrap_or_else(|| (0..out.ncols().max(2)).map(|k| k.to_string()).collect()),
+            ),
+        }
     }
-    s
+
+    fn header(&self) -> Vec<String> {
+        match self {
+            Columns::Classes(labels) => std::iter::once("prediction".to_string())
+                .chain(labels.iter().map(|l| format!("p_{l}")))
+                .collect(),
+            Columns::Values { name, n: 1 } => vec![name.clone()],
+            Columns::Values { name, n } => (0..*n).map(|k| format!("{name}_{k}")).collect(),
+        }
+    }
+
+    fn width(&self) -> usize {
+        match self {
+            Columns::Classes(labels) => 1 + labels.len(),
+            Columns::Values { n, .. } => *n,
+        }
+    }
+
+    /// One scored row: the label of the most probable class and the probabilities (a single
+    /// sigmoid output `p` is the two probabilities `1 − p, p`), or the values.
+    fn cells(&self, row: ArrayView1<f64>) -> Vec<String> {
+        let fmt = |v: &f64| format!("{v:.6}");
+        match self {
+            Columns::Values { .. } => row.iter().map(fmt).collect(),
+            Columns::Classes(labels) => {
+                let p: Vec<f64> = match row.len() {
+                    1 => vec![1.0 - row[0], row[0]],
+                    _ => row.to_vec(),
+                };
+                let class = crate::metrics::classes(row.insert_axis(ndarray::Axis(0)))[0];
+                let label = labels.get(class).cloned().unwrap_or_default();
+                std::iter::once(label).chain(p.iter().map(fmt)).collect()
+            }
+        }
+    }
 }

@@ -1,10 +1,10 @@
 //! The data side of `nn train`: load through nn-data, pick the loss, encode targets, split,
 //! and fit the preprocessing on the training part only.
 
-use anyhow::{bail, ensure, Result};
+use anyhow::{bail, ensure, Context, Result};
 use ndarray::{Array2, Axis};
 use nn_core::Loss;
-use nn_data::{CsvOptions, Dataset, StandardScaler, Target, Task, Transformer};
+use nn_data::{CsvSchema, Dataset, StandardScaler, Target, Task, Transformer};
 use nn_tensor::Float;
 
 use crate::args::TrainArgs;
@@ -67,11 +67,7 @@ pub fn prepare<D: Float>(args: &TrainArgs) -> Result<TrainData<D>> {
 
 /// Reads `--data` (a CSV with the target, task and missing-cell flags, or an MNIST folder).
 pub fn load<D: Float>(args: &TrainArgs) -> Result<Training<D>> {
-    let options = CsvOptions {
-        target: args.data.target.clone(),
-        task: args.data.task,
-        missing: args.data.missing.build(),
-    };
+    let options = args.data.csv_options();
     let path = args
         .data
         .data
@@ -92,14 +88,27 @@ pub fn from_parts<D: Float>(
     let (mut train, val) = split_val(args, train, schema.as_ref())?;
     let task = task_of(&train);
     let loss = pick_loss(args, task)?;
-    let encoder = Encoder::fit(loss, &train)?;
+    let mut encoder = Encoder::fit(loss, &train)?;
     let mut features = args.data.preprocess.build()?;
-    // Move the feature matrices through the preprocessing: no second copy of a large set.
+    // --init: the model's weights expect its own fitted preprocessing; keep it.
+    let warm = warm_start(args, &train, &encoder)?;
+    if let Some(pre) = &warm {
+        (features, encoder.scaler) = (pre.features.clone(), pre.target.clone());
+    }
     let y_train = encoder.encode(&train)?;
-    let x_train = features.fit_transform_owned(take(&mut train.features))?;
+    // Scaling applies to the numeric columns; one-hot indicators after them stay 0/1.
+    // Move the feature matrices through the preprocessing: no second copy of a large set.
+    let n_numeric = schema.as_ref().map_or(usize::MAX, CsvSchema::n_numeric);
+    let x_train = match warm {
+        Some(_) => features.transform_leading(take(&mut train.features), n_numeric)?,
+        None => features.fit_transform_leading(take(&mut train.features), n_numeric)?,
+    };
     let mut part = |mut d: Dataset<D>| -> Result<Part<D>> {
         let y = encoder.encode(&d)?;
-        Ok((features.transform_owned(take(&mut d.features))?, y))
+        Ok((
+            features.transform_leading(take(&mut d.features), n_numeric)?,
+            y,
+        ))
     };
     let (val, test) = (val.map(&mut part).transpose()?, part(test)?);
     Ok(TrainData {
@@ -117,6 +126,43 @@ pub fn from_parts<D: Float>(
         val,
         test,
     })
+}
+
+/// With `--init MODEL`, the model's preprocessing, after checking that the data has the model's
+/// feature columns (in order) and classes.
+fn warm_start<D>(
+    args: &TrainArgs,
+    train: &Dataset<D>,
+    encoder: &Encoder,
+) -> Result<Option<Preprocessing>> {
+    let Some(path) = &args.init else {
+        return Ok(None);
+    };
+    let model = ModelFile::load(path)?;
+    let (want, have) = (&model.features, &train.feature_names);
+    if want != have {
+        let missing: Vec<&String> = want.iter().filter(|f| !have.contains(f)).collect();
+        let extra: Vec<&String> = have.iter().filter(|f| !want.contains(f)).collect();
+        bail!(
+            "--init {}: the data's feature columns differ from the model's (missing {missing:?}, extra {extra:?}{})",
+            path.display(),
+            if missing.is_empty() && extra.is_empty() { ", order differs" } else { "" }
+        );
+    }
+    ensure!(
+        model.labels == encoder.labels,
+        "--init {}: the model's classes {:?} differ from the data's {:?}",
+        path.display(),
+        model.labels.unwrap_or_default(),
+        encoder.labels.clone().unwrap_or_default()
+    );
+    let pre = model.preprocessing.with_context(|| {
+        format!(
+            "--init {}: the model has no preprocessing record",
+            path.display()
+        )
+    })?;
+    Ok(Some(serde_json::from_value(pre)?))
 }
 
 /// Moves the matrix out, leaving an empty one.
@@ -142,7 +188,7 @@ fn pick_loss(args: &TrainArgs, task: Task) -> Result<Loss> {
 /// files, or nn-data's seeded (stratified) split.
 fn split_test<D: Float>(args: &TrainArgs, loaded: Training<D>) -> Result<(Dataset<D>, Dataset<D>)> {
     let (train, test) = match (&args.test.test, loaded.folder_test) {
-        (Some(path), _) => (loaded.data, labelled(path, loaded.schema.as_ref())?),
+        (Some(path), _) => (loaded.data, labelled(args, path, loaded.schema.as_ref())?),
         (None, Some(test)) => (loaded.data, test),
         (None, None) => {
             nn_data::train_test_split(&loaded.data, args.test.test_split, args.run.seed)?
@@ -167,7 +213,7 @@ fn split_val<D: Float>(
     schema: Option<&nn_data::CsvSchema>,
 ) -> Result<(Dataset<D>, Option<Dataset<D>>)> {
     let (train, val) = match &args.val.val {
-        Some(path) => (train, labelled(path, schema)?),
+        Some(path) => (train, labelled(args, path, schema)?),
         None if args.val.val_split == 0.0 => return Ok((train, None)),
         None => {
             let (part, val) = nn_data::train_test_split(&train, args.val.val_split, args.run.seed)?;
@@ -194,12 +240,17 @@ fn split_val<D: Float>(
     Ok((train, Some(val)))
 }
 
-/// A labelled file read with the training schema.
+/// A labelled file read with the training schema (and `--delimiter`).
 fn labelled<D: Float>(
+    args: &TrainArgs,
     path: &std::path::Path,
     schema: Option<&nn_data::CsvSchema>,
 ) -> Result<Dataset<D>> {
-    let data = dataset::load_with_schema(path, schema)?;
+    let options = nn_data::ApplyOptions {
+        delimiter: args.data.delimiter,
+        ..Default::default()
+    };
+    let (data, _) = dataset::load_with_schema(path, schema, &options)?;
     ensure!(
         !matches!(data.target, Target::None),
         "{}: no target column",

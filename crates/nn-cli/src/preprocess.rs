@@ -1,24 +1,52 @@
-//! `nn preprocess fit|transform`: fit a scaler on a CSV's numeric columns and save its
-//! parameters as JSON, or apply saved parameters (or their inverse) to a CSV. Columns the
-//! parameters do not name (e.g. the label) are copied through unchanged.
+//! `nn preprocess fit|transform`: fit a scaler on a CSV's feature columns and save its
+//! parameters as JSON, or apply saved parameters (or their inverse) to a CSV. The columns are
+//! read by nn-data as `nn train` reads them: text columns are one-hot encoded with the saved
+//! categories and only the numeric columns are scaled. Columns the parameters do not name
+//! (e.g. the label) are copied through unchanged; errors name file, line and column.
 
 use std::path::Path;
 
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{ensure, Context, Result};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use crate::args::PreprocessArgs;
 use crate::args::{Method, PreprocessAction as Action};
-use nn_data::{Preprocessor, Transformer};
+use nn_data::{ApplyOptions, CsvOptions, CsvSchema, Missing, Preprocessor, TargetKind};
 
-/// The parameters file.
+/// The parameters file. Files from before text columns have no `schema`: all their
+/// `columns` are numeric.
 #[derive(Debug, Serialize, Deserialize)]
 struct Params {
     format: String,
     version: u32,
+    /// The numeric (scaled) columns.
     columns: Vec<String>,
     preprocessor: Preprocessor,
+    /// How the columns are read: numeric columns, then categorical ones with their categories.
+    #[serde(default)]
+    schema: Option<CsvSchema>,
+}
+
+impl Params {
+    /// The schema to read data with (a numeric-only one for old files).
+    fn schema(&self) -> CsvSchema {
+        self.schema
+            .clone()
+            .unwrap_or_else(|| numeric_schema(&self.columns))
+    }
+}
+
+/// A schema reading `columns` as numbers, with no target.
+fn numeric_schema(columns: &[String]) -> CsvSchema {
+    CsvSchema {
+        feature_names: columns.to_vec(),
+        target_name: String::new(),
+        kind: TargetKind::None,
+        missing: Missing::Error,
+        imputer: None,
+        categorical: Vec::new(),
+    }
 }
 
 const FORMAT: &str = "nn-preprocessing";
@@ -30,8 +58,20 @@ pub fn run(args: PreprocessArgs) -> Result<()> {
             method,
             data,
             exclude,
+            categorical,
+            max_categories,
+            delimiter,
             out,
-        } => fit(method, &data, exclude.as_deref(), &out),
+        } => {
+            let options = CsvOptions {
+                exclude,
+                categorical,
+                max_categories,
+                delimiter,
+                ..Default::default()
+            };
+            fit(method, &data, &options, &out)
+        }
         Action::Transform {
             params,
             data,
@@ -41,70 +81,37 @@ pub fn run(args: PreprocessArgs) -> Result<()> {
     }
 }
 
-fn fit(method: Method, data: &Path, exclude: Option<&str>, out: &Path) -> Result<()> {
-    let csv = Csv::read(data)?;
-    if let Some(name) = exclude {
-        csv.column(name, data)?;
-    }
-    let columns: Vec<String> = csv
-        .header
-        .iter()
-        .filter(|h| Some(h.as_str()) != exclude)
-        .cloned()
-        .collect();
-    let cols = columns
-        .iter()
-        .map(|c| csv.column(c, data))
-        .collect::<Result<Vec<_>>>()?;
-    let x = gather(&csv.records, &cols, &csv.header)
-        .with_context(|| format!("in {}", data.display()))?;
+fn fit(method: Method, data: &Path, options: &CsvOptions, out: &Path) -> Result<()> {
+    let bytes = read(data)?;
+    let name = data.display().to_string();
+    let loaded = nn_data::read_features_as::<f64>(bytes.as_slice(), &name, options)?;
+    let schema = loaded.schema;
+    let n_numeric = schema.n_numeric();
     let mut preprocessor = method.build()?;
-    preprocessor.fit(x.view())?;
+    preprocessor.fit_transform_leading(loaded.dataset.features, n_numeric)?;
     let params = Params {
         format: FORMAT.into(),
         version: 1,
-        columns,
+        columns: schema.feature_names[..n_numeric].to_vec(),
         preprocessor,
+        schema: Some(schema),
     };
     crate::fsutil::write_atomic(out, serde_json::to_string_pretty(&params)?.as_bytes())?;
-    let (n, shown) = (params.columns.len(), data.display());
+    let n_text = params.schema.as_ref().map_or(0, |s| s.categorical.len());
     println!(
-        "fitted {method:?} on {n} columns of {shown}; wrote {}",
+        "fitted {method:?} on {n_numeric} numeric columns of {name} ({n_text} text columns one-hot encoded); wrote {}",
         out.display()
     );
     Ok(())
 }
 
-/// A CSV's header and records.
-struct Csv {
-    header: Vec<String>,
-    records: Vec<csv::StringRecord>,
-}
-
-impl Csv {
-    fn read(path: &Path) -> Result<Self> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let mut reader = csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .from_reader(text.as_bytes());
-        let header: Vec<String> = reader.headers()?.iter().map(String::from).collect();
-        let records = reader
-            .records()
-            .collect::<std::result::Result<_, _>>()
-            .with_context(|| format!("in {}", path.display()))?;
-        Ok(Csv { header, records })
-    }
-
-    fn column(&self, name: &str, path: &Path) -> Result<usize> {
-        let found = self.header.iter().position(|h| h == name);
-        found.with_context(|| format!("{} has no column {name:?}", path.display()))
-    }
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
 }
 
 fn load_params(path: &Path) -> Result<Params> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = String::from_utf8(read(path)?)
+        .with_context(|| format!("invalid parameters file {}", path.display()))?;
     let params: Params = serde_json::from_str(&text)
         .with_context(|| format!("invalid parameters file {}", path.display()))?;
     ensure!(
@@ -117,58 +124,104 @@ fn load_params(path: &Path) -> Result<Params> {
 
 fn transform(params: &Path, data: &Path, out: &Path, inverse: bool) -> Result<()> {
     let p = load_params(params)?;
-    let csv = Csv::read(data)?;
-    let cols = p
-        .columns
-        .iter()
-        .map(|c| csv.column(c, data))
-        .collect::<Result<Vec<_>>>()?;
-    let x = gather(&csv.records, &cols, &csv.header)
-        .with_context(|| format!("in {}", data.display()))?;
-    let y = if inverse {
-        p.preprocessor.inverse_transform(x.view())?
+    // The inverse reads the numeric columns only: the text columns are indicators by then.
+    let schema = if inverse {
+        numeric_schema(&p.columns)
     } else {
-        p.preprocessor.transform(x.view())?
+        p.schema()
     };
-    let bytes = write_csv(&csv.header, &csv.records, &cols, &y)?;
-    crate::fsutil::write_atomic(out, &bytes)?;
-    println!("wrote {} rows to {}", csv.records.len(), out.display());
+    let bytes = read(data)?;
+    let name = data.display().to_string();
+    let options = ApplyOptions {
+        read_target: false,
+        ..Default::default()
+    };
+    let loaded = nn_data::read_csv_applying::<f64>(bytes.as_slice(), &name, &schema, &options)?;
+    let n_numeric = schema.n_numeric();
+    let x = loaded.dataset.features;
+    let y = if inverse {
+        p.preprocessor.inverse_transform_leading(x, n_numeric)?
+    } else {
+        p.preprocessor.transform_leading(x, n_numeric)?
+    };
+    let table = RawCsv::parse(&bytes, &name)?;
+    let out_bytes = table.write(&schema, &y)?;
+    crate::fsutil::write_atomic(out, &out_bytes)?;
+    println!("wrote {} rows to {}", y.nrows(), out.display());
     Ok(())
 }
 
-fn gather(records: &[csv::StringRecord], cols: &[usize], header: &[String]) -> Result<Array2<f64>> {
-    let mut x = Array2::zeros((records.len(), cols.len()));
-    for (r, rec) in records.iter().enumerate() {
-        for (k, &c) in cols.iter().enumerate() {
-            let cell = rec.get(c).unwrap_or("");
-            let line = rec.position().map_or(0, |p| p.line());
-            x[[r, k]] = match cell.parse::<f64>() {
-                Ok(v) if v.is_finite() => v,
-                _ => bail!(
-                    "line {line}, column {} ({:?}): {cell:?} is not a number",
-                    c + 1,
-                    header[c]
-                ),
-            };
-        }
-    }
-    Ok(x)
+/// A CSV's header and records as text (already checked by nn-data), split at the delimiter
+/// nn-data detects.
+struct RawCsv {
+    header: Vec<String>,
+    records: Vec<csv::StringRecord>,
 }
 
-fn write_csv(
-    header: &[String],
-    records: &[csv::StringRecord],
-    cols: &[usize],
-    y: &Array2<f64>,
-) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(header)?;
-    for (r, rec) in records.iter().enumerate() {
-        let mut cells: Vec<String> = rec.iter().map(String::from).collect();
-        for (k, &c) in cols.iter().enumerate() {
-            cells[c] = format!("{}", y[[r, k]]);
-        }
-        w.write_record(&cells)?;
+impl RawCsv {
+    fn parse(bytes: &[u8], name: &str) -> Result<Self> {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(nn_data::sniff_delimiter(bytes))
+            .trim(csv::Trim::All)
+            .from_reader(bytes);
+        let header: Vec<String> = reader.headers()?.iter().map(String::from).collect();
+        let records = reader
+            .records()
+            .collect::<std::result::Result<_, _>>()
+            .with_context(|| format!("in {name}"))?;
+        Ok(RawCsv { header, records })
     }
-    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+
+    /// The records with each numeric column replaced by its value in `y`, each categorical
+    /// column by its indicator columns, and the other columns copied.
+    fn write(&self, schema: &CsvSchema, y: &Array2<f64>) -> Result<Vec<u8>> {
+        let (header, sources): (Vec<String>, Vec<Source>) = self
+            .header
+            .iter()
+            .enumerate()
+            .flat_map(|(j, name)| output_columns(schema, j, name))
+            .unzip();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(&header)?;
+        for (rec, row) in self.records.iter().zip(y.rows()) {
+            let cell = |s: &Source| match *s {
+                Source::Matrix(k) => format!("{}", row[k]),
+                Source::Raw(j) => rec.get(j).unwrap_or_default().to_string(),
+            };
+            w.write_record(sources.iter().map(cell))?;
+        }
+        w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+    }
+}
+
+/// Where an output column's cells come from.
+enum Source {
+    /// A column of the (transformed) feature matrix.
+    Matrix(usize),
+    /// A column of the input, copied.
+    Raw(usize),
+}
+
+/// The output columns for input column `j` named `name`: itself transformed (numeric), its
+/// indicator columns (categorical, at their place in the matrix), or itself copied.
+fn output_columns(schema: &CsvSchema, j: usize, name: &str) -> Vec<(String, Source)> {
+    let n_numeric = schema.n_numeric();
+    if let Some(k) = schema.feature_names[..n_numeric]
+        .iter()
+        .position(|f| f == name)
+    {
+        return vec![(name.to_string(), Source::Matrix(k))];
+    }
+    let mut offset = n_numeric;
+    for c in &schema.categorical {
+        if c.name == name {
+            let names = c.feature_names().into_iter();
+            return names
+                .enumerate()
+                .map(|(k, n)| (n, Source::Matrix(offset + k)))
+                .collect();
+        }
+        offset += c.categories.len();
+    }
+    vec![(name.to_string(), Source::Raw(j))]
 }

@@ -40,6 +40,15 @@ pub fn run(args: TrainArgs) -> Result<()> {
         (args.quiet, args.plot, args.checkpoint) = (true, None, None);
     }
     drop(comm);
+    let stdin = args
+        .data
+        .data
+        .as_deref()
+        .is_some_and(crate::dataset::is_stdin);
+    if stdin && args.checkpoint.is_some() {
+        let msg = "--checkpoint needs --data FILE: standard input cannot be read again by --resume";
+        return Err(crate::fsutil::usage(msg));
+    }
     let mut run = match args.run.dtype {
         Dtype::F32 => train_as::<f32>(&args)?,
         Dtype::F64 => train_as::<f64>(&args)?,
@@ -51,7 +60,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
     if !crate::cluster::is_root() {
         return interrupted.map_or(Ok(()), |msg| Err(Interrupted(msg).into()));
     }
-    run.model.training = Some(json!(args));
+    let mut training = json!(args);
+    training["optimizer_config"] = json!(crate::builder::optimizer_config(&args.optim));
+    run.model.training = Some(training);
     run.model.metrics = final_metrics(&run);
     run.model.save(&args.out)?;
     if let Some(msg) = interrupted {

@@ -166,3 +166,122 @@ fn cv_prints_every_fold_and_their_mean() {
     assert_eq!(rows.lines().count(), 6, "{rows}");
     assert!(rows.starts_with("repeat,fold,train_rows,test_rows,test_loss,test_accuracy"));
 }
+
+#[test]
+fn optimizers_dropout_and_class_weights_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |threads: &str, name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let base = [
+            "--threads",
+            threads,
+            "train",
+            "--data",
+            &iris(),
+            "--hidden",
+            "16,8",
+            "--epochs",
+            "15",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        ok(&[&base[..], extra].concat());
+        let text = std::fs::read_to_string(&out).unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()
+    };
+    let flags = [
+        "--optimizer",
+        "adamw",
+        "--lr",
+        "0.01",
+        "--dropout",
+        "0.3,0.1",
+        "--class-weight",
+        "balanced",
+    ];
+    let one = run("1", "one.json", &flags);
+    let two = run("2", "two.json", &flags);
+    assert_eq!(one["layers"], two["layers"], "same bits at 1 and 2 threads");
+    let dropout: Vec<f64> = one["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["dropout"].as_f64().unwrap())
+        .collect();
+    assert_eq!(dropout, vec![0.3, 0.1, 0.0]);
+    // AdamW's PyTorch default weight decay, recorded with the effective configuration.
+    let config = &one["training"]["optimizer_config"]["adamw"];
+    assert_eq!(config["weight_decay"].as_f64(), Some(0.01));
+    assert_eq!(config["beta2"].as_f64(), Some(0.999));
+    // Another optimizer gives other weights.
+    let rms = run("1", "rms.json", &["--optimizer", "rmsprop", "--lr", "0.01"]);
+    assert_ne!(rms["layers"], one["layers"]);
+    for bad in [
+        &["--optimizer", "adam", "--beta1", "1"][..],
+        &["--optimizer", "adam", "--eps", "0"],
+        &["--optimizer", "rmsprop", "--alpha", "-0.5"],
+        &["--dropout", "1"],
+        &["--class-weight", "tulip=2"],
+    ] {
+        let r = nn(&[
+            &[
+                "train",
+                "--data",
+                &iris(),
+                "--epochs",
+                "1",
+                "--out",
+                "/dev/null",
+            ][..],
+            bad,
+        ]
+        .concat());
+        assert_eq!(r.code, 2, "{bad:?}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn init_starts_from_a_model_and_checks_its_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let train = |extra: &[&str], out: &str| {
+        let base = ["train", "--data", &iris(), "--hidden", "16", "--out", out];
+        let text = ok(&[&base[..], extra].concat());
+        let model: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+        (text, model)
+    };
+    let (_, a) = train(&["--epochs", "60", "--quiet"], &path("a.json"));
+    let (fresh, _) = train(&["--epochs", "1"], &path("fresh.json"));
+    let (warm, b) = train(
+        &["--epochs", "1", "--init", &path("a.json"), "--lr", "0.001"],
+        &path("b.json"),
+    );
+    // The first epoch from A's weights starts where A ended: far below a fresh network's loss.
+    let first = |t: &str| number_after(t, "train_loss");
+    assert!(first(&warm) < 0.5 * first(&fresh), "{warm}\n{fresh}");
+    // A's fitted preprocessing is kept (the weights expect it).
+    assert_eq!(a["preprocessing"], b["preprocessing"]);
+    // Data without the model's columns is refused, naming them.
+    let wine = root()
+        .join("datasets/wine.csv")
+        .to_string_lossy()
+        .into_owned();
+    let r = nn(&[
+        "train",
+        "--data",
+        &wine,
+        "--init",
+        &path("a.json"),
+        "--out",
+        &path("c.json"),
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("feature columns differ") && r.stderr.contains("sepal_length"),
+        "{}",
+        r.stderr
+    );
+    assert!(!dir.path().join("c.json").exists());
+}

@@ -63,10 +63,24 @@ fn ragged_csv() {
 
 #[test]
 fn text_in_a_numeric_column() {
+    // Training one-hot encodes a text column; a model trained where `b` held numbers refuses
+    // text there, naming the cell.
     let (_d, dir) = tempdir();
+    let train = csv(&dir, "train.csv", "a,b,y\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n");
+    let model = format!("{dir}/m.json");
+    let flags = [
+        "--epochs",
+        "1",
+        "--test-split",
+        "0.5",
+        "--quiet",
+        "--out",
+        &model,
+    ];
+    common::ok(&[&["train", "--data", &train][..], &flags].concat());
     let path = csv(&dir, "text.csv", "a,b,y\n1,2,x\n3,oops,y\n");
     fails(
-        &["train", "--data", &path],
+        &["predict", "--model", &model, "--data", &path],
         1,
         &[
             "text.csv",

@@ -6,6 +6,10 @@
 //! - forward: `z = x·Wᵀ + b`, `a = f(z)`
 //! - backward, given `∂L/∂a`: `∂L/∂z = ∂L/∂a ⊙ f'(z)`, `∂L/∂W = (∂L/∂z)ᵀ·x`,
 //!   `∂L/∂b = Σ_rows ∂L/∂z`, `∂L/∂x = ∂L/∂z · W`.
+//!
+//! A layer may also carry a dropout probability `p` for its outputs (PyTorch's
+//! `Linear → activation → Dropout(p)`); [`Network::forward_train`](crate::Network::forward_train)
+//! applies it, every other pass ignores it.
 
 use ndarray::{Array1, Array2};
 use nn_tensor::{Float, TensorError};
@@ -35,6 +39,7 @@ pub struct Dense<T> {
     activation: Activation,
     grad_weight: Array2<T>,
     grad_bias: Array1<T>,
+    dropout: f64,
 }
 
 impl<T: Float> Dense<T> {
@@ -94,7 +99,46 @@ impl<T: Float> Dense<T> {
             activation,
             grad_weight,
             grad_bias,
+            dropout: 0.0,
         })
+    }
+
+    /// The layer with dropout probability `p ∈ [0, 1)` on its outputs (see
+    /// [`set_dropout`](Self::set_dropout)).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use nn_core::{Activation, Dense};
+    /// let l = Dense::from_parts(array![[1.0_f64]], array![0.0], Activation::Relu)?.with_dropout(0.5)?;
+    /// assert_eq!(l.dropout(), 0.5);
+    /// # Ok::<(), nn_core::CoreError>(())
+    /// ```
+    pub fn with_dropout(mut self, p: f64) -> Result<Self> {
+        self.set_dropout(p)?;
+        Ok(self)
+    }
+
+    /// Sets the probability `p ∈ [0, 1)` with which training zeroes each output (after the
+    /// activation); kept outputs are scaled by `1/(1 − p)`. `0` turns dropout off.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use nn_core::{Activation, Dense};
+    /// let mut l = Dense::from_parts(array![[1.0_f64]], array![0.0], Activation::Relu)?;
+    /// assert!(l.set_dropout(1.0).is_err());
+    /// l.set_dropout(0.25)?;
+    /// assert_eq!(l.dropout(), 0.25);
+    /// # Ok::<(), nn_core::CoreError>(())
+    /// ```
+    pub fn set_dropout(&mut self, p: f64) -> Result<()> {
+        check_dropout(p)?;
+        self.dropout = p;
+        Ok(())
+    }
+
+    /// The dropout probability of the layer's outputs (`0` when off).
+    pub fn dropout(&self) -> f64 {
+        self.dropout
     }
 
     /// Number of inputs (columns of the weight matrix).
@@ -197,18 +241,26 @@ impl<T: Float> Dense<T> {
     }
 }
 
-/// What a [`Dense`] layer serialises to: parameters and activation (gradients are not saved).
+/// What a [`Dense`] layer serialises to: parameters, activation and dropout probability
+/// (gradients are not saved). `dropout` is written only when non-zero and reads as 0 when
+/// absent, so files from before dropout load unchanged.
 #[derive(Serialize, Deserialize)]
 struct DenseState<T> {
     weight: Array2<T>,
     bias: Array1<T>,
     activation: Activation,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    dropout: f64,
+}
+
+fn is_zero(p: &f64) -> bool {
+    *p == 0.0
 }
 
 impl<T: Float> TryFrom<DenseState<T>> for Dense<T> {
     type Error = CoreError;
     fn try_from(s: DenseState<T>) -> Result<Self> {
-        Dense::from_parts(s.weight, s.bias, s.activation)
+        Dense::from_parts(s.weight, s.bias, s.activation)?.with_dropout(s.dropout)
     }
 }
 
@@ -218,19 +270,30 @@ impl<T: Float> From<Dense<T>> for DenseState<T> {
             weight: d.weight,
             bias: d.bias,
             activation: d.activation,
+            dropout: d.dropout,
         }
     }
 }
 
+/// Checks a dropout probability: `p ∈ [0, 1)` (so `1/(1 − p)` is finite; NaN is refused).
+pub(crate) fn check_dropout(p: f64) -> Result<()> {
+    check_unit_interval("dropout", "dropout probability", p)
+}
+
 fn check_activation(activation: Activation) -> Result<()> {
-    if let Activation::LeakyRelu { slope } = activation {
-        if !(0.0..1.0).contains(&slope) {
-            let reason = format!("leaky-relu slope must be in [0, 1), got {slope}");
-            return Err(CoreError::InvalidConfig {
-                name: "activation",
-                reason,
-            });
+    match activation {
+        Activation::LeakyRelu { slope } => {
+            check_unit_interval("activation", "leaky-relu slope", slope)
         }
+        _ => Ok(()),
+    }
+}
+
+/// `value ∈ [0, 1)`, or an [`CoreError::InvalidConfig`] for option `name` saying what it is.
+fn check_unit_interval(name: &'static str, what: &str, value: f64) -> Result<()> {
+    if !(0.0..1.0).contains(&value) {
+        let reason = format!("{what} must be in [0, 1), got {value}");
+        return Err(CoreError::InvalidConfig { name, reason });
     }
     Ok(())
 }

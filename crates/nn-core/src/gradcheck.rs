@@ -5,8 +5,12 @@
 //! 1e-4)`: relative for ordinary gradients, and absolute (scaled by 10⁴) for gradients so close to
 //! zero that the difference quotient's rounding noise (~1e-11 with `h = 1e-5` in `f64`) would
 //! otherwise dominate.
+//!
+//! [`check_gradients`] checks the evaluation pass ([`Network::forward`], dropout off);
+//! [`check_gradients_train`] the training pass with one fixed dropout mask.
 
-use ndarray::ArrayView2;
+use ndarray::{Array2, ArrayView2};
+use rand_chacha::ChaCha8Rng;
 
 use crate::{Loss, Network, Result};
 
@@ -40,52 +44,110 @@ pub fn check_gradients(
     loss: Loss,
     h: f64,
 ) -> Result<Vec<LayerCheck>> {
-    let mut analytic = net.clone();
-    analytic.forward(x)?;
-    analytic.backward_loss(x, target, loss)?;
-    let mut probe = net.clone();
-    let mut checks = Vec::new();
-    for l in 0..net.layers().len() {
-        let mut errors = [0.0_f64; 2];
-        for (slot, error) in errors.iter_mut().enumerate() {
-            // In the order of the flat slices `central_difference` perturbs: memory order, which
-            // is not the logical order for a column-major first layer.
-            let grads = analytic.layer_params_mut(l)[slot].grad.to_vec();
-            for (i, &g) in grads.iter().enumerate() {
-                let numeric = central_difference(&mut probe, l, slot, i, h, x, target, loss)?;
-                *error = error.max(relative_error(g, numeric));
-            }
-        }
-        checks.push(LayerCheck {
-            layer: l,
-            weight_error: errors[0],
-            bias_error: errors[1],
-        });
-    }
-    Ok(checks)
+    let batch = Batch {
+        x,
+        target,
+        loss,
+        mask: None,
+    };
+    batch.check(net, h)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn central_difference(
-    net: &mut Network<f64>,
-    l: usize,
-    slot: usize,
-    i: usize,
-    h: f64,
+/// [`check_gradients`] for the training pass ([`Network::forward_train`]): every evaluation
+/// draws its dropout masks from a copy of `rng`, so all of them, the analytic pass included,
+/// see the same masks and the loss is a smooth function of the parameters.
+///
+/// ```
+/// use ndarray::array;
+/// use nn_core::{gradcheck::check_gradients_train, Activation, Loss, Network};
+/// use rand_chacha::{rand_core::SeedableRng, ChaCha8Rng};
+/// let mut net = Network::<f64>::mlp(&[3, 8, 2], Activation::Tanh, Activation::Identity, 1)?;
+/// net.set_dropout(&[0.5, 0.0])?;
+/// let x = array![[0.1, -0.2, 0.3], [0.5, 0.4, -0.1]];
+/// let t = array![[1.0, 0.0], [0.0, 1.0]];
+/// let rng = ChaCha8Rng::seed_from_u64(3);
+/// let checks = check_gradients_train(&net, x.view(), t.view(), Loss::CrossEntropy, 1e-5, &rng)?;
+/// assert!(checks.iter().all(|c| c.weight_error < 1e-6 && c.bias_error < 1e-6));
+/// # Ok::<(), nn_core::CoreError>(())
+/// ```
+pub fn check_gradients_train(
+    net: &Network<f64>,
     x: ArrayView2<f64>,
     target: ArrayView2<f64>,
     loss: Loss,
-) -> Result<f64> {
-    let original = net.layer_params_mut(l)[slot].value[i];
-    let at = |v: f64, net: &mut Network<f64>| -> Result<f64> {
-        net.layer_params_mut(l)[slot].value[i] = v;
-        let out = net.forward(x)?.to_owned();
-        loss.value(out.view(), target)
+    h: f64,
+    rng: &ChaCha8Rng,
+) -> Result<Vec<LayerCheck>> {
+    let batch = Batch {
+        x,
+        target,
+        loss,
+        mask: Some(rng),
     };
-    let plus = at(original + h, net)?;
-    let minus = at(original - h, net)?;
-    net.layer_params_mut(l)[slot].value[i] = original;
-    Ok((plus - minus) / (2.0 * h))
+    batch.check(net, h)
+}
+
+/// One batch, its loss, and the generator of the fixed dropout mask (`None`: evaluation pass).
+struct Batch<'a> {
+    x: ArrayView2<'a, f64>,
+    target: ArrayView2<'a, f64>,
+    loss: Loss,
+    mask: Option<&'a ChaCha8Rng>,
+}
+
+impl Batch<'_> {
+    fn check(&self, net: &Network<f64>, h: f64) -> Result<Vec<LayerCheck>> {
+        let mut analytic = net.clone();
+        self.forward(&mut analytic)?;
+        analytic.backward_loss(self.x, self.target, self.loss)?;
+        let mut probe = net.clone();
+        let mut checks = Vec::new();
+        for l in 0..net.layers().len() {
+            let mut errors = [0.0_f64; 2];
+            for (slot, error) in errors.iter_mut().enumerate() {
+                // In the order of the flat slices `central_difference` perturbs: memory order,
+                // which is not the logical order for a column-major first layer.
+                let grads = analytic.layer_params_mut(l)[slot].grad.to_vec();
+                for (i, &g) in grads.iter().enumerate() {
+                    let numeric = self.central_difference(&mut probe, [l, slot, i], h)?;
+                    *error = error.max(relative_error(g, numeric));
+                }
+            }
+            checks.push(LayerCheck {
+                layer: l,
+                weight_error: errors[0],
+                bias_error: errors[1],
+            });
+        }
+        Ok(checks)
+    }
+
+    /// The network's output on the batch, by the pass this check is about.
+    fn forward(&self, net: &mut Network<f64>) -> Result<Array2<f64>> {
+        Ok(match self.mask {
+            None => net.forward(self.x)?.to_owned(),
+            Some(rng) => net.forward_train(self.x, &mut rng.clone())?.to_owned(),
+        })
+    }
+
+    /// `(E(w + h) − E(w − h)) / 2h` for entry `i` of parameter `slot` of layer `l`.
+    fn central_difference(
+        &self,
+        net: &mut Network<f64>,
+        [l, slot, i]: [usize; 3],
+        h: f64,
+    ) -> Result<f64> {
+        let original = net.layer_params_mut(l)[slot].value[i];
+        let mut at = |v: f64| -> Result<f64> {
+            net.layer_params_mut(l)[slot].value[i] = v;
+            let out = self.forward(net)?;
+            self.loss.value(out.view(), self.target)
+        };
+        let plus = at(original + h)?;
+        let minus = at(original - h)?;
+        net.layer_params_mut(l)[slot].value[i] = original;
+        Ok((plus - minus) / (2.0 * h))
+    }
 }
 
 /// `|a − b| / max(|a|, |b|, 1e-4)` (see the module docs).

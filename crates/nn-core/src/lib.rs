@@ -21,12 +21,14 @@
 
 pub mod activation;
 mod dense;
+pub mod dropout;
 mod error;
 pub mod gradcheck;
 mod init;
 mod loss;
 pub mod network;
 mod param;
+pub mod sample_weight;
 pub mod textbook;
 pub mod trace;
 

@@ -13,8 +13,20 @@
 //! over the same terms in the same order of `k` as before, minus the zero terms, so results
 //! differ from the dense path only by rounding; the choice depends on the batch alone, so the
 //! same data give the same bits.
+//!
+//! # Dropout
+//! Each layer's [`Dense::dropout`] probability applies to its outputs in a training pass,
+//! [`Network::forward_train`], which draws the masks from the caller's generator (see
+//! [`crate::dropout`]'s draw rule); [`Network::forward`] is the evaluation pass (prediction,
+//! validation, [`crate::trace`] and [`crate::gradcheck`] use it) and ignores dropout. A backward
+//! pass follows the forward pass before it, masks included. Dropout on hidden outputs and the
+//! sparse path on inputs combine freely.
+//!
+//! # Per-sample weights
+//! [`Network::backward_loss_weighted`] weights each sample's loss (class weights), see
+//! [`crate::sample_weight`].
 
-use ndarray::{Array2, ArrayView2, ArrayViewMut2};
+use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2};
 use nn_tensor::aligned::zeros_aligned;
 use nn_tensor::s;
 use nn_tensor::sparse::{spmm, CsrMatrix};
@@ -22,7 +34,9 @@ use nn_tensor::{matmul, matmul_nt, matmul_tn, Float, TensorError};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::{Activation, CoreError, Dense, Init, Loss, Param, Parameters, Result};
+use crate::dense::check_dropout;
+use crate::dropout::Masks;
+use crate::{sample_weight, Activation, CoreError, Dense, Init, Loss, Param, Parameters, Result};
 
 /// A first layer with at least this many inputs stores its weights column-major, ready for
 /// sparse batches (below it a dense product is cheap anyway).
@@ -60,6 +74,7 @@ pub struct Network<T> {
     grads: Vec<Array2<T>>,
     rows: usize,
     sparse: SparseInput<T>,
+    masks: Masks<T>,
 }
 
 /// The last forward batch in sparse form, when it took the sparse path.
@@ -116,6 +131,7 @@ impl<T: Float> Network<T> {
                 }));
             }
         }
+        check_output_dropout(layers[layers.len() - 1].dropout())?;
         let mut layers = layers;
         if layers[0].n_in() >= SPARSE_MIN_INPUTS {
             layers[0].store_column_major();
@@ -126,6 +142,7 @@ impl<T: Float> Network<T> {
             grads: Vec::new(),
             rows: 0,
             sparse: SparseInput::default(),
+            masks: Masks::default(),
         })
     }
 
@@ -169,6 +186,42 @@ impl<T: Float> Network<T> {
         self.sparse.enabled = enabled;
     }
 
+    /// Sets every layer's dropout probability, input side first: one `p ∈ [0, 1)` per layer,
+    /// and `0` for the output layer. Nothing changes if any value is refused.
+    ///
+    /// ```
+    /// use nn_core::{Activation, Network};
+    /// let mut net = Network::<f32>::mlp(&[4, 16, 8, 3], Activation::Relu, Activation::Identity, 0)?;
+    /// net.set_dropout(&[0.5, 0.2, 0.0])?;
+    /// assert_eq!(net.dropout(), vec![0.5, 0.2, 0.0]);
+    /// assert!(net.set_dropout(&[0.5, 0.2, 0.1]).is_err()); // the output layer's must be 0
+    /// # Ok::<(), nn_core::CoreError>(())
+    /// ```
+    pub fn set_dropout(&mut self, p: &[f64]) -> Result<()> {
+        if p.len() != self.layers.len() {
+            let reason = format!(
+                "one dropout probability per layer: {} layers, got {} values",
+                self.layers.len(),
+                p.len()
+            );
+            return Err(CoreError::InvalidConfig {
+                name: "dropout",
+                reason,
+            });
+        }
+        p.iter().try_for_each(|&p| check_dropout(p))?;
+        check_output_dropout(p[p.len() - 1])?;
+        for (layer, &p) in self.layers.iter_mut().zip(p) {
+            layer.set_dropout(p)?;
+        }
+        Ok(())
+    }
+
+    /// Every layer's dropout probability, input side first.
+    pub fn dropout(&self) -> Vec<f64> {
+        self.layers.iter().map(Dense::dropout).collect()
+    }
+
     /// The layers, input side first.
     pub fn layers(&self) -> &[Dense<T>] {
         &self.layers
@@ -192,11 +245,53 @@ impl<T: Float> Network<T> {
     }
 
     /// The forward pass on a batch `(n_samples, n_in)`; returns the output `(n_samples, n_out)`,
-    /// a view into the network's buffers valid until the next call.
+    /// a view into the network's buffers valid until the next call. This is the evaluation
+    /// pass: dropout is off.
     pub fn forward(&mut self, x: ArrayView2<T>) -> Result<ArrayView2<'_, T>> {
+        self.run_forward(x, None)
+    }
+
+    /// The training pass: [`forward`](Self::forward) with each layer's dropout applied to its
+    /// outputs, masks drawn from `rng` in a fixed order (see [`crate::dropout`]), so the same
+    /// seed gives the same bits at any thread count. The next backward pass applies the same
+    /// masks. Without dropout it is exactly `forward`: same bits, and nothing drawn from `rng`.
+    ///
+    /// ```
+    /// use ndarray::{array, Array1};
+    /// use nn_core::{Activation, Dense, Network};
+    /// use rand_chacha::{rand_core::SeedableRng, ChaCha8Rng};
+    /// // 1 → 4 → 1: the hidden layer copies x = 1 to four units, the output sums them.
+    /// let hidden = Dense::from_parts(array![[1.0_f64], [1.0], [1.0], [1.0]], Array1::zeros(4), Activation::Identity)?;
+    /// let output = Dense::from_parts(array![[1.0, 1.0, 1.0, 1.0]], array![0.0], Activation::Identity)?;
+    /// let mut net = Network::new(vec![hidden.with_dropout(0.5)?, output])?;
+    /// let x = array![[1.0]];
+    /// let out = net.forward_train(x.view(), &mut ChaCha8Rng::seed_from_u64(0))?[[0, 0]];
+    /// assert!([0.0, 2.0, 4.0, 6.0, 8.0].contains(&out)); // each kept unit counts 1/(1 − ½) = 2
+    /// assert_eq!(net.forward(x.view())?[[0, 0]], 4.0); // evaluation: no dropout
+    /// # Ok::<(), nn_core::CoreError>(())
+    /// ```
+    pub fn forward_train(
+        &mut self,
+        x: ArrayView2<T>,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<ArrayView2<'_, T>> {
+        if self.layers.iter().all(|l| l.dropout() == 0.0) {
+            return self.forward(x);
+        }
+        self.run_forward(x, Some(rng))
+    }
+
+    /// The forward pass, with dropout when given a generator.
+    fn run_forward(
+        &mut self,
+        x: ArrayView2<T>,
+        mut rng: Option<&mut ChaCha8Rng>,
+    ) -> Result<ArrayView2<'_, T>> {
         self.check_input(x)?;
         self.reserve(x.nrows());
         let n = x.nrows();
+        let capacity = self.acts[0].nrows();
+        self.masks.begin(&self.layers, capacity, rng.is_some());
         let sparse = self.sparse.take(&self.layers[0], x);
         for l in 0..self.layers.len() {
             let (done, rest) = self.acts.split_at_mut(l);
@@ -204,30 +299,81 @@ impl<T: Float> Network<T> {
             match l {
                 0 if sparse => forward_sparse(&self.layers[0], &self.sparse.x, out)?,
                 0 => forward_layer(&self.layers[0], x, out)?,
-                _ => forward_layer(&self.layers[l], done[l - 1].slice(s![..n, ..]), out)?,
+                _ => {
+                    let input = self.masks.feed(l - 1, &done[l - 1], n);
+                    forward_layer(&self.layers[l], input, out)?
+                }
+            }
+            if let Some(rng) = rng.as_deref_mut() {
+                self.masks.draw(l, rest[0].slice(s![..n, ..]), rng);
             }
         }
         Ok(self.acts[self.layers.len() - 1].slice(s![..n, ..]))
     }
 
-    /// Backpropagation from the loss: after [`forward`](Self::forward) on the same `x`, computes
-    /// the loss against `target` and every parameter's gradient. Returns the loss value.
+    /// Backpropagation from the loss: after [`forward`](Self::forward) or
+    /// [`forward_train`](Self::forward_train) on the same `x`, computes the loss against
+    /// `target` and every parameter's gradient. Returns the loss value.
     pub fn backward_loss(
         &mut self,
         x: ArrayView2<T>,
         target: ArrayView2<T>,
         loss: Loss,
     ) -> Result<f64> {
+        self.backward_from_loss(x, target, loss, None)
+    }
+
+    /// [`backward_loss`](Self::backward_loss) with one weight per sample: the objective is
+    /// `Σ_i w_i·ℓ_i / Σ_i w_i`, `ℓ_i` the loss of sample `i` as [`Loss::value`] defines it (for
+    /// cross-entropy with `w_i = c[y_i]`, PyTorch's `F.cross_entropy(.., weight=c)`; BCE and the
+    /// rest in [`crate::sample_weight`]). Weights must be finite, `≥ 0`, with a positive sum.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use nn_core::{Activation, Dense, Loss, Network};
+    /// let layer = Dense::from_parts(array![[1.0_f64]], array![0.0], Activation::Identity)?;
+    /// let mut net = Network::new(vec![layer])?;
+    /// let (x, t) = (array![[1.0], [2.0]], array![[0.0], [0.0]]);
+    /// net.forward(x.view())?;
+    /// // ℓ = ½o²: (1·½ + 3·2) / (1 + 3) = 1.625; ∂L/∂w = (1·1·1 + 3·2·2) / 4 = 3.25
+    /// let value = net.backward_loss_weighted(x.view(), t.view(), Loss::HalfSse, array![1.0, 3.0].view())?;
+    /// assert_eq!((value, net.layers()[0].grad_weight()[[0, 0]]), (1.625, 3.25));
+    /// # Ok::<(), nn_core::CoreError>(())
+    /// ```
+    pub fn backward_loss_weighted(
+        &mut self,
+        x: ArrayView2<T>,
+        target: ArrayView2<T>,
+        loss: Loss,
+        weights: ArrayView1<T>,
+    ) -> Result<f64> {
+        self.backward_from_loss(x, target, loss, Some(weights))
+    }
+
+    fn backward_from_loss(
+        &mut self,
+        x: ArrayView2<T>,
+        target: ArrayView2<T>,
+        loss: Loss,
+        weights: Option<ArrayView1<T>>,
+    ) -> Result<f64> {
         let n = self.check_backward(x)?;
+        let total = weights
+            .map(|w| sample_weight::check_weights(w, n))
+            .transpose()?;
         let last = self.layers.len() - 1;
         let out = self.acts[last].slice(s![..n, ..]);
-        let value = loss.value_and_grad(out, target, self.grads[last].slice_mut(s![..n, ..]))?;
+        let mut grad = self.grads[last].slice_mut(s![..n, ..]);
+        let mut value = loss.value_and_grad(out, target, grad.view_mut())?;
+        if let (Some(w), Some(total)) = (weights, total) {
+            value = sample_weight::reweight(loss, out, target, w, total, grad)?;
+        }
         self.backpropagate(x);
         Ok(value)
     }
 
     /// Backpropagation from an explicit `∂L/∂out` (shape `(n_samples, n_out)`), after
-    /// [`forward`](Self::forward) on the same `x`.
+    /// [`forward`](Self::forward) or [`forward_train`](Self::forward_train) on the same `x`.
     pub fn backward(&mut self, x: ArrayView2<T>, grad_out: ArrayView2<T>) -> Result<()> {
         let n = self.check_backward(x)?;
         let last = self.layers.len() - 1;
@@ -250,11 +396,13 @@ impl<T: Float> Network<T> {
             let input = if l == 0 {
                 x
             } else {
-                self.acts[l - 1].slice(s![..n, ..])
+                self.masks.feed(l - 1, &self.acts[l - 1], n)
             };
             let (activation, column_major) = (layer.activation(), layer.is_column_major());
             let (gw, gb) = layer.grads_mut();
             let a = self.acts[l].slice(s![..n, ..]);
+            // ∂L/∂a from ∂L/∂(a ⊙ m), then ∂L/∂z with the derivative at the undropped a.
+            self.masks.backward(l, dz.view_mut());
             activation.backward_with_bias_grad(a, dz.view_mut(), gb.view_mut());
             if l == 0 && self.sparse.active {
                 // ∂L/∂Wᵀ = xᵀ·δ, written through the column-major gradient's transpose.
@@ -393,6 +541,18 @@ fn forward_sparse<T: Float>(
 ) -> Result<()> {
     spmm(x, layer.weight().t(), out.view_mut())?;
     layer.activation().apply_with_bias(out, layer.bias().view());
+    Ok(())
+}
+
+/// Refuses dropout on the output layer (it would randomise the predictions the loss sees).
+fn check_output_dropout(p: f64) -> Result<()> {
+    if p != 0.0 {
+        let reason = format!("the output layer cannot have dropout, got p = {p}");
+        return Err(CoreError::InvalidConfig {
+            name: "dropout",
+            reason,
+        });
+    }
     Ok(())
 }
 

@@ -1,17 +1,22 @@
-//! CSV loading: a header row, numeric features, and a target column (classification labels or
-//! regression values), with a policy for missing cells.
+//! Training CSV loading: a header row, feature columns (numeric, or text one-hot encoded), and a
+//! target column (classification labels or regression values), with a policy for missing
+//! cells.
 //!
 //! Training data goes through [`load_csv`], which also returns a [`CsvSchema`] (feature names,
-//! label list, imputation means). Test or prediction data goes through [`load_csv_with_schema`],
-//! which applies that saved schema; there the target column may be absent.
+//! categories, label list, imputation values). Test or prediction data goes through
+//! [`load_csv_with_schema`](crate::load_csv_with_schema) (see `csv_apply.rs`), which applies
+//! that saved schema.
 //!
 //! Missing cells are the empty string, `NA`, `NaN` and `?` (after trimming spaces).
 
 use crate::dataset::{Dataset, Target};
+use crate::encode::{cell_error, parse_cell, Cell, Encoded, Encoder, Fill};
 use crate::schema::{CsvOptions, CsvSchema, Loaded, Missing, TargetKind, Task, MAX_AUTO_CLASSES};
+use crate::select::{feature_columns, fit_columns};
 use crate::table::{open, read_table, Table};
-use crate::{DataError, Labels, MeanImputer, Result};
+use crate::{DataError, Labels, MeanImputer, Result, Unknown};
 use ndarray::{Array1, Array2};
+use nn_tensor::s;
 use nn_tensor::Float;
 use std::io::Read;
 use std::path::Path;
@@ -49,21 +54,34 @@ pub fn load_csv(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Loaded> 
 /// ```
 pub fn load_csv_as<T: Float>(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Loaded<T>> {
     let (file, name) = open(path.as_ref())?;
-    read_csv_as(file, &name, options)
+    let delimiter = crate::delimiter::for_path(path.as_ref(), options.delimiter);
+    read_csv_as(
+        file,
+        &name,
+        &CsvOptions {
+            delimiter,
+            ..options.clone()
+        },
+    )
 }
 
 /// Reads a training CSV from `reader`; `file` names it in error messages.
 ///
 /// # Errors
 /// [`DataError::File`] for an empty or header-only file or an unknown target column;
-/// [`DataError::Parse`] (with line and column) for ragged rows, non-numeric features, missing
-/// cells under [`Missing::Error`], and non-numeric regression targets.
+/// [`DataError::Parse`] (with line and column) for ragged rows, infinite numbers, missing
+/// cells under [`Missing::Error`], non-numeric regression targets, unknown or badly chosen
+/// column names, and a text column with more than `max_categories` values;
+/// [`DataError::InvalidParameter`] for both `features` and `exclude`.
 ///
 /// ```
-/// let text = "a,b,label\n1,2,yes\n3,NA,no\n5,6,yes\n";
+/// let text = "a,b,colour,label\n1,2,red,yes\n3,NA,,no\n5,6,red,yes\n7,8,blue,no\n";
 /// let opts = nn_data::CsvOptions { missing: nn_data::Missing::Mean, ..Default::default() };
 /// let loaded = nn_data::read_csv(text.as_bytes(), "toy.csv", &opts)?;
-/// assert_eq!(loaded.dataset.features, ndarray::array![[1., 2.], [3., 4.], [5., 6.]]);
+/// // b's mean is (2 + 6 + 8) / 3; the missing colour is the most frequent one, red.
+/// let x = ndarray::array![[1., 2., 0., 1.], [3., 16. / 3., 0., 1.], [5., 6., 0., 1.], [7., 8., 1., 0.]];
+/// assert_eq!(loaded.dataset.features, x);
+/// assert_eq!(loaded.dataset.feature_names, ["a", "b", "colour=blue", "colour=red"]);
 /// assert_eq!(loaded.dataset.labels().unwrap(), ["no", "yes"]);
 /// # Ok::<(), nn_data::DataError>(())
 /// ```
@@ -87,7 +105,7 @@ pub fn read_csv_as<T: Float>(
     file: &str,
     options: &CsvOptions,
 ) -> Result<Loaded<T>> {
-    let table = read_table(reader, file)?;
+    let table = read_table(reader, file, options.delimiter)?;
     if table.header.len() < 2 {
         let msg = format!(
             "line 1: need a feature column and a target column, found {:?}",
@@ -99,208 +117,134 @@ pub fn read_csv_as<T: Float>(
         Some(name) => table.column(name)?,
         None => table.header.len() - 1,
     };
-    let feature_cols: Vec<usize> = (0..table.header.len())
-        .filter(|&j| j != target_col)
-        .collect();
-    let mut parsed = parse_rows(&table, &feature_cols, Some(target_col), options.missing)?;
-    let imputer = (options.missing == Missing::Mean).then(|| MeanImputer::fit(parsed.x.view()));
-    if let Some(imp) = &imputer {
-        imp.fill(&mut parsed.x)?;
-    }
-    let kind = infer_kind(&parsed.targets, options.task);
-    let schema = CsvSchema {
-        feature_names: feature_cols
-            .iter()
-            .map(|&j| table.header[j].clone())
-            .collect(),
-        target_name: table.header[target_col].clone(),
-        kind,
-        missing: options.missing,
-        imputer,
-    };
-    finish(&table, parsed, schema, target_col)
+    fit_table(&table, Some(target_col), options)
 }
 
-/// Loads test or prediction data from `path` with a saved schema (see [`read_csv_with_schema`]).
+/// Reads a CSV whose selected columns are all features (no target), fitting the same schema
+/// as [`read_csv_as`] does (categories, imputation values); `options.target` and
+/// `options.task` are not used. The schema's kind is [`TargetKind::None`]. This is what
+/// `nn preprocess fit` reads.
 ///
 /// # Errors
-/// As [`read_csv_with_schema`], plus [`DataError::Io`] if the file cannot be opened.
+/// As [`read_csv`], bar those about the target.
 ///
 /// ```
-/// let train = nn_data::load_csv("../../datasets/wine.csv", &Default::default())?;
-/// let again = nn_data::load_csv_with_schema("../../datasets/wine.csv", &train.schema)?;
-/// assert_eq!(again.dataset, train.dataset);
+/// let text = "id,n,colour\nq,1,red\nr,3,blue\n";
+/// let opts = nn_data::CsvOptions { exclude: vec!["id".into()], ..Default::default() };
+/// let loaded = nn_data::read_features_as::<f64>(text.as_bytes(), "t.csv", &opts)?;
+/// assert_eq!(loaded.schema.feature_names, ["n", "colour=blue", "colour=red"]);
+/// assert_eq!(loaded.dataset.features, ndarray::array![[1., 0., 1.], [3., 1., 0.]]);
 /// # Ok::<(), nn_data::DataError>(())
 /// ```
-pub fn load_csv_with_schema(path: impl AsRef<Path>, schema: &CsvSchema) -> Result<Loaded> {
-    load_csv_with_schema_as(path, schema)
-}
-
-/// [`load_csv_with_schema`] with the features stored in the float type `T` (see
-/// [`load_csv_as`]).
-///
-/// # Errors
-/// As [`load_csv_with_schema`].
-///
-/// ```
-/// let train = nn_data::load_csv("../../datasets/wine.csv", &Default::default())?;
-/// let again = nn_data::load_csv_with_schema_as::<f32>("../../datasets/wine.csv", &train.schema)?;
-/// assert_eq!(again.dataset.features, train.dataset.features.mapv(|v| v as f32));
-/// # Ok::<(), nn_data::DataError>(())
-/// ```
-pub fn load_csv_with_schema_as<T: Float>(
-    path: impl AsRef<Path>,
-    schema: &CsvSchema,
-) -> Result<Loaded<T>> {
-    let (file, name) = open(path.as_ref())?;
-    read_csv_with_schema_as(file, &name, schema)
-}
-
-/// Reads data with a saved schema: feature columns are found by name (any order, extra
-/// columns ignored), the saved label list and means are applied, and the target column may be
-/// absent (then the target is [`Target::None`]).
-///
-/// # Errors
-/// As [`read_csv`]; also a missing feature column, and [`DataError::UnknownLabel`] for a
-/// class label the schema does not know.
-///
-/// ```
-/// let train = nn_data::read_csv("x,y\n1,a\n2,b\n".as_bytes(), "train.csv", &Default::default())?;
-/// let new = nn_data::read_csv_with_schema("x\n7\n".as_bytes(), "new.csv", &train.schema)?;
-/// assert_eq!(new.dataset.features, ndarray::array![[7.0]]);
-/// let bad = nn_data::read_csv_with_schema("x,y\n1,c\n".as_bytes(), "t.csv", &train.schema);
-/// assert!(bad.unwrap_err().to_string().contains("unseen label \"c\""));
-/// # Ok::<(), nn_data::DataError>(())
-/// ```
-pub fn read_csv_with_schema(reader: impl Read, file: &str, schema: &CsvSchema) -> Result<Loaded> {
-    read_csv_with_schema_as(reader, file, schema)
-}
-
-/// [`read_csv_with_schema`] with the features stored in the float type `T` (see
-/// [`load_csv_as`]).
-///
-/// # Errors
-/// As [`read_csv_with_schema`].
-///
-/// ```
-/// let train = nn_data::read_csv("x,y\n1,a\n2,b\n".as_bytes(), "train.csv", &Default::default())?;
-/// let new = nn_data::read_csv_with_schema_as::<f32>("x\n0.5\n".as_bytes(), "new.csv", &train.schema)?;
-/// assert_eq!(new.dataset.features, ndarray::array![[0.5_f32]]);
-/// # Ok::<(), nn_data::DataError>(())
-/// ```
-pub fn read_csv_with_schema_as<T: Float>(
+pub fn read_features_as<T: Float>(
     reader: impl Read,
     file: &str,
-    schema: &CsvSchema,
+    options: &CsvOptions,
 ) -> Result<Loaded<T>> {
-    let table = read_table(reader, file)?;
-    let feature_cols = schema
-        .feature_names
-        .iter()
-        .map(|n| table.column(n))
-        .collect::<Result<Vec<_>>>()?;
-    let target_col = table.header.iter().position(|h| *h == schema.target_name);
-    let mut parsed = parse_rows(&table, &feature_cols, target_col, schema.missing)?;
-    if let Some(imp) = &schema.imputer {
-        imp.fill(&mut parsed.x)?;
-    }
+    let table = read_table(reader, file, options.delimiter)?;
+    fit_table(&table, None, options)
+}
+
+/// Selects and fits the feature columns of `table`, encodes the rows the missing-cell policy
+/// keeps, and encodes the target if there is one.
+fn fit_table<T: Float>(
+    table: &Table,
+    target_col: Option<usize>,
+    options: &CsvOptions,
+) -> Result<Loaded<T>> {
+    let feature_cols = feature_columns(table, target_col, options)?;
+    let kept = kept_rows(table, &feature_cols, target_col, options.missing)?;
+    let (numeric, categorical) = fit_columns(table, &feature_cols, &kept, options)?;
+    let encoder = Encoder {
+        numeric,
+        categorical: categorical.iter().map(|(j, c)| (*j, c)).collect(),
+        fill: Fill::NanAndMode,
+        unknown: Unknown::Ignore,
+    };
+    let mut parsed = encode_rows(table, &encoder, &kept, target_col)?;
+    let n_numeric = encoder.numeric.len();
+    let imputer = MeanImputer::fit(parsed.x.slice(s![.., ..n_numeric]));
+    imputer.fill_leading(&mut parsed.x);
+    let schema = CsvSchema {
+        feature_names: feature_names(table, &encoder),
+        target_name: target_col.map_or_else(String::new, |j| table.header[j].clone()),
+        kind: match target_col {
+            Some(_) => infer_kind(&parsed.targets, options.task),
+            None => TargetKind::None,
+        },
+        missing: options.missing,
+        imputer: Some(imputer),
+        categorical: categorical.into_iter().map(|(_, c)| c).collect(),
+    };
     match target_col {
-        Some(col) => finish(&table, parsed, schema.clone(), col),
-        None => {
-            let mut dataset = Dataset::unlabelled(parsed.x);
-            dataset.feature_names = schema.feature_names.clone();
-            let (schema, dropped_rows) = (schema.clone(), parsed.dropped);
-            Ok(Loaded {
-                dataset,
-                schema,
-                dropped_rows,
-            })
-        }
+        Some(col) => finish(table, parsed, schema, col),
+        None => Ok(crate::csv_apply::unlabelled(parsed, &schema)),
     }
 }
 
-/// Feature matrix (NaN where a cell was missing under [`Missing::Mean`]) and raw targets.
-struct Parsed<T> {
-    x: Array2<T>,
-    targets: Vec<(u64, usize, String)>,
-    dropped: usize,
-}
-
-enum Cell {
-    Number(f64),
-    Missing,
-    Bad,
-    NotFinite,
-}
-
-fn parse_cell(s: &str) -> Cell {
-    if matches!(s, "" | "NA" | "NaN" | "?") {
-        return Cell::Missing;
-    }
-    match s.parse::<f64>() {
-        Ok(v) if v.is_finite() => Cell::Number(v),
-        Ok(_) => Cell::NotFinite,
-        Err(_) => Cell::Bad,
-    }
-}
-
-fn parse_rows<T: Float>(
+/// The indices (into `t.rows`) of the rows the missing-cell policy keeps: all of them, bar a
+/// missing target, under [`Missing::Mean`]; those without a missing feature or target under
+/// [`Missing::Drop`]; under [`Missing::Error`] the first missing cell is the error.
+fn kept_rows(
     t: &Table,
     cols: &[usize],
     target: Option<usize>,
     missing: Missing,
-) -> Result<Parsed<T>> {
-    let mut values = Vec::with_capacity(t.rows.len() * cols.len());
-    let (mut targets, mut dropped) = (Vec::new(), 0);
-    'rows: for (line, rec) in &t.rows {
-        let start = values.len();
-        for &j in cols {
-            match parse_cell(&rec[j]) {
-                Cell::Number(v) => values.push(T::from_f64(v)),
-                Cell::Missing if missing == Missing::Mean => values.push(T::nan()),
-                Cell::Missing if missing == Missing::Drop => {
-                    values.truncate(start);
-                    dropped += 1;
-                    continue 'rows;
-                }
-                cell => return Err(cell_error(t, *line, rec, j, &cell)),
-            }
-        }
-        if let Some(j) = target {
-            if matches!(parse_cell(&rec[j]), Cell::Missing) {
-                if missing == Missing::Drop {
-                    values.truncate(start);
-                    dropped += 1;
-                    continue;
-                }
-                return Err(cell_error(t, *line, rec, j, &Cell::Missing));
-            }
-            targets.push((*line, j, rec[j].to_string()));
+) -> Result<Vec<usize>> {
+    let mut kept = Vec::with_capacity(t.rows.len());
+    for (r, (line, rec)) in t.rows.iter().enumerate() {
+        let features = cols.iter().filter(|_| missing != Missing::Mean);
+        let gap = features
+            .chain(target.as_ref())
+            .find(|&&j| matches!(parse_cell(&rec[j]), Cell::Missing));
+        match (gap, missing) {
+            (None, _) => kept.push(r),
+            (Some(_), Missing::Drop) => {}
+            (Some(&j), _) => return Err(cell_error(t, *line, rec, j, &Cell::Missing)),
         }
     }
-    let n_rows = values.len() / cols.len().max(1);
-    let x = Array2::from_shape_vec((n_rows, cols.len()), values)
+    Ok(kept)
+}
+
+/// The feature matrix's column names: the numeric columns, then `column=category` for each
+/// categorical column's indicators.
+fn feature_names(t: &Table, encoder: &Encoder) -> Vec<String> {
+    let numeric = encoder.numeric.iter().map(|&j| t.header[j].clone());
+    let indicators = encoder
+        .categorical
+        .iter()
+        .flat_map(|(_, c)| c.feature_names());
+    numeric.chain(indicators).collect()
+}
+
+/// Feature matrix (NaN where a numeric cell was missing) and raw targets.
+pub(crate) struct Parsed<T> {
+    pub(crate) x: Array2<T>,
+    pub(crate) targets: Vec<(u64, usize, String)>,
+}
+
+/// Encodes the table rows `kept` (none has a missing target or, unless imputing, feature).
+fn encode_rows<T: Float>(
+    t: &Table,
+    encoder: &Encoder,
+    kept: &[usize],
+    target: Option<usize>,
+) -> Result<Parsed<T>> {
+    let mut values = Vec::with_capacity(kept.len() * encoder.width());
+    let mut targets = Vec::with_capacity(kept.len());
+    for &r in kept {
+        let (line, rec) = &t.rows[r];
+        if let Encoded::Missing(j) = encoder.encode(t, *line, rec, &mut values)? {
+            return Err(cell_error(t, *line, rec, j, &Cell::Missing));
+        }
+        targets.extend(target.map(|j| (*line, j, rec[j].to_string())));
+    }
+    let x = Array2::from_shape_vec((kept.len(), encoder.width()), values)
         .map_err(|e| DataError::file(&t.file, e.to_string()))?;
-    Ok(Parsed {
-        x,
-        targets,
-        dropped,
-    })
+    Ok(Parsed { x, targets })
 }
 
-fn cell_error(t: &Table, line: u64, rec: &csv::StringRecord, j: usize, kind: &Cell) -> DataError {
-    let (cell, name) = (&rec[j], &t.header[j]);
-    let msg = match kind {
-        Cell::Bad => format!("non-numeric value {cell:?} in column {name:?}"),
-        Cell::NotFinite => format!(
-            "value {cell:?} in column {name:?} is infinite or out of the f64 range (|x| < 1.8e308)"
-        ),
-        _ => format!("missing value {cell:?} in column {name:?} (choose missing = drop or mean)"),
-    };
-    DataError::parse(&t.file, line, j + 1, msg)
-}
-
-fn infer_kind(targets: &[(u64, usize, String)], task: Task) -> TargetKind {
+pub(crate) fn infer_kind(targets: &[(u64, usize, String)], task: Task) -> TargetKind {
     let classify = || TargetKind::Classify {
         labels: Labels::fit(targets.iter().map(|t| &t.2)),
     };
@@ -323,7 +267,8 @@ fn infer_kind(targets: &[(u64, usize, String)], task: Task) -> TargetKind {
     }
 }
 
-fn finish<T: Float>(
+/// The dataset of `parsed` with its target encoded by `schema` (`dropped` rows left out).
+pub(crate) fn finish<T: Float>(
     t: &Table,
     parsed: Parsed<T>,
     schema: CsvSchema,
@@ -337,6 +282,7 @@ fn finish<T: Float>(
             labels: labels.names().to_vec(),
         },
         TargetKind::Regress => Target::Values(regression_values(t, &parsed.targets)?),
+        TargetKind::None => Target::None,
     };
     let dataset = Dataset {
         features: parsed.x,
@@ -344,10 +290,14 @@ fn finish<T: Float>(
         target_name: Some(t.header[target_col].clone()),
         target,
     };
+    let dropped_rows = t.rows.len() - dataset.n_samples();
     Ok(Loaded {
         dataset,
         schema,
-        dropped_rows: parsed.dropped,
+        dropped_rows,
+        skipped: Vec::new(),
+        unknown_categories: 0,
+        ids: Vec::new(),
     })
 }
 

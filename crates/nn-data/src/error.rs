@@ -25,8 +25,9 @@ pub enum DataError {
         /// What was wrong.
         message: String,
     },
-    /// An I/O error while reading `file`.
-    #[error("reading {file}: {source}")]
+    /// An I/O error while reading `file`. The message names the file; the reason is the
+    /// error's `source` (printed once by `anyhow`'s `{:#}`, not twice).
+    #[error("reading {file}")]
     Io {
         /// The file being read.
         file: String,

@@ -76,6 +76,13 @@ impl MeanImputer {
                 got,
             });
         }
+        self.fill_leading(x);
+        Ok(())
+    }
+
+    /// Replaces every NaN in the leading `means.len()` columns of `x` by its column's mean
+    /// (the numeric part of a matrix whose indicator columns follow).
+    pub(crate) fn fill_leading<T: Float>(&self, x: &mut Array2<T>) {
         for mut row in x.rows_mut() {
             for (v, &m) in row.iter_mut().zip(&self.means) {
                 if v.is_nan() {
@@ -83,6 +90,5 @@ impl MeanImputer {
                 }
             }
         }
-        Ok(())
     }
 }

@@ -41,27 +41,36 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod categorical;
 mod covariance;
 mod csv;
+mod csv_apply;
 mod dataset;
+mod delimiter;
+mod encode;
 mod error;
 mod idx;
 mod impute;
 mod labels;
+mod leading;
 mod min_max;
 mod preprocessor;
 mod schema;
+mod select;
 mod split;
 mod standard;
 mod table;
 mod transformer;
 mod whitening;
 
-pub use crate::csv::{
-    load_csv, load_csv_as, load_csv_with_schema, load_csv_with_schema_as, read_csv, read_csv_as,
-    read_csv_with_schema, read_csv_with_schema_as, MAX_COLUMNS,
+pub use crate::csv::{load_csv, load_csv_as, read_csv, read_csv_as, read_features_as, MAX_COLUMNS};
+pub use categorical::CategoricalColumn;
+pub use csv_apply::{
+    load_csv_applying, load_csv_with_schema, load_csv_with_schema_as, read_csv_applying,
+    read_csv_with_schema, read_csv_with_schema_as,
 };
 pub use dataset::{Dataset, Target};
+pub use delimiter::{sniff_delimiter, DELIMITERS};
 pub use error::{DataError, Result};
 pub use idx::{
     load_mnist_dir, load_mnist_dir_as, load_mnist_test_as, read_idx, read_idx_images,
@@ -71,7 +80,10 @@ pub use impute::MeanImputer;
 pub use labels::{one_hot, Labels};
 pub use min_max::MinMaxScaler;
 pub use preprocessor::Preprocessor;
-pub use schema::{CsvOptions, CsvSchema, Loaded, Missing, TargetKind, Task, MAX_AUTO_CLASSES};
+pub use schema::{
+    ApplyOptions, CsvOptions, CsvSchema, Loaded, Missing, SkippedRow, TargetKind, Task, Unknown,
+    DEFAULT_MAX_CATEGORIES, MAX_AUTO_CLASSES,
+};
 pub use split::{k_fold, train_test_split};
 pub use standard::StandardScaler;
 pub use transformer::Transformer;

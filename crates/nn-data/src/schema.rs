@@ -1,7 +1,7 @@
 //! The settings and fitted state of CSV loading: [`CsvOptions`] (how to read training data) and
 //! [`CsvSchema`] (what was learnt from it, saved with a model and applied to new data).
 
-use crate::{Dataset, Labels, MeanImputer};
+use crate::{CategoricalColumn, Dataset, Labels, MeanImputer};
 use serde::{Deserialize, Serialize};
 
 /// Classification or regression; `Auto` decides from the target column.
@@ -33,18 +33,38 @@ pub enum Missing {
     Error,
     /// Drop the rows that have one (counted in [`Loaded::dropped_rows`]).
     Drop,
-    /// Replace a missing feature by the training-set column mean ([`MeanImputer`]); a missing
-    /// target is still an error.
+    /// Replace a missing numeric feature by the training-set column mean ([`MeanImputer`]) and
+    /// a missing text feature by its most frequent category (scikit-learn's `SimpleImputer`
+    /// with `mean` and `most_frequent`); a missing target is still an error.
     Mean,
 }
 
+/// What to do with a category a text column did not have in the training data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unknown {
+    /// All-zero indicators (scikit-learn's `handle_unknown='ignore'`), counted in
+    /// [`Loaded::unknown_categories`].
+    #[default]
+    Ignore,
+    /// Fail, naming file, line, column and value.
+    Error,
+}
+
+/// The default of [`CsvOptions::max_categories`].
+pub const DEFAULT_MAX_CATEGORIES: usize = 100;
+
 /// How to read a training CSV.
+///
+/// Feature columns are every column but the target, or those named in `features`, less those
+/// in `exclude`. A feature column holding any non-numeric, non-missing cell, or named in
+/// `categorical`, is one-hot encoded (see [`CategoricalColumn`]).
 ///
 /// ```
 /// let opts = nn_data::CsvOptions { target: Some("species".into()), ..Default::default() };
-/// assert_eq!(opts.missing, nn_data::Missing::Error);
+/// assert_eq!((opts.missing, opts.max_categories), (nn_data::Missing::Error, 100));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CsvOptions {
     /// The target column's name; `None` means the last column.
     pub target: Option<String>,
@@ -52,6 +72,64 @@ pub struct CsvOptions {
     pub task: Task,
     /// The missing-cell policy.
     pub missing: Missing,
+    /// Only these feature columns (by name); `None` means all but the target.
+    pub features: Option<Vec<String>>,
+    /// Columns left out of the features (ids, names, notes).
+    pub exclude: Vec<String>,
+    /// Columns one-hot encoded even though every cell is a number (a year, a zip code).
+    pub categorical: Vec<String>,
+    /// The most distinct values a categorical column may have.
+    pub max_categories: usize,
+    /// The field delimiter; `None` sniffs it from the header (tab for a `.tsv` file).
+    pub delimiter: Option<u8>,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions {
+            target: None,
+            task: Task::Auto,
+            missing: Missing::Error,
+            features: None,
+            exclude: Vec::new(),
+            categorical: Vec::new(),
+            max_categories: DEFAULT_MAX_CATEGORIES,
+            delimiter: None,
+        }
+    }
+}
+
+/// How to read new data with a saved [`CsvSchema`] (evaluation or prediction).
+///
+/// ```
+/// let opts = nn_data::ApplyOptions::default();
+/// assert!(opts.read_target && opts.missing.is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplyOptions {
+    /// Overrides the schema's missing-cell policy (`None` keeps it). With [`Missing::Mean`]
+    /// the schema's stored means and most frequent categories fill the cells.
+    pub missing: Option<Missing>,
+    /// The unknown-category policy.
+    pub unknown: Unknown,
+    /// Read and encode the target column if the file has one; `false` never looks at it.
+    pub read_target: bool,
+    /// A column copied, one cell per data row, into [`Loaded::ids`].
+    pub id: Option<String>,
+    /// The field delimiter; `None` sniffs it from the header (tab for a `.tsv` file).
+    pub delimiter: Option<u8>,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            missing: None,
+            unknown: Unknown::Ignore,
+            read_target: true,
+            id: None,
+            delimiter: None,
+        }
+    }
 }
 
 /// The kind of target a schema expects.
@@ -65,12 +143,18 @@ pub enum TargetKind {
     },
     /// Real values.
     Regress,
+    /// No target: every selected column is a feature ([`read_features_as`](crate::read_features_as)).
+    None,
 }
 
 /// Everything learnt from the training CSV that must be applied identically to new data.
+///
+/// The feature matrix holds the numeric columns first (in file order), then one block of
+/// 0/1 indicator columns per categorical column (named `column=category`), as scikit-learn's
+/// `ColumnTransformer` concatenates its parts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CsvSchema {
-    /// Feature column names, in the order of the feature matrix.
+    /// Feature names, one per column of the feature matrix.
     pub feature_names: Vec<String>,
     /// The target column's name.
     pub target_name: String,
@@ -78,8 +162,28 @@ pub struct CsvSchema {
     pub kind: TargetKind,
     /// The missing-cell policy.
     pub missing: Missing,
-    /// Fitted column means when `missing` is [`Missing::Mean`].
+    /// The numeric columns' training means, always fitted (older files have them only under
+    /// [`Missing::Mean`]).
     pub imputer: Option<MeanImputer>,
+    /// The categorical columns with their categories and most frequent value.
+    #[serde(default)]
+    pub categorical: Vec<CategoricalColumn>,
+}
+
+impl CsvSchema {
+    /// The number of numeric columns (the leading columns of the feature matrix).
+    ///
+    /// ```
+    /// let csv = "n,colour,y\n1,red,a\n2,blue,b\n";
+    /// let loaded = nn_data::read_csv(csv.as_bytes(), "t.csv", &Default::default())?;
+    /// assert_eq!(loaded.schema.feature_names, ["n", "colour=blue", "colour=red"]);
+    /// assert_eq!(loaded.schema.n_numeric(), 1);
+    /// # Ok::<(), nn_data::DataError>(())
+    /// ```
+    pub fn n_numeric(&self) -> usize {
+        let indicators: usize = self.categorical.iter().map(|c| c.categories.len()).sum();
+        self.feature_names.len().saturating_sub(indicators)
+    }
 }
 
 /// A loaded dataset, its schema, and how many rows the missing-cell policy dropped. The
@@ -93,4 +197,21 @@ pub struct Loaded<T = f64> {
     pub schema: CsvSchema,
     /// Rows dropped by [`Missing::Drop`].
     pub dropped_rows: usize,
+    /// The dropped rows, in file order (only when read with a schema).
+    pub skipped: Vec<SkippedRow>,
+    /// Cells whose category the schema did not know (encoded as all zeros).
+    pub unknown_categories: usize,
+    /// The [`ApplyOptions::id`] column's cell of every data row, dropped ones included.
+    pub ids: Vec<String>,
+}
+
+/// A data row that could not be encoded under the missing-cell policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedRow {
+    /// 0-based position among the file's data rows.
+    pub row: usize,
+    /// 1-based line in the file.
+    pub line: u64,
+    /// Why, e.g. `missing value "NA" in column "sex"`.
+    pub reason: String,
 }

@@ -1,6 +1,7 @@
 //! Reading a CSV file into raw cells: the header and every record with its 1-based line
 //! number, refusing ragged rows, duplicate or too many columns, and invalid UTF-8 with the file,
-//! line and column. Parsing the cells into numbers is `csv.rs`'s job.
+//! line and column. Lines end at `\n`, `\r\n` or a lone `\r`. The delimiter is given or sniffed
+//! from the header (see `delimiter.rs`). Parsing the cells into numbers is `csv.rs`'s job.
 
 use std::io::Read;
 use std::path::Path;
@@ -35,7 +36,13 @@ impl Table {
     }
 }
 
-pub(crate) fn read_table(mut reader: impl Read, file: &str) -> Result<Table> {
+/// Reads every record of `reader` (named `file` in errors), split at `delimiter` or, when
+/// `None`, at the one sniffed from the header.
+pub(crate) fn read_table(
+    mut reader: impl Read,
+    file: &str,
+    delimiter: Option<u8>,
+) -> Result<Table> {
     let mut bytes = Vec::new();
     reader
         .read_to_end(&mut bytes)
@@ -43,8 +50,10 @@ pub(crate) fn read_table(mut reader: impl Read, file: &str) -> Result<Table> {
             file: file.to_string(),
             source,
         })?;
-    check_width(&bytes, file)?;
+    let delimiter = delimiter.unwrap_or_else(|| crate::sniff_delimiter(&bytes));
+    check_width(&bytes, file, delimiter)?;
     let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
         .trim(csv::Trim::All)
@@ -79,11 +88,14 @@ pub(crate) fn read_table(mut reader: impl Read, file: &str) -> Result<Table> {
     })
 }
 
-/// Refuses a first line with more than [`MAX_COLUMNS`] fields before parsing it (commas
+/// Refuses a first line with more than [`MAX_COLUMNS`] fields before parsing it (delimiters
 /// inside quotes count too: an upper bound).
-fn check_width(bytes: &[u8], file: &str) -> Result<()> {
-    let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
-    let fields = 1 + first.iter().filter(|&&b| b == b',').count();
+fn check_width(bytes: &[u8], file: &str, delimiter: u8) -> Result<()> {
+    let first = bytes
+        .split(|&b| b == b'\n' || b == b'\r')
+        .next()
+        .unwrap_or_default();
+    let fields = 1 + first.iter().filter(|&&b| b == delimiter).count();
     too_wide(fields, file)
 }
 
@@ -123,7 +135,8 @@ fn check_header(rec: &csv::StringRecord, file: &str) -> Result<Vec<String>> {
 }
 
 /// 1-based line numbers from byte offsets, counted here because the csv crate's own
-/// `Position::line` is off after blank lines and with CRLF endings (rust-csv #208, #395).
+/// `Position::line` is off after blank lines and with CRLF endings (rust-csv #208, #395). A
+/// line ends at `\n`, or at a `\r` not followed by `\n` (old Mac files).
 #[derive(Default)]
 struct LineCounter {
     offset: usize,
@@ -141,8 +154,46 @@ impl LineCounter {
             start += 1;
         }
         let from = self.offset.min(start);
-        self.newlines += bytes[from..start].iter().filter(|&&b| b == b'\n').count() as u64;
+        self.newlines += line_ends(&bytes[from..start], bytes.get(start).copied());
         self.offset = start;
         self.newlines + 1
+    }
+}
+
+/// The line ends in `bytes` (followed by the byte `next`): each `\n`, and each `\r` that is
+/// not the first half of `\r\n`.
+fn line_ends(bytes: &[u8], next: Option<u8>) -> u64 {
+    let after = |i: usize| bytes.get(i + 1).copied().or(next);
+    let ends = bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && after(i) != Some(b'\n')));
+    ends.count() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<u64> {
+        let t = read_table(text.as_bytes(), "t.csv", None).unwrap();
+        t.rows.iter().map(|(line, _)| *line).collect()
+    }
+
+    #[test]
+    fn line_numbers_with_lf_crlf_and_cr_only_ends() {
+        // Header on line 1; a blank line 3; records on lines 2, 4 and 5.
+        assert_eq!(lines("a,b\n1,2\n\n3,4\n5,6\n"), [2, 4, 5]);
+        assert_eq!(lines("a,b\r\n1,2\r\n\r\n3,4\r\n5,6\r\n"), [2, 4, 5]);
+        assert_eq!(lines("a,b\r1,2\r\r3,4\r5,6"), [2, 4, 5]);
+        // A quoted cell spanning two lines: the next record starts on line 4.
+        assert_eq!(lines("a,b\r\n\"x\r\ny\",2\r\n3,4\r\n"), [2, 4]);
+    }
+
+    #[test]
+    fn ragged_row_on_a_crlf_file_names_its_line() {
+        let err = read_table("a,b\r\n1,2\r\n3\r\n".as_bytes(), "t.csv", None);
+        let want = "t.csv:3:2: expected 2 fields as in the header, found 1";
+        assert_eq!(err.err().map(|e| e.to_string()).as_deref(), Some(want));
     }
 }

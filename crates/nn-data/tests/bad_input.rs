@@ -44,8 +44,17 @@ fn ragged_row() {
 }
 
 #[test]
-fn non_numeric_cell() {
-    let msg = csv_error("non_numeric.csv");
+fn non_numeric_cell_in_a_column_the_model_reads_as_numbers() {
+    // Training on this file makes `b` categorical; a model trained where `b` was numeric
+    // refuses its text cell, naming line and column.
+    let train = read_csv(
+        "a,b,y\n1,2,x\n3,4,y\n".as_bytes(),
+        "t.csv",
+        &CsvOptions::default(),
+    );
+    let schema = train.unwrap().schema;
+    let err = nn_data::load_csv_with_schema(data("non_numeric.csv"), &schema).unwrap_err();
+    let msg = err.to_string();
     assert!(
         msg.ends_with("non_numeric.csv:3:2: non-numeric value \"abc\" in column \"b\""),
         "{msg}"

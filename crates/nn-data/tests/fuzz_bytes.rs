@@ -55,13 +55,15 @@ proptest! {
 }
 
 #[test]
-fn line_numbers_count_blank_lines_and_crlf() {
-    // "3,q,z" is on line 4 in both files (rust-csv #208 and #395 reported 3 and 2).
-    let want = "t.csv:4:2: non-numeric value \"q\" in column \"b\"";
-    assert_eq!(csv_err("a,b,y\n1,2,x\n\n3,q,z\n"), want);
-    assert_eq!(csv_err("a,b,y\r\n1,2,x\r\n\r\n3,q,z\r\n"), want);
+fn line_numbers_count_blank_lines_crlf_and_cr_only() {
+    // "3,1e999,z" is on line 4 in every file (rust-csv #208 and #395 reported 3 and 2; a
+    // CR-only file used to be all line 1).
+    let want = "t.csv:4:2: value \"1e999\" in column \"b\" is infinite or out of the f64 range (|x| < 1.8e308)";
+    assert_eq!(csv_err("a,b,y\n1,2,x\n\n3,1e999,z\n"), want);
+    assert_eq!(csv_err("a,b,y\r\n1,2,x\r\n\r\n3,1e999,z\r\n"), want);
+    assert_eq!(csv_err("a,b,y\r1,2,x\r\r3,1e999,z\r"), want);
     assert_eq!(
-        csv_err("a,b,y\r\n1,2,x\r\n3,q,z\r\n").replace(":3:", ":4:"),
+        csv_err("a,b,y\r\n1,2,x\r\n3,1e999,z\r\n").replace(":3:", ":4:"),
         want
     );
 }

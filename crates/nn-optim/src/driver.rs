@@ -46,7 +46,7 @@ pub struct TrainState<T> {
 /// How a call of [`TrainState::fit`] ended.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Stop {
-    /// Every epoch up to [`FitOptions::epochs`] ran.
+    /// Every epoch up to [`FitOptions::new`]'s `epochs` ran.
     Finished,
     /// Early stopping: the validation loss did not improve for `patience` epochs; the network
     /// now holds the weights of `best_epoch` (0-based).

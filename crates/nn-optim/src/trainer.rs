@@ -124,6 +124,12 @@ pub struct Trainer {
     shuffle: bool,
     epoch: usize,
     rng: ChaCha8Rng,
+    /// The dropout masks' generator (a separate stream of the same seed).
+    #[serde(default = "dropout_stream_of_seed_0")]
+    dropout_rng: ChaCha8Rng,
+    /// Per-class loss weights (cross-entropy / BCE targets), when set.
+    #[serde(default)]
+    class_weights: Option<Vec<f64>>,
     /// Batch losses above this count as divergence (configuration, not saved in checkpoints).
     #[serde(skip)]
     loss_bound: Option<f64>,
@@ -140,9 +146,29 @@ impl Trainer {
             shuffle: true,
             epoch: 0,
             rng: ChaCha8Rng::seed_from_u64(seed),
+            dropout_rng: dropout_stream(seed),
+            class_weights: None,
             loss_bound: None,
             stop: None,
         }
+    }
+
+    /// Weights each sample's loss by its class's weight (PyTorch's `cross_entropy(weight=…)`:
+    /// the batch loss is `Σ wᵢ·ℓᵢ / Σ wᵢ`); targets must be one-hot rows, or one 0/1 column
+    /// with two weights (BCE).
+    ///
+    /// ```
+    /// let trainer = nn_optim::Trainer::new(32, 0).with_class_weights(vec![1.0, 3.0]);
+    /// assert_eq!(trainer.class_weights(), Some(&[1.0, 3.0][..]));
+    /// ```
+    pub fn with_class_weights(mut self, weights: Vec<f64>) -> Self {
+        self.class_weights = Some(weights);
+        self
+    }
+
+    /// The class weights, when set.
+    pub fn class_weights(&self) -> Option<&[f64]> {
+        self.class_weights.as_deref()
     }
 
     /// Treats a batch loss above `bound` like a non-finite one: [`OptimError::Diverged`].
@@ -329,9 +355,16 @@ impl Trainer {
                 if part.is_empty() {
                     continue;
                 }
-                let (xb, yb) = batches.gather(step, part);
-                net.forward(xb)?;
-                let value = net.backward_loss(xb, yb, loss)?;
+                batches.gather(step, part);
+                if let Some(weights) = &self.class_weights {
+                    batches.sample_weights(weights);
+                }
+                let (xb, yb, wb) = batches.current();
+                net.forward_train(xb, &mut self.dropout_rng)?;
+                let value = match self.class_weights {
+                    Some(_) => net.backward_loss_weighted(xb, yb, loss, wb)?,
+                    None => net.backward_loss(xb, yb, loss)?,
+                };
                 stats.loss_sum += value * xb.nrows() as f64;
                 stats.rows += xb.nrows();
                 control.after_part(net, value, xb.nrows());
@@ -411,6 +444,10 @@ pub(crate) struct Batches<'a, T, D> {
     size: usize,
     xb: Array2<T>,
     yb: Array2<T>,
+    /// Per-sample loss weights of the current batch (class weights).
+    wb: Vec<T>,
+    /// Rows in the last gathered batch.
+    last_rows: usize,
 }
 
 impl<'a, T: Float, D: Float> Batches<'a, T, D> {
@@ -446,6 +483,8 @@ impl<'a, T: Float, D: Float> Batches<'a, T, D> {
             size,
             xb,
             yb,
+            wb: Vec::with_capacity(size),
+            last_rows: 0,
         })
     }
 
@@ -463,17 +502,14 @@ impl<'a, T: Float, D: Float> Batches<'a, T, D> {
     }
 
     /// Copies the rows `part` (relative to the batch's first row) of batch `step` (in the
-    /// current order) into the buffers; large batches
-    /// are copied by [`GATHER_PARTS`] threads at once where nn-tensor may use them (the rows come
-    /// from all over memory, so the copy waits on memory more than it computes).
-    fn gather(
-        &mut self,
-        step: usize,
-        part: Range<usize>,
-    ) -> (ArrayView2<'_, T>, ArrayView2<'_, T>) {
+    /// current order) into the buffers; large batches are copied by [`GATHER_PARTS`] threads at
+    /// once where nn-tensor may use them (the rows come from all over memory, so the copy waits
+    /// on memory more than it computes).
+    fn gather(&mut self, step: usize, part: Range<usize>) {
         let first = self.rows_of(step).start;
         let rows = &self.order[first + part.start..first + part.end];
         let n = rows.len();
+        self.last_rows = n;
         let parts = nn_tensor::num_threads()
             .min(GATHER_PARTS)
             .min(n / GATHER_ROWS)
@@ -502,6 +538,49 @@ impl<'a, T: Float, D: Float> Batches<'a, T, D> {
             }
         });
         drop(chunks);
-        (self.xb.slice(s![..n, ..]), self.yb.slice(s![..n, ..]))
     }
+
+    /// The gathered batch's per-sample weights: each row's class weight (`Σ_c y_c·w_c` of a
+    /// one-hot row; `y·w₁ + (1 − y)·w₀` of a single 0/1 column).
+    fn sample_weights(&mut self, class_weights: &[f64]) {
+        self.wb.clear();
+        for row in self.yb.slice(s![..self.last_rows, ..]).rows() {
+            let w = match (row.len(), class_weights) {
+                (1, &[w0, w1]) => {
+                    let y = row[0].to_f64();
+                    y * w1 + (1.0 - y) * w0
+                }
+                _ => row
+                    .iter()
+                    .zip(class_weights)
+                    .map(|(&y, &w)| y.to_f64() * w)
+                    .sum(),
+            };
+            self.wb.push(T::from_f64(w));
+        }
+    }
+
+    /// The last gathered batch: features, targets, and sample weights (empty without class
+    /// weights).
+    fn current(&self) -> (ArrayView2<'_, T>, ArrayView2<'_, T>, ArrayView1<'_, T>) {
+        let n = self.last_rows;
+        let w = &self.wb[..self.wb.len().min(n)];
+        (
+            self.xb.slice(s![..n, ..]),
+            self.yb.slice(s![..n, ..]),
+            ArrayView1::from(w),
+        )
+    }
+}
+
+/// The dropout generator of `seed`: stream 1 of its ChaCha8 (the shuffling uses stream 0).
+fn dropout_stream(seed: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(1);
+    rng
+}
+
+/// The dropout generator a checkpoint written before dropout existed resumes with.
+fn dropout_stream_of_seed_0() -> ChaCha8Rng {
+    dropout_stream(0)
 }

@@ -10,11 +10,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-pub use parse::{parse_f64_list, parse_positive, MAX_PARAMETERS};
+pub use parse::{parse_delimiter, parse_f64_list, parse_positive, MAX_PARAMETERS};
 pub use train::{
     CvArgs, LrArgs, LrFindArgs, NetworkArgs, OptimizerArgs, RunArgs, TestArgs, TrainArgs, ValArgs,
 };
-pub use values::{Dtype, Format, Method};
+pub use values::{parse_unknown, Dtype, Format, Method, MissingArg, OptimizerArg};
 
 /// nn: train, evaluate and explain small neural networks from the command line.
 #[derive(Debug, Parser)]
@@ -28,12 +28,19 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The clap command: every subcommand takes negative numbers as flag values, so `--lr -1`
+/// reaches the flag's own range check instead of clap's "unexpected argument '-1'".
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command().mut_subcommands(|sub| sub.allow_negative_numbers(true))
+}
+
 /// Parses the command line (exiting on a usage error, as clap does) and records which
 /// `nn train` flags were given explicitly, for `--resume`.
 pub fn parse() -> Cli {
     use clap::parser::ValueSource;
-    use clap::{CommandFactory, FromArgMatches};
-    let command = Cli::command();
+    use clap::FromArgMatches;
+    let command = command();
     let matches = command.clone().get_matches();
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     if let (Command::Train(args), Some(("train", sub)), Some(train)) = (
@@ -85,39 +92,83 @@ pub enum Command {
     Export(ExportArgs),
 }
 
+/// How `evaluate` and `predict` read a CSV with the model's schema.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// A category the model never saw: ignore (all-zero indicators, counted on stderr) or
+    /// error.
+    #[arg(long, value_name = "POLICY", default_value = "ignore", value_parser = parse_unknown)]
+    pub unknown: nn_data::Unknown,
+    /// The field delimiter: , ; | or tab (default: detected from the header; .tsv is tab).
+    #[arg(long, value_name = "D", value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+}
+
 /// `nn evaluate`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:
+#[command(
+    after_help = "The model's columns are found by name, in any order; other columns are ignored.
+A label the model was not trained on is an error naming it and its line.
+
+Examples:
   nn evaluate --model runs/iris/model.json --data datasets/iris.csv
-  nn evaluate --model model.json --data datasets/mnist")]
+  nn evaluate --model runs/penguins/model.json --data datasets/penguins.csv --unknown error
+  nn evaluate --model model.json --data datasets/mnist"
+)]
 pub struct EvaluateArgs {
     /// A model file written by `nn train`.
     #[arg(long, value_name = "FILE")]
     pub model: PathBuf,
-    /// A CSV with the model's feature columns and target column, or an MNIST folder.
+    /// A CSV with the model's feature columns and target column, or an MNIST folder (`-`:
+    /// standard input).
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
+    /// How the CSV is read.
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 /// `nn predict`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:
+#[command(
+    after_help = "One output row per input data row, in order. A row the model cannot score (a
+missing cell, unless --missing mean) gets an empty prediction and its reason in a last
+`reason` column. The target column is never read.
+
+Examples:
   nn predict --model runs/iris/model.json --data datasets/iris.csv --out preds.csv
-  nn predict --model model.json --data new_rows.csv      # prints the CSV to stdout")]
+  nn predict --model runs/penguins/model.json --data new.csv --id tag --missing mean
+  nn predict --model model.json --data new_rows.csv      # prints the CSV to stdout"
+)]
 pub struct PredictArgs {
     /// A model file written by `nn train`.
     #[arg(long, value_name = "FILE")]
     pub model: PathBuf,
-    /// A CSV with the model's feature columns (the target column may be absent).
+    /// A CSV with the model's feature columns (other columns are ignored; `-`: standard
+    /// input).
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
     /// Where to write the predictions CSV (default: stdout).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// A column copied into the output as its first column (an id).
+    #[arg(long, value_name = "COL")]
+    pub id: Option<String>,
+    /// Missing cells: mean fills them with the model's stored means and most frequent
+    /// categories; error and drop leave the row unscored with a reason (default: as trained).
+    #[arg(long, value_enum)]
+    pub missing: Option<MissingArg>,
+    /// How the CSV is read.
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 /// `nn preprocess`.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  nn preprocess fit --method standardize --data datasets/iris.csv --exclude species --out params.json
+  nn preprocess transform --params params.json --data datasets/iris.csv --out scaled.csv
+  nn preprocess fit --method minmax --data datasets/penguins.csv --exclude species --out p.json")]
 pub struct PreprocessArgs {
     /// fit or transform.
     #[command(subcommand)]
@@ -128,8 +179,13 @@ pub struct PreprocessArgs {
 #[derive(Debug, Subcommand)]
 pub enum PreprocessAction {
     /// Fit preprocessing parameters on a CSV and save them as JSON.
-    #[command(after_help = "Examples:
-  nn preprocess fit --method standardize --data datasets/iris.csv --exclude species --out params.json")]
+    #[command(
+        after_help = "Numeric columns are scaled; text columns are one-hot encoded with their sorted
+categories (saved in the parameters), as `nn train` does.
+
+Examples:
+  nn preprocess fit --method standardize --data datasets/iris.csv --exclude species --out params.json"
+    )]
     Fit {
         /// standardize, minmax, pca-whiten or zca-whiten.
         #[arg(long, value_enum)]
@@ -137,17 +193,31 @@ pub enum PreprocessAction {
         /// The CSV to fit on.
         #[arg(long, value_name = "FILE")]
         data: PathBuf,
-        /// A column to leave out (e.g. the label).
-        #[arg(long, value_name = "COL")]
-        exclude: Option<String>,
+        /// Columns to leave out (the label, ids), comma-separated; they are copied through.
+        #[arg(long, value_name = "COL,…", value_delimiter = ',')]
+        exclude: Vec<String>,
+        /// Columns one-hot encoded although every cell is a number.
+        #[arg(long, value_name = "COL,…", value_delimiter = ',')]
+        categorical: Vec<String>,
+        /// Refuse a text column with more distinct values than N.
+        #[arg(long, value_name = "N", default_value_t = nn_data::DEFAULT_MAX_CATEGORIES)]
+        max_categories: usize,
+        /// The field delimiter: , ; | or tab (default: detected from the header).
+        #[arg(long, value_name = "D", value_parser = parse_delimiter)]
+        delimiter: Option<u8>,
         /// Where to write the parameters (JSON).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
     /// Apply saved parameters (or, with --inverse, undo them) to a CSV.
-    #[command(after_help = "Examples:
+    #[command(
+        after_help = "Each text column is replaced by its indicator columns (column=category); --inverse
+unscales the numeric columns and copies the indicator columns as they are.
+
+Examples:
   nn preprocess transform --params params.json --data datasets/iris.csv --out scaled.csv
-  nn preprocess transform --params params.json --data scaled.csv --out back.csv --inverse")]
+  nn preprocess transform --params params.json --data scaled.csv --out back.csv --inverse"
+    )]
     Transform {
         /// Parameters written by `nn preprocess fit`.
         #[arg(long, value_name = "FILE")]
@@ -170,9 +240,16 @@ pub enum PreprocessAction {
     after_help = "With no flags this is the textbook's 2-2-2 sigmoid network (inputs 0.10, 0.20,
 targets 0.85, 0.30, half-sse loss, learning rate 1).
 
+--steps N repeats the step N times, each from the parameters the previous one left (the
+chapter's \"keep iterating\"), and prints E_total after steps 0-10, the powers of ten and the
+last, then the outputs. By default every step updates the biases too, as `nn train` does;
+--freeze-bias updates the weights only, as the chapter does (it derives w1-w8 only).
+
 Examples:
   nn explain
   nn explain --format json
+  nn explain --plot step.svg           # the network with every number (or step.png)
+  nn explain --steps 1000 --freeze-bias --plot-loss loss.png
   nn explain --save-model net.json     # then edit net.json and:
   nn explain --model net.json --input 0.5,0.1 --target 1,0 --lr 0.5"
 )]
@@ -195,6 +272,20 @@ pub struct ExplainArgs {
     /// Write the textbook network as a model file to FILE (to edit and explain) and exit.
     #[arg(long, value_name = "FILE")]
     pub save_model: Option<PathBuf>,
+    /// Draw the step (SVG or PNG, by extension): the forward pass with every weight and
+    /// value, and the backward pass with every gradient, updated weight and path to E.
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+    /// Repeat the step N times with the updated parameters and print E_total along the way.
+    #[arg(long, value_name = "N", value_parser = parse::parse_epochs)]
+    pub steps: Option<usize>,
+    /// With --steps: plot E_total against the step, log scale (SVG or PNG, by extension).
+    #[arg(long, value_name = "FILE", requires = "steps")]
+    pub plot_loss: Option<PathBuf>,
+    /// Update the weights only and keep the biases (the chapter's convention); default: the
+    /// biases are updated too, as `nn train` does.
+    #[arg(long)]
+    pub freeze_bias: bool,
 }
 
 /// `nn gradcheck`.

@@ -11,6 +11,20 @@ pub const MAX_EPOCHS: usize = 1_000_000;
 /// Largest `--batch-size`.
 pub const MAX_BATCH_SIZE: usize = 1_000_000;
 
+/// `--delimiter`: `,` `;` `|`, `tab` (or `\t`, or a tab character), or another single
+/// ASCII character other than a quote or a line end.
+pub fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() && !matches!(s, "\"" | "\n" | "\r") => {
+            Ok(s.as_bytes()[0])
+        }
+        _ => Err(format!(
+            "{s:?} is not a delimiter: give one character such as , ; | or the word tab"
+        )),
+    }
+}
+
 /// Parses `"0.1,0.2"` into finite numbers.
 pub fn parse_f64_list(s: &str) -> Result<Vec<f64>, String> {
     s.split(',')

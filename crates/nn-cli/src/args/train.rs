@@ -8,10 +8,10 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use super::parse::{
-    parse_batch_size, parse_epochs, parse_fraction, parse_hidden, parse_non_negative,
-    parse_positive, parse_val_split,
+    parse_batch_size, parse_delimiter, parse_epochs, parse_f64_list, parse_fraction, parse_hidden,
+    parse_non_negative, parse_positive, parse_val_split,
 };
-use super::values::{parse_task, ActivationArg, Dtype, LossArg, Method, MissingArg};
+use super::values::{parse_task, ActivationArg, Dtype, LossArg, Method, MissingArg, OptimizerArg};
 
 /// Where the training data comes from and how it is read and preprocessed.
 #[derive(Debug, Clone, Args, Serialize, Deserialize)]
@@ -28,9 +28,55 @@ pub struct DataArgs {
     /// Feature preprocessing, fitted on the training part only (saved in the model file).
     #[arg(long, value_enum, default_value_t = Method::Standardize)]
     pub preprocess: Method,
-    /// What to do with missing cells.
+    /// What to do with missing cells: error, drop the row, or mean (numbers: the column mean;
+    /// text: the most frequent category).
     #[arg(long, value_enum, default_value_t = MissingArg::Error)]
     pub missing: MissingArg,
+    /// Only these feature columns, comma-separated (default: every column but the target).
+    #[arg(
+        long,
+        value_name = "COL,…",
+        value_delimiter = ',',
+        conflicts_with = "exclude"
+    )]
+    #[serde(default)]
+    pub features: Option<Vec<String>>,
+    /// Columns left out of the features (ids, names, notes), comma-separated.
+    #[arg(long, value_name = "COL,…", value_delimiter = ',')]
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Columns one-hot encoded although every cell is a number (a year, a zip code).
+    #[arg(long, value_name = "COL,…", value_delimiter = ',')]
+    #[serde(default)]
+    pub categorical: Vec<String>,
+    /// Refuse a text column with more distinct values than N (an id or free text).
+    #[arg(long, value_name = "N", default_value_t = nn_data::DEFAULT_MAX_CATEGORIES)]
+    #[serde(default = "default_max_categories")]
+    pub max_categories: usize,
+    /// The field delimiter: , ; | or tab (default: detected from the header; .tsv is tab).
+    #[arg(long, value_name = "D", value_parser = parse_delimiter)]
+    #[serde(default)]
+    pub delimiter: Option<u8>,
+}
+
+fn default_max_categories() -> usize {
+    nn_data::DEFAULT_MAX_CATEGORIES
+}
+
+impl DataArgs {
+    /// nn-data's options for reading the training CSV.
+    pub fn csv_options(&self) -> nn_data::CsvOptions {
+        nn_data::CsvOptions {
+            target: self.target.clone(),
+            task: self.task,
+            missing: self.missing.build(),
+            features: self.features.clone(),
+            exclude: self.exclude.clone(),
+            categorical: self.categorical.clone(),
+            max_categories: self.max_categories,
+            delimiter: self.delimiter,
+        }
+    }
 }
 
 /// How the held-out test part is chosen.
@@ -68,20 +114,46 @@ pub struct NetworkArgs {
     /// The loss.
     #[arg(long, value_enum, default_value_t = LossArg::Auto)]
     pub loss: LossArg,
+    /// Dropout probability after each hidden layer: one value for all, or one per hidden layer
+    /// (PyTorch's inverted dropout; off when evaluating and predicting).
+    #[arg(long, default_value = "0", value_parser = parse_f64_list, value_name = "P[,P…]")]
+    pub dropout: ::std::vec::Vec<f64>,
 }
 
-/// The optimizer's hyper-parameters.
+/// The optimizer and its hyper-parameters (PyTorch's names and defaults).
 #[derive(Debug, Clone, Args, Serialize, Deserialize)]
 pub struct OptimizerArgs {
-    /// Momentum in [0, 1).
-    #[arg(long, default_value_t = 0.9)]
-    pub momentum: f64,
-    /// Nesterov momentum.
+    /// The optimizer.
+    #[arg(long, value_enum, default_value_t = OptimizerArg::Sgd)]
+    pub optimizer: OptimizerArg,
+    /// Momentum in [0, 1) (default: 0.9 for sgd, 0 for rmsprop).
+    #[arg(long, allow_hyphen_values = true)]
+    pub momentum: Option<f64>,
+    /// Nesterov momentum (sgd).
     #[arg(long)]
     pub nesterov: bool,
-    /// L2 weight decay λ (objective + λ/2·Σw², biases excluded).
-    #[arg(long, default_value_t = 0.0)]
-    pub weight_decay: f64,
+    /// Weight decay λ, weights only, never biases (default: 0.01 for adamw, 0 otherwise). sgd,
+    /// adam, rmsprop: L2, objective + λ/2·Σw²; adamw: decoupled, w ← w − lr·λ·w.
+    #[arg(long, allow_hyphen_values = true)]
+    pub weight_decay: Option<f64>,
+    /// Adam's β₁ in [0, 1).
+    #[arg(long, default_value_t = 0.9, allow_hyphen_values = true)]
+    pub beta1: f64,
+    /// Adam's β₂ in [0, 1).
+    #[arg(long, default_value_t = 0.999, allow_hyphen_values = true)]
+    pub beta2: f64,
+    /// The ε added to the denominator (adam, adamw, rmsprop), > 0.
+    #[arg(long, default_value_t = 1e-8, allow_hyphen_values = true)]
+    pub eps: f64,
+    /// RMSprop's smoothing constant α in [0, 1).
+    #[arg(long, default_value_t = 0.99, allow_hyphen_values = true)]
+    pub alpha: f64,
+    /// AMSGrad variant (adam, adamw).
+    #[arg(long)]
+    pub amsgrad: bool,
+    /// Centered RMSprop (normalise by the gradient's estimated variance).
+    #[arg(long)]
+    pub centered: bool,
     /// Clip the global L2 norm of all gradients to MAX before each step (PyTorch's
     /// clip_grad_norm_).
     #[arg(long, value_name = "MAX", value_parser = parse_positive)]
@@ -124,6 +196,10 @@ pub struct RunArgs {
     /// best epoch's weights (Keras EarlyStopping with restore_best_weights).
     #[arg(long, value_name = "PATIENCE", value_parser = clap::value_parser!(u32).range(1..))]
     pub early_stopping: Option<u32>,
+    /// Weight the loss per class: `balanced` (n_samples / (n_classes · count), scikit-learn's)
+    /// or `LABEL=W,…` (unlisted classes weigh 1), like PyTorch's cross_entropy(weight=…).
+    #[arg(long, value_name = "balanced|LABEL=W,…")]
+    pub class_weight: Option<String>,
     /// The smallest decrease of the validation loss that counts as an improvement.
     #[arg(long, default_value = "0", value_name = "D", value_parser = parse_non_negative)]
     pub min_delta: f64,
@@ -140,8 +216,14 @@ pub struct RunArgs {
 --loss bce for one sigmoid output) and mse for regression. Regression targets are standardized
 for training and reported in their own units.
 
+Text columns are one-hot encoded (sorted categories; --categorical for numeric-looking ones);
+scaling applies to the numeric columns only. Missing cells are empty, NA, NaN or ?.
+
 Examples:
   nn train --data datasets/iris.csv --out runs/iris/model.json --plot runs/iris/curves.svg
+  nn train --data datasets/penguins.csv --target species --missing mean
+  nn train --data people.tsv --target income --exclude id,name --categorical zip
+  cat data.csv | nn train --data - --target y
   nn train --data datasets/diabetes.csv --target progression --hidden 32 --lr 0.01 --epochs 200
   nn train --data datasets/mnist --hidden 256,128 --epochs 10 --batch-size 64 --preprocess none
   nn train --data datasets/wine.csv --schedule cosine --warmup 5 --dtype f64 --quiet
@@ -182,6 +264,11 @@ pub struct TrainArgs {
     #[command(flatten)]
     #[serde(flatten)]
     pub run: RunArgs,
+    /// Start from this model file's weights (warm start; fine-tuning): its architecture and
+    /// fitted preprocessing are kept, so the data must have its feature columns and classes.
+    #[arg(long, value_name = "MODEL")]
+    #[serde(default)]
+    pub init: Option<PathBuf>,
     /// Save a checkpoint (weights, optimizer state, schedule, RNG, history) in
     /// DIR/checkpoint.json.
     #[arg(long, value_name = "DIR")]

@@ -60,6 +60,20 @@ impl LossArg {
     }
 }
 
+/// `--optimizer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OptimizerArg {
+    /// Stochastic gradient descent (momentum, Nesterov, L2 weight decay).
+    Sgd,
+    /// Adam (torch.optim.Adam; weight decay as L2).
+    Adam,
+    /// AdamW (torch.optim.AdamW; decoupled weight decay).
+    Adamw,
+    /// RMSprop (torch.optim.RMSprop).
+    Rmsprop,
+}
+
 /// `--task`: nn-data's [`nn_data::Task`] (`auto`, `classify` or `regress`).
 ///
 /// A value parser rather than a value enum, so that the workspace has one task type.
@@ -70,6 +84,15 @@ pub fn parse_task(s: &str) -> Result<nn_data::Task, String> {
         "classify" => Ok(Task::Classify),
         "regress" => Ok(Task::Regress),
         _ => Err(format!("{s:?} is not one of auto, classify, regress")),
+    }
+}
+
+/// `--unknown`: nn-data's [`nn_data::Unknown`] (`ignore` or `error`).
+pub fn parse_unknown(s: &str) -> Result<nn_data::Unknown, String> {
+    match s {
+        "ignore" => Ok(nn_data::Unknown::Ignore),
+        "error" => Ok(nn_data::Unknown::Error),
+        _ => Err(format!("{s:?} is not one of ignore, error")),
     }
 }
 

@@ -5,12 +5,20 @@
 //! Weights are numbered `w1, w2, …` layer by layer, row by row of the `(out, in)` weight
 //! matrices, which is exactly the textbook's numbering (w1, w2 into h1; w3, w4 into h2; …).
 
+mod json;
+mod layout;
+mod loss_plot;
+mod plot;
+mod scene;
+mod steps;
+mod text;
+
 use anyhow::{Context, Result};
 use ndarray::Array2;
 use nn_core::{trace::Trace, Loss, Network};
-use serde_json::{json, Value};
 
 use crate::args::{ExplainArgs, Format};
+use crate::explain::steps::Iteration;
 use crate::fsutil::usage;
 use nn_data::Task;
 
@@ -44,32 +52,82 @@ pub fn run(args: ExplainArgs) -> Result<()> {
         "--target",
     )?;
     let (x, t) = preprocessed(&model, x, t)?;
-    print_step(&args, &net, model.loss, &x, &t)
+    explain(&args, &net, model.loss, &x, &t)
 }
 
-/// Traces one step of `net` on `(x, t)` and prints it in the requested format.
-fn print_step(
+/// Traces one step of `net` on `(x, t)`, iterates it with `--steps`, prints the result in the
+/// requested format and draws the requested pictures.
+fn explain(
     args: &ExplainArgs,
     net: &Network<f64>,
     loss: Loss,
     x: &Array2<f64>,
     t: &Array2<f64>,
 ) -> Result<()> {
-    let trace = nn_core::trace::trace(net, x.view(), t.view(), loss, args.lr)
+    let mut trace = nn_core::trace::trace(net, x.view(), t.view(), loss, args.lr)
         .context("computing the training step")?;
+    if args.freeze_bias {
+        trace
+            .layers
+            .iter_mut()
+            .for_each(|lt| lt.new_bias = lt.bias.clone());
+    }
     let names = Names::new(net);
-    let (lr, target) = (args.lr, t);
     let step = Step {
         net,
         loss,
-        lr,
+        lr: args.lr,
         trace: &trace,
         names: &names,
-        target,
+        target: t,
+        freeze_bias: args.freeze_bias,
     };
-    match args.format {
-        Format::Text => print!("{}", crate::explain_text::render(&step)),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&to_json(&step))?),
+    let iteration = match args.steps {
+        Some(n) => Some(crate::explain::steps::iterate(&step, x, n)?),
+        None => None,
+    };
+    // Pictures first: a bad file name fails before anything is printed.
+    let notes = draw(args, &step, iteration.as_ref())?;
+    print(args.format, &step, iteration.as_ref())?;
+    for note in notes {
+        match args.format {
+            Format::Text => println!("{note}"),
+            Format::Json => eprintln!("{note}"),
+        }
+    }
+    Ok(())
+}
+
+/// `--plot` and `--plot-loss`; returns what was written, to tell the user.
+fn draw(args: &ExplainArgs, step: &Step, iteration: Option<&Iteration>) -> Result<Vec<String>> {
+    let mut notes = Vec::new();
+    if let Some(path) = &args.plot {
+        crate::explain::plot::save(path, step)?;
+        notes.push(format!("picture of the step written to {}", path.display()));
+    }
+    if let (Some(path), Some(it)) = (&args.plot_loss, iteration) {
+        crate::explain::loss_plot::save(path, it)?;
+        notes.push(format!("E_total plot written to {}", path.display()));
+    }
+    Ok(notes)
+}
+
+/// Prints the step (and the iteration) as text or JSON.
+fn print(format: Format, step: &Step, iteration: Option<&Iteration>) -> Result<()> {
+    match format {
+        Format::Text => {
+            print!("{}", crate::explain::text::render(step));
+            if let Some(it) = iteration {
+                print!("{}", crate::explain::steps::render(it, step.names));
+            }
+        }
+        Format::Json => {
+            let mut value = crate::explain::json::to_json(step);
+            if let Some(it) = iteration {
+                value["steps"] = crate::explain::steps::to_json(it, step.names);
+            }
+            println!("{}", serde_json::to_string_pretty(&value)?);
+        }
     }
     Ok(())
 }
@@ -98,18 +156,21 @@ fn textbook_model() -> Result<ModelFile> {
 }
 
 /// Applies a trained model's saved preprocessing to the input (and, for regression, the
-/// target), so `--input` takes raw feature values; the explanation shows the scaled numbers.
+/// target), so `--input` takes raw feature values (one-hot indicators as 0/1, after the
+/// numeric columns); the explanation shows the scaled numbers.
 fn preprocessed(
     model: &ModelFile,
     x: Array2<f64>,
     t: Array2<f64>,
 ) -> Result<(Array2<f64>, Array2<f64>)> {
-    let Some(value) = &model.preprocessing else {
+    let Some(pre) = crate::inference::preprocessing(model)? else {
         return Ok((x, t));
     };
-    let pre: crate::preprocessing::Preprocessing =
-        serde_json::from_value(value.clone()).context("reading the model's preprocessing")?;
-    let x = nn_data::Transformer::transform(&pre.features, x.view())?;
+    let n_numeric = pre
+        .schema
+        .as_ref()
+        .map_or(usize::MAX, nn_data::CsvSchema::n_numeric);
+    let x = pre.features.transform_leading(x, n_numeric)?;
     let t = match &pre.target {
         Some(scaler) => nn_data::Transformer::transform(scaler, t.view())?,
         None => t,
@@ -152,6 +213,8 @@ pub struct Step<'a> {
     pub names: &'a Names,
     /// The target row.
     pub target: &'a Array2<f64>,
+    /// `--freeze-bias`: the update leaves the biases as they are.
+    pub freeze_bias: bool,
 }
 
 /// Textbook names: inputs `i1…`, neurons `h1…` (or `h1.1…` with several hidden layers) and
@@ -188,6 +251,49 @@ impl Names {
     }
 }
 
+/// One term of `∂E/∂out_h = Σ_k ∂E/∂l_k · w_kh`: how the loss reaches hidden neuron `h`
+/// through neuron `k` of the next layer (the chapter's figure 9: `∂E_o1/∂out_h1` and
+/// `∂E_o2/∂out_h1`).
+pub struct PathTerm {
+    /// Index of `k` in the next layer.
+    pub via: usize,
+    /// `∂E_o1/∂out_h1` (last hidden layer, a loss that is a sum over outputs) or
+    /// `∂E/∂out_h1 via o1`.
+    pub label: String,
+    /// `∂E/∂l_k`.
+    pub d_linear: f64,
+    /// The weight's name (`w5`).
+    pub weight: String,
+    /// The weight's value before the step.
+    pub weight_value: f64,
+    /// `∂E/∂l_k · w_kh`.
+    pub value: f64,
+}
+
+/// The path terms of neuron `j` of hidden layer `l` (0-based), one per neuron of layer `l + 1`.
+pub fn path_terms(step: &Step, l: usize, j: usize) -> Vec<PathTerm> {
+    let next = &step.trace.layers[l + 1];
+    let n = step.names;
+    let name = &n.neurons[l + 1][j];
+    let textbook = l + 2 == step.trace.layers.len() && step.loss != Loss::CrossEntropy;
+    n.neurons[l + 2]
+        .iter()
+        .enumerate()
+        .map(|(k, to)| PathTerm {
+            via: k,
+            label: if textbook {
+                format!("∂E_{to}/∂out_{name}")
+            } else {
+                format!("∂E/∂out_{name} via {to}")
+            },
+            d_linear: next.d_linear[[0, k]],
+            weight: n.weight(l + 1, k, j),
+            weight_value: next.weight[[k, j]],
+            value: next.d_linear[[0, k]] * next.weight[[k, j]],
+        })
+        .collect()
+}
+
 fn neuron_name(k: usize, layers: usize, j: usize) -> String {
     match k {
         0 => format!("i{j}"),
@@ -197,73 +303,24 @@ fn neuron_name(k: usize, layers: usize, j: usize) -> String {
     }
 }
 
-/// The explanation as JSON (full precision).
-pub fn to_json(step: &Step) -> Value {
-    let tr = step.trace;
-    let n = step.names;
-    let last = n.neurons.len() - 1;
-    let losses: serde_json::Map<String, Value> = n.neurons[last]
-        .iter()
-        .enumerate()
-        .map(|(j, o)| (format!("E_{o}"), json!(tr.losses[[0, j]])))
-        .collect();
-    let layers: Vec<Value> = (0..tr.layers.len()).map(|l| layer_json(step, l)).collect();
-    json!({
-        "network": {
-            "sizes": step.net.sizes(),
-            "activations": step.net.layers().iter().map(|l| l.activation().name()).collect::<Vec<_>>(),
-            "loss": step.loss.name(),
-            "lr": step.lr,
-        },
-        "input": named(&n.neurons[0], tr.layers[0].input.row(0).iter()),
-        "target": named(&n.neurons[last], step.target.row(0).iter()),
-        "layers": layers,
-        "losses": losses,
-        "E_total": tr.total,
+/// Hands the step of `net` on `(x, t)` (half-sse, η = 1, biases updated) to `f`.
+#[cfg(test)]
+pub fn with_step<R>(
+    net: &Network<f64>,
+    x: &Array2<f64>,
+    t: &Array2<f64>,
+    f: impl FnOnce(&Step) -> R,
+) -> R {
+    let trace = nn_core::trace::trace(net, x.view(), t.view(), Loss::HalfSse, 1.0).unwrap();
+    f(&Step {
+        net,
+        loss: Loss::HalfSse,
+        lr: 1.0,
+        trace: &trace,
+        names: &Names::new(net),
+        target: t,
+        freeze_bias: false,
     })
-}
-
-fn layer_json(step: &Step, l: usize) -> Value {
-    let lt = &step.trace.layers[l];
-    let names = &step.names.neurons[l + 1];
-    let neurons: Vec<Value> = names
-        .iter()
-        .enumerate()
-        .map(|(j, name)| {
-            json!({
-                "name": name, "l": lt.linear[[0, j]], "out": lt.out[[0, j]],
-                "dE_dout": lt.d_out[[0, j]], "dout_dl": lt.d_out_d_linear[[0, j]],
-                "dE_dl": lt.d_linear[[0, j]],
-                "bias": {"value": lt.bias[j], "grad": lt.grad_bias[j], "updated": lt.new_bias[j]},
-            })
-        })
-        .collect();
-    json!({ "layer": l + 1, "activation": step.net.layers()[l].activation().name(),
-            "neurons": neurons, "weights": weights_json(step, l) })
-}
-
-fn weights_json(step: &Step, l: usize) -> Vec<Value> {
-    let lt = &step.trace.layers[l];
-    let n = step.names;
-    let mut out = Vec::new();
-    for ((j, i), &w) in lt.weight.indexed_iter() {
-        out.push(json!({
-            "name": n.weight(l, j, i), "from": n.neurons[l][i], "to": n.neurons[l + 1][j],
-            "value": w, "dl_dw": lt.input[[0, i]], "grad": lt.grad_weight[[j, i]],
-            "updated": lt.new_weight[[j, i]],
-        }));
-    }
-    out
-}
-
-fn named<'a>(names: &[String], values: impl Iterator<Item = &'a f64>) -> Value {
-    Value::Object(
-        names
-            .iter()
-            .cloned()
-            .zip(values.map(|&v| json!(v)))
-            .collect(),
-    )
 }
 
 #[cfg(test)]
@@ -278,18 +335,8 @@ mod tests {
         assert_eq!(names.weight(0, 0, 1), "w2"); // into h1 from i2
         assert_eq!(names.weight(1, 1, 0), "w7"); // into o2 from h1
         assert_eq!(names.neurons[1], vec!["h1", "h2"]);
-        let x = array![[0.10, 0.20]];
-        let t = array![[0.85, 0.30]];
-        let tr = nn_core::trace::trace(&net, x.view(), t.view(), Loss::HalfSse, 1.0).unwrap();
-        let step = Step {
-            net: &net,
-            loss: Loss::HalfSse,
-            lr: 1.0,
-            trace: &tr,
-            names: &names,
-            target: &t,
-        };
-        let v = to_json(&step);
+        let (x, t) = (array![[0.10, 0.20]], array![[0.85, 0.30]]);
+        let v = with_step(&net, &x, &t, crate::explain::json::to_json);
         let w5 = &v["layers"][1]["weights"][0];
         assert_eq!(w5["name"], "w5");
         assert!((w5["updated"].as_f64().unwrap() - 0.268375021).abs() < 1e-9);

@@ -4,15 +4,15 @@ use std::fmt::Write;
 
 use nn_core::{Activation, Loss};
 
-use crate::explain::Step;
+use crate::explain::{path_terms, Step};
 
-/// Formats a number the way the explanation prints every quantity.
-fn f(v: f64) -> String {
+/// Formats a number the way the explanation prints every quantity (9 decimals).
+pub fn f(v: f64) -> String {
     format!("{v:.9}")
 }
 
 /// Like [`f`], with negative numbers in parentheses (for products and differences).
-fn fp(v: f64) -> String {
+pub fn fp(v: f64) -> String {
     if v < 0.0 {
         format!("({})", f(v))
     } else {
@@ -178,20 +178,13 @@ fn backward_layer(s: &mut String, step: &Step, l: usize) {
 
 /// `∂E/∂out_h = Σ_k ∂E/∂l_k · w_kh`: one term per neuron of the next layer.
 fn hidden_d_out(s: &mut String, step: &Step, l: usize, j: usize) {
-    let next = &step.trace.layers[l + 1];
     let n = step.names;
     let name = &n.neurons[l + 1][j];
-    let textbook = l + 2 == step.trace.layers.len() && step.loss != Loss::CrossEntropy;
     let mut parts = Vec::new();
-    for (k, to) in n.neurons[l + 2].iter().enumerate() {
-        let part = next.d_linear[[0, k]] * next.weight[[k, j]];
-        let w = n.weight(l + 1, k, j);
-        let label = if textbook {
-            format!("∂E_{to}/∂out_{name}")
-        } else {
-            format!("∂E/∂out_{name} via {to}")
-        };
-        let _ = writeln!(s, "  {label} = ∂E/∂l_{to} · {w} = {}", f(part));
+    for p in path_terms(step, l, j) {
+        let to = &n.neurons[l + 2][p.via];
+        let (label, w) = (p.label, p.weight);
+        let _ = writeln!(s, "  {label} = ∂E/∂l_{to} · {w} = {}", f(p.value));
         parts.push(label);
     }
     let total = step.trace.layers[l].d_out[[0, j]];
@@ -237,15 +230,25 @@ fn updates(s: &mut String, step: &Step) {
             );
         }
         for (j, to) in n.neurons[l + 1].iter().enumerate() {
-            let (b, g, new) = (lt.bias[j], lt.grad_bias[j], lt.new_bias[j]);
-            let _ = writeln!(
-                s,
-                "  b_{to}⁺ = {} − {}·{} = {}",
-                f(b),
-                step.lr,
-                fp(g),
-                f(new)
-            );
+            bias_update(s, step, l, j, to);
         }
+    }
+}
+
+/// `b⁺ = b − η·∂E/∂b`, or the unchanged bias with `--freeze-bias`.
+fn bias_update(s: &mut String, step: &Step, l: usize, j: usize, to: &str) {
+    let lt = &step.trace.layers[l];
+    let (b, g, new) = (lt.bias[j], lt.grad_bias[j], lt.new_bias[j]);
+    if step.freeze_bias {
+        let _ = writeln!(s, "  b_{to}⁺ = b_{to} = {} (--freeze-bias)", f(b));
+    } else {
+        let _ = writeln!(
+            s,
+            "  b_{to}⁺ = {} − {}·{} = {}",
+            f(b),
+            step.lr,
+            fp(g),
+            f(new)
+        );
     }
 }

@@ -171,14 +171,14 @@ fn spawn_with_pids(dir: &Path, args: &[&str]) -> Child {
         .expect("mpirun starts")
 }
 
-/// Waits until `path` exists (at most a minute).
-fn wait_for(path: &Path) {
+/// Waits until `path` exists (at most a minute; then ends `child` and fails).
+fn wait_for(path: &Path, child: &mut Child) {
     let start = Instant::now();
     while !path.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "{path:?} never appeared"
-        );
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("{path:?} never appeared");
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -205,7 +205,7 @@ fn a_killed_rank_ends_the_job_and_the_checkpoint_resumes() {
         "--quiet",
     ];
     let mut child = spawn_with_pids(dir.path(), &args);
-    wait_for(&ck.join("checkpoint.json"));
+    wait_for(&ck.join("checkpoint.json"), &mut child);
     let pid = std::fs::read_to_string(dir.path().join("rank1.pid")).unwrap();
     let killed = Command::new("kill")
         .args(["-9", pid.trim()])

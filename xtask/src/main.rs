@@ -6,6 +6,8 @@
 //!   fold's figure and the mean ± std.
 //! - `cargo xtask test`: what CI runs — rustfmt check, clippy with warnings denied, rustdoc
 //!   with warnings denied, and the whole test suite.
+//! - `cargo xtask test --mpi`: the MPI build (clippy with feature `mpi`) and its integration
+//!   tests, which start `mpirun` (needs Open MPI and libclang; `.ci/run` installs them).
 //! - `cargo xtask bench [ARGS…]`: the criterion benchmarks.
 //! - `cargo xtask pictures`: redraws the README's pictures in `docs/` with `nn`.
 //!
@@ -23,6 +25,7 @@ const USAGE: &str = "usage: cargo xtask <task>
   train [iris|wine|breast-cancer|digits|diabetes|penguins|mnist] [nn train flags…]
   cv [PRESET] [nn cv flags…]   5-fold cross-validation of a preset: mean ± std
   test                   fmt check, clippy -D warnings, docs, cargo test --workspace
+  test --mpi             clippy and the mpirun integration tests of feature mpi
   bench [args…]          cargo bench --workspace
   pictures               redraw the README's pictures in docs/ with nn";
 
@@ -43,7 +46,11 @@ fn run(args: Vec<String>) -> Result<()> {
     match task {
         "train" => train::run(rest),
         "cv" => train::cv(rest),
-        "test" => test(),
+        "test" => match strs(rest)[..] {
+            [] => test(),
+            ["--mpi"] => test_mpi(),
+            _ => bail!("unknown test flags {rest:?}\n{USAGE}"),
+        },
         "bench" => cargo(&[&["bench", "--workspace"], &strs(rest)[..]].concat()),
         "pictures" => pictures::run(),
         "" | "help" | "--help" | "-h" => {
@@ -69,6 +76,16 @@ fn test() -> Result<()> {
     doc.env("RUSTDOCFLAGS", "-D warnings");
     status(doc, "cargo doc")?;
     cargo(&["test", "--workspace"])
+}
+
+/// The checks of feature `mpi`: clippy on the crates it changes, then the tests that run
+/// `mpirun` (one at a time: each starts several processes).
+fn test_mpi() -> Result<()> {
+    let features = ["-p", "nn-optim", "-p", "nn-cli", "--features", "nn-cli/mpi"];
+    let clippy = ["clippy", "--all-targets", "--", "-D", "warnings"];
+    cargo(&[&clippy[..1], &features[..], &clippy[1..]].concat())?;
+    let test = ["test", "--test", "mpi", "--", "--test-threads", "1"];
+    cargo(&[&test[..1], &features[..], &test[1..]].concat())
 }
 
 fn strs(args: &[String]) -> Vec<&str> {

@@ -159,6 +159,7 @@ fn as_train_args(a: &CvArgs) -> TrainArgs {
         out: std::path::PathBuf::new(),
         plot: None,
         quiet: true,
+        deterministic_reduce: None,
     }
 }
 

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use anyhow::{ensure, Result};
 use nn_core::{Activation, Network};
+use nn_optim::dist::{broadcast_params, DataParallel, Reduction};
 use nn_optim::{
     Checkpoint, CheckpointPolicy, EarlyStopping, EpochReport, FitOptions, OptimError, Schedule,
     Stop, TrainState, Trainer,
@@ -43,6 +44,10 @@ pub fn fit<T: Real>(
         .set_precision(precision)
         .map_err(|e| usage(e.to_string()))?;
     arm(&mut state.trainer, args, initial_loss)?;
+    let mut parallel = data_parallel(args)?;
+    if let Some(dp) = &parallel {
+        broadcast_params(dp.comm(), &mut state.network);
+    }
     let progress = Progress::new(args.run.epochs, args.quiet);
     let metric = crate::history::metric_name(data.task);
     let mut on_epoch = |r: &EpochReport| {
@@ -61,12 +66,36 @@ pub fn fit<T: Real>(
     if let Some(v) = validator.as_mut() {
         options = options.validate_with(v);
     }
+    if let Some(dp) = parallel.as_mut() {
+        options = options.gradient_hook(dp);
+    }
     let (x, y) = (data.train.0.view(), data.train.1.view());
     let stop = state
         .fit(data.loss, x, y, options)
         .map_err(diverged_message)?;
     progress.finish();
     Ok((state, stop))
+}
+
+/// The gradient all-reduce of a run under `mpirun` (several ranks) or with
+/// `--deterministic-reduce`; `None` for the ordinary single-process run.
+fn data_parallel<T: Float>(args: &TrainArgs) -> Result<Option<DataParallel<T>>> {
+    let comm = crate::cluster::group();
+    let reduction = match args.deterministic_reduce {
+        Some(shards) => Reduction::Exact {
+            shards: shards as usize,
+        },
+        None if comm.size() > 1 => Reduction::Average,
+        None => return Ok(None),
+    };
+    // Each rank would draw its slice's dropout masks from the same stream (one stream per rank
+    // and a split of the masks across ranks is not built yet).
+    ensure!(
+        args.net.dropout.iter().all(|&p| p == 0.0),
+        usage("--dropout is not supported under mpirun or with --deterministic-reduce yet")
+    );
+    let dp = DataParallel::new(comm, reduction).map_err(|e| usage(e.to_string()))?;
+    Ok(Some(dp))
 }
 
 /// Plateau schedules and early stopping watch the validation loss: they need a validation part.
@@ -157,7 +186,8 @@ fn restore<T: Real>(
     dir: &Path,
     (fresh, _): (TrainState<T>, f64),
 ) -> Result<(TrainState<T>, f64)> {
-    let ck = Checkpoint::<T>::load(&checkpoint::file(dir))?;
+    let path = checkpoint::file(dir);
+    let ck = Checkpoint::<T>::from_bytes(&path, &crate::cluster::read_file(&path)?)?;
     let extra: checkpoint::Extra = serde_json::from_value(ck.extra)?;
     let mut state = ck.state;
     let (saved, wanted) = (state.network.sizes(), fresh.network.sizes());

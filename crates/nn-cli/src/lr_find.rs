@@ -85,6 +85,7 @@ fn as_train_args(a: &LrFindArgs) -> TrainArgs {
         out: PathBuf::new(),
         plot: None,
         quiet: true,
+        deterministic_reduce: None,
     }
 }
 

@@ -23,6 +23,7 @@ mod train;
 // Shared modules, used by the commands; none of them imports a command.
 mod args;
 mod builder;
+mod cluster;
 mod dataset;
 mod fit;
 mod history;
@@ -48,18 +49,24 @@ pub use nn_cli::fsutil::{Interrupted, UsageError};
 fn main() -> ExitCode {
     exit_quietly_on_broken_pipe();
     let cli = args::parse();
-    match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) if err.chain().any(|cause| cause.is::<Interrupted>()) => {
-            eprintln!("interrupted: {err:#}");
-            ExitCode::from(130)
-        }
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            let usage = err.chain().any(|cause| cause.is::<UsageError>());
-            ExitCode::from(if usage { 2 } else { 1 })
-        }
+    let Err(err) = run(cli) else {
+        return ExitCode::SUCCESS;
+    };
+    let interrupted = err.chain().any(|cause| cause.is::<Interrupted>());
+    let usage = err.chain().any(|cause| cause.is::<UsageError>());
+    let code = match (interrupted, usage) {
+        (true, _) => 130,
+        (false, true) => 2,
+        (false, false) => 1,
+    };
+    // Under mpirun, Ctrl-C and divergence stop every rank at the same step.
+    let collective = interrupted || format!("{err:#}").contains("training diverged");
+    cluster::abort_group(&err, code, collective);
+    match interrupted {
+        true => eprintln!("interrupted: {err:#}"),
+        false => eprintln!("error: {err:#}"),
     }
+    ExitCode::from(code)
 }
 
 /// `nn predict … | head` closes stdout early; printing then fails with a broken pipe, which
@@ -87,7 +94,11 @@ fn run(cli: args::Cli) -> anyhow::Result<()> {
         nn_tensor::set_num_threads(n);
     }
     match cli.command {
-        Command::Train(a) => train::run(*a),
+        Command::Train(a) => {
+            train::run(*a)?;
+            cluster::leave();
+            Ok(())
+        }
         Command::Cv(a) => cv::run(*a),
         Command::Evaluate(a) => evaluate::run(a),
         Command::Predict(a) => predict::run(a),

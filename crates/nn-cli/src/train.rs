@@ -27,12 +27,24 @@ struct Trained {
 
 /// Runs `nn train` (from scratch, or continuing a checkpoint with `--resume`).
 pub fn run(args: TrainArgs) -> Result<()> {
+    let comm = crate::cluster::join()?;
     let mut args = crate::train_checkpoint::resolve(args)?;
     if args.run.dtype == Dtype::F64 && args.run.precision == crate::args::PrecisionArg::Bf16 {
         return Err(crate::fsutil::usage("--precision bf16 needs --dtype f32"));
     }
     // The model file records the preprocessing actually used, default or not.
     args.data.preprocess = Some(args.data.preprocess_method());
+    if comm.size() > 1 {
+        if let Some(data) = &args.data.data {
+            let identity = crate::train_checkpoint::data_identity(data)?;
+            crate::cluster::check_same_data(data, &identity)?;
+        }
+    }
+    if comm.rank() > 0 {
+        // Only rank 0 prints and writes files.
+        (args.quiet, args.plot, args.checkpoint) = (true, None, None);
+    }
+    drop(comm);
     let stdin = args
         .data
         .data
@@ -49,6 +61,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let interrupted = interruption(&args, &run);
     if let (Some(msg), Some(_)) = (&interrupted, &args.checkpoint) {
         return Err(Interrupted(msg.clone()).into());
+    }
+    if !crate::cluster::is_root() {
+        return interrupted.map_or(Ok(()), |msg| Err(Interrupted(msg).into()));
     }
     let mut training = json!(args);
     training["optimizer_config"] = json!(crate::builder::optimizer_config(&args.optim));

@@ -91,7 +91,7 @@ fn override_flag(merged: &mut TrainArgs, args: &TrainArgs, flag: &str, dir: &Pat
 /// number of finished epochs.
 pub fn read_extra(dir: &Path) -> Result<(Extra, usize)> {
     let path = file(dir);
-    let text = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let text = crate::cluster::read_file(&path)?;
     let value: serde_json::Value = serde_json::from_slice(&text)
         .with_context(|| format!("{}: not a checkpoint", path.display()))?;
     let (format, version) = (&value["format"], &value["version"]);
@@ -129,6 +129,27 @@ fn check_data(args: &TrainArgs, extra: &Extra) -> Result<()> {
         path.display()
     );
     Ok(())
+}
+
+/// What every rank of a data-parallel run must agree on: the `--data` file's size and hash,
+/// or each file's name, size and hash for a folder (MNIST), in name order.
+pub fn data_identity(path: &Path) -> Result<Vec<u8>> {
+    let mut files = vec![path.to_path_buf()];
+    if path.is_dir() {
+        let entries =
+            std::fs::read_dir(path).with_context(|| format!("reading {}", path.display()))?;
+        files = entries
+            .map(|e| e.map(|e| e.path()))
+            .collect::<std::io::Result<_>>()?;
+        files.sort();
+    }
+    let mut identity = Vec::new();
+    for file in files.iter().filter(|f| f.is_file()) {
+        let (size, hash) = fingerprint(file)?.unwrap_or_default();
+        let name = file.file_name().unwrap_or_default().to_string_lossy();
+        identity.extend(format!("{name} {size} {hash:016x}\n").bytes());
+    }
+    Ok(identity)
 }
 
 /// Size and 64-bit FNV-1a hash of a file; `None` for a folder (MNIST).

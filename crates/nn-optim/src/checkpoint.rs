@@ -67,7 +67,13 @@ impl<T: Float + Serialize + DeserializeOwned> Checkpoint<T> {
     /// Reads a checkpoint, checking its format and version (1 or 2, see the module docs).
     pub fn load(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(|e| fail(path, e.to_string()))?;
-        let header: Header = serde_json::from_slice(&bytes)
+        Self::from_bytes(path, &bytes)
+    }
+
+    /// Parses a checkpoint already read from `path` (e.g. by another process, which sent the
+    /// bytes), checking its format and version; `path` only names it in errors.
+    pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Self> {
+        let header: Header = serde_json::from_slice(bytes)
             .map_err(|e| fail(path, format!("not a checkpoint: {e}")))?;
         let known = OLDEST_READABLE_VERSION..=CHECKPOINT_VERSION;
         if header.format != CHECKPOINT_FORMAT || !known.contains(&header.version) {
@@ -79,10 +85,10 @@ impl<T: Float + Serialize + DeserializeOwned> Checkpoint<T> {
         }
         let corrupt = |e: serde_json::Error| fail(path, format!("corrupt checkpoint: {e}"));
         if header.version == 1 {
-            let v1 = serde_json::from_slice(&bytes).map_err(corrupt)?;
+            let v1 = serde_json::from_slice(bytes).map_err(corrupt)?;
             return serde_json::from_value(upgrade_v1(v1)).map_err(corrupt);
         }
-        serde_json::from_slice(&bytes).map_err(corrupt)
+        serde_json::from_slice(bytes).map_err(corrupt)
     }
 }
 

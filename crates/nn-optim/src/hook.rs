@@ -2,9 +2,13 @@
 //! ([`GradientHook`], between backward and the optimizer step) and what one step reports
 //! ([`StepReport`]).
 
+use std::ops::Range;
+
 use nn_core::Network;
 
-use crate::Result;
+use nn_tensor::Float;
+
+use crate::{Optimizer, Result};
 
 /// What one mini-batch step computed, before the optimizer applies it.
 ///
@@ -35,9 +39,24 @@ pub struct BatchStats {
 ///     }
 /// }
 /// ```
-pub trait GradientHook<T> {
+pub trait GradientHook<T: Float> {
+    /// The parts of a batch of `rows` rows that this process computes, as row ranges within
+    /// the batch; each is forwarded and backpropagated on its own and handed to
+    /// [`after_part`](Self::after_part). The default, the whole batch as one part, is the
+    /// single-process loop; a data-parallel hook returns this rank's slice (or shards).
+    fn parts(&mut self, rows: usize) -> Vec<Range<usize>> {
+        std::iter::once(0..rows).collect()
+    }
+    /// After the backward pass of one part: the network holds its gradients, `loss` is its
+    /// mean loss over `rows` rows.
+    fn after_part(&mut self, _net: &mut Network<T>, _loss: f64, _rows: usize) {}
     /// Called with the network holding this batch's gradients and the batch's statistics.
     fn after_backward(&mut self, net: &mut Network<T>, stats: &mut BatchStats) -> Result<()>;
+    /// The optimizer step; the default steps on the network's own gradients, a data-parallel
+    /// hook on the gradients reduced over every process.
+    fn step(&mut self, net: &mut Network<T>, opt: &mut dyn Optimizer<T>, lr: f64) {
+        opt.step(net, lr);
+    }
 }
 
 /// What one finished step did (reported to per-step observers such as the learning-rate finder).

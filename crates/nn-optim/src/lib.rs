@@ -26,6 +26,7 @@ mod any_optimizer;
 mod check;
 pub mod checkpoint;
 pub mod clip;
+pub mod dist;
 mod driver;
 mod early_stopping;
 mod error;

@@ -93,7 +93,7 @@ struct Finder {
     done: bool,
 }
 
-impl<T> StepControl<T> for Finder {
+impl<T: nn_tensor::Float> StepControl<T> for Finder {
     fn lr(&mut self, _step: usize) -> f64 {
         self.start * self.ratio.powi(self.step as i32)
     }

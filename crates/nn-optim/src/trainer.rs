@@ -5,6 +5,7 @@
 //! The same seed, data and configuration give bit-identical weights; the generator's state is
 //! serialisable, so a resumed run continues the same sequence.
 
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -42,11 +43,21 @@ pub struct EpochReport {
 
 /// Per-step control of the batch loop: each step's learning rate, the gradient hook, and a
 /// look at each finished step that may end the epoch early.
-pub(crate) trait StepControl<T> {
+pub(crate) trait StepControl<T: Float> {
     /// The learning rate of step `step` of the epoch.
     fn lr(&mut self, step: usize) -> f64;
+    /// The hook's parts of a batch of `rows` rows (default: the whole batch).
+    fn parts(&mut self, rows: usize) -> Vec<Range<usize>> {
+        std::iter::once(0..rows).collect()
+    }
+    /// The hook's look at one part's gradients.
+    fn after_part(&mut self, _net: &mut Network<T>, _loss: f64, _rows: usize) {}
     /// The gradient hook between backward and the optimizer step.
     fn after_backward(&mut self, net: &mut Network<T>, stats: &mut BatchStats) -> Result<()>;
+    /// The optimizer step (the hook's, when it has one).
+    fn step(&mut self, net: &mut Network<T>, opt: &mut dyn Optimizer<T>, lr: f64) {
+        opt.step(net, lr);
+    }
     /// After the optimizer step; `Break` ends the epoch here.
     fn after_step(&mut self, _report: &StepReport) -> ControlFlow<()> {
         ControlFlow::Continue(())
@@ -54,20 +65,40 @@ pub(crate) trait StepControl<T> {
 }
 
 /// One learning rate for the whole epoch, and an optional gradient hook.
-pub(crate) struct ConstantLr<'a, T> {
+pub(crate) struct ConstantLr<'a, T: Float> {
     pub lr: f64,
     pub hook: Option<&'a mut dyn GradientHook<T>>,
 }
 
-impl<T> StepControl<T> for ConstantLr<'_, T> {
+impl<T: Float> StepControl<T> for ConstantLr<'_, T> {
     fn lr(&mut self, _step: usize) -> f64 {
         self.lr
+    }
+
+    fn parts(&mut self, rows: usize) -> Vec<Range<usize>> {
+        match self.hook.as_deref_mut() {
+            Some(hook) => hook.parts(rows),
+            None => std::iter::once(0..rows).collect(),
+        }
+    }
+
+    fn after_part(&mut self, net: &mut Network<T>, loss: f64, rows: usize) {
+        if let Some(hook) = self.hook.as_deref_mut() {
+            hook.after_part(net, loss, rows);
+        }
     }
 
     fn after_backward(&mut self, net: &mut Network<T>, stats: &mut BatchStats) -> Result<()> {
         match self.hook.as_deref_mut() {
             Some(hook) => hook.after_backward(net, stats),
             None => Ok(()),
+        }
+    }
+
+    fn step(&mut self, net: &mut Network<T>, opt: &mut dyn Optimizer<T>, lr: f64) {
+        match self.hook.as_deref_mut() {
+            Some(hook) => hook.step(net, opt, lr),
+            None => opt.step(net, lr),
         }
     }
 }
@@ -215,7 +246,7 @@ impl Trainer {
         (0..epochs)
             .map(|_| {
                 let lr = schedule.lr_at(self.epoch);
-                self.report_epoch(&mut batches, net, opt, loss, lr)
+                self.report_epoch(&mut batches, net, opt, loss, lr, None)
             })
             .collect()
     }
@@ -235,7 +266,39 @@ impl Trainer {
         lr: f64,
     ) -> Result<EpochReport> {
         let mut batches = Batches::new(self.batch_size, x, y)?;
-        self.report_epoch(&mut batches, net, opt, loss, lr)
+        self.report_epoch(&mut batches, net, opt, loss, lr, None)
+    }
+
+    /// [`run_epoch`](Self::run_epoch) with `hook` between each batch's backward pass and its
+    /// optimizer step, e.g. a [`DataParallel`](crate::dist::DataParallel) gradient all-reduce.
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use ndarray::array;
+    /// use nn_core::{Activation, Loss, Network};
+    /// use nn_optim::dist::{DataParallel, Local, Reduction};
+    /// use nn_optim::{Sgd, SgdConfig, Trainer};
+    /// let (x, y) = (array![[0.0_f64], [1.0], [2.0]], array![[1.0], [3.0], [5.0]]);
+    /// let mut net = Network::<f64>::mlp(&[1, 1], Activation::Identity, Activation::Identity, 0)?;
+    /// let mut sgd = Sgd::new(SgdConfig::default())?;
+    /// let mut dp = DataParallel::new(Rc::new(Local), Reduction::Exact { shards: 3 })?;
+    /// let report = Trainer::new(3, 0).run_epoch_hooked(&mut net, &mut sgd, Loss::Mse, x.view(), y.view(), 0.1, &mut dp)?;
+    /// assert_eq!(report.epoch, 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_epoch_hooked<T: Float, D: Float>(
+        &mut self,
+        net: &mut Network<T>,
+        opt: &mut dyn Optimizer<T>,
+        loss: Loss,
+        x: ArrayView2<D>,
+        y: ArrayView2<D>,
+        lr: f64,
+        hook: &mut dyn GradientHook<T>,
+    ) -> Result<EpochReport> {
+        let mut batches = Batches::new(self.batch_size, x, y)?;
+        self.report_epoch(&mut batches, net, opt, loss, lr, Some(hook))
     }
 
     fn report_epoch<T: Float, D: Float>(
@@ -245,9 +308,10 @@ impl Trainer {
         opt: &mut dyn Optimizer<T>,
         loss: Loss,
         lr: f64,
+        hook: Option<&mut dyn GradientHook<T>>,
     ) -> Result<EpochReport> {
         let (epoch, start) = (self.epoch, std::time::Instant::now());
-        let mut control = ConstantLr { lr, hook: None };
+        let mut control = ConstantLr { lr, hook };
         let train_loss = self.run_steps(batches, net, opt, loss, &mut control)?;
         Ok(EpochReport {
             epoch,
@@ -282,28 +346,36 @@ impl Trainer {
         }
         let (mut total, mut rows, mut last_finite) = (0.0, 0, None);
         for step in 0..batches.count() {
-            batches.gather(step);
-            if let Some(weights) = &self.class_weights {
-                batches.sample_weights(weights);
-            }
-            let (xb, yb, wb) = batches.current();
-            net.forward_train(xb, &mut self.dropout_rng)?;
-            let value = match self.class_weights {
-                Some(_) => net.backward_loss_weighted(xb, yb, loss, wb)?,
-                None => net.backward_loss(xb, yb, loss)?,
-            };
             let mut stats = BatchStats {
-                loss_sum: value * xb.nrows() as f64,
-                rows: xb.nrows(),
+                loss_sum: 0.0,
+                rows: 0,
                 stop: self.stop.as_ref().is_some_and(|f| f.load(Ordering::SeqCst)),
             };
+            for part in control.parts(batches.rows_of(step).len()) {
+                if part.is_empty() {
+                    continue;
+                }
+                batches.gather(step, part);
+                if let Some(weights) = &self.class_weights {
+                    batches.sample_weights(weights);
+                }
+                let (xb, yb, wb) = batches.current();
+                net.forward_train(xb, &mut self.dropout_rng)?;
+                let value = match self.class_weights {
+                    Some(_) => net.backward_loss_weighted(xb, yb, loss, wb)?,
+                    None => net.backward_loss(xb, yb, loss)?,
+                };
+                stats.loss_sum += value * xb.nrows() as f64;
+                stats.rows += xb.nrows();
+                control.after_part(net, value, xb.nrows());
+            }
             control.after_backward(net, &mut stats)?;
             let value = stats.loss_sum / stats.rows.max(1) as f64;
             self.check_loss(value, step, last_finite)?;
             last_finite = Some(value);
             (total, rows) = (total + stats.loss_sum, rows + stats.rows);
             let lr = control.lr(step);
-            opt.step(net, lr);
+            control.step(net, opt, lr);
             if stats.stop {
                 let (epoch, steps) = (self.epoch, step + 1);
                 return Err(OptimError::Interrupted { epoch, steps });
@@ -424,11 +496,18 @@ impl<'a, T: Float, D: Float> Batches<'a, T, D> {
         self.n().div_ceil(self.size)
     }
 
-    /// Copies the rows of batch `step` (in the current order) into the buffers; large batches
-    /// are copied by [`GATHER_PARTS`] threads at once where nn-tensor may use them (the rows come
-    /// from all over memory, so the copy waits on memory more than it computes).
-    fn gather(&mut self, step: usize) {
-        let rows = &self.order[step * self.size..((step + 1) * self.size).min(self.n())];
+    /// The positions in the current order of batch `step`'s rows.
+    fn rows_of(&self, step: usize) -> Range<usize> {
+        step * self.size..((step + 1) * self.size).min(self.n())
+    }
+
+    /// Copies the rows `part` (relative to the batch's first row) of batch `step` (in the
+    /// current order) into the buffers; large batches are copied by [`GATHER_PARTS`] threads at
+    /// once where nn-tensor may use them (the rows come from all over memory, so the copy waits
+    /// on memory more than it computes).
+    fn gather(&mut self, step: usize, part: Range<usize>) {
+        let first = self.rows_of(step).start;
+        let rows = &self.order[first + part.start..first + part.end];
         let n = rows.len();
         self.last_rows = n;
         let parts = nn_tensor::num_threads()

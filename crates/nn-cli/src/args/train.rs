@@ -314,6 +314,13 @@ pub struct TrainArgs {
     /// Print only the final result.
     #[arg(long)]
     pub quiet: bool,
+    /// Sum each batch's gradients exactly over SHARDS fixed slices (default 16), so that runs
+    /// under `mpirun -np N` give the same bits for every N ≤ SHARDS, and the same as one process
+    /// with this flag.
+    #[arg(long, value_name = "SHARDS", num_args = 0..=1, default_missing_value = "16",
+          value_parser = clap::value_parser!(u32).range(1..=4096))]
+    #[serde(default)]
+    pub deterministic_reduce: Option<u32>,
 }
 
 /// `nn lr-find` flags.

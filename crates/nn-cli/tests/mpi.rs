@@ -1,0 +1,278 @@
+//! `nn train` under `mpirun` on this machine (feature `mpi`; run with `cargo xtask test --mpi`):
+//! identical weights across runs and ranks, agreement with one process, process-count
+//! independence with `--deterministic-reduce`, a killed rank ending the job, resume, and data
+//! that differs between ranks being refused.
+#![cfg(feature = "mpi")]
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// `mpirun` as root, oversubscribing this machine's cores, without the shared-memory
+/// single-copy mechanism (ptrace-based, refused in containers), ranks running `program`.
+fn mpirun(np: usize, program: &[&str]) -> Command {
+    let mut cmd = Command::new("mpirun");
+    cmd.args(["--oversubscribe", "-np", &np.to_string()])
+        .args(program)
+        .current_dir(common::root())
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("OMPI_MCA_btl_vader_single_copy_mechanism", "none")
+        .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
+        // Ranks waiting in a collective yield the core (they share 2 cores, often with more
+        // ranks than cores): busy-polling ranks made the -np 4 run ~6× slower here.
+        .env("OMPI_MCA_mpi_yield_when_idle", "1");
+    cmd
+}
+
+/// `mpirun -np NP nn ARGS`, asserting success.
+fn train(np: usize, args: &[&str]) -> Output {
+    let nn = env!("CARGO_BIN_EXE_nn");
+    let out = mpirun(np, &[&[nn][..], args].concat())
+        .output()
+        .expect("mpirun runs (apt-get install openmpi-bin)");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    assert!(
+        out.status.success(),
+        "mpirun -np {np} nn {args:?}: {}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    out
+}
+
+/// The model file's layers (weights, biases, activations).
+fn layers(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).expect("model written");
+    serde_json::from_str::<Value>(&text).expect("model is JSON")["layers"].clone()
+}
+
+/// Every number in `v`, in document order.
+fn numbers(v: &Value, out: &mut Vec<f64>) {
+    match v {
+        Value::Number(n) => out.push(n.as_f64().unwrap_or(f64::NAN)),
+        Value::Array(a) => a.iter().for_each(|x| numbers(x, out)),
+        Value::Object(o) => o.values().for_each(|x| numbers(x, out)),
+        _ => {}
+    }
+}
+
+/// Iris, 4 epochs of 8-row batches (120 training rows: 15 steps per epoch), one thread per
+/// rank.
+const IRIS: [&str; 9] = [
+    "--threads",
+    "1",
+    "train",
+    "--data",
+    "datasets/iris.csv",
+    "--epochs",
+    "4",
+    "--batch-size",
+    "8",
+];
+
+/// Where `--epochs` is in [`IRIS`].
+const EPOCHS_AT: usize = 6;
+
+fn iris_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    [&IRIS[..], &["--out", out, "--quiet"], extra].concat()
+}
+
+#[test]
+fn ranks_agree_reruns_repeat_and_one_process_matches() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let f64_ = ["--dtype", "f64"];
+    common::ok(&iris_args(&path("one.json"), &f64_));
+    let mut single = Vec::new();
+    numbers(&layers(Path::new(&path("one.json"))), &mut single);
+    for np in [2, 3] {
+        let (a, b) = (path(&format!("a{np}.json")), path(&format!("b{np}.json")));
+        train(np, &iris_args(&a, &f64_));
+        train(np, &iris_args(&b, &f64_));
+        let (la, lb) = (layers(Path::new(&a)), layers(Path::new(&b)));
+        assert_eq!(la, lb, "-np {np}: two runs differ");
+        let mut parallel = Vec::new();
+        numbers(&la, &mut parallel);
+        assert_eq!(parallel.len(), single.len());
+        let worst = parallel
+            .iter()
+            .zip(&single)
+            .map(|(p, s)| (p - s).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            worst < 1e-5,
+            "-np {np}: {worst:e} from the single-process run"
+        );
+    }
+}
+
+#[test]
+fn deterministic_reduce_gives_the_same_bits_for_any_process_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let flag = ["--deterministic-reduce", "8"];
+    common::ok(&iris_args(&path("plain.json"), &flag));
+    let reference = layers(Path::new(&path("plain.json")));
+    for np in [1, 2, 4] {
+        let out = path(&format!("np{np}.json"));
+        train(np, &iris_args(&out, &flag));
+        assert_eq!(layers(Path::new(&out)), reference, "-np {np}");
+    }
+}
+
+#[test]
+fn resume_under_mpirun_matches_an_uninterrupted_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let ck = path("ck");
+    train(2, &iris_args(&path("full.json"), &[]));
+    let half = path("half.json");
+    let mut first = iris_args(&half, &["--checkpoint", &ck]);
+    first[EPOCHS_AT] = "2";
+    train(2, &first);
+    train(
+        2,
+        &[
+            "--threads",
+            "1",
+            "train",
+            "--resume",
+            &ck,
+            "--epochs",
+            "4",
+            "--out",
+            &path("resumed.json"),
+            "--quiet",
+        ],
+    );
+    assert_eq!(
+        layers(Path::new(&path("resumed.json"))),
+        layers(Path::new(&path("full.json")))
+    );
+}
+
+/// Starts `mpirun -np 2` with each rank writing its process id to `DIR/rank<R>.pid` before
+/// becoming `nn train ARGS`.
+fn spawn_with_pids(dir: &Path, args: &[&str]) -> Child {
+    let script = format!(
+        "echo $$ > {}/rank$OMPI_COMM_WORLD_RANK.pid && exec \"$0\" --threads 1 train \"$@\"",
+        dir.display()
+    );
+    let nn = env!("CARGO_BIN_EXE_nn");
+    mpirun(2, &[&["sh", "-c", &script, nn][..], args].concat())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("mpirun starts")
+}
+
+/// Waits until `path` exists (at most a minute; then ends `child` and fails).
+fn wait_for(path: &Path, child: &mut Child) {
+    let start = Instant::now();
+    while !path.exists() {
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("{path:?} never appeared");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_killed_rank_ends_the_job_and_the_checkpoint_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let ck = dir.path().join("ck");
+    let ck_str = ck.to_string_lossy().into_owned();
+    let out = dir.path().join("m.json").to_string_lossy().into_owned();
+    let args = [
+        "--data",
+        "datasets/iris.csv",
+        "--epochs",
+        "1000000",
+        "--batch-size",
+        "8",
+        "--checkpoint",
+        &ck_str,
+        "--checkpoint-every",
+        "2",
+        "--out",
+        &out,
+        "--quiet",
+    ];
+    let mut child = spawn_with_pids(dir.path(), &args);
+    wait_for(&ck.join("checkpoint.json"), &mut child);
+    let pid = std::fs::read_to_string(dir.path().join("rank1.pid")).unwrap();
+    let killed = Command::new("kill")
+        .args(["-9", pid.trim()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    // The job must end by itself, non-zero, within seconds (no rank left waiting).
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("mpirun still running 60 s after a rank was killed");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(!status.success(), "mpirun exited 0 after a rank was killed");
+    // The last checkpoint is complete, and the run continues from it.
+    let saved: Value =
+        serde_json::from_slice(&std::fs::read(ck.join("checkpoint.json")).unwrap()).unwrap();
+    let done = saved["state"]["history"].as_array().unwrap().len();
+    assert!(
+        done >= 2 && done.is_multiple_of(2),
+        "{done} epochs checkpointed"
+    );
+    let more = (done + 2).to_string();
+    train(
+        2,
+        &[
+            "--threads",
+            "1",
+            "train",
+            "--resume",
+            &ck_str,
+            "--epochs",
+            &more,
+            "--out",
+            &out,
+            "--quiet",
+        ],
+    );
+    assert!(Path::new(&out).exists());
+}
+
+#[test]
+fn data_that_differs_between_ranks_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let iris = std::fs::read_to_string(common::root().join("datasets/iris.csv")).unwrap();
+    std::fs::write(dir.path().join("data0.csv"), &iris).unwrap();
+    // Rank 1's copy lacks the last row.
+    let shorter: Vec<&str> = iris.lines().collect();
+    let shorter = shorter[..shorter.len() - 1].join("\n") + "\n";
+    std::fs::write(dir.path().join("data1.csv"), shorter).unwrap();
+    let script =
+        "exec \"$0\" --threads 1 train --data data$OMPI_COMM_WORLD_RANK.csv --epochs 1 --quiet";
+    let nn = env!("CARGO_BIN_EXE_nn");
+    let out = mpirun(2, &["sh", "-c", script, nn])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("differs between the processes"), "{stderr}");
+    assert!(
+        !dir.path().join("model.json").exists(),
+        "a model was written"
+    );
+}

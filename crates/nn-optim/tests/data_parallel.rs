@@ -1,0 +1,177 @@
+//! Data parallelism without MPI: ranks as threads ([`ThreadGroup`]) train a small MLP with
+//! [`DataParallel`]; the weights must be identical on every rank, equal (to rounding) to one
+//! process computing each whole batch, and with [`Reduction::Exact`] bit-identical for 1, 2, 3
+//! and 4 ranks.
+
+use std::rc::Rc;
+
+use ndarray::Array2;
+use nn_core::{Activation, Loss, Network, Parameters};
+use nn_optim::dist::{Communicator, DataParallel, Local, Reduction, ThreadGroup};
+use nn_optim::{Sgd, SgdConfig, Trainer};
+use nn_tensor::Float;
+
+/// 40 rows of 3 features in [-1, 1) and 2 targets, from a fixed-seed LCG.
+fn data<T: Float>() -> (Array2<T>, Array2<T>) {
+    let mut s = 7_u64;
+    let mut next = || {
+        s = s
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        T::from_f64((s >> 11) as f64 / (1u64 << 52) as f64 - 1.0)
+    };
+    let x = Array2::from_shape_simple_fn((40, 3), &mut next);
+    let y = Array2::from_shape_simple_fn((40, 2), &mut next);
+    (x, y)
+}
+
+fn network<T: Float>() -> Network<T> {
+    Network::mlp(&[3, 5, 2], Activation::Tanh, Activation::Identity, 11).unwrap()
+}
+
+fn sgd<T: Float>() -> Sgd<T> {
+    Sgd::new(SgdConfig {
+        momentum: 0.9,
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+/// Every parameter, flattened.
+fn weights<T: Float>(net: &mut Network<T>) -> Vec<T> {
+    let mut out = Vec::new();
+    net.visit_params(&mut |p| out.extend_from_slice(p.value));
+    out
+}
+
+const BATCH: usize = 16; // 40 rows: batches of 16, 16 and 8
+const EPOCHS: usize = 3;
+
+/// Trains `EPOCHS` shuffled epochs with [`Trainer::run_epoch_hooked`] as one rank of
+/// `comm`; returns the weights and each epoch's mean loss.
+fn train_rank<T: Float>(comm: Rc<dyn Communicator>, reduction: Reduction) -> (Vec<T>, Vec<f64>) {
+    let (x, y) = data::<T>();
+    let (mut net, mut opt) = (network::<T>(), sgd::<T>());
+    let mut dp = DataParallel::<T>::new(comm, reduction).unwrap();
+    let mut trainer = Trainer::new(BATCH, 5);
+    let losses = (0..EPOCHS)
+        .map(|_| {
+            let (x, y) = (x.view(), y.view());
+            let r = trainer.run_epoch_hooked(&mut net, &mut opt, Loss::Mse, x, y, 0.1, &mut dp);
+            r.unwrap().train_loss
+        })
+        .collect();
+    (weights(&mut net), losses)
+}
+
+/// The same training on `ranks` threads; every rank's result.
+fn train_threads<T: Float>(ranks: usize, reduction: Reduction) -> Vec<(Vec<T>, Vec<f64>)> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = ThreadGroup::new(ranks)
+            .into_iter()
+            .map(|comm| s.spawn(move || train_rank::<T>(Rc::new(comm), reduction)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+/// The single-process trainer: forward and backward on each whole batch.
+fn train_single<T: Float>() -> Vec<T> {
+    let (x, y) = data::<T>();
+    let (mut net, mut opt) = (network::<T>(), sgd::<T>());
+    let mut trainer = Trainer::new(BATCH, 5);
+    for _ in 0..EPOCHS {
+        let (x, y) = (x.view(), y.view());
+        trainer
+            .run_epoch(&mut net, &mut opt, Loss::Mse, x, y, 0.1)
+            .unwrap();
+    }
+    weights(&mut net)
+}
+
+#[test]
+fn every_rank_holds_the_same_bits() {
+    for ranks in [2, 3] {
+        let results = train_threads::<f32>(ranks, Reduction::Average);
+        assert!(results.iter().all(|r| r == &results[0]), "{ranks} ranks");
+        // And a rerun gives the same bits.
+        assert_eq!(train_threads::<f32>(ranks, Reduction::Average), results);
+    }
+}
+
+#[test]
+fn averaged_gradients_match_one_process() {
+    let single = train_single::<f64>();
+    for ranks in [1, 2, 3] {
+        let (w, _) = &train_threads::<f64>(ranks, Reduction::Average)[0];
+        for (a, b) in w.iter().zip(&single) {
+            assert!((a - b).abs() < 1e-12, "{ranks} ranks: {a} vs {b}");
+        }
+    }
+}
+
+#[test]
+fn exact_reduction_is_independent_of_the_process_count() {
+    let exact = Reduction::Exact { shards: 4 };
+    let (one, losses) = train_rank::<f32>(Rc::new(Local), exact);
+    for ranks in [2, 3, 4] {
+        for (w, l) in train_threads::<f32>(ranks, exact) {
+            assert_eq!(w, one, "{ranks} ranks");
+            assert_eq!(l, losses, "{ranks} ranks");
+        }
+    }
+    // Close to the plain loop, which sums in another order.
+    let single = train_single::<f32>();
+    for (a, b) in one.iter().zip(&single) {
+        assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+    }
+}
+
+#[test]
+fn more_processes_than_shards_is_refused() {
+    let comms = ThreadGroup::new(3);
+    let dp = DataParallel::<f32>::new(Rc::new(comms[0].clone()), Reduction::Exact { shards: 2 });
+    let err = dp.err().unwrap().to_string();
+    assert!(err.contains("2 shard(s), 3 process(es)"), "{err}");
+}
+
+/// One rank raises the stop flag, or holds a non-finite gradient: every rank learns it from
+/// the same all-reduce.
+#[test]
+fn stop_and_divergence_reach_every_rank() {
+    for reduction in [Reduction::Average, Reduction::Exact { shards: 2 }] {
+        let totals = std::thread::scope(|s| {
+            let handles: Vec<_> = ThreadGroup::new(2)
+                .into_iter()
+                .map(|comm| {
+                    s.spawn(move || {
+                        let rank = comm.rank();
+                        let mut dp = DataParallel::<f32>::new(Rc::new(comm), reduction).unwrap();
+                        let mut net = network::<f32>();
+                        let (x, y) = data::<f32>();
+                        net.forward(x.view()).unwrap();
+                        net.backward_loss(x.view(), y.view(), Loss::Mse).unwrap();
+                        dp.add_shard(&mut net, 0.5, 40);
+                        let first = dp.reduce(rank == 1);
+                        let loss = if rank == 0 { f64::NAN } else { 0.5 };
+                        dp.add_shard(&mut net, loss, 40);
+                        (first, dp.reduce(false))
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .collect::<Vec<_>>()
+        });
+        for (first, second) in totals {
+            assert!(first.stop && !second.stop, "{reduction:?}");
+            assert_eq!(
+                (first.loss_sum, first.rows),
+                (40.0, 80),
+                "{reduction:?} {first:?}"
+            );
+            assert!(second.loss_sum.is_nan(), "{reduction:?}");
+        }
+    }
+}

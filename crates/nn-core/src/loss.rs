@@ -361,17 +361,7 @@ mod tests {
         assert_eq!(v32.unwrap(), 1000.0);
     }
 
-    /// Logits in about [−25, 25] and targets (one-hot rows, or soft rows when `soft`), fixed.
-    fn ce_case(n: usize, m: usize, soft: bool) -> (Array2<f64>, Array2<f64>) {
-        let o = Array2::from_shape_fn((n, m), |(i, j)| {
-            ((i * 37 + j * 11) % 101) as f64 * 0.5 - 25.0
-        });
-        let t = Array2::from_shape_fn((n, m), |(i, j)| match soft {
-            true => 1.0 / m as f64,
-            false => f64::from(u8::from((i * 7) % m == j)),
-        });
-        (o, t)
-    }
+    use nn_testutil::cross_entropy_case as ce_case;
 
     #[test]
     fn f32_cross_entropy_agrees_with_the_f64_path() {

@@ -1,6 +1,7 @@
 //! Helpers shared by the tests and benches of every nn crate — dev-only, never a dependency of
-//! the product. Today: [`Lcg`], the deterministic generator the tests draw their data from (so
-//! that a test's data does not depend on a random-number crate's version).
+//! the product: [`Lcg`], the deterministic generator the tests draw their data from (so that a
+//! test's data does not depend on a random-number crate's version), and fixed test cases shared
+//! by more than one crate ([`cross_entropy_case`]).
 //!
 //! ```
 //! let mut a = nn_testutil::Lcg::new(7);
@@ -55,4 +56,26 @@ fn step(state: u64) -> u64 {
     state
         .wrapping_mul(6364136223846793005)
         .wrapping_add(1442695040888963407)
+}
+
+/// Logits in about [−25, 25] and targets (one-hot rows, or uniform soft rows when `soft`), fixed:
+/// the cross-entropy case of nn-core's loss tests and nn-tensor's fused-kernel tests.
+///
+/// ```
+/// let (o, t) = nn_testutil::cross_entropy_case(3, 4, false);
+/// assert_eq!((o.dim(), t.sum()), ((3, 4), 3.0));
+/// ```
+pub fn cross_entropy_case(
+    n: usize,
+    m: usize,
+    soft: bool,
+) -> (ndarray::Array2<f64>, ndarray::Array2<f64>) {
+    let o = ndarray::Array2::from_shape_fn((n, m), |(i, j)| {
+        ((i * 37 + j * 11) % 101) as f64 * 0.5 - 25.0
+    });
+    let t = ndarray::Array2::from_shape_fn((n, m), |(i, j)| match soft {
+        true => 1.0 / m as f64,
+        false => f64::from(u8::from((i * 7) % m == j)),
+    });
+    (o, t)
 }

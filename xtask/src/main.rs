@@ -121,7 +121,11 @@ fn cargo_program() -> Command {
 /// `cargo ARGS` in the workspace root, with the cargo that runs xtask.
 pub fn cargo_command(args: &[&str]) -> Result<Command> {
     let mut cmd = cargo_program();
-    cmd.args(args).current_dir(root()?);
+    // No task reads standard input; cargo's compiler probes (`rustc -`) would read whatever
+    // the caller's stdin holds.
+    cmd.args(args)
+        .current_dir(root()?)
+        .stdin(std::process::Stdio::null());
     Ok(cmd)
 }
 

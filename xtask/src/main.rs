@@ -137,34 +137,8 @@ pub fn cargo(args: &[&str]) -> Result<()> {
 fn status(mut cmd: Command, what: &str) -> Result<()> {
     eprintln!("xtask: running {what}");
     let status = cmd.status().with_context(|| format!("starting {what}"))?;
-    if status.success() {
-        return Ok(());
+    if !status.success() {
+        bail!("{what} failed ({status})");
     }
-    // Seen on this project's CI machines: cargo's compiler probe (`rustc - --print=cfg …`)
-    // now and then reads stray text instead of an empty program, fails, and cargo caches the
-    // failure in `target/.rustc_info.json`, so every later cargo call fails the same way.
-    // Drop such a cached failure and try once more.
-    if forget_failed_compiler_probe()? {
-        eprintln!("xtask: a failed compiler probe was cached; retrying {what} once");
-        let status = cmd.status().with_context(|| format!("starting {what}"))?;
-        if status.success() {
-            return Ok(());
-        }
-    }
-    bail!("{what} failed ({status})")
-}
-
-/// Removes cargo's compiler-information cache when it records a failed probe; returns whether
-/// it did.
-fn forget_failed_compiler_probe() -> Result<bool> {
-    let target = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => root()?.join("target"),
-    };
-    let cache = target.join(".rustc_info.json");
-    let failed = std::fs::read_to_string(&cache).is_ok_and(|t| t.contains("\"success\":false"));
-    if failed {
-        std::fs::remove_file(&cache).with_context(|| format!("removing {}", cache.display()))?;
-    }
-    Ok(failed)
+    Ok(())
 }

@@ -121,8 +121,7 @@ fn cargo_program() -> Command {
 /// `cargo ARGS` in the workspace root, with the cargo that runs xtask.
 pub fn cargo_command(args: &[&str]) -> Result<Command> {
     let mut cmd = cargo_program();
-    // No task reads standard input; cargo's compiler probes (`rustc -`) would read whatever
-    // the caller's stdin holds.
+    // No task reads standard input (cargo's compiler probes, `rustc -`, read theirs).
     cmd.args(args)
         .current_dir(root()?)
         .stdin(std::process::Stdio::null());

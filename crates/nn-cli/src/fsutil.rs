@@ -59,6 +59,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Runs `write` on a temporary path next to `path`, then renames it into place (removing the
 /// temporary file on failure).
 pub fn with_temp(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    if nn_optim::checkpoint::is_special_file(path) {
+        // A device or pipe: write into it (renaming over it would replace the device node).
+        return write(path).with_context(|| format!("writing {}", path.display()));
+    }
     let tmp = temp_path_for(path);
     let result = write(&tmp).and_then(|()| {
         std::fs::rename(&tmp, path).with_context(|| format!("renaming {}", tmp.display()))

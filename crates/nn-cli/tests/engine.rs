@@ -83,16 +83,10 @@ fn early_stopping_stops_names_the_best_epoch_and_is_thread_independent() {
 #[test]
 fn validation_is_separate_from_the_test_part() {
     // 150 rows: 30 test (20%), then 12 validation (10% of 120, stratified: 4 per class).
+    let dir = tempfile::tempdir().unwrap();
+    let sink = dir.path().join("model.json").to_string_lossy().into_owned();
     let data = iris();
-    let base = [
-        "train",
-        "--data",
-        &data,
-        "--epochs",
-        "2",
-        "--out",
-        "/dev/null",
-    ];
+    let base = ["train", "--data", &data, "--epochs", "2", "--out", &sink];
     let two_epochs = |extra: &[&str]| ok(&[&base[..], extra].concat());
     let text = two_epochs(&[]);
     assert!(
@@ -113,7 +107,7 @@ fn validation_is_separate_from_the_test_part() {
                 "--val-split",
                 "0",
                 "--out",
-                "/dev/null",
+                &sink,
             ][..],
             &flags[..],
         ]
@@ -204,6 +198,7 @@ fn optimizers_dropout_and_class_weights_from_the_command_line() {
     // Another optimizer gives other weights.
     let rms = run("1", "rms.json", &["--optimizer", "rmsprop", "--lr", "0.01"]);
     assert_ne!(rms["layers"], one["layers"]);
+    let sink = dir.path().join("bad.json").to_string_lossy().into_owned();
     for bad in [
         &["--optimizer", "adam", "--beta1", "1"][..],
         &["--optimizer", "adam", "--eps", "0"],
@@ -212,15 +207,7 @@ fn optimizers_dropout_and_class_weights_from_the_command_line() {
         &["--class-weight", "tulip=2"],
     ] {
         let r = nn(&[
-            &[
-                "train",
-                "--data",
-                &iris(),
-                "--epochs",
-                "1",
-                "--out",
-                "/dev/null",
-            ][..],
+            &["train", "--data", &iris(), "--epochs", "1", "--out", &sink][..],
             bad,
         ]
         .concat());
@@ -271,4 +258,30 @@ fn init_starts_from_a_model_and_checks_its_columns() {
         r.stderr
     );
     assert!(!dir.path().join("c.json").exists());
+}
+
+/// `--out /dev/null` discards the model: nn writes into the device instead of renaming a file
+/// over it (which, as root, would turn /dev/null into a regular file for every program).
+#[cfg(unix)]
+#[test]
+fn out_dev_null_writes_into_the_device() {
+    use std::os::unix::fs::FileTypeExt;
+    let is_device = || {
+        std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    };
+    assert!(is_device());
+    let text = ok(&[
+        "train",
+        "--data",
+        &iris(),
+        "--epochs",
+        "1",
+        "--out",
+        "/dev/null",
+    ]);
+    assert!(text.contains("model written to /dev/null"), "{text}");
+    assert!(is_device(), "/dev/null was replaced");
 }

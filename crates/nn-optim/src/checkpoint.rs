@@ -131,6 +131,11 @@ struct Header {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if is_special_file(path) {
+        // A device or pipe (`--out /dev/null`, `/dev/stdout`, a FIFO): write into it. Renaming
+        // a file over it would replace the device node itself.
+        return std::fs::write(path, bytes);
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -140,6 +145,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// Whether `path` exists and is neither a regular file nor a folder (a device, a pipe, a
+/// socket): something to write into, never to replace.
+///
+/// ```
+/// use std::path::Path;
+/// assert!(nn_optim::checkpoint::is_special_file(Path::new("/dev/null")));
+/// assert!(!nn_optim::checkpoint::is_special_file(Path::new("Cargo.toml")));
+/// ```
+pub fn is_special_file(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 fn fail(path: &Path, reason: String) -> OptimError {

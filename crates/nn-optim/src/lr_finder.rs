@@ -10,7 +10,7 @@ use nn_core::{Loss, Network};
 use nn_tensor::Float;
 
 use crate::trainer::{Batches, StepControl};
-use crate::{BatchStats, OptimError, Optimizer, Result, StepReport, Trainer};
+use crate::{OptimError, Optimizer, Result, StepReport, Trainer};
 
 /// The settings of [`lr_range_test`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -96,10 +96,6 @@ struct Finder {
 impl<T: nn_tensor::Float> StepControl<T> for Finder {
     fn lr(&mut self, _step: usize) -> f64 {
         self.start * self.ratio.powi(self.step as i32)
-    }
-
-    fn after_backward(&mut self, _: &mut Network<T>, _: &mut BatchStats) -> Result<()> {
-        Ok(())
     }
 
     fn after_step(&mut self, report: &StepReport) -> ControlFlow<()> {

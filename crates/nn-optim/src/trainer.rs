@@ -46,17 +46,9 @@ pub struct EpochReport {
 pub(crate) trait StepControl<T: Float> {
     /// The learning rate of step `step` of the epoch.
     fn lr(&mut self, step: usize) -> f64;
-    /// The hook's parts of a batch of `rows` rows (default: the whole batch).
-    fn parts(&mut self, rows: usize) -> Vec<Range<usize>> {
-        std::iter::once(0..rows).collect()
-    }
-    /// The hook's look at one part's gradients.
-    fn after_part(&mut self, _net: &mut Network<T>, _loss: f64, _rows: usize) {}
-    /// The gradient hook between backward and the optimizer step.
-    fn after_backward(&mut self, net: &mut Network<T>, stats: &mut BatchStats) -> Result<()>;
-    /// The optimizer step (the hook's, when it has one).
-    fn step(&mut self, net: &mut Network<T>, opt: &mut dyn Optimizer<T>, lr: f64) {
-        opt.step(net, lr);
+    /// The gradient hook, if any (without one, the single-process loop).
+    fn hook(&mut self) -> Option<&mut dyn GradientHook<T>> {
+        None
     }
     /// After the optimizer step; `Break` ends the epoch here.
     fn after_step(&mut self, _report: &StepReport) -> ControlFlow<()> {
@@ -75,31 +67,32 @@ impl<T: Float> StepControl<T> for ConstantLr<'_, T> {
         self.lr
     }
 
-    fn parts(&mut self, rows: usize) -> Vec<Range<usize>> {
-        match self.hook.as_deref_mut() {
-            Some(hook) => hook.parts(rows),
-            None => std::iter::once(0..rows).collect(),
+    fn hook(&mut self) -> Option<&mut dyn GradientHook<T>> {
+        match &mut self.hook {
+            Some(hook) => Some(&mut **hook),
+            None => None,
         }
     }
+}
 
-    fn after_part(&mut self, net: &mut Network<T>, loss: f64, rows: usize) {
-        if let Some(hook) = self.hook.as_deref_mut() {
-            hook.after_part(net, loss, rows);
-        }
+/// The hook of a loop without one: [`GradientHook`]'s defaults (the whole batch as one part,
+/// the optimizer's own step) and nothing between backward and step.
+struct NoHook;
+
+impl<T: Float> GradientHook<T> for NoHook {
+    fn after_backward(&mut self, _: &mut Network<T>, _: &mut BatchStats) -> Result<()> {
+        Ok(())
     }
+}
 
-    fn after_backward(&mut self, net: &mut Network<T>, stats: &mut BatchStats) -> Result<()> {
-        match self.hook.as_deref_mut() {
-            Some(hook) => hook.after_backward(net, stats),
-            None => Ok(()),
-        }
-    }
-
-    fn step(&mut self, net: &mut Network<T>, opt: &mut dyn Optimizer<T>, lr: f64) {
-        match self.hook.as_deref_mut() {
-            Some(hook) => hook.step(net, opt, lr),
-            None => opt.step(net, lr),
-        }
+/// `control`'s hook, or `plain` when it has none.
+fn hook_or<'a, T: Float>(
+    control: &'a mut dyn StepControl<T>,
+    plain: &'a mut NoHook,
+) -> &'a mut dyn GradientHook<T> {
+    match control.hook() {
+        Some(hook) => hook,
+        None => plain,
     }
 }
 
@@ -345,13 +338,14 @@ impl Trainer {
             batches.order.shuffle(&mut self.rng);
         }
         let (mut total, mut rows, mut last_finite) = (0.0, 0, None);
+        let mut plain = NoHook;
         for step in 0..batches.count() {
             let mut stats = BatchStats {
                 loss_sum: 0.0,
                 rows: 0,
                 stop: self.stop.as_ref().is_some_and(|f| f.load(Ordering::SeqCst)),
             };
-            for part in control.parts(batches.rows_of(step).len()) {
+            for part in hook_or(control, &mut plain).parts(batches.rows_of(step).len()) {
                 if part.is_empty() {
                     continue;
                 }
@@ -367,15 +361,15 @@ impl Trainer {
                 };
                 stats.loss_sum += value * xb.nrows() as f64;
                 stats.rows += xb.nrows();
-                control.after_part(net, value, xb.nrows());
+                hook_or(control, &mut plain).after_part(net, value, xb.nrows());
             }
-            control.after_backward(net, &mut stats)?;
+            hook_or(control, &mut plain).after_backward(net, &mut stats)?;
             let value = stats.loss_sum / stats.rows.max(1) as f64;
             self.check_loss(value, step, last_finite)?;
             last_finite = Some(value);
             (total, rows) = (total + stats.loss_sum, rows + stats.rows);
             let lr = control.lr(step);
-            control.step(net, opt, lr);
+            hook_or(control, &mut plain).step(net, opt, lr);
             if stats.stop {
                 let (epoch, steps) = (self.epoch, step + 1);
                 return Err(OptimError::Interrupted { epoch, steps });

@@ -25,6 +25,14 @@ struct Fold {
 
 /// Runs `nn cv`.
 pub fn run(args: CvArgs) -> Result<()> {
+    if let (Some(out), Some(data)) = (&args.out, &args.data.data) {
+        if crate::fsutil::same_file(out, data) {
+            let out = out.display();
+            return Err(crate::fsutil::usage(format!(
+                "--out {out} is the --data file: choose another name for the per-fold figures"
+            )));
+        }
+    }
     let train_args = as_train_args(&args);
     let loaded = load::<f32>(&train_args)?;
     let (data, schema) = (loaded.data, loaded.schema);

@@ -56,6 +56,21 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .with_context(|| format!("writing {}", path.display()))
 }
 
+/// Whether `a` and `b` name the same existing file (by canonical path), e.g. an output that
+/// would overwrite an input.
+///
+/// ```
+/// use std::path::Path;
+/// assert!(nn_cli::fsutil::same_file(Path::new("Cargo.toml"), Path::new("./Cargo.toml")));
+/// assert!(!nn_cli::fsutil::same_file(Path::new("Cargo.toml"), Path::new("no-such-file")));
+/// ```
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
 /// Runs `write` on a temporary path next to `path`, then renames it into place (removing the
 /// temporary file on failure).
 pub fn with_temp(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {

@@ -32,6 +32,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     if args.run.dtype == Dtype::F64 && args.run.precision == crate::args::PrecisionArg::Bf16 {
         return Err(crate::fsutil::usage("--precision bf16 needs --dtype f32"));
     }
+    refuse_overwriting_inputs(&args)?;
     // The model file records the preprocessing actually used, default or not.
     args.data.preprocess = Some(args.data.preprocess_method());
     if comm.size() > 1 {
@@ -77,6 +78,31 @@ pub fn run(args: TrainArgs) -> Result<()> {
         crate::history::plot_curves(path, &run.history, run.model.task)?;
     }
     report(&args, &run);
+    Ok(())
+}
+
+/// `--out` or `--plot` naming an input file (`--data`, `--test`, `--val`, `--init`) is a usage
+/// error, found before any work.
+fn refuse_overwriting_inputs(args: &TrainArgs) -> Result<()> {
+    let inputs = [
+        ("--data", &args.data.data),
+        ("--test", &args.test.test),
+        ("--val", &args.val.val),
+        ("--init", &args.init),
+    ];
+    let outputs = [("--out", Some(&args.out)), ("--plot", args.plot.as_ref())];
+    for (out_flag, out) in outputs {
+        for (in_flag, input) in &inputs {
+            if let (Some(out), Some(input)) = (out, input) {
+                if crate::fsutil::same_file(out, input) {
+                    return Err(crate::fsutil::usage(format!(
+                        "{out_flag} {} is the {in_flag} file: it would be overwritten; choose another name",
+                        out.display()
+                    )));
+                }
+            }
+        }
+    }
     Ok(())
 }
 

@@ -155,6 +155,16 @@ fn cv_prints_every_fold_and_their_mean() {
     assert!((number_after(line, "±") - std).abs() < 1e-4, "{line}");
     assert!(mean > 0.8, "{text}");
     let rows = std::fs::read_to_string(&csv).unwrap();
+    // An --out naming the data file is refused before anything is written.
+    let copy = dir.path().join("iris.csv");
+    std::fs::copy(iris(), &copy).unwrap();
+    let copy = copy.to_string_lossy().into_owned();
+    let r = nn(&["cv", "--data", &copy, "--folds", "2", "--out", &copy]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&copy).unwrap(),
+        std::fs::read_to_string(iris()).unwrap()
+    );
     assert_eq!(rows.lines().count(), 6, "{rows}");
     assert!(rows.starts_with("repeat,fold,train_rows,test_rows,test_loss,test_accuracy"));
 }
@@ -258,6 +268,20 @@ fn init_starts_from_a_model_and_checks_its_columns() {
         r.stderr
     );
     assert!(!dir.path().join("c.json").exists());
+    // Fine-tuning into the --init file itself would destroy the starting model: refused.
+    let before = std::fs::read_to_string(path("a.json")).unwrap();
+    let r = nn(&[
+        "train",
+        "--data",
+        &iris(),
+        "--init",
+        &path("a.json"),
+        "--out",
+        &path("a.json"),
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("is the --init file"), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(path("a.json")).unwrap(), before);
 }
 
 /// `--out /dev/null` discards the model: nn writes into the device instead of renaming a file

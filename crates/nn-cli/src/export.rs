@@ -80,5 +80,13 @@ fn metadata(model: &ModelFile) -> Result<HashMap<String, String>> {
     if let Some(labels) = &model.labels {
         meta.insert("labels".into(), serde_json::to_string(labels)?);
     }
+    if !model.features.is_empty() {
+        meta.insert("features".into(), serde_json::to_string(&model.features)?);
+    }
+    // How inputs are built: categories, imputation values and scaling (the model file's own
+    // record), so a Python reader can encode new rows as `nn predict` does.
+    if let Some(pre) = &model.preprocessing {
+        meta.insert("preprocessing".into(), pre.to_string());
+    }
     Ok(meta)
 }

@@ -69,6 +69,23 @@ fn penguins_train_with_defaults_and_predict_every_row() {
     assert_eq!(saved["features"][5], "island=Biscoe");
     let preds = ok(&["predict", "--model", &model, "--data", data]);
     assert_eq!(preds.lines().count(), 1 + 344, "one row per input row");
+    // export carries the feature names and the categories in the safetensors metadata.
+    let st = format!("{dir}/m.safetensors");
+    ok(&["export", "--model", &model, "--out", &st]);
+    let bytes = std::fs::read(&st).unwrap();
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + n]).unwrap();
+    let meta = &header["__metadata__"];
+    assert!(meta["features"]
+        .as_str()
+        .unwrap()
+        .contains("\"island=Biscoe\""));
+    let pre: serde_json::Value =
+        serde_json::from_str(meta["preprocessing"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        pre["schema"]["categorical"][1]["categories"],
+        serde_json::json!(["female", "male"])
+    );
 }
 
 #[test]

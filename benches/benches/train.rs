@@ -8,11 +8,10 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ndarray::{s, Array2};
 use nn_benches::workloads::{iris, mlp, mnist, one_hot};
-use nn_core::{Loss, Network};
+use nn_core::{DropoutKey, Loss, Network};
 use nn_optim::{Optimizer, Sgd, SgdConfig, Trainer};
 use nn_tensor::aligned::{aligned_copy, zeros_aligned};
 use nn_tensor::sparse::{spmm, CsrMatrix};
-use rand_chacha::{rand_core::SeedableRng, ChaCha8Rng};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -102,10 +101,12 @@ fn dropout_steps(c: &mut Criterion) {
         let mut net = mlp(&[784, 256, 128, 10]);
         net.set_dropout(&[p, p, 0.0]).expect("valid p");
         let mut sgd = Sgd::new(SgdConfig::default()).expect("plain SGD");
-        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        let (key, mut first_row) = (DropoutKey::from_seed(0), 0);
         group.bench_function(format!("mnist_batch128_p{p}"), |b| {
             b.iter(|| {
-                net.forward_train(x.view(), &mut rng).expect("forward");
+                net.forward_train(x.view(), &key, first_row)
+                    .expect("forward");
+                first_row += 128;
                 backward_step(&mut net, &mut sgd, &x, &y)
             })
         });

@@ -9,9 +9,8 @@
 
 use ndarray::s;
 use nn_benches::workloads::{mlp, mnist, one_hot};
-use nn_core::Loss;
+use nn_core::{DropoutKey, Loss};
 use nn_optim::{Optimizer, Sgd, SgdConfig};
-use rand_chacha::{rand_core::SeedableRng, ChaCha8Rng};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -26,10 +25,12 @@ fn main() {
     let mut net = mlp(&[784, 256, 128, 10]);
     net.set_dropout(&[p, p, 0.0]).expect("p in [0, 1)");
     let mut sgd = Sgd::new(SgdConfig::default()).expect("plain SGD");
-    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let key = DropoutKey::from_seed(0);
     nn_tensor::set_num_threads(1);
-    for _ in 0..steps {
-        net.forward_train(x.view(), &mut rng).expect("forward");
+    for step in 0..steps {
+        let first_row = 128 * step as u64;
+        net.forward_train(x.view(), &key, first_row)
+            .expect("forward");
         let loss = net.backward_loss(x.view(), y.view(), Loss::CrossEntropy);
         std::hint::black_box(loss.expect("backward"));
         sgd.step(&mut net, 0.1);

@@ -88,12 +88,6 @@ fn data_parallel<T: Float>(args: &TrainArgs) -> Result<Option<DataParallel<T>>> 
         None if comm.size() > 1 => Reduction::Average,
         None => return Ok(None),
     };
-    // Each rank would draw its slice's dropout masks from the same stream (one stream per rank
-    // and a split of the masks across ranks is not built yet).
-    ensure!(
-        args.net.dropout.iter().all(|&p| p == 0.0),
-        usage("--dropout is not supported under mpirun or with --deterministic-reduce yet")
-    );
     let dp = DataParallel::new(comm, reduction).map_err(|e| usage(e.to_string()))?;
     Ok(Some(dp))
 }

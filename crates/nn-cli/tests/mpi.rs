@@ -1,7 +1,8 @@
 //! `nn train` under `mpirun` on this machine (feature `mpi`; run with `cargo xtask test --mpi`):
 //! identical weights across runs and ranks, agreement with one process, process-count
-//! independence with `--deterministic-reduce`, a killed rank ending the job, resume, and data
-//! that differs between ranks being refused.
+//! independence with `--deterministic-reduce`, all of them with dropout too, a killed rank
+//! ending the job, resume, and input files (`--data`, `--val`, `--test`, `--init`) that differ
+//! between ranks being refused.
 #![cfg(feature = "mpi")]
 
 mod common;
@@ -82,47 +83,66 @@ fn iris_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     [&IRIS[..], &["--out", out, "--quiet"], extra].concat()
 }
 
+/// Dropout on both hidden layers: each row's mask depends on its index in the run, whichever
+/// rank computes it.
+const DROPOUT: [&str; 2] = ["--dropout", "0.3,0.2"];
+
 #[test]
 fn ranks_agree_reruns_repeat_and_one_process_matches() {
+    for (np, dropout) in [(2, false), (3, false), (2, true)] {
+        ranks_agree_and_match_one_process(np, dropout);
+    }
+}
+
+/// `-np NP` twice (the same bits) against the single process (within 1e-5, in f64).
+fn ranks_agree_and_match_one_process(np: usize, dropout: bool) {
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
-    let f64_ = ["--dtype", "f64"];
+    let f64_ = [
+        &["--dtype", "f64"][..],
+        if dropout { &DROPOUT } else { &[] },
+    ]
+    .concat();
     common::ok(&iris_args(&path("one.json"), &f64_));
     let mut single = Vec::new();
     numbers(&layers(Path::new(&path("one.json"))), &mut single);
-    for np in [2, 3] {
-        let (a, b) = (path(&format!("a{np}.json")), path(&format!("b{np}.json")));
-        train(np, &iris_args(&a, &f64_));
-        train(np, &iris_args(&b, &f64_));
-        let (la, lb) = (layers(Path::new(&a)), layers(Path::new(&b)));
-        assert_eq!(la, lb, "-np {np}: two runs differ");
-        let mut parallel = Vec::new();
-        numbers(&la, &mut parallel);
-        assert_eq!(parallel.len(), single.len());
-        let worst = parallel
-            .iter()
-            .zip(&single)
-            .map(|(p, s)| (p - s).abs())
-            .fold(0.0, f64::max);
-        assert!(
-            worst < 1e-5,
-            "-np {np}: {worst:e} from the single-process run"
-        );
-    }
+    let (a, b) = (path("a.json"), path("b.json"));
+    train(np, &iris_args(&a, &f64_));
+    train(np, &iris_args(&b, &f64_));
+    let (la, lb) = (layers(Path::new(&a)), layers(Path::new(&b)));
+    assert_eq!(la, lb, "-np {np}, dropout {dropout}: two runs differ");
+    let mut parallel = Vec::new();
+    numbers(&la, &mut parallel);
+    assert_eq!(parallel.len(), single.len());
+    let worst = parallel
+        .iter()
+        .zip(&single)
+        .map(|(p, s)| (p - s).abs())
+        .fold(0.0, f64::max);
+    assert!(
+        worst < 1e-5,
+        "-np {np}, dropout {dropout}: {worst:e} from the single-process run"
+    );
 }
 
 #[test]
 fn deterministic_reduce_gives_the_same_bits_for_any_process_count() {
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
-    let flag = ["--deterministic-reduce", "8"];
-    common::ok(&iris_args(&path("plain.json"), &flag));
-    let reference = layers(Path::new(&path("plain.json")));
-    for np in [1, 2, 4] {
-        let out = path(&format!("np{np}.json"));
-        train(np, &iris_args(&out, &flag));
-        assert_eq!(layers(Path::new(&out)), reference, "-np {np}");
+    let exact = ["--deterministic-reduce", "8"];
+    let with_dropout = [&exact[..], &DROPOUT].concat();
+    let mut references = Vec::new();
+    for (name, flags) in [("plain", &exact[..]), ("dropout", &with_dropout)] {
+        common::ok(&iris_args(&path(&format!("{name}.json")), flags));
+        let reference = layers(Path::new(&path(&format!("{name}.json"))));
+        for np in [1, 2, 4] {
+            let out = path(&format!("{name}{np}.json"));
+            train(np, &iris_args(&out, flags));
+            assert_eq!(layers(Path::new(&out)), reference, "{name}: -np {np}");
+        }
+        references.push(reference);
     }
+    assert_ne!(references[0], references[1], "dropout changed nothing");
 }
 
 #[test]

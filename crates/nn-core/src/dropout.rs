@@ -3,12 +3,13 @@
 //! an evaluation pass leaves them alone.
 //!
 //! # Draw rule
-//! Masks come from the caller's ChaCha8 stream, one `u32` per element (the values successive
-//! `RngCore::next_u32` calls give, drawn in bulk by `fill_bytes`): layer by layer, input side first, each layer's `(n_samples, n_out)` output row-major (layers
-//! without dropout draw nothing). An element is dropped when `u < ⌊p·2³²⌋`, so it is kept with
-//! probability `1 − ⌊p·2³²⌋/2³²` (exactly `1 − p` when `p·2³²` is an integer, within `2⁻³²`
-//! otherwise), and a kept element is multiplied by `T::from_f64(1/(1 − p))`. The draws depend on
-//! the batch's shape alone, so the same seed gives the same masks at any thread count.
+//! Each element draws one `u32` from the caller's [`DropoutKey`]: unit `j` of a layer's output
+//! for a batch row draws the word that the key assigns to that row's global index, the layer
+//! and `j` (see [`crate::dropout_key`]); layers without dropout draw nothing. An element is
+//! dropped when `u < ⌊p·2³²⌋`, so it is kept with probability `1 − ⌊p·2³²⌋/2³²` (exactly
+//! `1 − p` when `p·2³²` is an integer, within `2⁻³²` otherwise), and a kept element is
+//! multiplied by `T::from_f64(1/(1 − p))`. A row's draws depend on its index alone, so the same
+//! rows get the same masks at any thread count and however a batch is split.
 //!
 //! # Buffers
 //! A layer with dropout keeps three outputs: the activation `a` (whose derivative backprop
@@ -17,14 +18,11 @@
 //! gradient). Backprop turns `∂L/∂(a ⊙ m)` into `∂L/∂a = ∂L/∂(a ⊙ m) ⊙ m`. The buffers are sized
 //! for the largest batch seen, like the network's own.
 
+use crate::{Dense, DropoutKey};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, Zip};
 use nn_tensor::aligned::zeros_aligned;
 use nn_tensor::s;
 use nn_tensor::Float;
-use rand_chacha::rand_core::RngCore;
-use rand_chacha::ChaCha8Rng;
-
-use crate::Dense;
 
 /// The masks and dropped outputs of the last forward pass.
 #[derive(Debug, Clone, Default)]
@@ -36,7 +34,7 @@ pub(crate) struct Masks<T> {
     scale: Vec<Array2<T>>,
     /// Per layer, `a ⊙ m`, same shapes as `scale`.
     dropped: Vec<Array2<T>>,
-    /// The random bytes of one layer's draws, sized for the largest layer seen.
+    /// The random bytes of one row's draws for one layer.
     draws: Vec<u8>,
 }
 
@@ -63,31 +61,32 @@ impl<T: Float> Masks<T> {
         self.applied.get(l).is_some_and(|&p| p > 0.0)
     }
 
-    /// Draws layer `l`'s mask for its first `act.nrows()` rows and writes `a ⊙ m`, in one
-    /// row-major pass (see the draw rule in the module docs); nothing if `l` has no dropout.
-    /// The `u32`s come in one `fill_bytes` call, little-endian: the same stream as one
-    /// `next_u32` per element, at a fraction of the cost.
-    pub(crate) fn draw(&mut self, l: usize, act: ArrayView2<T>, rng: &mut ChaCha8Rng) {
+    /// Draws layer `l`'s mask for its first `act.nrows()` rows (global indices `first_row..`)
+    /// and writes `a ⊙ m`, row by row (see the draw rule in the module docs); nothing if `l`
+    /// has no dropout.
+    pub(crate) fn draw(&mut self, l: usize, act: ArrayView2<T>, key: &DropoutKey, first_row: u64) {
         if !self.applies(l) {
             return;
         }
         let p = self.applied[l];
         let (threshold, keep, zero) = (threshold(p), T::from_f64(1.0 / (1.0 - p)), T::zero());
-        let n = act.nrows();
-        let bytes = 4 * act.len();
-        if self.draws.len() < bytes {
-            self.draws.resize(4 * self.scale[l].len(), 0);
+        let (n, width) = act.dim();
+        if width == 0 {
+            return;
         }
-        let draws = &mut self.draws[..bytes];
-        rng.fill_bytes(draws);
+        self.draws.resize(4 * width, 0);
         let mut scale = self.scale[l].slice_mut(s![..n, ..]);
         let mut dropped = self.dropped[l].slice_mut(s![..n, ..]);
         let (a, m, d) = (flat(&act), flat_mut(&mut scale), flat_mut(&mut dropped));
-        let units = a.iter().zip(m).zip(d).zip(draws.chunks_exact(4));
-        for (((&a, m), d), u) in units {
-            let u = u32::from_le_bytes([u[0], u[1], u[2], u[3]]);
-            *m = if u >= threshold { keep } else { zero };
-            *d = a * *m;
+        let rows = a.chunks_exact(width).zip(m.chunks_exact_mut(width));
+        for (i, ((a, m), d)) in rows.zip(d.chunks_exact_mut(width)).enumerate() {
+            key.fill_draws(first_row + i as u64, l, &mut self.draws);
+            let units = a.iter().zip(m).zip(d).zip(self.draws.chunks_exact(4));
+            for (((&a, m), d), u) in units {
+                let u = u32::from_le_bytes([u[0], u[1], u[2], u[3]]);
+                *m = if u >= threshold { keep } else { zero };
+                *d = a * *m;
+            }
         }
     }
 

@@ -10,9 +10,8 @@
 //! [`check_gradients_train`] the training pass with one fixed dropout mask.
 
 use ndarray::{Array2, ArrayView2};
-use rand_chacha::ChaCha8Rng;
 
-use crate::{Loss, Network, Result};
+use crate::{DropoutKey, Loss, Network, Result};
 
 /// The worst errors found in one layer.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -53,20 +52,19 @@ pub fn check_gradients(
     batch.check(net, h)
 }
 
-/// [`check_gradients`] for the training pass ([`Network::forward_train`]): every evaluation
-/// draws its dropout masks from a copy of `rng`, so all of them, the analytic pass included,
+/// [`check_gradients`] for the training pass ([`Network::forward_train`] with `key` and the
+/// batch's first row index `first_row`): every evaluation draws the same dropout masks, so all of them, the analytic pass included,
 /// see the same masks and the loss is a smooth function of the parameters.
 ///
 /// ```
 /// use ndarray::array;
-/// use nn_core::{gradcheck::check_gradients_train, Activation, Loss, Network};
-/// use rand_chacha::{rand_core::SeedableRng, ChaCha8Rng};
+/// use nn_core::{gradcheck::check_gradients_train, Activation, DropoutKey, Loss, Network};
 /// let mut net = Network::<f64>::mlp(&[3, 8, 2], Activation::Tanh, Activation::Identity, 1)?;
 /// net.set_dropout(&[0.5, 0.0])?;
 /// let x = array![[0.1, -0.2, 0.3], [0.5, 0.4, -0.1]];
 /// let t = array![[1.0, 0.0], [0.0, 1.0]];
-/// let rng = ChaCha8Rng::seed_from_u64(3);
-/// let checks = check_gradients_train(&net, x.view(), t.view(), Loss::CrossEntropy, 1e-5, &rng)?;
+/// let key = DropoutKey::from_seed(3);
+/// let checks = check_gradients_train(&net, x.view(), t.view(), Loss::CrossEntropy, 1e-5, &key, 0)?;
 /// assert!(checks.iter().all(|c| c.weight_error < 1e-6 && c.bias_error < 1e-6));
 /// # Ok::<(), nn_core::CoreError>(())
 /// ```
@@ -76,23 +74,25 @@ pub fn check_gradients_train(
     target: ArrayView2<f64>,
     loss: Loss,
     h: f64,
-    rng: &ChaCha8Rng,
+    key: &DropoutKey,
+    first_row: u64,
 ) -> Result<Vec<LayerCheck>> {
     let batch = Batch {
         x,
         target,
         loss,
-        mask: Some(rng),
+        mask: Some((key, first_row)),
     };
     batch.check(net, h)
 }
 
-/// One batch, its loss, and the generator of the fixed dropout mask (`None`: evaluation pass).
+/// One batch, its loss, and the key and first row index of the fixed dropout mask (`None`:
+/// evaluation pass).
 struct Batch<'a> {
     x: ArrayView2<'a, f64>,
     target: ArrayView2<'a, f64>,
     loss: Loss,
-    mask: Option<&'a ChaCha8Rng>,
+    mask: Option<(&'a DropoutKey, u64)>,
 }
 
 impl Batch<'_> {
@@ -126,7 +126,7 @@ impl Batch<'_> {
     fn forward(&self, net: &mut Network<f64>) -> Result<Array2<f64>> {
         Ok(match self.mask {
             None => net.forward(self.x)?.to_owned(),
-            Some(rng) => net.forward_train(self.x, &mut rng.clone())?.to_owned(),
+            Some((key, first)) => net.forward_train(self.x, key, first)?.to_owned(),
         })
     }
 

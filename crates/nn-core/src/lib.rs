@@ -22,6 +22,7 @@
 pub mod activation;
 mod dense;
 pub mod dropout;
+pub mod dropout_key;
 mod error;
 pub mod gradcheck;
 mod init;
@@ -34,6 +35,7 @@ pub mod trace;
 
 pub use activation::Activation;
 pub use dense::Dense;
+pub use dropout_key::DropoutKey;
 pub use error::{CoreError, Result};
 pub use init::Init;
 pub use loss::Loss;

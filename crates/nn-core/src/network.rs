@@ -16,8 +16,8 @@
 //!
 //! # Dropout
 //! Each layer's [`Dense::dropout`] probability applies to its outputs in a training pass,
-//! [`Network::forward_train`], which draws the masks from the caller's generator (see
-//! [`crate::dropout`]'s draw rule); [`Network::forward`] is the evaluation pass (prediction,
+//! [`Network::forward_train`], which draws each row's masks from the caller's [`DropoutKey`] and
+//! the row's global index (see [`crate::dropout_key`]'s draw rule); [`Network::forward`] is the evaluation pass (prediction,
 //! validation, [`crate::trace`] and [`crate::gradcheck`] use it) and ignores dropout. A backward
 //! pass follows the forward pass before it, masks included. Dropout on hidden outputs and the
 //! sparse path on inputs combine freely.
@@ -34,6 +34,8 @@ use nn_tensor::sparse::{spmm, CsrMatrix};
 use nn_tensor::{Float, TensorError};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+
+use crate::DropoutKey;
 
 use crate::dense::check_dropout;
 use crate::dropout::Masks;
@@ -291,20 +293,21 @@ impl<T: Float> Network<T> {
     }
 
     /// The training pass: [`forward`](Self::forward) with each layer's dropout applied to its
-    /// outputs, masks drawn from `rng` in a fixed order (see [`crate::dropout`]), so the same
-    /// seed gives the same bits at any thread count. The next backward pass applies the same
-    /// masks. Without dropout it is exactly `forward`: same bits, and nothing drawn from `rng`.
+    /// outputs. Row `i` of `x` is row `first_row + i` of the run's sequence of training rows;
+    /// its masks depend only on `key`, that index and the layer (see [`crate::dropout_key`]),
+    /// so the same rows get the same masks at any thread count and however a batch is split
+    /// into parts. The next backward pass applies the same masks. Without dropout it is exactly
+    /// `forward`: same bits.
     ///
     /// ```
     /// use ndarray::{array, Array1};
-    /// use nn_core::{Activation, Dense, Network};
-    /// use rand_chacha::{rand_core::SeedableRng, ChaCha8Rng};
+    /// use nn_core::{Activation, Dense, DropoutKey, Network};
     /// // 1 → 4 → 1: the hidden layer copies x = 1 to four units, the output sums them.
     /// let hidden = Dense::from_parts(array![[1.0_f64], [1.0], [1.0], [1.0]], Array1::zeros(4), Activation::Identity)?;
     /// let output = Dense::from_parts(array![[1.0, 1.0, 1.0, 1.0]], array![0.0], Activation::Identity)?;
     /// let mut net = Network::new(vec![hidden.with_dropout(0.5)?, output])?;
     /// let x = array![[1.0]];
-    /// let out = net.forward_train(x.view(), &mut ChaCha8Rng::seed_from_u64(0))?[[0, 0]];
+    /// let out = net.forward_train(x.view(), &DropoutKey::from_seed(0), 0)?[[0, 0]];
     /// assert!([0.0, 2.0, 4.0, 6.0, 8.0].contains(&out)); // each kept unit counts 1/(1 − ½) = 2
     /// assert_eq!(net.forward(x.view())?[[0, 0]], 4.0); // evaluation: no dropout
     /// # Ok::<(), nn_core::CoreError>(())
@@ -312,25 +315,26 @@ impl<T: Float> Network<T> {
     pub fn forward_train(
         &mut self,
         x: ArrayView2<T>,
-        rng: &mut ChaCha8Rng,
+        key: &DropoutKey,
+        first_row: u64,
     ) -> Result<ArrayView2<'_, T>> {
         if self.layers.iter().all(|l| l.dropout() == 0.0) {
             return self.forward(x);
         }
-        self.run_forward(x, Some(rng))
+        self.run_forward(x, Some((key, first_row)))
     }
 
-    /// The forward pass, with dropout when given a generator.
+    /// The forward pass, with dropout when given a key and the batch's first row index.
     fn run_forward(
         &mut self,
         x: ArrayView2<T>,
-        mut rng: Option<&mut ChaCha8Rng>,
+        masks: Option<(&DropoutKey, u64)>,
     ) -> Result<ArrayView2<'_, T>> {
         self.check_input(x)?;
         self.reserve(x.nrows());
         let n = x.nrows();
         let capacity = self.acts[0].nrows();
-        self.masks.begin(&self.layers, capacity, rng.is_some());
+        self.masks.begin(&self.layers, capacity, masks.is_some());
         let sparse = self.sparse.take(&self.layers[0], x);
         for l in 0..self.layers.len() {
             let (done, rest) = self.acts.split_at_mut(l);
@@ -343,8 +347,9 @@ impl<T: Float> Network<T> {
                     forward_layer(&self.layers[l], input, out, self.precision)?
                 }
             }
-            if let Some(rng) = rng.as_deref_mut() {
-                self.masks.draw(l, rest[0].slice(s![..n, ..]), rng);
+            if let Some((key, first_row)) = masks {
+                self.masks
+                    .draw(l, rest[0].slice(s![..n, ..]), key, first_row);
             }
         }
         Ok(self.acts[self.layers.len() - 1].slice(s![..n, ..]))

@@ -9,12 +9,16 @@
 use ndarray::{array, Array1, Array2, Axis};
 use nn_core::gradcheck::{check_gradients, check_gradients_train};
 use nn_core::trace::trace;
-use nn_core::{Activation, Dense, Loss, Network};
+use nn_core::{Activation, Dense, DropoutKey, Loss, Network};
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 fn rng(seed: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed)
+}
+
+fn key(seed: u64) -> DropoutKey {
+    DropoutKey::from_seed(seed)
 }
 
 /// `rows × cols` values in `[-1, 1)` from a seeded stream (not the dropout stream).
@@ -33,14 +37,27 @@ fn identity(k: usize, p: f64) -> Dense<f64> {
         .unwrap()
 }
 
-/// The masks of the module docs' draw rule, written out independently: one `u32` per element,
-/// layer by layer, row-major; dropped when `u < ⌊p·2³²⌋`. Returns 1 for kept, 0 for dropped.
-fn expected_masks(seed: u64, rows: usize, layers: &[(usize, f64)]) -> Vec<Array2<f64>> {
-    let mut r = rng(seed);
+/// The masks of the draw rule, written out independently with the generator's positioning
+/// calls: element (i, j) of layer `l` (its index in the network) draws word `l·2³² + j` of
+/// ChaCha8 stream `first_row + i` under the key of `seed` (the first 32 bytes of stream 1 of
+/// `seed_from_u64(seed)`); dropped when `u < ⌊p·2³²⌋`. Returns 1 for kept, 0 for dropped.
+fn expected_masks(
+    seed: u64,
+    first_row: u64,
+    rows: usize,
+    layers: &[(usize, usize, f64)],
+) -> Vec<Array2<f64>> {
+    let mut seeded = rng(seed);
+    seeded.set_stream(1);
+    let mut key_bytes = [0_u8; 32];
+    seeded.fill_bytes(&mut key_bytes);
     let mut masks = Vec::new();
-    for &(width, p) in layers {
+    for &(l, width, p) in layers {
         let threshold = (p * 2f64.powi(32)) as u32;
-        let mask = Array2::from_shape_fn((rows, width), |_| {
+        let mask = Array2::from_shape_fn((rows, width), |(i, j)| {
+            let mut r = ChaCha8Rng::from_seed(key_bytes);
+            r.set_stream(first_row + i as u64);
+            r.set_word_pos(((l as u128) << 32) + j as u128);
             f64::from(u8::from(r.next_u32() >= threshold))
         });
         masks.push(mask);
@@ -92,7 +109,7 @@ fn evaluation_ignores_dropout() {
     let (mut with, mut without) = with_and_without(3);
     let (x, t) = (data(10, 6, 1), one_hot_targets(10, 4));
     // a training pass first, so that the evaluation pass runs on buffers it wrote
-    with.forward_train(x.view(), &mut rng(5)).unwrap();
+    with.forward_train(x.view(), &key(5), 0).unwrap();
     let out = with.forward(x.view()).unwrap().to_owned();
     assert_eq!(out, without.forward(x.view()).unwrap());
     let (a, b) = (
@@ -137,7 +154,7 @@ fn kept_fraction_and_scale() {
     let x = data(rows, k, 3);
     for p in [0.1, 0.5, 0.8] {
         let mut net = Network::new(vec![identity(k, p), identity(k, 0.0)]).unwrap();
-        let out = net.forward_train(x.view(), &mut rng(11)).unwrap();
+        let out = net.forward_train(x.view(), &key(11), 0).unwrap();
         let scale = 1.0 / (1.0 - p);
         let mut kept = 0usize;
         for (&o, &x) in out.iter().zip(&x) {
@@ -161,16 +178,16 @@ fn kept_fraction_and_scale() {
     }
 }
 
-/// Two dropout layers: the masks follow the draw rule (layer 1's n×k draws, then layer 2's),
-/// so the output is `x ⊙ m₁ ⊙ m₂ · 1/(1 − p₁) · 1/(1 − p₂)`.
+/// Two dropout layers: the masks follow the draw rule (per row, layer 0's and layer 1's words
+/// of the row's stream), so the output is `x ⊙ m₁ ⊙ m₂ · 1/(1 − p₁) · 1/(1 − p₂)`.
 #[test]
 fn masks_follow_the_documented_draw_rule() {
     let (rows, k, p1, p2) = (7, 9, 0.3, 0.6);
     let x = data(rows, k, 4);
     let layers = vec![identity(k, p1), identity(k, p2), identity(k, 0.0)];
     let mut net = Network::new(layers).unwrap();
-    let out = net.forward_train(x.view(), &mut rng(21)).unwrap();
-    let m = expected_masks(21, rows, &[(k, p1), (k, p2)]);
+    let out = net.forward_train(x.view(), &key(21), 1000).unwrap();
+    let m = expected_masks(21, 1000, rows, &[(0, k, p1), (1, k, p2)]);
     let (s1, s2) = (1.0 / (1.0 - p1), 1.0 / (1.0 - p2));
     for ((i, j), &o) in out.indexed_iter() {
         let want = if m[0][[i, j]] * m[1][[i, j]] == 1.0 {
@@ -197,28 +214,55 @@ fn same_seed_same_bits_at_any_thread_count() {
     net.set_sparse_input(false);
     let x = data(256, 64, 5).mapv(|v| v as f32);
     let t = one_hot_targets(256, 10).mapv(|v| v as f32);
-    let step = |threads: usize, seed: u64| {
+    let step = |threads: usize, seed: u64, first_row: u64| {
         nn_tensor::set_num_threads(threads);
         let mut net = net.clone();
-        let mut r = rng(seed);
-        let out = net.forward_train(x.view(), &mut r).unwrap().to_owned();
+        let out = net
+            .forward_train(x.view(), &key(seed), first_row)
+            .unwrap()
+            .to_owned();
         let loss = net
             .backward_loss(x.view(), t.view(), Loss::CrossEntropy)
             .unwrap();
-        (out, loss.to_bits(), grads(&net), r.next_u32())
+        (out, loss.to_bits(), grads(&net))
     };
-    let one = step(1, 9);
-    let two = step(2, 9);
-    let other = step(2, 10);
+    let one = step(1, 9, 0);
+    let two = step(2, 9, 0);
+    let other_seed = step(2, 10, 0);
+    let other_rows = step(2, 9, 256);
     nn_tensor::set_num_threads(0);
     assert_eq!(one, two);
-    assert_ne!(one.0, other.0);
-    // the stream advanced by exactly 256·(128 + 64) draws
-    let mut r = rng(9);
-    (0..256 * (128 + 64)).for_each(|_| {
-        r.next_u32();
-    });
-    assert_eq!(one.3, r.next_u32());
+    assert_ne!(one.0, other_seed.0);
+    assert_ne!(one.0, other_rows.0);
+}
+
+/// The masks of a row depend on its global index only: a batch of 12 rows run whole, or split
+/// into parts [0, 5), [5, 6), [6, 12) each given its first row's index (as data-parallel ranks
+/// and shards run it), gives the same outputs bit for bit, at 1 and 2 threads.
+#[test]
+fn splitting_a_batch_draws_the_same_masks() {
+    let (rows, k) = (12, 40);
+    let x = data(rows, k, 12);
+    let mut net = Network::new(vec![identity(k, 0.5), identity(k, 0.3), identity(k, 0.0)]).unwrap();
+    let first = 7_000;
+    let whole = net
+        .forward_train(x.view(), &key(4), first)
+        .unwrap()
+        .to_owned();
+    for threads in [1, 2] {
+        nn_tensor::set_num_threads(threads);
+        for (a, b) in [(0, 5), (5, 6), (6, 12)] {
+            let part = x.slice(ndarray::s![a..b, ..]);
+            let out = net.forward_train(part, &key(4), first + a as u64).unwrap();
+            assert_eq!(out, whole.slice(ndarray::s![a..b, ..]), "rows {a}..{b}");
+        }
+    }
+    nn_tensor::set_num_threads(0);
+    let m = expected_masks(4, first, rows, &[(0, k, 0.5), (1, k, 0.3)]);
+    let kept = |i, j| m[0][[i, j]] * m[1][[i, j]] == 1.0;
+    for ((i, j), &o) in whole.indexed_iter() {
+        assert_eq!(o != 0.0, kept(i, j), "[{i}, {j}]");
+    }
 }
 
 #[test]
@@ -226,13 +270,11 @@ fn without_dropout_the_training_pass_is_the_evaluation_pass() {
     let mut net =
         Network::<f32>::mlp(&[6, 16, 4], Activation::Tanh, Activation::Identity, 2).unwrap();
     let x = data(9, 6, 6).mapv(|v| v as f32);
-    let mut r = rng(1);
-    let train = net.forward_train(x.view(), &mut r).unwrap().to_owned();
+    let train = net.forward_train(x.view(), &key(1), 0).unwrap().to_owned();
     assert_eq!(train, net.forward(x.view()).unwrap());
-    assert_eq!(r.next_u32(), rng(1).next_u32(), "nothing drawn");
 }
 
-/// With the mask fixed (every evaluation draws from a copy of the same generator), the
+/// With the mask fixed (every evaluation draws with the same key and rows), the
 /// gradients of the training pass match central differences.
 #[test]
 fn gradients_with_a_fixed_mask_match_finite_differences() {
@@ -245,7 +287,8 @@ fn gradients_with_a_fixed_mask_match_finite_differences() {
             t.view(),
             Loss::CrossEntropy,
             1e-5,
-            &rng(seed),
+            &key(seed),
+            0,
         )
         .unwrap();
         for c in checks {
@@ -269,10 +312,10 @@ fn dropped_units_get_zero_gradient() {
     net.set_dropout(&[0.5, 0.5, 0.0]).unwrap();
     let (x, t) = (data(1, 3, 8), array![[1.0, 0.0]]);
     assert!(x.iter().all(|&v| v != 0.0));
-    net.forward_train(x.view(), &mut rng(13)).unwrap();
+    net.forward_train(x.view(), &key(13), 0).unwrap();
     net.backward_loss(x.view(), t.view(), Loss::CrossEntropy)
         .unwrap();
-    let hidden = expected_masks(13, 1, &[(8, 0.5), (6, 0.5)]);
+    let hidden = expected_masks(13, 0, 1, &[(0, 8, 0.5), (1, 6, 0.5)]);
     for mask in &hidden {
         assert!(mask.iter().any(|&m| m == 0.0) && mask.iter().any(|&m| m == 1.0));
     }
@@ -292,7 +335,8 @@ fn dropped_units_get_zero_gradient() {
 }
 
 /// A 2-2-1 network worked by hand. p = ½ on the sigmoid hidden layer, so kept units are
-/// doubled. ChaCha8 seeded with 1 draws u = 2359561649, 1728662762: against ⌊½·2³²⌋ =
+/// doubled. The key of seed 0 draws u = 3172127682, 1307981202 for layer 0 of row 2 (checked
+/// below against the draw rule written out in [`expected_masks`]): against ⌊½·2³²⌋ =
 /// 2147483648 unit 0 is kept and unit 1 dropped, mask m = [2, 0].
 ///
 /// x = [1, −1], W₁ = [[0.5, 0.5], [1, 1]], b₁ = 0: z₁ = [0, 0], a = σ(z₁) = [0.5, 0.5],
@@ -306,8 +350,17 @@ fn dropped_units_get_zero_gradient() {
 /// Evaluation: o = 0.5·0.5 − 1·0.5 + 0.25 = 0.
 #[test]
 fn hand_worked_2_2_1() {
-    let mut r = rng(1);
-    assert_eq!([r.next_u32(), r.next_u32()], [2359561649, 1728662762]);
+    let mut draws = [0_u8; 8];
+    key(0).fill_draws(2, 0, &mut draws);
+    let u: Vec<u32> = draws
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    assert_eq!(u, [3172127682, 1307981202]);
+    assert_eq!(
+        expected_masks(0, 2, 1, &[(0, 2, 0.5)])[0],
+        array![[1.0, 0.0]]
+    );
     let hidden = Dense::from_parts(
         array![[0.5, 0.5], [1.0, 1.0]],
         array![0.0, 0.0],
@@ -321,7 +374,7 @@ fn hand_worked_2_2_1() {
     let mut net = Network::new(vec![hidden, output]).unwrap();
     let (x, t) = (array![[1.0, -1.0]], array![[0.25]]);
     assert_eq!(
-        net.forward_train(x.view(), &mut rng(1)).unwrap(),
+        net.forward_train(x.view(), &key(0), 2).unwrap(),
         array![[0.75]]
     );
     let e = net
@@ -354,10 +407,7 @@ fn sparse_inputs_with_dropout() {
     let run = |sparse: bool| {
         let mut net = net.clone();
         net.set_sparse_input(sparse);
-        let out = net
-            .forward_train(x.view(), &mut rng(17))
-            .unwrap()
-            .to_owned();
+        let out = net.forward_train(x.view(), &key(17), 0).unwrap().to_owned();
         net.backward_loss(x.view(), t.view(), Loss::CrossEntropy)
             .unwrap();
         (out, grads(&net))
@@ -377,7 +427,8 @@ fn sparse_inputs_with_dropout() {
         t8.view(),
         Loss::CrossEntropy,
         1e-5,
-        &rng(17),
+        &key(17),
+        0,
     )
     .unwrap();
     for c in checks {

@@ -4,6 +4,11 @@
 //! each mini-batch into preallocated buffers, runs forward, backward and one optimizer step.
 //! The same seed, data and configuration give bit-identical weights; the generator's state is
 //! serialisable, so a resumed run continues the same sequence.
+//!
+//! Dropout masks are counter-based ([`DropoutKey`]): the trainer counts the training rows it
+//! has run through (every row of every global batch, in order), and a batch row's masks depend
+//! only on the seed's key and that count, so however a batch is split into parts (the shards
+//! and per-process slices of [`crate::dist::DataParallel`]) each row gets the same mask.
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,7 +16,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut1, Axis};
 use ndarray_rand::rand::seq::SliceRandom;
-use nn_core::{Loss, Network};
+use nn_core::{DropoutKey, Loss, Network};
 use nn_tensor::s;
 use nn_tensor::Float;
 use rand_chacha::{rand_core::SeedableRng, ChaCha8Rng};
@@ -117,9 +122,12 @@ pub struct Trainer {
     shuffle: bool,
     epoch: usize,
     rng: ChaCha8Rng,
-    /// The dropout masks' generator (a separate stream of the same seed).
-    #[serde(default = "dropout_stream_of_seed_0")]
-    dropout_rng: ChaCha8Rng,
+    /// The dropout masks' key (from the same seed; seed 0's in files from before it).
+    #[serde(default)]
+    dropout_key: DropoutKey,
+    /// Training rows run through so far: the global index of the next batch's first row.
+    #[serde(default)]
+    rows_seen: u64,
     /// Per-class loss weights (cross-entropy / BCE targets), when set.
     #[serde(default)]
     class_weights: Option<Vec<f64>>,
@@ -139,7 +147,8 @@ impl Trainer {
             shuffle: true,
             epoch: 0,
             rng: ChaCha8Rng::seed_from_u64(seed),
-            dropout_rng: dropout_stream(seed),
+            dropout_key: DropoutKey::from_seed(seed),
+            rows_seen: 0,
             class_weights: None,
             loss_bound: None,
             stop: None,
@@ -345,16 +354,18 @@ impl Trainer {
                 rows: 0,
                 stop: self.stop.as_ref().is_some_and(|f| f.load(Ordering::SeqCst)),
             };
-            for part in hook_or(control, &mut plain).parts(batches.rows_of(step).len()) {
+            let batch_rows = batches.rows_of(step).len();
+            for part in hook_or(control, &mut plain).parts(batch_rows) {
                 if part.is_empty() {
                     continue;
                 }
+                let first_row = self.rows_seen + part.start as u64;
                 batches.gather(step, part);
                 if let Some(weights) = &self.class_weights {
                     batches.sample_weights(weights);
                 }
                 let (xb, yb, wb) = batches.current();
-                net.forward_train(xb, &mut self.dropout_rng)?;
+                net.forward_train(xb, &self.dropout_key, first_row)?;
                 let value = match self.class_weights {
                     Some(_) => net.backward_loss_weighted(xb, yb, loss, wb)?,
                     None => net.backward_loss(xb, yb, loss)?,
@@ -363,6 +374,7 @@ impl Trainer {
                 stats.rows += xb.nrows();
                 hook_or(control, &mut plain).after_part(net, value, xb.nrows());
             }
+            self.rows_seen += batch_rows as u64;
             hook_or(control, &mut plain).after_backward(net, &mut stats)?;
             let value = stats.loss_sum / stats.rows.max(1) as f64;
             self.check_loss(value, step, last_finite)?;
@@ -565,16 +577,4 @@ impl<'a, T: Float, D: Float> Batches<'a, T, D> {
             ArrayView1::from(w),
         )
     }
-}
-
-/// The dropout generator of `seed`: stream 1 of its ChaCha8 (the shuffling uses stream 0).
-fn dropout_stream(seed: u64) -> ChaCha8Rng {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(1);
-    rng
-}
-
-/// The dropout generator a checkpoint written before dropout existed resumes with.
-fn dropout_stream_of_seed_0() -> ChaCha8Rng {
-    dropout_stream(0)
 }

@@ -1,7 +1,8 @@
 //! Data parallelism without MPI: ranks as threads ([`ThreadGroup`]) train a small MLP with
 //! [`DataParallel`]; the weights must be identical on every rank, equal (to rounding) to one
 //! process computing each whole batch, and with [`Reduction::Exact`] bit-identical for 1, 2, 3
-//! and 4 ranks.
+//! and 4 ranks; with dropout too, since each row's mask depends on its index in the run, not on
+//! the rank or shard that computes it.
 
 use std::rc::Rc;
 
@@ -25,8 +26,11 @@ fn data<T: Float>() -> (Array2<T>, Array2<T>) {
     (x, y)
 }
 
-fn network<T: Float>() -> Network<T> {
-    Network::mlp(&[3, 5, 2], Activation::Tanh, Activation::Identity, 11).unwrap()
+/// A 3-5-2 tanh network with dropout `p` on its hidden layer (0: none).
+fn network<T: Float>(p: f64) -> Network<T> {
+    let mut net = Network::mlp(&[3, 5, 2], Activation::Tanh, Activation::Identity, 11).unwrap();
+    net.set_dropout(&[p, 0.0]).unwrap();
+    net
 }
 
 fn sgd<T: Float>() -> Sgd<T> {
@@ -49,9 +53,14 @@ const EPOCHS: usize = 3;
 
 /// Trains `EPOCHS` shuffled epochs with [`Trainer::run_epoch_hooked`] as one rank of
 /// `comm`; returns the weights and each epoch's mean loss.
-fn train_rank<T: Float>(comm: Rc<dyn Communicator>, reduction: Reduction) -> (Vec<T>, Vec<f64>) {
+/// `p` is the hidden layer's dropout.
+fn train_rank<T: Float>(
+    comm: Rc<dyn Communicator>,
+    reduction: Reduction,
+    p: f64,
+) -> (Vec<T>, Vec<f64>) {
     let (x, y) = data::<T>();
-    let (mut net, mut opt) = (network::<T>(), sgd::<T>());
+    let (mut net, mut opt) = (network::<T>(p), sgd::<T>());
     let mut dp = DataParallel::<T>::new(comm, reduction).unwrap();
     let mut trainer = Trainer::new(BATCH, 5);
     let losses = (0..EPOCHS)
@@ -65,20 +74,20 @@ fn train_rank<T: Float>(comm: Rc<dyn Communicator>, reduction: Reduction) -> (Ve
 }
 
 /// The same training on `ranks` threads; every rank's result.
-fn train_threads<T: Float>(ranks: usize, reduction: Reduction) -> Vec<(Vec<T>, Vec<f64>)> {
+fn train_threads<T: Float>(ranks: usize, reduction: Reduction, p: f64) -> Vec<(Vec<T>, Vec<f64>)> {
     std::thread::scope(|s| {
         let handles: Vec<_> = ThreadGroup::new(ranks)
             .into_iter()
-            .map(|comm| s.spawn(move || train_rank::<T>(Rc::new(comm), reduction)))
+            .map(|comm| s.spawn(move || train_rank::<T>(Rc::new(comm), reduction, p)))
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     })
 }
 
 /// The single-process trainer: forward and backward on each whole batch.
-fn train_single<T: Float>() -> Vec<T> {
+fn train_single<T: Float>(p: f64) -> Vec<T> {
     let (x, y) = data::<T>();
-    let (mut net, mut opt) = (network::<T>(), sgd::<T>());
+    let (mut net, mut opt) = (network::<T>(p), sgd::<T>());
     let mut trainer = Trainer::new(BATCH, 5);
     for _ in 0..EPOCHS {
         let (x, y) = (x.view(), y.view());
@@ -89,41 +98,51 @@ fn train_single<T: Float>() -> Vec<T> {
     weights(&mut net)
 }
 
+/// Dropout on the hidden layer in the tests that run it (0.0 in the others).
+const P: f64 = 0.4;
+
 #[test]
 fn every_rank_holds_the_same_bits() {
-    for ranks in [2, 3] {
-        let results = train_threads::<f32>(ranks, Reduction::Average);
+    for (ranks, p) in [(2, 0.0), (3, 0.0), (2, P), (3, P)] {
+        let results = train_threads::<f32>(ranks, Reduction::Average, p);
         assert!(results.iter().all(|r| r == &results[0]), "{ranks} ranks");
         // And a rerun gives the same bits.
-        assert_eq!(train_threads::<f32>(ranks, Reduction::Average), results);
+        assert_eq!(train_threads::<f32>(ranks, Reduction::Average, p), results);
     }
 }
 
 #[test]
 fn averaged_gradients_match_one_process() {
-    let single = train_single::<f64>();
-    for ranks in [1, 2, 3] {
-        let (w, _) = &train_threads::<f64>(ranks, Reduction::Average)[0];
-        for (a, b) in w.iter().zip(&single) {
-            assert!((a - b).abs() < 1e-12, "{ranks} ranks: {a} vs {b}");
+    for p in [0.0, P] {
+        let single = train_single::<f64>(p);
+        for ranks in [1, 2, 3] {
+            let (w, _) = &train_threads::<f64>(ranks, Reduction::Average, p)[0];
+            for (a, b) in w.iter().zip(&single) {
+                assert!((a - b).abs() < 1e-12, "p {p}, {ranks} ranks: {a} vs {b}");
+            }
         }
     }
+    // Dropout changed the result (the tests above would pass with it ignored otherwise).
+    let (with, without) = (train_single::<f64>(P), train_single::<f64>(0.0));
+    assert!(with.iter().zip(&without).any(|(a, b)| (a - b).abs() > 1e-3));
 }
 
 #[test]
 fn exact_reduction_is_independent_of_the_process_count() {
     let exact = Reduction::Exact { shards: 4 };
-    let (one, losses) = train_rank::<f32>(Rc::new(Local), exact);
-    for ranks in [2, 3, 4] {
-        for (w, l) in train_threads::<f32>(ranks, exact) {
-            assert_eq!(w, one, "{ranks} ranks");
-            assert_eq!(l, losses, "{ranks} ranks");
+    for p in [0.0, P] {
+        let (one, losses) = train_rank::<f32>(Rc::new(Local), exact, p);
+        for ranks in [2, 3, 4] {
+            for (w, l) in train_threads::<f32>(ranks, exact, p) {
+                assert_eq!(w, one, "p {p}, {ranks} ranks");
+                assert_eq!(l, losses, "p {p}, {ranks} ranks");
+            }
         }
-    }
-    // Close to the plain loop, which sums in another order.
-    let single = train_single::<f32>();
-    for (a, b) in one.iter().zip(&single) {
-        assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+        // Close to the plain loop, which sums in another order (with the same masks).
+        let single = train_single::<f32>(p);
+        for (a, b) in one.iter().zip(&single) {
+            assert!((a - b).abs() < 1e-5, "p {p}: {a} vs {b}");
+        }
     }
 }
 
@@ -147,7 +166,7 @@ fn stop_and_divergence_reach_every_rank() {
                     s.spawn(move || {
                         let rank = comm.rank();
                         let mut dp = DataParallel::<f32>::new(Rc::new(comm), reduction).unwrap();
-                        let mut net = network::<f32>();
+                        let mut net = network::<f32>(0.0);
                         let (x, y) = data::<f32>();
                         net.forward(x.view()).unwrap();
                         net.backward_loss(x.view(), y.view(), Loss::Mse).unwrap();

@@ -38,6 +38,19 @@ fn interrupted_and_resumed_run_is_bit_identical() {
     common::assert_resume_is_bit_identical(fresh, Loss::Mse, (&x, &y), 4, 10);
 }
 
+/// Dropout's masks follow the trainer's count of rows run through, which the checkpoint saves:
+/// a resumed run draws the masks the uninterrupted one drew.
+#[test]
+fn interrupted_and_resumed_run_with_dropout_is_bit_identical() {
+    let (x, y) = data();
+    let with_dropout = || {
+        let mut state = fresh();
+        state.network.set_dropout(&[0.3, 0.0]).unwrap();
+        state
+    };
+    common::assert_resume_is_bit_identical(with_dropout, Loss::Mse, (&x, &y), 3, 9);
+}
+
 #[test]
 fn wrong_format_or_version_is_a_clear_error() {
     let path = std::env::temp_dir().join(format!("nn-badck-{}.json", std::process::id()));

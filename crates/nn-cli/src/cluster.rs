@@ -1,6 +1,6 @@
 //! `nn train` started by `mpirun` or `srun` (feature `mpi`): joining the process group, files
-//! read by rank 0 only and sent to the others, the data check across ranks, and ending the
-//! whole job when one rank fails. Without a launcher (or without the feature) the group is
+//! read by rank 0 only and sent to the others, the check that every rank reads the same input
+//! files, and ending the whole job when one rank fails. Without a launcher (or without the feature) the group is
 //! the single process [`Local`], and everything here is a no-op.
 
 use std::cell::RefCell;
@@ -79,16 +79,28 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
     }
 }
 
-/// Refuses to train when the data (`fingerprint`: size and hash of what this rank read)
-/// differs between ranks; all ranks answer together.
-pub fn check_same_data(data: &Path, fingerprint: &[u8]) -> Result<()> {
-    if same_on_all(&*group(), fingerprint) {
-        return Ok(());
+/// Refuses to train when an input file differs between ranks: for each `(flag, path)`, in
+/// order, every rank's fingerprint of its file (size and hash, see
+/// [`data_identity`](crate::train_checkpoint::data_identity); a folder's files by name) is
+/// compared with rank 0's; an absent one counts as a fingerprint, so a flag given on some
+/// ranks only differs too. Every rank runs the same collectives and answers together, naming
+/// the first differing file. Standard input (`-`) is not compared.
+pub fn check_same_inputs(inputs: &[(&str, Option<&Path>)]) -> Result<()> {
+    let comm = group();
+    for &(flag, path) in inputs {
+        let identity = match path {
+            None => b"absent".to_vec(),
+            Some(p) if crate::dataset::is_stdin(p) => b"standard input".to_vec(),
+            Some(p) => crate::train_checkpoint::data_identity(p)?,
+        };
+        if !same_on_all(&*comm, &identity) {
+            let name = path.map_or("(not given)".into(), |p| p.display().to_string());
+            bail!(
+                "{flag} {name} differs between the processes (size or hash, or given on some only); every rank must read the same files"
+            );
+        }
     }
-    bail!(
-        "{} differs between the processes (size or hash); every rank must read the same data",
-        data.display()
-    )
+    Ok(())
 }
 
 /// After a failure on this rank: with several ranks, report it (rank 0, or any rank whose

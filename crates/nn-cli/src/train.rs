@@ -36,10 +36,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     // The model file records the preprocessing actually used, default or not.
     args.data.preprocess = Some(args.data.preprocess_method());
     if comm.size() > 1 {
-        if let Some(data) = &args.data.data {
-            let identity = crate::train_checkpoint::data_identity(data)?;
-            crate::cluster::check_same_data(data, &identity)?;
-        }
+        crate::cluster::check_same_inputs(&input_files(&args))?;
     }
     if comm.rank() > 0 {
         // Only rank 0 prints and writes files.
@@ -81,15 +78,22 @@ pub fn run(args: TrainArgs) -> Result<()> {
     Ok(())
 }
 
+/// The input files of a run, which every rank reads itself (compared across ranks before any
+/// work). The `--resume` checkpoint is not among them: rank 0 reads it and sends it to the
+/// others.
+fn input_files(args: &TrainArgs) -> [(&'static str, Option<&std::path::Path>); 4] {
+    [
+        ("--data", args.data.data.as_deref()),
+        ("--test", args.test.test.as_deref()),
+        ("--val", args.val.val.as_deref()),
+        ("--init", args.init.as_deref()),
+    ]
+}
+
 /// `--out` or `--plot` naming an input file (`--data`, `--test`, `--val`, `--init`) is a usage
 /// error, found before any work.
 fn refuse_overwriting_inputs(args: &TrainArgs) -> Result<()> {
-    let inputs = [
-        ("--data", &args.data.data),
-        ("--test", &args.test.test),
-        ("--val", &args.val.val),
-        ("--init", &args.init),
-    ];
+    let inputs = input_files(args);
     let outputs = [("--out", Some(&args.out)), ("--plot", args.plot.as_ref())];
     for (out_flag, out) in outputs {
         for (in_flag, input) in &inputs {

@@ -131,11 +131,12 @@ fn check_data(args: &TrainArgs, extra: &Extra) -> Result<()> {
     Ok(())
 }
 
-/// What every rank of a data-parallel run must agree on: the `--data` file's size and hash,
-/// or each file's name, size and hash for a folder (MNIST), in name order.
+/// What every rank of a data-parallel run must agree on: an input file's size and hash (its
+/// name may differ), or each file's name, size and hash for a folder (MNIST), in name order.
 pub fn data_identity(path: &Path) -> Result<Vec<u8>> {
     let mut files = vec![path.to_path_buf()];
-    if path.is_dir() {
+    let folder = path.is_dir();
+    if folder {
         let entries =
             std::fs::read_dir(path).with_context(|| format!("reading {}", path.display()))?;
         files = entries
@@ -146,7 +147,10 @@ pub fn data_identity(path: &Path) -> Result<Vec<u8>> {
     let mut identity = Vec::new();
     for file in files.iter().filter(|f| f.is_file()) {
         let (size, hash) = fingerprint(file)?.unwrap_or_default();
-        let name = file.file_name().unwrap_or_default().to_string_lossy();
+        let name = match folder {
+            true => file.file_name().unwrap_or_default().to_string_lossy(),
+            false => "".into(),
+        };
         identity.extend(format!("{name} {size} {hash:016x}\n").bytes());
     }
     Ok(identity)

@@ -272,27 +272,94 @@ fn a_killed_rank_ends_the_job_and_the_checkpoint_resumes() {
     assert!(Path::new(&out).exists());
 }
 
-#[test]
-fn data_that_differs_between_ranks_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
+/// Iris as `NAME.csv` in `dir`, and a copy without its last row as `NAME-short.csv`.
+fn iris_and_shorter(dir: &Path, name: &str) {
     let iris = std::fs::read_to_string(common::root().join("datasets/iris.csv")).unwrap();
-    std::fs::write(dir.path().join("data0.csv"), &iris).unwrap();
-    // Rank 1's copy lacks the last row.
-    let shorter: Vec<&str> = iris.lines().collect();
-    let shorter = shorter[..shorter.len() - 1].join("\n") + "\n";
-    std::fs::write(dir.path().join("data1.csv"), shorter).unwrap();
-    let script =
-        "exec \"$0\" --threads 1 train --data data$OMPI_COMM_WORLD_RANK.csv --epochs 1 --quiet";
+    std::fs::write(dir.join(format!("{name}.csv")), &iris).unwrap();
+    let lines: Vec<&str> = iris.lines().collect();
+    let shorter = lines[..lines.len() - 1].join("\n") + "\n";
+    std::fs::write(dir.join(format!("{name}-short.csv")), shorter).unwrap();
+}
+
+/// `mpirun -np 2 sh -c SCRIPT nn` in `dir`: `SCRIPT` runs `nn` as `"$0"` and may use the
+/// rank, `$OMPI_COMM_WORLD_RANK`, to give each rank other flags.
+fn per_rank(dir: &Path, script: &str) -> Output {
     let nn = env!("CARGO_BIN_EXE_nn");
-    let out = mpirun(2, &["sh", "-c", script, nn])
-        .current_dir(dir.path())
+    mpirun(2, &["sh", "-c", script, nn])
+        .current_dir(dir)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// Each input flag, given another file on rank 1 (or on rank 1 only), is refused on every
+/// rank before any work, naming the flag and rank 0's file; files with other names but the
+/// same bytes are accepted.
+#[test]
+fn input_files_that_differ_between_ranks_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    iris_and_shorter(dir.path(), "iris");
+    let base = "--threads 1 train --epochs 1 --quiet";
+    let model = |seed: &str, out: &str| {
+        let args = [
+            "--data", "iris.csv", "--epochs", "1", "--seed", seed, "--out", out,
+        ];
+        let out = Command::new(env!("CARGO_BIN_EXE_nn"))
+            .args(["train"].iter().chain(&args))
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    model("1", "init.json");
+    model("2", "init-other.json");
+    // Rank 0 reads FILE, rank 1 FILE's other version (`-short`, `-other`), or nothing.
+    let on_rank_1 = |flag: &str, file: &str, other: &str| {
+        format!(
+            "if [ $OMPI_COMM_WORLD_RANK = 0 ]; then f={file}; else f={other}; fi; \
+             exec \"$0\" {base} --data iris.csv {flag} $f"
+        )
+    };
+    let cases = [
+        ("--data", "iris.csv", "iris-short.csv"),
+        ("--val", "iris.csv", "iris-short.csv"),
+        ("--test", "iris.csv", "iris-short.csv"),
+        ("--init", "init.json", "init-other.json"),
+    ];
+    for (flag, file, other) in cases {
+        let out = per_rank(dir.path(), &on_rank_1(flag, file, other));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{flag}");
+        let want = format!("{flag} {file} differs between the processes");
+        assert!(stderr.contains(&want), "{flag}: {stderr}");
+        assert!(
+            !dir.path().join("model.json").exists(),
+            "{flag}: model written"
+        );
+    }
+    // --val on rank 1 only.
+    let script = format!(
+        "if [ $OMPI_COMM_WORLD_RANK = 1 ]; then set -- --val iris.csv; fi; \
+         exec \"$0\" {base} --data iris.csv \"$@\""
+    );
+    let out = per_rank(dir.path(), &script);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(stderr.contains("differs between the processes"), "{stderr}");
     assert!(
-        !dir.path().join("model.json").exists(),
-        "a model was written"
+        stderr.contains("--val (not given) differs between the processes"),
+        "{stderr}"
     );
+    assert!(!dir.path().join("model.json").exists());
+    // The same bytes under another name are the same input.
+    std::fs::copy(dir.path().join("iris.csv"), dir.path().join("copy.csv")).unwrap();
+    let out = per_rank(dir.path(), &on_rank_1("--val", "iris.csv", "copy.csv"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("model.json").exists());
 }

@@ -1,20 +1,26 @@
 #!/usr/bin/env python3
-"""Data-parallel MNIST epochs, same run: nn under mpirun vs PyTorch DDP (gloo) under torchrun.
+"""Data-parallel MNIST epochs, same run: nn under mpirun vs PyTorch DDP (gloo) under torchrun,
+and the MPI all-reduce timings the communication model in BENCHMARKS.md is built from.
 
 Workload: 784-256-128-10 ReLU MLP, softmax cross-entropy, plain SGD lr 0.1, f32, pixels / 255,
 shuffled each epoch, GLOBAL batch B split evenly over the processes. Rows:
 
 * nn-np1-t2: `nn --threads 2 train` (one process, 2 threads), no launcher;
-* nn-np2-t1: `mpirun -np 2 nn --threads 1 train` (2 processes of 1 thread);
-* nn-np2-t1-det: the same with `--deterministic-reduce` (16 shards, exact integer sums);
+* nn-np1-t1: the same on 1 thread (the per-row compute cost c of the model);
+* nn-npP-t1: `mpirun -np P nn --threads 1 train` (P processes of 1 thread), P = 2, 3, 4;
+* nn-np2-t1-det: `-np 2` with `--deterministic-reduce` (16 shards, exact integer sums), at
+  the batch sizes of `--det-batch` only (it is the slowest row);
 * torch-ddp-np2: `torchrun --nproc_per_node 2`, DistributedDataParallel over gloo, one thread
   per rank, each rank a contiguous half of every global batch.
 
-nn's figure is its model file's `seconds_per_epoch` (the training loop, no validation:
---val-split 0); torch's is the median wall time of its epochs after the first. Needs
+Every figure is the median of a run's epochs after the first (nn: the per-epoch `seconds` of
+the checkpoint's history, the training loop without validation: --val-split 0; torch: wall
+time per epoch). Each round runs every row once, in the order above; the table gives the
+minimum and the median over the rounds. The all-reduce timings come from
+benches/compare/allreduce.c (built with mpicc), run at the start of each round. Needs
 `cargo build --release -p nn-cli --features mpi` first.
 
-    python benches/compare/ddp.py --epochs 3 --batch 512,128
+    python benches/compare/ddp.py --epochs 3 --batch 512,128 --rounds 3
 """
 
 import argparse
@@ -38,18 +44,26 @@ MPI_ENV = {
 }
 
 
-def nn_epoch(np, threads, batch, epochs, extra=()):
+def after_first(times):
+    """The median of the epochs after the first (the first if there is only one)."""
+    return statistics.median(times[1:] or times)
+
+
+def nn_epochs(np, threads, batch, epochs, extra=()):
+    """Per-epoch training seconds of one nn run (from its checkpoint's history)."""
     with tempfile.TemporaryDirectory() as d:
-        out = Path(d) / "m.json"
+        out, ck = Path(d) / "m.json", Path(d) / "ck"
         cmd = [str(NN), "--threads", str(threads), "train", "--data", "datasets/mnist",
                "--hidden", "256,128", "--preprocess", "none", "--lr", "0.1", "--momentum", "0",
                "--batch-size", str(batch), "--epochs", str(epochs), "--val-split", "0",
+               "--checkpoint", str(ck), "--checkpoint-every", str(epochs),
                "--quiet", "--out", str(out), *extra]
         if np > 1:
             cmd = ["mpirun", "--oversubscribe", "-np", str(np)] + cmd
         subprocess.run(cmd, cwd=ROOT, check=True, env={**os.environ, **MPI_ENV},
                        stdout=subprocess.DEVNULL)
-        return json.loads(out.read_text())["metrics"]["seconds_per_epoch"]
+        history = json.loads((ck / "checkpoint.json").read_text())["state"]["history"]
+        return [h["seconds"] for h in history]
 
 
 def load_idx(path):
@@ -95,7 +109,8 @@ def ddp_worker(batch, epochs, result):
     dist.destroy_process_group()
 
 
-def ddp_epoch(batch, epochs):
+def ddp_epochs(batch, epochs):
+    """Per-epoch wall seconds of one PyTorch DDP run on 2 processes."""
     with tempfile.TemporaryDirectory() as d:
         result = Path(d) / "times.json"
         torchrun = Path(sys.executable).parent / "torchrun"
@@ -103,29 +118,124 @@ def ddp_epoch(batch, epochs):
         subprocess.run([str(torchrun), "--nproc_per_node", "2", __file__, "--worker",
                         "--batch", str(batch), "--epochs", str(epochs), "--result", str(result)],
                        check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times = json.loads(result.read_text())
-        return statistics.median(times[1:] or times)
+        return json.loads(result.read_text())
+
+
+def build_allreduce(d):
+    exe = Path(d) / "allreduce"
+    subprocess.run(["mpicc", "-O2", "-o", str(exe), str(ROOT / "benches/compare/allreduce.c")],
+                   check=True)
+    return exe
+
+
+def allreduce(exe, np):
+    """allreduce.c's table at `np` processes, printed as it comes; returns the median seconds
+    of the all-reduce of the MNIST MLP's fused f32 buffer (235 149 floats)."""
+    cmd = ["mpirun", "--oversubscribe", "-np", str(np), str(exe)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True,
+                         env={**os.environ, **MPI_ENV}).stdout
+    lines = out.strip().splitlines()
+    start = 0 if np == 2 else 1  # the header once
+    print("\n".join(f"allreduce {line}" for line in lines[start:]), flush=True)
+    fields = [line.split("\t") for line in lines[1:]]
+    return next(float(f[5]) * 1e-6 for f in fields if f[1] == "f32" and f[2] == "235149")
+
+
+ROWS = [
+    ("nn-np1-t2", lambda b, e: nn_epochs(1, 2, b, e)),
+    ("nn-np1-t1", lambda b, e: nn_epochs(1, 1, b, e)),
+    ("nn-np2-t1", lambda b, e: nn_epochs(2, 1, b, e)),
+    ("nn-np2-t1-det", lambda b, e: nn_epochs(2, 1, b, e, ["--deterministic-reduce"])),
+    ("nn-np3-t1", lambda b, e: nn_epochs(3, 1, b, e)),
+    ("nn-np4-t1", lambda b, e: nn_epochs(4, 1, b, e)),
+    ("torch-ddp-np2", ddp_epochs),
+]
+
+
+def summary(results, batches):
+    names = [name for name, _ in ROWS]
+    print("\n# per-epoch seconds over rounds: min / median")
+    print("| B | " + " | ".join(names) + " |")
+    print("|---|" + "---|" * len(names))
+    for b in batches:
+        cells = []
+        for name in names:
+            xs = results.get((b, name))
+            cells.append(f"{min(xs):.3f} / {statistics.median(xs):.3f}" if xs else "-")
+        print(f"| {b} | " + " | ".join(cells) + " |")
+    print("\n# ratios of medians (min-based in brackets)")
+    print("| B | np2/np1-t2 | np2/ddp | det/np2 | np1-t1/np2 | np1-t1/np3 | np1-t1/np4 |")
+    print("|---|---|---|---|---|---|---|")
+    for b in batches:
+        med = {n: statistics.median(results[(b, n)]) for n in names if (b, n) in results}
+        low = {n: min(results[(b, n)]) for n in names if (b, n) in results}
+        pairs = [("nn-np2-t1", "nn-np1-t2"), ("nn-np2-t1", "torch-ddp-np2"),
+                 ("nn-np2-t1-det", "nn-np2-t1"), ("nn-np1-t1", "nn-np2-t1"),
+                 ("nn-np1-t1", "nn-np3-t1"), ("nn-np1-t1", "nn-np4-t1")]
+        cells = [f"{med[a] / med[c]:.2f} ({low[a] / low[c]:.2f})" if a in med else "-"
+                 for a, c in pairs]
+        print(f"| {b} | " + " | ".join(cells) + " |")
+
+
+def model_check(results, batches):
+    """The communication model against the measured -np 2/3/4 rows: an epoch of S = ⌈60000/B⌉
+    steps costs S·(c·B/min(p, cores) + s + a(p)), with c the compute per row and s the fixed
+    cost per step (the optimizer's update, which every rank does in full) fitted to nn-np1-t1
+    at the two largest batch sizes, and a(p) the measured median all-reduce of 0.94 MB."""
+    if len(batches) < 2:
+        return
+    cores = os.cpu_count()
+    (b1, b2) = sorted(batches)[-2:]
+    steps = {b: -(-60000 // b) for b in batches}
+    t1, t2 = (statistics.median(results[(b, "nn-np1-t1")]) for b in (b1, b2))
+    s = (t1 - t2) / (steps[b1] - steps[b2])
+    c = (t1 - steps[b1] * s) / 60000
+    print(f"\n# model: c = {c * 1e6:.2f} µs/row, s = {s * 1e6:.0f} µs/step, {cores} cores")
+    print("| B | p | a(p) ms | predicted s | measured median s | measured/predicted |")
+    print("|---|---|---|---|---|---|")
+    for b in batches:
+        for p in [2, 3, 4]:
+            a = statistics.median(results[("allreduce", p)])
+            predicted = steps[b] * (c * b / min(p, cores) + s + a)
+            measured = statistics.median(results[(b, f"nn-np{p}-t1")])
+            print(f"| {b} | {p} | {a * 1e3:.2f} | {predicted:.3f} | {measured:.3f} | "
+                  f"{measured / predicted:.2f} |")
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--batch", default="512,128")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--det-batch", default="512")
     ap.add_argument("--worker", action="store_true")
     ap.add_argument("--result")
     args = ap.parse_args()
     if args.worker:
         return ddp_worker(int(args.batch), args.epochs, args.result)
-    print(f"# MNIST epoch seconds, global batch B, {args.epochs} epochs; load {os.getloadavg()}")
-    print("| B | nn-np1-t2 | nn-np2-t1 | nn-np2-t1-det | torch-ddp-np2 | np2/np1 | nn-np2/ddp |")
-    print("|---|---|---|---|---|---|---|")
-    for b in [int(v) for v in args.batch.split(",")]:
-        one = nn_epoch(1, 2, b, args.epochs)
-        two = nn_epoch(2, 1, b, args.epochs)
-        det = nn_epoch(2, 1, b, args.epochs, ["--deterministic-reduce"])
-        ddp = ddp_epoch(b, args.epochs)
-        print(f"| {b} | {one:.3f} | {two:.3f} | {det:.3f} | {ddp:.3f} | {two / one:.2f} | "
-              f"{two / ddp:.3f} |", flush=True)
+    batches = [int(v) for v in args.batch.split(",")]
+    det_batches = [int(v) for v in args.det_batch.split(",")]
+    print(f"# MNIST epoch seconds, global batch {batches}, {args.epochs} epochs per run, "
+          f"{args.rounds} rounds; {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}")
+    results = {}
+    with tempfile.TemporaryDirectory() as d:
+        exe = build_allreduce(d)
+        for r in range(args.rounds):
+            print(f"# round {r + 1}: load average {os.getloadavg()}", flush=True)
+            for np in [2, 3, 4]:
+                results.setdefault(("allreduce", np), []).append(allreduce(exe, np))
+            for b in batches:
+                for name, run in ROWS:
+                    if name.endswith("-det") and b not in det_batches:
+                        continue
+                    times = run(b, args.epochs)
+                    results.setdefault((b, name), []).append(after_first(times))
+                    epochs = " ".join(f"{t:.3f}" for t in times)
+                    print(f"round {r + 1} B {b} {name}: epochs {epochs} -> "
+                          f"{after_first(times):.3f}", flush=True)
+    print(f"# end: load average {os.getloadavg()}")
+    summary(results, batches)
+    model_check(results, batches)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,10 @@
 //! - `e` is the largest exponent with `terms · max|x| · 2^e ≤ 2^62` ([`scale_exponent`]), so
 //!   each `|q| ≤ 2^62 / terms + 1` and the sum of `terms` of them stays below `2^63`: no
 //!   overflow, whatever the values.
-//! - Scaling by a power of two is exact; only the rounding to an integer loses anything, at most
-//!   `2^-(e+1)` per term, so the sum is within `terms · 2^-(e+1) < terms² · max|x| · 2^-62` of the
-//!   exact real sum: about 2⁻⁴⁶ of the largest term for 64 shards, far below `f32`'s and
-//!   `f64`'s own rounding of the result.
+//! - Scaling by a power of two is exact; only the rounding to an integer (to nearest, ties to
+//!   even) loses anything, at most `2^-(e+1)` per term, so the sum is within
+//!   `terms · 2^-(e+1) < terms² · max|x| · 2^-62` of the exact real sum: about 2⁻⁴⁶ of the
+//!   largest term for 64 shards, far below `f32`'s and `f64`'s own rounding of the result.
 //! - The integer sum is converted back once, `sum · 2^-e / divisor`, the same on every rank.
 //!
 //! ```
@@ -75,7 +75,14 @@ pub fn pow2(e: i32) -> f64 {
     f64::from_bits(((e + 1023) as u64) << 52)
 }
 
+/// Independent running maxima in [`max_abs`]: enough to let the compiler use vector registers
+/// (one serial chain of `max` costs a few cycles per element).
+const LANES: usize = 8;
+
 /// The largest `|v · weight|` of `values`; infinite when one is not finite.
+///
+/// Computed as `max|v| · |weight|`, the same number: multiplying by `|weight|` rounds
+/// monotonically, so the largest product is the product of the largest `|v|`.
 ///
 /// ```
 /// use nn_optim::dist::exact::max_abs;
@@ -83,14 +90,24 @@ pub fn pow2(e: i32) -> f64 {
 /// assert_eq!(max_abs(&[f32::NAN], 1.0), f64::INFINITY);
 /// ```
 pub fn max_abs<T: Float>(values: &[T], weight: f64) -> f64 {
-    values.iter().fold(0.0, |m: f64, &v| {
-        let x = (v.to_f64() * weight).abs();
-        if x.is_finite() {
-            m.max(x)
-        } else {
-            f64::INFINITY
-        }
-    })
+    let (mut lanes, mut finite) = ([0.0_f64; LANES], true);
+    let mut take = |m: &mut f64, v: T| {
+        let x = v.to_f64().abs();
+        finite &= x.is_finite();
+        *m = if x > *m { x } else { *m };
+    };
+    let chunks = values.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        lanes.iter_mut().zip(chunk).for_each(|(m, &v)| take(m, v));
+    }
+    rest.iter().for_each(|&v| take(&mut lanes[0], v));
+    let max = lanes.iter().fold(0.0, |a: f64, &b| a.max(b)) * weight.abs();
+    if finite && max.is_finite() {
+        max
+    } else {
+        f64::INFINITY
+    }
 }
 
 /// `acc[i] += round(values[i] · weight · 2^e)`; `e` from [`scale_exponent`] for a maximum at
@@ -103,9 +120,29 @@ pub fn accumulate<T: Float>(acc: &mut [i64], values: &[T], weight: f64, e: i32) 
     }
 }
 
-/// `round(x · scale)` as an integer (`scale` a power of two, so only the rounding is inexact).
+/// `2^52`: from there on every `f64` is an integer.
+const INTEGRAL: f64 = 4_503_599_627_370_496.0;
+
+/// `x · scale` rounded to the nearest integer, ties to even (`scale` a power of two, so only
+/// the rounding is inexact; `|x · scale| < 2^63`). Below `2^52` in magnitude, adding and
+/// subtracting `±2^52` rounds to an integer by the hardware's own round-to-nearest-even (an
+/// addition, where `f64::round` is a library call on baseline x86-64).
+///
+/// ```
+/// use nn_optim::dist::exact::quantize;
+/// assert_eq!([quantize(2.5, 1.0), quantize(3.5, 1.0), quantize(-2.5, 1.0)], [2, 4, -2]);
+/// assert_eq!(quantize(0.3, 16.0), 5); // 4.8
+/// assert_eq!(quantize(2f64.powi(60) + 4096.0, 1.0), (1 << 60) + 4096);
+/// ```
 pub fn quantize(x: f64, scale: f64) -> i64 {
-    (x * scale).round() as i64
+    let y = x * scale;
+    let shift = INTEGRAL.copysign(y);
+    let rounded = if y.abs() < INTEGRAL {
+        (y + shift) - shift
+    } else {
+        y
+    };
+    rounded as i64
 }
 
 /// `out[i] = sum[i] · 2^-e / divisor`, converted to `T`.
@@ -242,6 +279,33 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The fast kernels against their plain definitions: `quantize` is `round_ties_even` of
+    /// the product for magnitudes from 2⁻³⁰ to 2⁶², ties included; `max_abs` is the serial
+    /// maximum of `|v · w|` for every length around the lane count.
+    #[test]
+    fn fast_kernels_match_their_definitions() {
+        let xs = values(5, 4000);
+        for (i, &x) in xs.iter().enumerate() {
+            let scale = pow2((i % 93) as i32 - 30);
+            let want = (x as f64 * scale).round_ties_even() as i64;
+            assert_eq!(quantize(x as f64, scale), want, "{x:e} · {scale:e}");
+        }
+        for k in [-5_i64, -4, -3, -1, 0, 1, 2, 3, (1 << 51) + 1, (1 << 52) - 1] {
+            let y = k as f64 + 0.5;
+            assert_eq!(quantize(y, 1.0), y.round_ties_even() as i64, "{y}");
+        }
+        for n in 0..3 * LANES + 2 {
+            let v = &xs[..n];
+            for w in [1.0, 3.0, -0.7] {
+                let serial = v.iter().fold(0.0, |m: f64, &x| m.max((x as f64 * w).abs()));
+                assert_eq!(max_abs(v, w), serial, "n {n}, w {w}");
+            }
+        }
+        let mut with_nan = xs[..20].to_vec();
+        with_nan[17] = f32::NAN;
+        assert_eq!(max_abs(&with_nan, 1.0), f64::INFINITY);
     }
 
     #[test]

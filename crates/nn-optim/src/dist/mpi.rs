@@ -6,6 +6,8 @@
 //! failed collective, e.g. because a peer was killed, aborts the whole job rather than leaving
 //! the surviving ranks waiting.
 
+use std::cell::RefCell;
+
 use mpi::collective::{CommunicatorCollectives, Root, SystemOperation};
 use mpi::environment::Universe;
 use mpi::topology::{Communicator as _, SimpleCommunicator};
@@ -36,6 +38,17 @@ pub fn launched() -> bool {
 pub struct Mpi {
     world: SimpleCommunicator,
     _universe: Universe,
+    /// Send buffers of the all-reduces (rsmpi has no in-place form), kept between steps: a
+    /// fresh megabyte per step is fresh pages for the kernel to zero.
+    send: Scratch,
+}
+
+/// One reusable send buffer per element type.
+#[derive(Default)]
+struct Scratch {
+    f32: RefCell<Vec<f32>>,
+    f64: RefCell<Vec<f64>>,
+    i64: RefCell<Vec<i64>>,
 }
 
 impl Mpi {
@@ -58,13 +71,20 @@ impl Mpi {
         Ok(Some(Mpi {
             world,
             _universe: universe,
+            send: Scratch::default(),
         }))
     }
 
-    fn sum<T: mpi::datatype::Equivalence + Copy>(&self, buf: &mut [T]) {
-        let send = buf.to_vec();
-        self.world
-            .all_reduce_into(&send[..], buf, SystemOperation::sum());
+    /// `buf` ← `op` over the ranks, through the reusable send buffer `send`.
+    fn reduce<T, O>(&self, send: &RefCell<Vec<T>>, buf: &mut [T], op: O)
+    where
+        T: mpi::datatype::Equivalence + Copy,
+        O: mpi::collective::Operation,
+    {
+        let mut send = send.borrow_mut();
+        send.clear();
+        send.extend_from_slice(buf);
+        self.world.all_reduce_into(&send[..], buf, op);
     }
 }
 
@@ -90,20 +110,18 @@ impl Communicator for Mpi {
         root.broadcast_into(&mut bytes[..]);
     }
     fn all_reduce_sum_f32(&self, buf: &mut [f32]) {
-        self.sum(buf);
+        self.reduce(&self.send.f32, buf, SystemOperation::sum());
     }
     fn all_reduce_sum_f64(&self, buf: &mut [f64]) {
-        self.sum(buf);
+        self.reduce(&self.send.f64, buf, SystemOperation::sum());
     }
     fn all_reduce_sum_i64(&self, buf: &mut [i64]) {
-        self.sum(buf);
+        self.reduce(&self.send.i64, buf, SystemOperation::sum());
     }
     fn abort(&self, code: i32) {
         self.world.abort(code)
     }
     fn all_reduce_max_f64(&self, buf: &mut [f64]) {
-        let send = buf.to_vec();
-        self.world
-            .all_reduce_into(&send[..], buf, SystemOperation::max());
+        self.reduce(&self.send.f64, buf, SystemOperation::max());
     }
 }

@@ -82,9 +82,13 @@ pub struct DataParallel<T> {
     reduction: Reduction,
     /// The global mean gradient of the last [`reduce`](Self::reduce), flattened.
     mean: Vec<T>,
-    /// This rank's shards of the current step: weighted gradient `g · rows`, rows, loss · rows.
-    shards: Vec<(Vec<T>, usize, f64)>,
+    /// This rank's shards of the current step.
+    shards: Vec<Shard<T>>,
     used: usize,
+    /// The all-reduce buffers, kept between steps (a fresh megabyte-sized buffer per step is
+    /// fresh pages for the kernel to zero).
+    fused: Vec<T>,
+    ints: Vec<i64>,
 }
 
 impl<T: Float> DataParallel<T> {
@@ -108,6 +112,8 @@ impl<T: Float> DataParallel<T> {
             mean: Vec::new(),
             shards: Vec::new(),
             used: 0,
+            fused: Vec::new(),
+            ints: Vec::new(),
         })
     }
 
@@ -132,13 +138,23 @@ impl<T: Float> DataParallel<T> {
     /// loss was `loss`.
     pub fn add_shard(&mut self, model: &mut dyn Parameters<T>, loss: f64, rows: usize) {
         if self.shards.len() == self.used {
-            self.shards.push((Vec::new(), 0, 0.0));
+            self.shards.push(Shard::default());
         }
-        let (grad, n, loss_sum) = &mut self.shards[self.used];
-        let weight = T::from_f64(rows as f64);
+        let exact = matches!(self.reduction, Reduction::Exact { .. });
+        let shard = &mut self.shards[self.used];
+        let (weight, grad, mut max) = (T::from_f64(rows as f64), &mut shard.grad, 0.0_f64);
         grad.clear();
-        model.visit_params(&mut |p| grad.extend(p.grad.iter().map(|&g| g * weight)));
-        (*n, *loss_sum) = (rows, loss * rows as f64);
+        model.visit_params(&mut |p| {
+            for chunk in p.grad.chunks(BLOCK) {
+                let start = grad.len();
+                grad.extend(chunk.iter().map(|&g| g * weight));
+                if exact {
+                    // while the block is in cache
+                    max = max.max(exact::max_abs(&grad[start..], 1.0));
+                }
+            }
+        });
+        (shard.rows, shard.loss_sum, shard.max) = (rows, loss * rows as f64, max);
         self.used += 1;
     }
 
@@ -146,7 +162,10 @@ impl<T: Float> DataParallel<T> {
     /// global mean gradient for [`reduced`](Self::reduced). Every rank must call it once per
     /// step, with or without shards.
     pub fn reduce(&mut self, stop: bool) -> StepTotals {
-        let len = self.shards.first().map_or(self.mean.len(), |s| s.0.len());
+        let len = self
+            .shards
+            .first()
+            .map_or(self.mean.len(), |s| s.grad.len());
         self.mean.resize(len, T::zero());
         let totals = match self.reduction {
             Reduction::Average => self.reduce_average(stop),
@@ -159,19 +178,24 @@ impl<T: Float> DataParallel<T> {
     /// One float all-reduce of `[Σ g·rows, Σ loss·rows, rows, stop]` in `T`.
     fn reduce_average(&mut self, stop: bool) -> StepTotals {
         let p = self.mean.len();
-        let mut fused = vec![T::zero(); p + 3];
-        for (grad, rows, loss) in &self.shards[..self.used] {
-            fused[..p].iter_mut().zip(grad).for_each(|(f, &g)| *f += g);
-            fused[p] += T::from_f64(*loss);
-            fused[p + 1] += T::from_f64(*rows as f64);
+        let fused = &mut self.fused;
+        fused.clear();
+        fused.resize(p + 3, T::zero());
+        for shard in &self.shards[..self.used] {
+            fused[..p]
+                .iter_mut()
+                .zip(&shard.grad)
+                .for_each(|(f, &g)| *f += g);
+            fused[p] += T::from_f64(shard.loss_sum);
+            fused[p + 1] += T::from_f64(shard.rows as f64);
         }
         fused[p + 2] = T::from_f64(f64::from(u8::from(stop)));
-        all_reduce_sum(&*self.comm, &mut fused);
+        all_reduce_sum(&*self.comm, fused);
         let rows = fused[p + 1].to_f64();
         let scale = T::from_f64(rows.max(1.0));
         self.mean
             .iter_mut()
-            .zip(&fused)
+            .zip(fused.iter())
             .for_each(|(m, &f)| *m = f / scale);
         StepTotals {
             loss_sum: fused[p].to_f64(),
@@ -184,11 +208,8 @@ impl<T: Float> DataParallel<T> {
     /// `[q(Σ g·rows), q(Σ loss·rows), rows, stop]`.
     fn reduce_exact(&mut self, stop: bool, terms: usize) -> StepTotals {
         let local = &self.shards[..self.used];
-        let losses: Vec<f64> = local.iter().map(|s| s.2).collect();
-        let max_grad = local
-            .iter()
-            .map(|s| exact::max_abs(&s.0, 1.0))
-            .fold(0.0, f64::max);
+        let losses: Vec<f64> = local.iter().map(|s| s.loss_sum).collect();
+        let max_grad = local.iter().map(|s| s.max).fold(0.0, f64::max);
         let max_loss = exact::max_abs(&losses, 1.0);
         let mut maxima = [max_grad, max_loss, f64::from(u8::from(stop))];
         self.comm.all_reduce_max_f64(&mut maxima);
@@ -196,7 +217,7 @@ impl<T: Float> DataParallel<T> {
         let scales =
             exact::scale_exponent(maxima[0], terms).zip(exact::scale_exponent(maxima[1], terms));
         let Some((eg, el)) = scales else {
-            let rows = self.shards[..self.used].iter().map(|s| s.1).sum();
+            let rows = self.shards[..self.used].iter().map(|s| s.rows).sum();
             return StepTotals {
                 loss_sum: f64::NAN,
                 rows,
@@ -204,14 +225,23 @@ impl<T: Float> DataParallel<T> {
             };
         };
         let p = self.mean.len();
-        let mut ints = vec![0_i64; p + 3];
-        for (grad, rows, loss) in local {
-            exact::accumulate(&mut ints[..p], grad, 1.0, eg);
-            ints[p] += exact::quantize(*loss, exact::pow2(el));
-            ints[p + 1] += *rows as i64;
+        let ints = &mut self.ints;
+        ints.clear();
+        ints.resize(p + 3, 0);
+        // Block by block, every shard into the block's sums while they are in cache.
+        for start in (0..p).step_by(BLOCK) {
+            let block = start..(start + BLOCK).min(p);
+            for shard in local {
+                let grad = &shard.grad[block.clone()];
+                exact::accumulate(&mut ints[block.clone()], grad, 1.0, eg);
+            }
+        }
+        for shard in local {
+            ints[p] += exact::quantize(shard.loss_sum, exact::pow2(el));
+            ints[p + 1] += shard.rows as i64;
         }
         ints[p + 2] = i64::from(stop);
-        self.comm.all_reduce_sum_i64(&mut ints);
+        self.comm.all_reduce_sum_i64(ints);
         let rows = ints[p + 1].max(1) as f64;
         exact::finish(&ints[..p], eg, rows, &mut self.mean);
         let mut loss = [0.0_f64];
@@ -256,6 +286,22 @@ impl<T: Float> GradientHook<T> for DataParallel<T> {
     fn step(&mut self, net: &mut Network<T>, opt: &mut dyn Optimizer<T>, lr: f64) {
         opt.step(&mut self.reduced(net), lr);
     }
+}
+
+/// Elements per block of the shard loops (a block of `i64` sums and of each shard's values
+/// fit the first-level cache).
+const BLOCK: usize = 2048;
+
+/// One shard's part of a step.
+#[derive(Debug, Clone, Default)]
+struct Shard<T> {
+    /// The shard's gradient times its row count, flattened.
+    grad: Vec<T>,
+    rows: usize,
+    /// The shard's loss times its row count.
+    loss_sum: f64,
+    /// `max |grad|` (infinite if one is not finite), for [`Reduction::Exact`] only.
+    max: f64,
 }
 
 /// Part `i` of `n` items split into `parts` contiguous, nearly equal ranges.

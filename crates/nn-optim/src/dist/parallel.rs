@@ -82,12 +82,16 @@ pub struct DataParallel<T> {
     reduction: Reduction,
     /// The global mean gradient of the last [`reduce`](Self::reduce), flattened.
     mean: Vec<T>,
-    /// This rank's shards of the current step.
+    /// This rank's shards of the current step ([`Reduction::Exact`]).
     shards: Vec<Shard<T>>,
+    /// Shards added in the current step.
     used: usize,
-    /// The all-reduce buffers, kept between steps (a fresh megabyte-sized buffer per step is
-    /// fresh pages for the kernel to zero).
+    /// [`Reduction::Average`]'s all-reduce buffer: this rank's `Σ g·rows`, flattened, then
+    /// `Σ loss·rows`, rows and the stop flag; the two sums are kept in `local` until then.
     fused: Vec<T>,
+    local: (T, T),
+    /// [`Reduction::Exact`]'s all-reduce buffer. Both are kept between steps (a fresh
+    /// megabyte-sized buffer per step is fresh pages for the kernel to zero).
     ints: Vec<i64>,
 }
 
@@ -113,6 +117,7 @@ impl<T: Float> DataParallel<T> {
             shards: Vec::new(),
             used: 0,
             fused: Vec::new(),
+            local: (T::zero(), T::zero()),
             ints: Vec::new(),
         })
     }
@@ -137,10 +142,12 @@ impl<T: Float> DataParallel<T> {
     /// Records the gradients `model` holds after a backward pass over `rows` rows whose mean
     /// loss was `loss`.
     pub fn add_shard(&mut self, model: &mut dyn Parameters<T>, loss: f64, rows: usize) {
+        if self.reduction == Reduction::Average {
+            return self.add_to_sum(model, loss, rows);
+        }
         if self.shards.len() == self.used {
             self.shards.push(Shard::default());
         }
-        let exact = matches!(self.reduction, Reduction::Exact { .. });
         let shard = &mut self.shards[self.used];
         let (weight, grad, mut max) = (T::from_f64(rows as f64), &mut shard.grad, 0.0_f64);
         grad.clear();
@@ -148,13 +155,34 @@ impl<T: Float> DataParallel<T> {
             for chunk in p.grad.chunks(BLOCK) {
                 let start = grad.len();
                 grad.extend(chunk.iter().map(|&g| g * weight));
-                if exact {
-                    // while the block is in cache
-                    max = max.max(exact::max_abs(&grad[start..], 1.0));
-                }
+                // while the block is in cache
+                max = max.max(exact::max_abs(&grad[start..], 1.0));
             }
         });
         (shard.rows, shard.loss_sum, shard.max) = (rows, loss * rows as f64, max);
+        self.used += 1;
+    }
+
+    /// [`add_shard`](Self::add_shard) of [`Reduction::Average`]: `g · rows` straight into the
+    /// all-reduce buffer (written by the step's first shard, added to by the others).
+    fn add_to_sum(&mut self, model: &mut dyn Parameters<T>, loss: f64, rows: usize) {
+        let (weight, fused, first) = (T::from_f64(rows as f64), &mut self.fused, self.used == 0);
+        if first {
+            fused.clear();
+        }
+        let mut offset = 0;
+        model.visit_params(&mut |p| {
+            let weighted = p.grad.iter().map(|&g| g * weight);
+            if first {
+                fused.extend(weighted);
+            } else {
+                let sums = &mut fused[offset..offset + p.grad.len()];
+                sums.iter_mut().zip(weighted).for_each(|(f, g)| *f += g);
+            }
+            offset += p.grad.len();
+        });
+        self.local.0 += T::from_f64(loss * rows as f64);
+        self.local.1 += T::from_f64(rows as f64);
         self.used += 1;
     }
 
@@ -162,10 +190,11 @@ impl<T: Float> DataParallel<T> {
     /// global mean gradient for [`reduced`](Self::reduced). Every rank must call it once per
     /// step, with or without shards.
     pub fn reduce(&mut self, stop: bool) -> StepTotals {
-        let len = self
-            .shards
-            .first()
-            .map_or(self.mean.len(), |s| s.grad.len());
+        let len = match (self.reduction, self.used) {
+            (_, 0) => self.mean.len(),
+            (Reduction::Average, _) => self.fused.len(),
+            (Reduction::Exact { .. }, _) => self.shards[0].grad.len(),
+        };
         self.mean.resize(len, T::zero());
         let totals = match self.reduction {
             Reduction::Average => self.reduce_average(stop),
@@ -175,33 +204,30 @@ impl<T: Float> DataParallel<T> {
         totals
     }
 
-    /// One float all-reduce of `[Σ g·rows, Σ loss·rows, rows, stop]` in `T`.
+    /// One float all-reduce of `[Σ g·rows, Σ loss·rows, rows, stop]` in `T`; the buffer then
+    /// becomes the mean gradient (and the old mean the next step's buffer).
     fn reduce_average(&mut self, stop: bool) -> StepTotals {
         let p = self.mean.len();
-        let fused = &mut self.fused;
-        fused.clear();
-        fused.resize(p + 3, T::zero());
-        for shard in &self.shards[..self.used] {
-            fused[..p]
-                .iter_mut()
-                .zip(&shard.grad)
-                .for_each(|(f, &g)| *f += g);
-            fused[p] += T::from_f64(shard.loss_sum);
-            fused[p + 1] += T::from_f64(shard.rows as f64);
+        if self.used == 0 {
+            self.fused.clear();
+            self.fused.resize(p, T::zero());
         }
-        fused[p + 2] = T::from_f64(f64::from(u8::from(stop)));
-        all_reduce_sum(&*self.comm, fused);
+        let (loss, rows) = std::mem::replace(&mut self.local, (T::zero(), T::zero()));
+        let flag = T::from_f64(f64::from(u8::from(stop)));
+        self.fused.extend([loss, rows, flag]);
+        all_reduce_sum(&*self.comm, &mut self.fused);
+        let fused = &self.fused;
         let rows = fused[p + 1].to_f64();
-        let scale = T::from_f64(rows.max(1.0));
-        self.mean
-            .iter_mut()
-            .zip(fused.iter())
-            .for_each(|(m, &f)| *m = f / scale);
-        StepTotals {
+        let totals = StepTotals {
             loss_sum: fused[p].to_f64(),
             rows: rows as usize,
             stop: fused[p + 2].to_f64() > 0.0,
-        }
+        };
+        let scale = T::from_f64(rows.max(1.0));
+        std::mem::swap(&mut self.mean, &mut self.fused);
+        self.mean.truncate(p);
+        self.mean.iter_mut().for_each(|m| *m = *m / scale);
+        totals
     }
 
     /// A maximum all-reduce for the shared scales, then one integer all-reduce of

@@ -226,7 +226,7 @@ impl<T: Float> DataParallel<T> {
         let scale = T::from_f64(rows.max(1.0));
         std::mem::swap(&mut self.mean, &mut self.fused);
         self.mean.truncate(p);
-        self.mean.iter_mut().for_each(|m| *m = *m / scale);
+        self.mean.iter_mut().for_each(|m| *m /= scale);
         totals
     }
 

@@ -1,5 +1,5 @@
 //! Exact, order-independent sums of gradients for `--deterministic-reduce`: fixed-point
-//! integers with a per-step shared power-of-two scale.
+//! integers with a per-step shared power-of-two scale, carried in `f64`s.
 //!
 //! Floating-point addition is not associative, so an all-reduce's result depends on how the
 //! terms are grouped, i.e. on the process count and on the MPI algorithm. Here every term (one
@@ -8,13 +8,18 @@
 //! `|x|`); integers add exactly and associatively, so `Σ q` is the same for every grouping of
 //! the shards into processes, and so is `Σ q · 2^-e`. The scheme:
 //!
-//! - `e` is the largest exponent with `terms · max|x| · 2^e ≤ 2^62` ([`scale_exponent`]), so
-//!   each `|q| ≤ 2^62 / terms + 1` and the sum of `terms` of them stays below `2^63`: no
-//!   overflow, whatever the values.
+//! - `e` is the largest exponent with `terms · max|x| · 2^e ≤ 2^52` ([`scale_exponent`]), so
+//!   each `|q| ≤ ⌈2^52 / terms⌉` and every partial sum of up to `terms` of them is an integer
+//!   of magnitude at most `2^52 + terms < 2^53`: an `f64` holds it exactly, so `f64` additions
+//!   of these integers are exact in any order (and an MPI sum of `f64`s is exact too), and
+//!   nothing overflows, whatever the values. (Integers in `f64` rather than `i64`: the
+//!   rounding and the sums then run in vector registers, where x86-64 before AVX-512 has no
+//!   conversion to 64-bit integers.)
 //! - Scaling by a power of two is exact; only the rounding to an integer (to nearest, ties to
 //!   even) loses anything, at most `2^-(e+1)` per term, so the sum is within
-//!   `terms · 2^-(e+1) < terms² · max|x| · 2^-62` of the exact real sum: about 2⁻⁴⁶ of the
-//!   largest term for 64 shards, far below `f32`'s and `f64`'s own rounding of the result.
+//!   `terms · 2^-(e+1) < terms² · max|x| · 2^-52` of the exact real sum: 2⁻⁴⁴ of the largest
+//!   term for 16 shards (2⁻⁴⁰ for 64), far below `f32`'s rounding of the result and a few
+//!   hundred `f64` rounding units of the largest term.
 //! - The integer sum is converted back once, `sum · 2^-e / divisor`, the same on every rank.
 //!
 //! ```
@@ -22,30 +27,33 @@
 //! let shards = [[0.1_f64, 1e-3], [0.2, -2e-3], [0.3, 5e-4]];
 //! let max = shards.iter().map(|s| max_abs(s, 1.0)).fold(0.0, f64::max);
 //! let e = scale_exponent(max, shards.len()).unwrap();
-//! let (mut a, mut b) = ([0_i64; 2], [0_i64; 2]);
+//! let (mut a, mut b) = ([0.0_f64; 2], [0.0_f64; 2]);
 //! shards.iter().for_each(|s| accumulate(&mut a, s, 1.0, e)); // one process
 //! shards.iter().rev().for_each(|s| accumulate(&mut b, s, 1.0, e)); // another order
 //! assert_eq!(a, b);
+//! assert!(a.iter().all(|s| s.fract() == 0.0)); // integers
 //! let mut mean = [0.0_f64; 2];
 //! finish(&a, e, 3.0, &mut mean);
-//! assert!((mean[0] - 0.2).abs() < 1e-16 && (mean[1] + 1.666_666_666_666_666_6e-4).abs() < 1e-18);
+//! // within the fixed-point quantum 2^-e = 2^-52 (3 · 0.3 ≤ 2^0, so e = 52) of the real means
+//! assert!((mean[0] - 0.2).abs() < 3e-16 && (mean[1] + 1.666_666_666_666_666_6e-4).abs() < 3e-16);
 //! ```
 
 use nn_tensor::Float;
 
-/// The sum of all terms stays within `2^HEADROOM_BITS` in magnitude (plus one per term).
-pub const HEADROOM_BITS: i32 = 62;
+/// The sum of all terms stays within `2^HEADROOM_BITS` in magnitude (plus one per term), where
+/// every integer is an exact `f64`.
+pub const HEADROOM_BITS: i32 = 52;
 
 /// Bounds on the exponent, so that `2^e` and `2^-e` are normal `f64`s.
 const EXPONENT_RANGE: (i32, i32) = (-1000, 1000);
 
 /// The shared scale exponent `e` for `terms` terms of magnitude at most `max_abs`: the largest
-/// with `terms · max_abs · 2^e ≤ 2^62`; `None` when `max_abs` is not finite (divergence).
+/// with `terms · max_abs · 2^e ≤ 2^52`; `None` when `max_abs` is not finite (divergence).
 ///
 /// ```
 /// use nn_optim::dist::exact::scale_exponent;
-/// assert_eq!(scale_exponent(1.0, 4), Some(60)); // 4 · 1 · 2^60 = 2^62
-/// assert_eq!(scale_exponent(3.0, 1), Some(60)); // 3 · 2^60 ≤ 2^62 < 3 · 2^61
+/// assert_eq!(scale_exponent(1.0, 4), Some(50)); // 4 · 1 · 2^50 = 2^52
+/// assert_eq!(scale_exponent(3.0, 1), Some(50)); // 3 · 2^50 ≤ 2^52 < 3 · 2^51
 /// assert_eq!(scale_exponent(f64::NAN, 1), None);
 /// ```
 pub fn scale_exponent(max_abs: f64, terms: usize) -> Option<i32> {
@@ -110,9 +118,9 @@ pub fn max_abs<T: Float>(values: &[T], weight: f64) -> f64 {
     }
 }
 
-/// `acc[i] += round(values[i] · weight · 2^e)`; `e` from [`scale_exponent`] for a maximum at
-/// least [`max_abs`]`(values, weight)`.
-pub fn accumulate<T: Float>(acc: &mut [i64], values: &[T], weight: f64, e: i32) {
+/// `acc[i] += round(values[i] · weight · 2^e)`, integers held in `f64`; `e` from
+/// [`scale_exponent`] for a maximum at least [`max_abs`]`(values, weight)`.
+pub fn accumulate<T: Float>(acc: &mut [f64], values: &[T], weight: f64, e: i32) {
     debug_assert_eq!(acc.len(), values.len());
     let scale = pow2(e);
     for (a, &v) in acc.iter_mut().zip(values) {
@@ -123,34 +131,34 @@ pub fn accumulate<T: Float>(acc: &mut [i64], values: &[T], weight: f64, e: i32) 
 /// `2^52`: from there on every `f64` is an integer.
 const INTEGRAL: f64 = 4_503_599_627_370_496.0;
 
-/// `x · scale` rounded to the nearest integer, ties to even (`scale` a power of two, so only
-/// the rounding is inexact; `|x · scale| < 2^63`). Below `2^52` in magnitude, adding and
-/// subtracting `±2^52` rounds to an integer by the hardware's own round-to-nearest-even (an
-/// addition, where `f64::round` is a library call on baseline x86-64).
+/// `x · scale` rounded to the nearest integer, ties to even, as an `f64` (`scale` a power of
+/// two, so only the rounding is inexact). Below `2^52` in magnitude, adding and subtracting
+/// `±2^52` rounds by the hardware's own round-to-nearest-even (two additions, where
+/// `f64::round` is a library call on baseline x86-64); from `2^52` on, every `f64` is an
+/// integer already.
 ///
 /// ```
 /// use nn_optim::dist::exact::quantize;
-/// assert_eq!([quantize(2.5, 1.0), quantize(3.5, 1.0), quantize(-2.5, 1.0)], [2, 4, -2]);
-/// assert_eq!(quantize(0.3, 16.0), 5); // 4.8
-/// assert_eq!(quantize(2f64.powi(60) + 4096.0, 1.0), (1 << 60) + 4096);
+/// assert_eq!([quantize(2.5, 1.0), quantize(3.5, 1.0), quantize(-2.5, 1.0)], [2.0, 4.0, -2.0]);
+/// assert_eq!(quantize(0.3, 16.0), 5.0); // 4.8
+/// assert_eq!(quantize(2f64.powi(60) + 4096.0, 1.0), 2f64.powi(60) + 4096.0);
 /// ```
-pub fn quantize(x: f64, scale: f64) -> i64 {
+pub fn quantize(x: f64, scale: f64) -> f64 {
     let y = x * scale;
     let shift = INTEGRAL.copysign(y);
-    let rounded = if y.abs() < INTEGRAL {
+    if y.abs() < INTEGRAL {
         (y + shift) - shift
     } else {
         y
-    };
-    rounded as i64
+    }
 }
 
 /// `out[i] = sum[i] · 2^-e / divisor`, converted to `T`.
-pub fn finish<T: Float>(sum: &[i64], e: i32, divisor: f64, out: &mut [T]) {
+pub fn finish<T: Float>(sum: &[f64], e: i32, divisor: f64, out: &mut [T]) {
     debug_assert_eq!(sum.len(), out.len());
     let unscale = pow2(-e);
     for (o, &s) in out.iter_mut().zip(sum) {
-        *o = T::from_f64(s as f64 * unscale / divisor);
+        *o = T::from_f64(s * unscale / divisor);
     }
 }
 
@@ -176,11 +184,11 @@ mod tests {
     /// Sums `shards` (each weighted by its index + 1) exactly, grouped into `groups` partial
     /// sums of consecutive shards that are then added in reverse group order, as a reduction
     /// over `groups` processes in another order would.
-    fn grouped_sum(shards: &[Vec<f32>], groups: usize, e: i32) -> Vec<i64> {
+    fn grouped_sum(shards: &[Vec<f32>], groups: usize, e: i32) -> Vec<f64> {
         let n = shards[0].len();
-        let mut total = vec![0_i64; n];
+        let mut total = vec![0.0_f64; n];
         for g in (0..groups).rev() {
-            let mut part = vec![0_i64; n];
+            let mut part = vec![0.0_f64; n];
             let range = g * shards.len() / groups..(g + 1) * shards.len() / groups;
             for k in range {
                 accumulate(&mut part, &shards[k], (k + 1) as f64, e);
@@ -246,8 +254,8 @@ mod tests {
         // 0.75 + 0.125 − 0.0625 = 0.8125 exactly; mean over 4 rows = 0.203125.
         let shards = [[0.75_f64], [0.125], [-0.0625]];
         let e = scale_exponent(0.75, 3).unwrap();
-        assert_eq!(e, 60); // 3 · 0.75 = 2.25 ≤ 2^2 (and > 2^1), so e = 62 − 2
-        let mut acc = [0_i64];
+        assert_eq!(e, 50); // 3 · 0.75 = 2.25 ≤ 2^2 (and > 2^1), so e = 52 − 2
+        let mut acc = [0.0_f64];
         shards.iter().for_each(|s| accumulate(&mut acc, s, 1.0, e));
         let mut mean = [0.0_f64];
         finish(&acc, e, 4.0, &mut mean);
@@ -266,16 +274,18 @@ mod tests {
             for terms in [1_usize, 2, 3, 16, 1024] {
                 let e = scale_exponent(max, terms).unwrap();
                 let q = quantize(max, pow2(e));
-                let total = (0..terms).try_fold(0_i64, |t, _| t.checked_add(q));
+                // every partial sum an integer below 2^53, so exact in f64
+                let exact = |t: f64| t.fract() == 0.0 && t.abs() < pow2(53);
+                let total = (0..terms).try_fold(0.0_f64, |t, _| Some(t + q).filter(|&t| exact(t)));
                 assert!(total.is_some(), "max {max:e}, {terms} terms: overflow");
-                let total = total.unwrap().unsigned_abs();
+                let total = total.unwrap().abs();
                 assert!(
-                    total <= (1u64 << 62) + terms as u64,
+                    total <= pow2(52) + terms as f64,
                     "max {max:e}, {terms} terms"
                 );
                 // Within a factor 2 of the headroom when the scale is not clamped.
                 if max > 1e-200 && max < 1e200 {
-                    assert!(total > 1u64 << 60, "max {max:e}, {terms} terms: {total}");
+                    assert!(total > pow2(50), "max {max:e}, {terms} terms: {total}");
                 }
             }
         }
@@ -289,12 +299,12 @@ mod tests {
         let xs = values(5, 4000);
         for (i, &x) in xs.iter().enumerate() {
             let scale = pow2((i % 93) as i32 - 30);
-            let want = (x as f64 * scale).round_ties_even() as i64;
+            let want = (x as f64 * scale).round_ties_even();
             assert_eq!(quantize(x as f64, scale), want, "{x:e} · {scale:e}");
         }
         for k in [-5_i64, -4, -3, -1, 0, 1, 2, 3, (1 << 51) + 1, (1 << 52) - 1] {
             let y = k as f64 + 0.5;
-            assert_eq!(quantize(y, 1.0), y.round_ties_even() as i64, "{y}");
+            assert_eq!(quantize(y, 1.0), y.round_ties_even(), "{y}");
         }
         for n in 0..3 * LANES + 2 {
             let v = &xs[..n];

@@ -90,9 +90,10 @@ pub struct DataParallel<T> {
     /// `Σ loss·rows`, rows and the stop flag; the two sums are kept in `local` until then.
     fused: Vec<T>,
     local: (T, T),
-    /// [`Reduction::Exact`]'s all-reduce buffer. Both are kept between steps (a fresh
-    /// megabyte-sized buffer per step is fresh pages for the kernel to zero).
-    ints: Vec<i64>,
+    /// [`Reduction::Exact`]'s all-reduce buffer (integers in `f64`, see [`exact`]). Both are
+    /// kept between steps (a fresh megabyte-sized buffer per step is fresh pages for the
+    /// kernel to zero).
+    ints: Vec<f64>,
 }
 
 impl<T: Float> DataParallel<T> {
@@ -230,8 +231,8 @@ impl<T: Float> DataParallel<T> {
         totals
     }
 
-    /// A maximum all-reduce for the shared scales, then one integer all-reduce of
-    /// `[q(Σ g·rows), q(Σ loss·rows), rows, stop]`.
+    /// A maximum all-reduce for the shared scales, then one all-reduce of the integers
+    /// `[q(Σ g·rows), q(Σ loss·rows), rows, stop]` (held in `f64`s, see [`exact`]).
     fn reduce_exact(&mut self, stop: bool, terms: usize) -> StepTotals {
         let local = &self.shards[..self.used];
         let losses: Vec<f64> = local.iter().map(|s| s.loss_sum).collect();
@@ -253,7 +254,7 @@ impl<T: Float> DataParallel<T> {
         let p = self.mean.len();
         let ints = &mut self.ints;
         ints.clear();
-        ints.resize(p + 3, 0);
+        ints.resize(p + 3, 0.0);
         // Block by block, every shard into the block's sums while they are in cache.
         for start in (0..p).step_by(BLOCK) {
             let block = start..(start + BLOCK).min(p);
@@ -264,18 +265,18 @@ impl<T: Float> DataParallel<T> {
         }
         for shard in local {
             ints[p] += exact::quantize(shard.loss_sum, exact::pow2(el));
-            ints[p + 1] += shard.rows as i64;
+            ints[p + 1] += shard.rows as f64;
         }
-        ints[p + 2] = i64::from(stop);
-        self.comm.all_reduce_sum_i64(ints);
-        let rows = ints[p + 1].max(1) as f64;
+        ints[p + 2] = f64::from(u8::from(stop));
+        self.comm.all_reduce_sum_f64(ints);
+        let rows = ints[p + 1].max(1.0);
         exact::finish(&ints[..p], eg, rows, &mut self.mean);
         let mut loss = [0.0_f64];
         exact::finish(&ints[p..p + 1], el, 1.0, &mut loss);
         StepTotals {
             loss_sum: loss[0],
             rows: ints[p + 1] as usize,
-            stop: ints[p + 2] > 0,
+            stop: ints[p + 2] > 0.0,
         }
     }
 
@@ -314,7 +315,7 @@ impl<T: Float> GradientHook<T> for DataParallel<T> {
     }
 }
 
-/// Elements per block of the shard loops (a block of `i64` sums and of each shard's values
+/// Elements per block of the shard loops (a block of the sums and of each shard's values
 /// fit the first-level cache).
 const BLOCK: usize = 2048;
 

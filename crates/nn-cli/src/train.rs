@@ -15,6 +15,7 @@ use crate::fsutil::Interrupted;
 use crate::history::History;
 use crate::model_file::ModelFile;
 use crate::scoring::Scorer;
+use crate::stdout::outln;
 
 /// What a run produced.
 struct Trained {
@@ -77,8 +78,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     if let Some(path) = &args.plot {
         crate::history::plot_curves(path, &run.history, run.model.task)?;
     }
-    report(&args, &run);
-    Ok(())
+    report(&args, &run)
 }
 
 /// `--out` or `--plot` naming an input file (`--data`, `--test`, `--val`, `--init`) is a usage
@@ -205,7 +205,7 @@ fn final_metrics(run: &Trained) -> BTreeMap<String, f64> {
     m
 }
 
-fn report(args: &TrainArgs, run: &Trained) {
+fn report(args: &TrainArgs, run: &Trained) -> Result<()> {
     let epochs = run.history.epochs.len();
     if let Stop::EarlyStopped {
         best_epoch,
@@ -214,23 +214,24 @@ fn report(args: &TrainArgs, run: &Trained) {
     } = run.stop
     {
         let delta = args.run.min_delta;
-        println!(
+        outln!(
             "early stopping after epoch {epochs}: val_loss did not improve by more than {delta} for {patience} epochs; restored the weights of epoch {} (val_loss {best_loss:.4})",
             best_epoch + 1
-        );
+        )?;
     }
     if let Some(test) = run.test {
         let (metric, value) = match run.model.task {
             Task::Regress => ("R²", test.metric.unwrap_or(f64::NAN)),
             _ => ("accuracy", test.metric.unwrap_or(f64::NAN)),
         };
-        println!(
+        outln!(
             "test {metric} {value:.4} (test loss {:.4}) after {epochs} epochs; model written to {}",
             test.loss,
             args.out.display()
-        );
+        )?;
     }
     if let (Some(p), false) = (&args.plot, args.quiet) {
-        println!("curves written to {}", p.display());
+        outln!("curves written to {}", p.display())?;
     }
+    Ok(())
 }

@@ -23,6 +23,7 @@ use crate::fsutil::usage;
 use nn_data::Task;
 
 use crate::model_file::ModelFile;
+use crate::stdout::{out, outln};
 
 /// The textbook's inputs i1, i2.
 pub const TEXTBOOK_INPUT: [f64; 2] = [0.10, 0.20];
@@ -91,7 +92,7 @@ fn explain(
     print(args.format, &step, iteration.as_ref())?;
     for note in notes {
         match args.format {
-            Format::Text => println!("{note}"),
+            Format::Text => outln!("{note}")?,
             Format::Json => eprintln!("{note}"),
         }
     }
@@ -116,9 +117,9 @@ fn draw(args: &ExplainArgs, step: &Step, iteration: Option<&Iteration>) -> Resul
 fn print(format: Format, step: &Step, iteration: Option<&Iteration>) -> Result<()> {
     match format {
         Format::Text => {
-            print!("{}", crate::explain::text::render(step));
+            out!("{}", crate::explain::text::render(step))?;
             if let Some(it) = iteration {
-                print!("{}", crate::explain::steps::render(it, step.names));
+                out!("{}", crate::explain::steps::render(it, step.names))?;
             }
         }
         Format::Json => {
@@ -126,7 +127,7 @@ fn print(format: Format, step: &Step, iteration: Option<&Iteration>) -> Result<(
             if let Some(it) = iteration {
                 value["steps"] = crate::explain::steps::to_json(it, step.names);
             }
-            println!("{}", serde_json::to_string_pretty(&value)?);
+            outln!("{}", serde_json::to_string_pretty(&value)?)?;
         }
     }
     Ok(())
@@ -138,7 +139,7 @@ fn save_textbook(path: &std::path::Path) -> Result<()> {
     model.features = vec!["i1".into(), "i2".into()];
     model.save(path)?;
     let shown = path.display();
-    println!("wrote the textbook network to {shown} (edit it, then: nn explain --model {shown})");
+    outln!("wrote the textbook network to {shown} (edit it, then: nn explain --model {shown})")?;
     Ok(())
 }
 

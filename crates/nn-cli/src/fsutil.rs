@@ -71,8 +71,8 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// Runs `write` on a temporary path next to `path`, then renames it into place (removing the
-/// temporary file on failure).
+/// Runs `write` on a temporary path next to `path`, then renames it into place with the
+/// replaced file's permission bits (removing the temporary file on failure).
 pub fn with_temp(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     if nn_optim::checkpoint::is_special_file(path) {
         // A device or pipe: write into it (renaming over it would replace the device node).
@@ -80,6 +80,7 @@ pub fn with_temp(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result
     }
     let tmp = temp_path_for(path);
     let result = write(&tmp).and_then(|()| {
+        nn_optim::checkpoint::keep_permissions(path, &tmp)?;
         std::fs::rename(&tmp, path).with_context(|| format!("renaming {}", tmp.display()))
     });
     if result.is_err() {

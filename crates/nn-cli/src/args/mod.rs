@@ -2,6 +2,7 @@
 //! and limits they enforce. Every subcommand's `--help` ends with examples. This module imports
 //! nothing from the rest of the crate; the commands import it.
 
+mod os_path;
 mod parse;
 mod train;
 mod values;

@@ -26,14 +26,10 @@ struct Fold {
 
 /// Runs `nn cv`.
 pub fn run(args: CvArgs) -> Result<()> {
-    if let (Some(out), Some(data)) = (&args.out, &args.data.data) {
-        if crate::fsutil::same_file(out, data) {
-            let out = out.display();
-            return Err(crate::fsutil::usage(format!(
-                "--out {out} is the --data file: choose another name for the per-fold figures"
-            )));
-        }
-    }
+    crate::outputs::Outputs::new()
+        .input("--data", args.data.data.as_deref())
+        .file("--out", args.out.as_deref())
+        .check()?;
     let train_args = as_train_args(&args);
     let loaded = load::<f32>(&train_args)?;
     let (data, schema) = (loaded.data, loaded.schema);

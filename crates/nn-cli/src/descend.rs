@@ -47,6 +47,9 @@ pub fn verdict(lr: f64) -> String {
 
 /// Runs `nn descend`.
 pub fn run(args: DescendArgs) -> Result<()> {
+    crate::outputs::Outputs::new()
+        .plot("--plot", args.plot.as_deref())
+        .check()?;
     let [x, y] = args.start[..] else {
         return Err(usage(format!(
             "--start needs two values x,y, got {}",

@@ -15,6 +15,10 @@ use crate::stdout::outln;
 
 /// Runs `nn export`.
 pub fn run(args: ExportArgs) -> Result<()> {
+    crate::outputs::Outputs::new()
+        .input("--model", Some(&args.model))
+        .file("--out", Some(&args.out))
+        .check()?;
     let model = ModelFile::load(&args.model)?;
     let bytes = to_safetensors(&model, args.dtype)?;
     crate::fsutil::write_atomic(&args.out, &bytes)?;

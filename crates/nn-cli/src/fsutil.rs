@@ -56,19 +56,40 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .with_context(|| format!("writing {}", path.display()))
 }
 
-/// Whether `a` and `b` name the same existing file (by canonical path), e.g. an output that
-/// would overwrite an input.
+/// Whether `a` and `b` name the same file, e.g. an output that would overwrite an input:
+/// for two existing files, the same device and inode (a hard link or a symbolic link is the
+/// same file); otherwise the same canonical folder and name (two outputs not written yet).
 ///
 /// ```
 /// use std::path::Path;
-/// assert!(nn_cli::fsutil::same_file(Path::new("Cargo.toml"), Path::new("./Cargo.toml")));
-/// assert!(!nn_cli::fsutil::same_file(Path::new("Cargo.toml"), Path::new("no-such-file")));
+/// use nn_cli::fsutil::same_file;
+/// assert!(same_file(Path::new("Cargo.toml"), Path::new("./Cargo.toml")));
+/// assert!(!same_file(Path::new("Cargo.toml"), Path::new("no-such-file")));
+/// assert!(same_file(Path::new("new.svg"), Path::new("src/../new.svg")));
 /// ```
 pub fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
+    #[cfg(unix)]
+    if let (Ok(a), Ok(b)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+        use std::os::unix::fs::MetadataExt;
+        return (a.dev(), a.ino()) == (b.dev(), b.ino());
+    }
+    match (canonical_target(a), canonical_target(b)) {
+        (Some(a), Some(b)) => a == b,
         _ => false,
     }
+}
+
+/// `path` made canonical, or (when it does not exist yet) its canonical folder joined with its
+/// name.
+fn canonical_target(path: &Path) -> Option<PathBuf> {
+    if let Ok(canonical) = path.canonicalize() {
+        return Some(canonical);
+    }
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    Some(folder.canonicalize().ok()?.join(path.file_name()?))
 }
 
 /// Runs `write` on a temporary path next to `path`, then renames it into place with the

@@ -16,6 +16,10 @@ use crate::stdout::outln;
 
 /// Runs `nn lr-find`.
 pub fn run(args: LrFindArgs) -> Result<()> {
+    crate::outputs::Outputs::new()
+        .input("--data", args.data.data.as_deref())
+        .plot("--plot", args.plot.as_deref())
+        .check()?;
     let data = crate::prepare_train::prepare::<f32>(&as_train_args(&args))?;
     let curve = range_test(&args, &data)?;
     let best = curve.iter().copied().fold(

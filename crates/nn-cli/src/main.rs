@@ -32,6 +32,7 @@ mod inference;
 mod interrupt;
 mod limits;
 mod metrics;
+mod outputs;
 mod plot;
 mod png_out;
 mod prepare_train;

@@ -15,6 +15,11 @@ use crate::stdout::outln;
 
 /// Runs `nn predict`.
 pub fn run(args: PredictArgs) -> Result<()> {
+    crate::outputs::Outputs::new()
+        .input("--model", Some(&args.model))
+        .input("--data", Some(&args.data))
+        .file("--out", args.out.as_deref())
+        .check()?;
     let model = ModelFile::load(&args.model)?;
     let trained = inference::preprocessing(&model)?
         .and_then(|p| p.schema)

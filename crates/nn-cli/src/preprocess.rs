@@ -83,6 +83,10 @@ pub fn run(args: PreprocessArgs) -> Result<()> {
 }
 
 fn fit(method: Method, data: &Path, options: &CsvOptions, out: &Path) -> Result<()> {
+    crate::outputs::Outputs::new()
+        .input("--data", Some(data))
+        .file("--out", Some(out))
+        .check()?;
     let bytes = read(data)?;
     let name = data.display().to_string();
     let loaded = nn_data::read_features_as::<f64>(bytes.as_slice(), &name, options)?;
@@ -124,6 +128,11 @@ fn load_params(path: &Path) -> Result<Params> {
 }
 
 fn transform(params: &Path, data: &Path, out: &Path, inverse: bool) -> Result<()> {
+    crate::outputs::Outputs::new()
+        .input("--params", Some(params))
+        .input("--data", Some(data))
+        .file("--out", Some(out))
+        .check()?;
     let p = load_params(params)?;
     // The inverse reads the numeric columns only: the text columns are indicators by then.
     let schema = if inverse {

@@ -9,6 +9,9 @@ use crate::stdout::outln;
 
 /// Runs `nn schedule`.
 pub fn run(args: ScheduleArgs) -> Result<()> {
+    crate::outputs::Outputs::new()
+        .plot("--plot", args.plot.as_deref())
+        .check()?;
     let lr = crate::args::LrArgs {
         lr: args.lr,
         schedule: args.schedule.clone(),

@@ -33,7 +33,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     if args.run.dtype == Dtype::F64 && args.run.precision == crate::args::PrecisionArg::Bf16 {
         return Err(crate::fsutil::usage("--precision bf16 needs --dtype f32"));
     }
-    refuse_overwriting_inputs(&args)?;
+    check_outputs(&args)?;
     // The model file records the preprocessing actually used, default or not.
     args.data.preprocess = Some(args.data.preprocess_method());
     if comm.size() > 1 {
@@ -81,29 +81,24 @@ pub fn run(args: TrainArgs) -> Result<()> {
     report(&args, &run)
 }
 
-/// `--out` or `--plot` naming an input file (`--data`, `--test`, `--val`, `--init`) is a usage
-/// error, found before any work.
-fn refuse_overwriting_inputs(args: &TrainArgs) -> Result<()> {
-    let inputs = [
-        ("--data", &args.data.data),
-        ("--test", &args.test.test),
-        ("--val", &args.val.val),
-        ("--init", &args.init),
-    ];
-    let outputs = [("--out", Some(&args.out)), ("--plot", args.plot.as_ref())];
-    for (out_flag, out) in outputs {
-        for (in_flag, input) in &inputs {
-            if let (Some(out), Some(input)) = (out, input) {
-                if crate::fsutil::same_file(out, input) {
-                    return Err(crate::fsutil::usage(format!(
-                        "{out_flag} {} is the {in_flag} file: it would be overwritten; choose another name",
-                        out.display()
-                    )));
-                }
-            }
-        }
-    }
-    Ok(())
+/// The outputs (`--out`, `--plot`, `--checkpoint DIR/checkpoint.json`) checked against each
+/// other and the inputs (`--data`, `--test`, `--val`, `--init`, `--resume DIR/checkpoint.json`)
+/// before any work; continuing the resumed folder is the one allowed overlap.
+fn check_outputs(args: &TrainArgs) -> Result<()> {
+    use crate::train_checkpoint::{file, FILE_NAME};
+    let resumed = args.resume.as_deref().map(file);
+    let data = args.data.data.as_deref().filter(|d| !d.is_dir());
+    crate::outputs::Outputs::new()
+        .input("--data", data)
+        .input("--test", args.test.test.as_deref())
+        .input("--val", args.val.val.as_deref())
+        .input("--init", args.init.as_deref())
+        .input("--resume", resumed.as_deref())
+        .file("--out", Some(&args.out))
+        .plot("--plot", args.plot.as_deref())
+        .folder("--checkpoint", args.checkpoint.as_deref(), FILE_NAME)
+        .allow("--checkpoint", "--resume")
+        .check()
 }
 
 /// Loads and prepares the data in `T` (the training type: no copy in another type is made),

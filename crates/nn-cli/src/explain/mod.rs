@@ -32,6 +32,12 @@ pub const TEXTBOOK_TARGET: [f64; 2] = [0.85, 0.30];
 
 /// Runs `nn explain`.
 pub fn run(args: ExplainArgs) -> Result<()> {
+    crate::outputs::Outputs::new()
+        .input("--model", args.model.as_deref())
+        .file("--save-model", args.save_model.as_deref())
+        .plot("--plot", args.plot.as_deref())
+        .plot("--plot-loss", args.plot_loss.as_deref())
+        .check()?;
     if let Some(path) = &args.save_model {
         return save_textbook(path);
     }

@@ -281,7 +281,8 @@ fn plot_loss_needs_steps_and_pictures_need_svg_or_png() {
     let run = nn(&["explain", "--plot", &pdf]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
-        run.stderr.contains("a plot is written as SVG or PNG; name it .svg or .png"),
+        run.stderr
+            .contains("a plot is written as SVG or PNG; name it .svg or .png"),
         "{}",
         run.stderr
     );

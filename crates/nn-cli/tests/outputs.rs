@@ -11,15 +11,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{dataset, root};
+use common::{collect, dataset, root, Run};
 use serde_json::Value;
-
-/// What one run produced.
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
 
 /// Runs `nn ARGS` (any OS strings) in the workspace root, standard output to `stdout`.
 fn nn_with(args: &[&OsStr], stdout: Stdio) -> Run {
@@ -31,7 +24,7 @@ fn nn_with(args: &[&OsStr], stdout: Stdio) -> Run {
         .stderr(Stdio::piped())
         .output()
         .expect("the nn binary runs");
-    finish(out, args)
+    collect(out, &args)
 }
 
 /// Runs `sh -c SCRIPT nn ARGS…`: the script sets a limit, then `exec "$0" "$@"`.
@@ -44,21 +37,7 @@ fn nn_under(script: &str, args: &[&OsStr]) -> Run {
         .current_dir(root())
         .output()
         .expect("sh runs");
-    finish(out, args)
-}
-
-fn finish(out: std::process::Output, args: &[&OsStr]) -> Run {
-    let run = Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(
-        !run.stderr.contains("panicked"),
-        "nn {args:?} panicked:\n{}",
-        run.stderr
-    );
-    run
+    collect(out, &args)
 }
 
 fn nn(args: &[&OsStr]) -> Run {
@@ -76,7 +55,7 @@ fn refs(args: &[OsString]) -> Vec<&OsStr> {
 
 fn ok(args: &[&OsStr]) -> Run {
     let run = nn(args);
-    assert_eq!(run.code, Some(0), "nn {args:?}:\n{}", run.stderr);
+    assert_eq!(run.code, 0, "nn {args:?}:\n{}", run.stderr);
     run
 }
 
@@ -245,7 +224,7 @@ fn a_full_standard_output_is_an_error_naming_it() {
             .unwrap();
         let args = os(&command.iter().map(String::as_str).collect::<Vec<_>>());
         let run = nn_with(&refs(&args), Stdio::from(full));
-        assert_eq!(run.code, Some(1), "nn {command:?}:\n{}", run.stderr);
+        assert_eq!(run.code, 1, "nn {command:?}:\n{}", run.stderr);
         let first = run.stderr.lines().find(|l| l.starts_with("error:"));
         assert!(
             first
@@ -304,7 +283,7 @@ fn a_file_size_limit_is_an_error_naming_the_file() {
     let mut args = train_flags(&iris, &big, "1");
     args[4] = "256,256".into();
     let run = nn_under("ulimit -f 20", &refs(&args));
-    assert_eq!(run.code, Some(1), "killed by a signal?\n{}", run.stderr);
+    assert_eq!(run.code, 1, "killed by a signal?\n{}", run.stderr);
     assert!(
         run.stderr
             .contains("big.json: File too large (os error 27)"),
@@ -314,7 +293,7 @@ fn a_file_size_limit_is_an_error_naming_the_file() {
     let picture = dir.path().join("step.png");
     let explain = os(&["explain", "--plot", &picture.to_string_lossy()]);
     let run = nn_under("ulimit -f 1", &refs(&explain));
-    assert_eq!(run.code, Some(1), "killed by a signal?\n{}", run.stderr);
+    assert_eq!(run.code, 1, "killed by a signal?\n{}", run.stderr);
     assert!(
         run.stderr.contains("step.png") && run.stderr.contains("File too large"),
         "{}",
@@ -336,12 +315,12 @@ fn written_files_follow_the_umask_and_replaced_ones_keep_their_mode() {
     let mut args = train_flags(&iris, &model, "1");
     args.extend(["--plot".into(), plot.clone().into()]);
     let run = nn_under("umask 027", &refs(&args));
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!((mode(&model), mode(&plot)), (0o640, 0o640));
     std::fs::set_permissions(&model, std::fs::Permissions::from_mode(0o604)).unwrap();
     std::fs::set_permissions(&plot, std::fs::Permissions::from_mode(0o600)).unwrap();
     let run = nn_under("umask 022", &refs(&args));
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!((mode(&model), mode(&plot)), (0o604, 0o600));
 }
 

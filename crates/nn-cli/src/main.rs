@@ -69,8 +69,8 @@ fn main() -> ExitCode {
     let collective = interrupted || format!("{err:#}").contains("training diverged");
     cluster::abort_group(&err, code, collective);
     match interrupted {
-        true => eprintln!("interrupted: {err:#}"),
-        false => eprintln!("error: {err:#}"),
+        true => crate::stdout::errln!("interrupted: {err:#}"),
+        false => crate::stdout::errln!("error: {err:#}"),
     }
     ExitCode::from(code)
 }

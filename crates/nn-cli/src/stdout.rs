@@ -2,7 +2,10 @@
 //! (`nn predict … > /dev/full`) is an error naming standard output (exit 1), and a reader that
 //! went away (`nn predict … | head -1`) is [`Closed`], which `main` ends quietly with status 0.
 //! Commands print with [`outln!`](crate::stdout::outln) and [`bytes`], never with `println!`
-//! (which panics on a write error).
+//! (which panics on a write error). Notes and errors go to standard error with
+//! [`errln!`](crate::stdout::errln), never `eprintln!` (which panics too): when standard error
+//! cannot be written there is nowhere left to report to, so the text is dropped and the exit
+//! code still tells.
 //!
 //! ```ignore
 //! outln!("wrote {n} rows to {}", path.display())?;
@@ -40,6 +43,11 @@ pub fn bytes(data: &[u8]) -> Result<()> {
     written.map_err(failure)
 }
 
+/// Writes formatted text to standard error, ignoring a write error (see the module doc).
+pub fn note(args: fmt::Arguments<'_>) {
+    let _ = std::io::stderr().lock().write_fmt(args);
+}
+
 /// A broken pipe becomes [`Closed`]; any other error names standard output.
 fn failure(err: std::io::Error) -> anyhow::Error {
     match err.kind() {
@@ -65,7 +73,14 @@ macro_rules! out {
     };
 }
 
-pub(crate) use {out, outln};
+/// `eprintln!` that never panics: a line on standard error, dropped if it cannot be written.
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::stdout::note(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+pub(crate) use {errln, out, outln};
 
 #[cfg(test)]
 mod tests {

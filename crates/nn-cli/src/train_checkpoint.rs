@@ -68,7 +68,7 @@ pub fn resolve(args: TrainArgs) -> Result<TrainArgs> {
         return Err(usage(msg));
     }
     if merged.run.epochs == done {
-        eprintln!(
+        crate::stdout::errln!(
             "note: {shown}: the checkpoint has finished all {done} epochs; writing its final model to {}",
             merged.out.display()
         );

@@ -14,14 +14,14 @@ use std::process::{Command, Stdio};
 use common::{collect, dataset, root, Run};
 use serde_json::Value;
 
-/// Runs `nn ARGS` (any OS strings) in the workspace root, standard output to `stdout`.
-fn nn_with(args: &[&OsStr], stdout: Stdio) -> Run {
+/// Runs `nn ARGS` (any OS strings) in the workspace root, its output streams to `streams`.
+fn nn_with(args: &[&OsStr], (stdout, stderr): (Stdio, Stdio)) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_nn"))
         .args(args)
         .current_dir(root())
         .env_remove("RUST_BACKTRACE")
         .stdout(stdout)
-        .stderr(Stdio::piped())
+        .stderr(stderr)
         .output()
         .expect("the nn binary runs");
     collect(out, &args)
@@ -41,7 +41,7 @@ fn nn_under(script: &str, args: &[&OsStr]) -> Run {
 }
 
 fn nn(args: &[&OsStr]) -> Run {
-    nn_with(args, Stdio::piped())
+    nn_with(args, (Stdio::piped(), Stdio::piped()))
 }
 
 /// `nn ARGS` given as text.
@@ -186,7 +186,7 @@ fn non_utf8_file_names_work_for_every_path_flag() {
 }
 
 /// Every subcommand that prints, with standard output on `/dev/full`: exit 1 and an error that
-/// names standard output, never a panic.
+/// names standard output, never a panic; standard error on `/dev/full` changes no exit code.
 #[test]
 fn a_full_standard_output_is_an_error_naming_it() {
     let Some(iris) = dataset("iris.csv") else {
@@ -218,12 +218,8 @@ fn a_full_standard_output_is_an_error_naming_it() {
     .map(|c| c.split(' ').map(String::from).collect())
     .collect();
     for command in &commands {
-        let full = std::fs::OpenOptions::new()
-            .write(true)
-            .open("/dev/full")
-            .unwrap();
         let args = os(&command.iter().map(String::as_str).collect::<Vec<_>>());
-        let run = nn_with(&refs(&args), Stdio::from(full));
+        let run = nn_with(&refs(&args), (dev_full(), Stdio::piped()));
         assert_eq!(run.code, 1, "nn {command:?}:\n{}", run.stderr);
         let first = run.stderr.lines().find(|l| l.starts_with("error:"));
         assert!(
@@ -236,6 +232,23 @@ fn a_full_standard_output_is_an_error_naming_it() {
     }
     // `nn train` failed at its first progress line: the model file was not written.
     assert!(!dir.path().join("t.json").exists());
+    // A full standard error loses the message, never the exit code (a panic would be 101).
+    let missing = dir.path().join("missing.json");
+    let explain = os(&["explain", "--model", &missing.to_string_lossy()]);
+    let run = nn_with(&refs(&explain), (Stdio::null(), dev_full()));
+    assert_eq!(run.code, 1);
+    let ck = dir.path().join("ck");
+    let mut args = train_flags(&iris, &model, "1");
+    args.extend(["--checkpoint".into(), ck.clone().into()]);
+    ok(&refs(&args));
+    let resume = os(&["train", "--resume", &ck.to_string_lossy()]);
+    let run = nn_with(&refs(&resume), (Stdio::null(), dev_full()));
+    assert_eq!(run.code, 0, "the note on a finished checkpoint");
+}
+
+fn dev_full() -> Stdio {
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full");
+    Stdio::from(full.expect("/dev/full opens"))
 }
 
 /// `nn predict … | head -1` and the like: the reader is gone before nn writes; nn stops

@@ -99,7 +99,7 @@ fn explain(
     for note in notes {
         match args.format {
             Format::Text => outln!("{note}")?,
-            Format::Json => eprintln!("{note}"),
+            Format::Json => crate::stdout::errln!("{note}"),
         }
     }
     Ok(())
@@ -182,7 +182,9 @@ fn preprocessed(
         Some(scaler) => nn_data::Transformer::transform(scaler, t.view())?,
         None => t,
     };
-    eprintln!("note: --input (and a regression --target) scaled by the model's preprocessing");
+    crate::stdout::errln!(
+        "note: --input (and a regression --target) scaled by the model's preprocessing"
+    );
     Ok((x, t))
 }
 

@@ -95,19 +95,72 @@ fn canonical_target(path: &Path) -> Option<PathBuf> {
 /// Runs `write` on a temporary path next to `path`, then renames it into place with the
 /// replaced file's permission bits (removing the temporary file on failure).
 pub fn with_temp(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    stage(path, write)?.commit()
+}
+
+/// A file written next to its destination and not yet in place: [`Staged::commit`] renames it
+/// over the destination; dropped uncommitted (a later step failed), its temporary file is
+/// removed, so a run that fails before its end replaces nothing.
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("nn-doc-stage-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("a.txt");
+/// let staged = nn_cli::fsutil::stage(&path, |tmp| Ok(std::fs::write(tmp, "a")?))?;
+/// assert!(!path.exists());
+/// staged.commit()?;
+/// assert_eq!(std::fs::read_to_string(&path)?, "a");
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), anyhow::Error>(())
+/// ```
+#[must_use = "a staged file is removed unless committed"]
+pub struct Staged {
+    /// Where `write` wrote (the destination itself for a device or pipe).
+    tmp: PathBuf,
+    /// The destination.
+    path: PathBuf,
+}
+
+/// Runs `write` on a temporary path next to `path` (into `path` itself when it is a device or
+/// a pipe, which cannot be replaced); the result is put in place by [`Staged::commit`].
+pub fn stage(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<Staged> {
+    let context = || format!("writing {}", path.display());
     if nn_optim::checkpoint::is_special_file(path) {
-        // A device or pipe: write into it (renaming over it would replace the device node).
-        return write(path).with_context(|| format!("writing {}", path.display()));
+        write(path).with_context(context)?;
+        let path = path.to_path_buf();
+        return Ok(Staged {
+            tmp: path.clone(),
+            path,
+        });
     }
-    let tmp = temp_path_for(path);
-    let result = write(&tmp).and_then(|()| {
-        nn_optim::checkpoint::keep_permissions(path, &tmp)?;
-        std::fs::rename(&tmp, path).with_context(|| format!("renaming {}", tmp.display()))
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let staged = Staged {
+        tmp: temp_path_for(path),
+        path: path.to_path_buf(),
+    };
+    write(&staged.tmp).with_context(context)?;
+    Ok(staged)
+}
+
+impl Staged {
+    /// Renames the written file over its destination, keeping the replaced file's permission
+    /// bits.
+    pub fn commit(self) -> Result<()> {
+        if self.tmp == self.path {
+            return Ok(());
+        }
+        nn_optim::checkpoint::keep_permissions(&self.path, &self.tmp)
+            .and_then(|()| std::fs::rename(&self.tmp, &self.path))
+            .with_context(|| format!("writing {}", self.path.display()))
     }
-    result.with_context(|| format!("writing {}", path.display()))
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if self.tmp != self.path {
+            // Gone already after a commit; otherwise the unfinished run's file.
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 #[cfg(test)]

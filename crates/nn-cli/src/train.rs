@@ -71,12 +71,22 @@ pub fn run(args: TrainArgs) -> Result<()> {
     training["optimizer_config"] = json!(crate::builder::optimizer_config(&args.optim));
     run.model.training = Some(training);
     run.model.metrics = final_metrics(&run);
+    // The curves are drawn before the model file is replaced, and put in place after it: a
+    // failure in either replaces neither.
+    let curves = match (&args.plot, &interrupted) {
+        (Some(path), None) => Some(crate::history::plot_curves(
+            path,
+            &run.history,
+            run.model.task,
+        )?),
+        _ => None,
+    };
     run.model.save(&args.out)?;
     if let Some(msg) = interrupted {
         return Err(Interrupted(msg).into());
     }
-    if let Some(path) = &args.plot {
-        crate::history::plot_curves(path, &run.history, run.model.task)?;
+    if let Some(curves) = curves {
+        curves.commit()?;
     }
     report(&args, &run)
 }

@@ -283,7 +283,8 @@ fn a_closed_pipe_ends_quietly_with_status_0() {
 }
 
 /// `ulimit -f`: nn survives SIGXFSZ, the write fails with EFBIG and the error names the file;
-/// no temporary file is left and an existing file is kept.
+/// no temporary file is left, an existing file is kept, and the run's other output (the
+/// curves plot) is not written either.
 #[test]
 fn a_file_size_limit_is_an_error_naming_the_file() {
     let Some(iris) = dataset("iris.csv") else {
@@ -292,10 +293,12 @@ fn a_file_size_limit_is_an_error_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("big.json");
     std::fs::write(&big, "previous").unwrap();
-    // 256·256 weights make a model file of about 1.5 MB; the limit is 20 blocks of 512 bytes.
+    // 256·256 weights make a model file of about 1.5 MB, over the limit of 100 blocks of 512
+    // bytes; the curves (an SVG of a few kB) are drawn first and never put in place.
     let mut args = train_flags(&iris, &big, "1");
     args[4] = "256,256".into();
-    let run = nn_under("ulimit -f 20", &refs(&args));
+    args.extend(["--plot".into(), dir.path().join("curves.svg").into()]);
+    let run = nn_under("ulimit -f 100", &refs(&args));
     assert_eq!(run.code, 1, "killed by a signal?\n{}", run.stderr);
     assert!(
         run.stderr
@@ -312,6 +315,13 @@ fn a_file_size_limit_is_an_error_naming_the_file() {
         "{}",
         run.stderr
     );
+    // The other way round: the model file (4.5 kB) fits in 16 blocks, the PNG curves (12 kB)
+    // do not; the plot fails before the model file is replaced.
+    let mut args = train_flags(&iris, &big, "1");
+    args.extend(["--plot".into(), dir.path().join("curves.png").into()]);
+    let run = nn_under("ulimit -f 16", &refs(&args));
+    assert_eq!(run.code, 1, "killed by a signal?\n{}", run.stderr);
+    assert!(run.stderr.contains("curves.png"), "{}", run.stderr);
     assert_eq!(names_in(dir.path()), ["big.json"]);
     assert_eq!(std::fs::read_to_string(&big).unwrap(), "previous");
 }

@@ -105,17 +105,21 @@ fn explain(
     Ok(())
 }
 
-/// `--plot` and `--plot-loss`; returns what was written, to tell the user.
+/// `--plot` and `--plot-loss` (both drawn before either is put in place); returns what was
+/// written, to tell the user.
 fn draw(args: &ExplainArgs, step: &Step, iteration: Option<&Iteration>) -> Result<Vec<String>> {
-    let mut notes = Vec::new();
+    let (mut notes, mut staged) = (Vec::new(), Vec::new());
     if let Some(path) = &args.plot {
-        crate::explain::plot::save(path, step)?;
+        staged.push(crate::explain::plot::stage(path, step)?);
         notes.push(format!("picture of the step written to {}", path.display()));
     }
     if let (Some(path), Some(it)) = (&args.plot_loss, iteration) {
-        crate::explain::loss_plot::save(path, it)?;
+        staged.push(crate::explain::loss_plot::stage(path, it)?);
         notes.push(format!("E_total plot written to {}", path.display()));
     }
+    staged
+        .into_iter()
+        .try_for_each(crate::fsutil::Staged::commit)?;
     Ok(notes)
 }
 

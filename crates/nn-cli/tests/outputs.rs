@@ -213,6 +213,9 @@ fn a_full_standard_output_is_an_error_naming_it() {
         "descend --steps 3".into(),
         format!("lr-find --data {iris} --hidden 4 --steps 10"),
         format!("export --model {m} --out {tmp}/m.safetensors"),
+        "--help".into(),
+        "--version".into(),
+        "predict --help".into(),
     ]
     .iter()
     .map(|c| c.split(' ').map(String::from).collect())
@@ -266,6 +269,7 @@ fn a_closed_pipe_ends_quietly_with_status_0() {
         format!("predict --model {m} --data {iris}"),
         "descend --steps 1000".into(),
         "explain".into(),
+        "train --help".into(),
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_nn"))
             .args(command.split(' '))

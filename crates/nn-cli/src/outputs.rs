@@ -151,7 +151,8 @@ fn check_shape(out: &Output<'_>) -> Result<()> {
         }
         return Ok(());
     }
-    if out.given.is_dir() {
+    let ends_in_separator = out.given.as_os_str().to_string_lossy().ends_with('/');
+    if out.given.is_dir() || ends_in_separator {
         return Err(usage(format!(
             "{flag} {shown} is a folder: give a file name"
         )));
@@ -197,6 +198,12 @@ mod tests {
         assert!(err.ends_with("/no does not exist"), "{err}");
         let err = message(&Outputs::new().file("--out", Some(dir.path())));
         assert!(err.ends_with("is a folder: give a file name"), "{err}");
+        let new_folder = PathBuf::from(format!("{}/new/", dir.path().display()));
+        let err = message(&Outputs::new().plot("--plot", Some(&new_folder.join("a.svg/"))));
+        assert!(
+            err.ends_with("a.svg/ is a folder: give a file name"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -28,6 +28,7 @@ struct Fold {
 pub fn run(args: CvArgs) -> Result<()> {
     crate::outputs::Outputs::new()
         .input("--data", args.data.data.as_deref())
+        .input("--val", args.val.val.as_deref())
         .file("--out", args.out.as_deref())
         .check()?;
     let train_args = as_train_args(&args);

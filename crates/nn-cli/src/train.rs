@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Context, Result};
 use nn_data::Task;
 use nn_optim::{Stop, Validation};
-use serde_json::json;
 
 use crate::args::{Dtype, TrainArgs};
 use crate::fit::{fit, Real};
@@ -67,8 +66,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
     if !crate::cluster::is_root() {
         return interrupted.map_or(Ok(()), |msg| Err(Interrupted(msg).into()));
     }
-    let mut training = json!(args);
-    training["optimizer_config"] = json!(crate::builder::optimizer_config(&args.optim));
+    let mut training = serde_json::to_value(&args)?;
+    training["optimizer_config"] =
+        serde_json::to_value(crate::builder::optimizer_config(&args.optim))?;
     run.model.training = Some(training);
     run.model.metrics = final_metrics(&run);
     // The curves are drawn before the model file is replaced, and put in place after it: a

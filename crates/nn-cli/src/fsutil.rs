@@ -176,4 +176,35 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "two");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
+
+    #[test]
+    fn an_uncommitted_stage_leaves_nothing_and_a_failed_write_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.svg");
+        let staged = stage(&path, |tmp| Ok(std::fs::write(tmp, "a")?)).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        drop(staged);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        let failed = stage(&path, |tmp| {
+            std::fs::write(tmp, "half")?;
+            anyhow::bail!("disk full")
+        });
+        let err = format!("{:#}", failed.err().unwrap());
+        assert!(
+            err.starts_with("writing ") && err.ends_with("a.svg: disk full"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symbolic_link_is_the_same_file_as_its_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let (data, link) = (dir.path().join("d.csv"), dir.path().join("l.csv"));
+        std::fs::write(&data, "a\n").unwrap();
+        std::os::unix::fs::symlink(&data, &link).unwrap();
+        assert!(same_file(&link, &data));
+        assert!(!same_file(&link, &dir.path().join("other.csv")));
+    }
 }

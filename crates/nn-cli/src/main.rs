@@ -7,6 +7,8 @@
 //! closed by its reader (`nn predict … | head -1`) ends quietly with status 0.
 
 #![forbid(unsafe_code)]
+// Output goes through `stdout::{outln, errln}`, whose write errors never panic.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 // The subcommands, one module each (`main` → commands → the shared modules below).
 mod cv;

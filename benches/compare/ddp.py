@@ -35,6 +35,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# The fused all-reduce buffer of the 784-256-128-10 MLP: 235 146 parameters, the loss sum, the
+# row count and the stop flag.
+PARAMS = 235149
 NN = ROOT / "target" / "release" / "nn"
 MPI_ENV = {
     "OMPI_ALLOW_RUN_AS_ROOT": "1",
@@ -130,7 +133,7 @@ def build_allreduce(d):
 
 def allreduce(exe, np):
     """allreduce.c's table at `np` processes, printed as it comes; returns the median seconds
-    of the all-reduce of the MNIST MLP's fused f32 buffer (235 149 floats)."""
+    of the all-reduce of 4 bytes and of the MNIST MLP's fused f32 buffer (235 149 floats)."""
     cmd = ["mpirun", "--oversubscribe", "-np", str(np), str(exe)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True,
                          env={**os.environ, **MPI_ENV}).stdout
@@ -138,7 +141,8 @@ def allreduce(exe, np):
     start = 0 if np == 2 else 1  # the header once
     print("\n".join(f"allreduce {line}" for line in lines[start:]), flush=True)
     fields = [line.split("\t") for line in lines[1:]]
-    return next(float(f[5]) * 1e-6 for f in fields if f[1] == "f32" and f[2] == "235149")
+    median = {(f[1], int(f[2])): float(f[5]) * 1e-6 for f in fields}
+    return median[("f32", 1)], median[("f32", PARAMS)]
 
 
 ROWS = [
@@ -177,6 +181,48 @@ def summary(results, batches):
         print(f"| {b} | " + " | ".join(cells) + " |")
 
 
+def ring(p, n, alpha, beta):
+    """A ring all-reduce of n bytes over p processes: 2(p−1) latencies and 2(p−1)/p · n bytes."""
+    return 2 * (p - 1) * alpha + 2 * (p - 1) / p * n / beta
+
+
+# Latency and bandwidth of the links the model assumes (typical MPI figures over TCP/RoCE;
+# no network was available to measure): 1, 10 and 25 GbE.
+LINKS = [("1 GbE", 50e-6, 125e6), ("10 GbE", 20e-6, 1.25e9), ("25 GbE", 10e-6, 3.1e9)]
+
+
+def fit_costs(results, batches):
+    """c (seconds per row) and s (seconds per step) from nn-np1-t1 at the two largest batches."""
+    (b1, b2) = sorted(batches)[-2:]
+    steps = {b: -(-60000 // b) for b in batches}
+    t1, t2 = (statistics.median(results[(b, "nn-np1-t1")]) for b in (b1, b2))
+    s = (t1 - t2) / (steps[b1] - steps[b2])
+    return (t1 - steps[b1] * s) / 60000, s
+
+
+def speedup_table(results, batches):
+    """Predicted epoch speed-up over one process for p single-threaded machines, with the
+    shared-memory link fitted to this run's 2-process all-reduce timings."""
+    c, s = fit_costs(results, batches)
+    alpha = statistics.median(results[("allreduce-4B", 2)]) / 2
+    full = statistics.median(results[("allreduce", 2)])
+    beta = (PARAMS * 4) / max(full - 2 * alpha, 1e-9)  # p = 2: 2α + n/β
+    n = PARAMS * 4
+    print(f"\n# shared memory fitted: α = {alpha * 1e6:.1f} µs, β = {beta / 1e9:.2f} GB/s; "
+          f"all-reduce of {n / 1e6:.2f} MB, p = 2 and 64:")
+    links = LINKS + [("shared memory", alpha, beta)]
+    for name, a, b in links:
+        print(f"#   {name}: {ring(2, n, a, b) * 1e3:.2f} ms, {ring(64, n, a, b) * 1e3:.2f} ms")
+    ps = [2, 4, 8, 16, 32, 64]
+    print("| link | global batch | " + " | ".join(f"p={p}" for p in ps) + " |")
+    print("|---|---|" + "---|" * len(ps))
+    for name, a, b in links:
+        for batch in [128, 512, 1024, 4096]:
+            one = c * batch + s
+            cells = [f"{one / (c * batch / p + s + ring(p, n, a, b)):.1f}" for p in ps]
+            print(f"| {name} | {batch} | " + " | ".join(cells) + " |")
+
+
 def model_check(results, batches):
     """The communication model against the measured -np 2/3/4 rows: an epoch of S = ⌈60000/B⌉
     steps costs S·(c·B/min(p, cores) + s + a(p)), with c the compute per row and s the fixed
@@ -185,11 +231,8 @@ def model_check(results, batches):
     if len(batches) < 2:
         return
     cores = os.cpu_count()
-    (b1, b2) = sorted(batches)[-2:]
     steps = {b: -(-60000 // b) for b in batches}
-    t1, t2 = (statistics.median(results[(b, "nn-np1-t1")]) for b in (b1, b2))
-    s = (t1 - t2) / (steps[b1] - steps[b2])
-    c = (t1 - steps[b1] * s) / 60000
+    c, s = fit_costs(results, batches)
     print(f"\n# model: c = {c * 1e6:.2f} µs/row, s = {s * 1e6:.0f} µs/step, {cores} cores")
     print("| B | p | a(p) ms | predicted s | measured median s | measured/predicted |")
     print("|---|---|---|---|---|---|")
@@ -223,7 +266,9 @@ def main():
         for r in range(args.rounds):
             print(f"# round {r + 1}: load average {os.getloadavg()}", flush=True)
             for np in [2, 3, 4]:
-                results.setdefault(("allreduce", np), []).append(allreduce(exe, np))
+                small, full = allreduce(exe, np)
+                results.setdefault(("allreduce-4B", np), []).append(small)
+                results.setdefault(("allreduce", np), []).append(full)
             for b in batches:
                 for name, run in ROWS:
                     if name.endswith("-det") and b not in det_batches:
@@ -236,6 +281,8 @@ def main():
     print(f"# end: load average {os.getloadavg()}")
     summary(results, batches)
     model_check(results, batches)
+    if len(batches) >= 2:
+        speedup_table(results, batches)
 
 
 if __name__ == "__main__":

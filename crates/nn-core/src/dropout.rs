@@ -18,11 +18,12 @@
 //! gradient). Backprop turns `∂L/∂(a ⊙ m)` into `∂L/∂a = ∂L/∂(a ⊙ m) ⊙ m`. The buffers are sized
 //! for the largest batch seen, like the network's own.
 
-use crate::{Dense, DropoutKey};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, Zip};
 use nn_tensor::aligned::zeros_aligned;
 use nn_tensor::s;
 use nn_tensor::Float;
+
+use crate::{Dense, DropoutKey};
 
 /// The masks and dropped outputs of the last forward pass.
 #[derive(Debug, Clone, Default)]

@@ -1,8 +1,9 @@
 //! Checkpoints: everything needed to continue a training run exactly where it stopped.
 //!
 //! A checkpoint holds a [`TrainState`] — the network, the optimizer (its kind and state), the
-//! schedule (including reduce-on-plateau's state), the trainer (epoch counter and the shuffling
-//! generator's state), the per-epoch history, early stopping's state — and free-form JSON for
+//! schedule (including reduce-on-plateau's state), the trainer (epoch counter, the shuffling
+//! generator's state, and the count of training rows that dropout's masks follow), the per-epoch
+//! history, early stopping's state — and free-form JSON for
 //! the caller's own configuration. Files are JSON, written to a temporary file in the same
 //! folder, flushed to disk, then renamed over the target: a process killed at any moment leaves either the old complete file or the new one.
 //! Floats are written in shortest round-trip form, so a resumed run is bit-identical.

@@ -60,8 +60,9 @@ pub fn run(args: CvArgs) -> Result<()> {
     let task = crate::prepare_train::task_of(&data);
     summary(&results, task)?;
     if let Some(path) = &args.out {
-        crate::fsutil::write_atomic(path, fold_csv(&results, task).as_bytes())?;
+        let staged = crate::fsutil::stage_bytes(path, fold_csv(&results, task).as_bytes())?;
         outln!("per-fold figures written to {}", path.display())?;
+        staged.commit()?;
     }
     Ok(())
 }

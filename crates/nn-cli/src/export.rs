@@ -21,7 +21,8 @@ pub fn run(args: ExportArgs) -> Result<()> {
         .check()?;
     let model = ModelFile::load(&args.model)?;
     let bytes = to_safetensors(&model, args.dtype)?;
-    crate::fsutil::write_atomic(&args.out, &bytes)?;
+    // Staged, reported, then put in place: a report that cannot be printed writes nothing.
+    let staged = crate::fsutil::stage_bytes(&args.out, &bytes)?;
     outln!(
         "wrote {} tensors ({}) to {}",
         2 * model.layers.len(),
@@ -32,7 +33,7 @@ pub fn run(args: ExportArgs) -> Result<()> {
         },
         args.out.display()
     )?;
-    Ok(())
+    staged.commit()
 }
 
 /// The safetensors bytes of `model`'s weights.

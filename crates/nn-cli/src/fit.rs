@@ -64,6 +64,12 @@ pub fn fit<T: Real>(
         loss: data.loss,
         task: data.task,
     });
+    // Removed again if the run fails before its first checkpoint.
+    let _folder = args
+        .checkpoint
+        .as_deref()
+        .map(crate::fsutil::create_folder)
+        .transpose()?;
     let mut options = FitOptions::new(args.run.epochs)
         .clip_grad_norm(args.optim.clip_grad_norm)
         .checkpoint(policy(args, initial_loss)?)
@@ -223,12 +229,12 @@ fn arm(trainer: &mut Trainer, args: &TrainArgs, initial_loss: f64) -> Result<()>
     Ok(())
 }
 
-/// `--checkpoint DIR`: where, how often, and the CLI's part of the file.
+/// `--checkpoint DIR`: where, how often, and the CLI's part of the file (the folder is made by
+/// [`fit`]).
 fn policy(args: &TrainArgs, initial_loss: f64) -> Result<Option<CheckpointPolicy>> {
     let Some(dir) = &args.checkpoint else {
         return Ok(None);
     };
-    std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
     let data = match &args.data.data {
         Some(path) => checkpoint::fingerprint(path)?,
         None => None,

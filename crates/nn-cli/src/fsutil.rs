@@ -36,6 +36,39 @@ pub fn usage(message: impl Into<String>) -> anyhow::Error {
     UsageError(message.into()).into()
 }
 
+/// A folder made for this run's output (`--checkpoint DIR`) by [`create_folder`]: dropped while
+/// still empty (the run failed before its first checkpoint), it is removed again, so a failed
+/// run leaves no empty folder behind. A folder that existed before is never removed.
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("nn-doc-folder-{}", std::process::id()));
+/// let folder = nn_cli::fsutil::create_folder(&dir)?;
+/// assert!(dir.is_dir());
+/// drop(folder);
+/// assert!(!dir.exists());
+/// # Ok::<(), anyhow::Error>(())
+/// ```
+#[must_use = "the folder is removed when this is dropped while it is empty"]
+pub struct CreatedFolder(Option<PathBuf>);
+
+/// Creates `dir` (and its missing parents) unless it exists; see [`CreatedFolder`].
+pub fn create_folder(dir: &Path) -> Result<CreatedFolder> {
+    if dir.is_dir() {
+        return Ok(CreatedFolder(None));
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(CreatedFolder(Some(dir.to_path_buf())))
+}
+
+impl Drop for CreatedFolder {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.0 {
+            // Fails, keeping the folder, once a checkpoint is in it.
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
 /// A temporary path in `path`'s directory, keeping its extension (image encoders pick the
 /// format from it): `dir/.name.tmp-PID.ext`.
 pub fn temp_path_for(path: &Path) -> PathBuf {
@@ -123,8 +156,11 @@ pub struct Staged {
 
 /// Runs `write` on a temporary path next to `path` (into `path` itself when it is a device or
 /// a pipe, which cannot be replaced); the result is put in place by [`Staged::commit`].
+/// A symbolic link is written through, as `cp` and `sort -o` do: the file staged and replaced is
+/// the link's target, and the link stays.
 pub fn stage(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<Staged> {
     let context = || format!("writing {}", path.display());
+    let path = &nn_optim::checkpoint::follow_links(path).with_context(context)?;
     if nn_optim::checkpoint::is_special_file(path) {
         write(path).with_context(context)?;
         let path = path.to_path_buf();
@@ -139,6 +175,28 @@ pub fn stage(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<Sta
     };
     write(&staged.tmp).with_context(context)?;
     Ok(staged)
+}
+
+/// Stages `bytes` for `path` (flushed to disk), to be put in place by [`Staged::commit`] once
+/// the rest of the run (printing its report) has succeeded.
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("nn-doc-bytes-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let staged = nn_cli::fsutil::stage_bytes(&dir.join("a.csv"), b"x\n1\n")?;
+/// staged.commit()?;
+/// assert_eq!(std::fs::read(dir.join("a.csv"))?, b"x\n1\n");
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), anyhow::Error>(())
+/// ```
+pub fn stage_bytes(path: &Path, bytes: &[u8]) -> Result<Staged> {
+    stage(path, |tmp| {
+        use std::io::Write;
+        let mut file = std::fs::File::create(tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        Ok(())
+    })
 }
 
 impl Staged {

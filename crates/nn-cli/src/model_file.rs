@@ -141,10 +141,11 @@ impl ModelFile {
         Ok(model)
     }
 
-    /// Writes the model atomically as pretty JSON.
-    pub fn save(&self, path: &Path) -> Result<()> {
+    /// Writes the model as pretty JSON next to `path`, put in place by
+    /// [`Staged::commit`](crate::fsutil::Staged::commit) once the run has reported.
+    pub fn stage(&self, path: &Path) -> Result<crate::fsutil::Staged> {
         let json = serde_json::to_string_pretty(self)?;
-        crate::fsutil::write_atomic(path, json.as_bytes())
+        crate::fsutil::stage_bytes(path, json.as_bytes())
     }
 
     /// Checks shapes, chaining, finiteness and the label count.

@@ -41,9 +41,10 @@ pub fn run(args: PredictArgs) -> Result<()> {
     let bytes = predictions_csv(&model, &applied, args.id.as_deref())?;
     match &args.out {
         Some(path) => {
-            crate::fsutil::write_atomic(path, &bytes)?;
+            let staged = crate::fsutil::stage_bytes(path, &bytes)?;
             let n = applied.data.n_samples() + applied.report.skipped.len();
             outln!("wrote {n} predictions to {}", path.display())?;
+            staged.commit()?;
         }
         None => crate::stdout::bytes(&bytes)?,
     }

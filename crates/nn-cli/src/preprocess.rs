@@ -101,13 +101,15 @@ fn fit(method: Method, data: &Path, options: &CsvOptions, out: &Path) -> Result<
         preprocessor,
         schema: Some(schema),
     };
-    crate::fsutil::write_atomic(out, serde_json::to_string_pretty(&params)?.as_bytes())?;
+    // Staged, reported, then put in place: a report that cannot be printed writes nothing.
+    let staged =
+        crate::fsutil::stage_bytes(out, serde_json::to_string_pretty(&params)?.as_bytes())?;
     let n_text = params.schema.as_ref().map_or(0, |s| s.categorical.len());
     outln!(
         "fitted {method:?} on {n_numeric} numeric columns of {name} ({n_text} text columns one-hot encoded); wrote {}",
         out.display()
     )?;
-    Ok(())
+    staged.commit()
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
@@ -156,9 +158,9 @@ fn transform(params: &Path, data: &Path, out: &Path, inverse: bool) -> Result<()
     };
     let table = RawCsv::parse(&bytes, &name)?;
     let out_bytes = table.write(&schema, &y)?;
-    crate::fsutil::write_atomic(out, &out_bytes)?;
+    let staged = crate::fsutil::stage_bytes(out, &out_bytes)?;
     outln!("wrote {} rows to {}", y.nrows(), out.display())?;
-    Ok(())
+    staged.commit()
 }
 
 /// A CSV's header and records as text (already checked by nn-data), split at the delimiter

@@ -71,8 +71,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
         serde_json::to_value(crate::builder::optimizer_config(&args.optim))?;
     run.model.training = Some(training);
     run.model.metrics = final_metrics(&run);
-    // The curves are drawn before the model file is replaced, and put in place after it: a
-    // failure in either replaces neither.
+    // The curves and the model file are written next to their places, the report printed, and
+    // only then both put in place: a failure in any of them (a full standard output included)
+    // replaces neither.
     let curves = match (&args.plot, &interrupted) {
         (Some(path), None) => Some(crate::history::plot_curves(
             path,
@@ -81,14 +82,14 @@ pub fn run(args: TrainArgs) -> Result<()> {
         )?),
         _ => None,
     };
-    run.model.save(&args.out)?;
+    let model = run.model.stage(&args.out)?;
     if let Some(msg) = interrupted {
+        model.commit()?;
         return Err(Interrupted(msg).into());
     }
-    if let Some(curves) = curves {
-        curves.commit()?;
-    }
-    report(&args, &run)
+    report(&args, &run)?;
+    model.commit()?;
+    curves.map_or(Ok(()), crate::fsutil::Staged::commit)
 }
 
 /// The outputs (`--out`, `--plot`, `--checkpoint DIR/checkpoint.json`) checked against each

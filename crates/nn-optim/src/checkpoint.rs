@@ -14,7 +14,7 @@
 //! reads both version-1 layouts as an SGD; [`Checkpoint::save`] always writes version 2.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use nn_tensor::Float;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -133,6 +133,7 @@ struct Header {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let path = &follow_links(path)?;
     if is_special_file(path) {
         // A device or pipe (`--out /dev/null`, `/dev/stdout`, a FIFO): write into it. Renaming
         // a file over it would replace the device node itself.
@@ -157,6 +158,39 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// The file a write to `path` should replace: `path` itself, or the file its symbolic link
+/// (or chain of links) names, existing or not, so that a link is written through as `cp` and
+/// `sort -o` do instead of being replaced by a regular file. More than 40 links in a row is
+/// an error (a loop).
+///
+/// ```
+/// # #[cfg(unix)] {
+/// let dir = std::env::temp_dir().join(format!("nn-doc-link-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// std::os::unix::fs::symlink("target.json", dir.join("link.json"))?;
+/// let target = nn_optim::checkpoint::follow_links(&dir.join("link.json"))?;
+/// assert_eq!(target, dir.join("target.json"));
+/// # std::fs::remove_dir_all(&dir)?;
+/// # }
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn follow_links(path: &Path) -> std::io::Result<PathBuf> {
+    let mut path = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(&path)?;
+                path = match path.parent() {
+                    Some(folder) => folder.join(target),
+                    None => target,
+                };
+            }
+            _ => return Ok(path),
+        }
+    }
+    Err(std::io::Error::other("too many levels of symbolic links"))
 }
 
 /// Gives `tmp` the permission bits of the existing file `path` (nothing when `path` does not

@@ -93,8 +93,9 @@ fn explain(
         Some(n) => Some(crate::explain::steps::iterate(&step, x, n)?),
         None => None,
     };
-    // Pictures first: a bad file name fails before anything is printed.
-    let notes = draw(args, &step, iteration.as_ref())?;
+    // Pictures drawn first (a failing picture prints nothing), put in place after the report
+    // is printed (a report that cannot be printed writes no picture).
+    let (notes, staged) = draw(args, &step, iteration.as_ref())?;
     print(args.format, &step, iteration.as_ref())?;
     for note in notes {
         match args.format {
@@ -102,12 +103,18 @@ fn explain(
             Format::Json => crate::stdout::errln!("{note}"),
         }
     }
-    Ok(())
+    staged
+        .into_iter()
+        .try_for_each(crate::fsutil::Staged::commit)
 }
 
-/// `--plot` and `--plot-loss` (both drawn before either is put in place); returns what was
-/// written, to tell the user.
-fn draw(args: &ExplainArgs, step: &Step, iteration: Option<&Iteration>) -> Result<Vec<String>> {
+/// `--plot` and `--plot-loss`, both drawn and not yet in place; returns what will be written,
+/// to tell the user, and the staged files.
+fn draw(
+    args: &ExplainArgs,
+    step: &Step,
+    iteration: Option<&Iteration>,
+) -> Result<(Vec<String>, Vec<crate::fsutil::Staged>)> {
     let (mut notes, mut staged) = (Vec::new(), Vec::new());
     if let Some(path) = &args.plot {
         staged.push(crate::explain::plot::stage(path, step)?);
@@ -117,10 +124,7 @@ fn draw(args: &ExplainArgs, step: &Step, iteration: Option<&Iteration>) -> Resul
         staged.push(crate::explain::loss_plot::stage(path, it)?);
         notes.push(format!("E_total plot written to {}", path.display()));
     }
-    staged
-        .into_iter()
-        .try_for_each(crate::fsutil::Staged::commit)?;
-    Ok(notes)
+    Ok((notes, staged))
 }
 
 /// Prints the step (and the iteration) as text or JSON.
@@ -147,10 +151,10 @@ fn print(format: Format, step: &Step, iteration: Option<&Iteration>) -> Result<(
 fn save_textbook(path: &std::path::Path) -> Result<()> {
     let mut model = textbook_model()?;
     model.features = vec!["i1".into(), "i2".into()];
-    model.save(path)?;
+    let staged = model.stage(path)?;
     let shown = path.display();
     outln!("wrote the textbook network to {shown} (edit it, then: nn explain --model {shown})")?;
-    Ok(())
+    staged.commit()
 }
 
 /// The textbook's 2-2-2 sigmoid network (section 2.2).

@@ -17,6 +17,22 @@ pub fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
+/// The bytes of a data file, or of standard input for `-`, with the name to show in errors.
+pub fn read_bytes(path: &Path) -> Result<(Vec<u8>, String)> {
+    use anyhow::Context;
+    use std::io::Read;
+    if is_stdin(path) {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .context("reading standard input")?;
+        return Ok((bytes, STDIN.to_string()));
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok((bytes, path.display().to_string()))
+}
+
 /// Training data as loaded, features in the float type `D`: the dataset, an MNIST folder's own
 /// test part, and (for a CSV) the schema to apply to later files.
 pub struct Training<D> {

@@ -87,8 +87,7 @@ fn fit(method: Method, data: &Path, options: &CsvOptions, out: &Path) -> Result<
         .input("--data", Some(data))
         .file("--out", Some(out))
         .check()?;
-    let bytes = read(data)?;
-    let name = data.display().to_string();
+    let (bytes, name) = crate::dataset::read_bytes(data)?;
     let loaded = nn_data::read_features_as::<f64>(bytes.as_slice(), &name, options)?;
     let schema = loaded.schema;
     let n_numeric = schema.n_numeric();
@@ -142,8 +141,7 @@ fn transform(params: &Path, data: &Path, out: &Path, inverse: bool) -> Result<()
     } else {
         p.schema()
     };
-    let bytes = read(data)?;
-    let name = data.display().to_string();
+    let (bytes, name) = crate::dataset::read_bytes(data)?;
     let options = ApplyOptions {
         read_target: false,
         ..Default::default()

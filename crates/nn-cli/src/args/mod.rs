@@ -222,7 +222,7 @@ Examples:
         /// standardize, minmax, pca-whiten or zca-whiten.
         #[arg(long, value_enum)]
         method: Method,
-        /// The CSV to fit on.
+        /// The CSV to fit on (`-`: standard input).
         #[arg(long, value_name = "FILE")]
         data: PathBuf,
         /// Columns to leave out (the label, ids), comma-separated; they are copied through.
@@ -254,7 +254,7 @@ Examples:
         /// Parameters written by `nn preprocess fit`.
         #[arg(long, value_name = "FILE")]
         params: PathBuf,
-        /// The CSV to transform.
+        /// The CSV to transform (`-`: standard input).
         #[arg(long, value_name = "FILE")]
         data: PathBuf,
         /// Where to write the transformed CSV.

@@ -194,7 +194,10 @@ pub fn stage_bytes(path: &Path, bytes: &[u8]) -> Result<Staged> {
         use std::io::Write;
         let mut file = std::fs::File::create(tmp)?;
         file.write_all(bytes)?;
-        file.sync_all()?;
+        if file.metadata()?.is_file() {
+            // A device (`--out /dev/null`) cannot be synced (EINVAL).
+            file.sync_all()?;
+        }
         Ok(())
     })
 }

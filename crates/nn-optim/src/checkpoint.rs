@@ -162,7 +162,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// The file a write to `path` should replace: `path` itself, or the file its symbolic link
 /// (or chain of links) names, existing or not, so that a link is written through as `cp` and
-/// `sort -o` do instead of being replaced by a regular file. More than 40 links in a row is
+/// `sort -o` do instead of being replaced by a regular file. A link to a device or pipe
+/// (`/dev/stdout`) is returned as it is, to be written into. More than 40 links in a row is
 /// an error (a loop).
 ///
 /// ```
@@ -177,6 +178,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn follow_links(path: &Path) -> std::io::Result<PathBuf> {
+    if is_special_file(path) {
+        // `/dev/stdout` links to `/proc/self/fd/1`, whose "target" (`pipe:[…]`) is no path.
+        return Ok(path.to_path_buf());
+    }
     let mut path = path.to_path_buf();
     for _ in 0..40 {
         match std::fs::symlink_metadata(&path) {

@@ -220,7 +220,7 @@ fn restore<T: Real>(
 
 /// Sets the divergence bound and the Ctrl-C flag on the trainer.
 fn arm(trainer: &mut Trainer, args: &TrainArgs, initial_loss: f64) -> Result<()> {
-    let mut armed = trainer.clone().with_stop_flag(crate::interrupt::flag()?);
+    let mut armed = trainer.clone().with_stop_flag(crate::interrupt::flag());
     let bound = args.run.divergence_factor * initial_loss;
     if bound.is_finite() && bound > 0.0 {
         armed = armed.with_loss_bound(bound);

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use anyhow::{Context, Result};
 
@@ -56,8 +57,10 @@ pub fn create_folder(dir: &Path) -> Result<CreatedFolder> {
     if dir.is_dir() {
         return Ok(CreatedFolder(None));
     }
+    pending().push(dir.to_path_buf());
+    let created = CreatedFolder(Some(dir.to_path_buf()));
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    Ok(CreatedFolder(Some(dir.to_path_buf())))
+    Ok(created)
 }
 
 impl Drop for CreatedFolder {
@@ -65,6 +68,7 @@ impl Drop for CreatedFolder {
         if let Some(dir) = &self.0 {
             // Fails, keeping the folder, once a checkpoint is in it.
             let _ = std::fs::remove_dir(dir);
+            forget(dir);
         }
     }
 }
@@ -81,12 +85,32 @@ pub fn temp_path_for(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.tmp-{}{ext}", std::process::id()))
 }
 
-/// Writes `path` atomically with nn-optim's [`nn_optim::checkpoint::write_atomic`] (the one
-/// implementation): a temporary file in the same directory, flushed to disk, then renamed over
-/// `path`, so an interrupted or killed run never leaves a half-written file.
+/// Writes `path` atomically: [`stage_bytes`] then [`Staged::commit`] (a temporary file in the
+/// same directory, flushed to disk, then renamed over `path`), so an interrupted run never
+/// leaves a half-written file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    nn_optim::checkpoint::write_atomic(path, bytes)
-        .with_context(|| format!("writing {}", path.display()))
+    stage_bytes(path, bytes)?.commit()
+}
+
+/// Temporary files and created folders not yet in place or filled: what [`remove_pending`]
+/// removes when a signal ends the process.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn pending() -> MutexGuard<'static, Vec<PathBuf>> {
+    PENDING.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn forget(path: &Path) {
+    pending().retain(|p| p != path);
+}
+
+/// Removes every staged temporary file and every still-empty folder this run created, for a
+/// process about to exit on a signal (`crate::interrupt`): nothing half-written stays behind.
+pub fn remove_pending() {
+    for path in pending().drain(..).rev() {
+        // A folder goes only when empty; a file only if it was not put in place yet.
+        let _ = std::fs::remove_file(&path).or_else(|_| std::fs::remove_dir(&path));
+    }
 }
 
 /// Whether `a` and `b` name the same file, e.g. an output that would overwrite an input:
@@ -173,6 +197,8 @@ pub fn stage(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<Sta
         tmp: temp_path_for(path),
         path: path.to_path_buf(),
     };
+    // Known before it exists: a signal at any moment finds it (`remove_pending`).
+    pending().push(staged.tmp.clone());
     write(&staged.tmp).with_context(context)?;
     Ok(staged)
 }
@@ -220,6 +246,7 @@ impl Drop for Staged {
         if self.tmp != self.path {
             // Gone already after a commit; otherwise the unfinished run's file.
             let _ = std::fs::remove_file(&self.tmp);
+            forget(&self.tmp);
         }
     }
 }

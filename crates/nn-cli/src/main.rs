@@ -3,7 +3,8 @@
 //! Exit codes: 0 on success, 1 for data and run-time errors (unreadable files, bad CSV,
 //! divergence, a failed gradient check), 2 for usage errors (clap's default for bad flags, and
 //! [`UsageError`] for flag values only checked later, such as a schedule SPEC), 130 when
-//! `nn train` was stopped by Ctrl-C ([`Interrupted`]) after saving its state. Standard output
+//! `nn train` was stopped by Ctrl-C ([`Interrupted`]) after saving its state, or when Ctrl-C,
+//! SIGTERM or SIGHUP ended any other command (see `interrupt`). Standard output
 //! closed by its reader (`nn predict … | head -1`) ends quietly with status 0.
 
 #![forbid(unsafe_code)]
@@ -53,7 +54,8 @@ pub use nn_cli::fsutil::{Interrupted, UsageError};
 
 fn main() -> ExitCode {
     let cli = args::parse();
-    let Err(err) = survive_file_size_limit().and_then(|()| run(cli)) else {
+    let handlers = survive_file_size_limit().and_then(|()| interrupt::install());
+    let Err(err) = handlers.and_then(|()| run(cli)) else {
         return ExitCode::SUCCESS;
     };
     if err.chain().any(|cause| cause.is::<stdout::Closed>()) {

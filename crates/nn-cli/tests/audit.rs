@@ -1,11 +1,15 @@
 //! The adversarial audit's end-to-end tests (issue #11, what a line of the bad-input corpus
 //! `tests/data/bad/cases/audit.tsv` cannot say): a report that cannot be printed writes no
-//! file, for every command that writes one; `--out` naming a symbolic link writes through it.
+//! file, for every command that writes one; `--out` naming a symbolic link writes through it;
+//! SIGTERM, SIGINT and SIGHUP leave no temporary file, and SIGTERM stops training like Ctrl-C.
 
 mod common;
 
+use std::io::{BufRead, BufReader};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use common::{collect, dataset, ok, root, Run};
 
@@ -166,4 +170,121 @@ fn an_output_naming_a_symbolic_link_is_written_through_it() {
         names(dir.path()),
         ["link.json", "p.csv", "preds.csv", "real.json"]
     );
+}
+
+/// Sends `signal` to the child `pid`.
+fn send(pid: u32, signal: libc::c_int) {
+    let pid = libc::pid_t::try_from(pid).expect("pid fits");
+    // SAFETY: sending a signal to our own child process by its id; no memory is involved.
+    let rc = unsafe { libc::kill(pid, signal) };
+    assert_eq!(rc, 0, "kill({signal}) failed");
+}
+
+/// A pipe whose buffer holds one page (4096 bytes): a child writing more blocks until it is
+/// read. Returns (read end, write end).
+fn small_pipe() -> (OwnedFd, OwnedFd) {
+    let mut fds = [0; 2];
+    // SAFETY: pipe(2) writes two new descriptors into the array, which we own from here on.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0, "pipe failed");
+    // SAFETY: both descriptors are fresh and owned by nobody else.
+    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    // SAFETY: fcntl(2) on a descriptor we own; the size is a plain integer.
+    let size = unsafe { libc::fcntl(write.as_raw_fd(), libc::F_SETPIPE_SZ, 4096) };
+    assert_eq!(size, 4096, "F_SETPIPE_SZ failed");
+    (read, write)
+}
+
+#[test]
+fn a_signal_while_outputs_are_staged_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let (plot, loss) = (at("step.svg"), at("loss.svg"));
+    // The report (about 4.7 kB) does not fit the pipe: nn blocks printing it, after drawing
+    // both pictures into temporary files and before putting them in place.
+    let args = [
+        "explain",
+        "--steps",
+        "2000",
+        "--plot",
+        &plot,
+        "--plot-loss",
+        &loss,
+    ];
+    for signal in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+        let (read, write) = small_pipe();
+        let child = Command::new(env!("CARGO_BIN_EXE_nn"))
+            .args(args)
+            .current_dir(root())
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(write))
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("nn starts");
+        let start = Instant::now();
+        while names(dir.path()).len() < 2 {
+            assert!(start.elapsed() < Duration::from_secs(60), "no staged files");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let staged = names(dir.path());
+        assert!(staged.iter().all(|n| n.contains(".tmp-")), "{staged:?}");
+        send(child.id(), signal);
+        let run = collect(child.wait_with_output().unwrap(), &args);
+        drop(read);
+        assert_eq!(run.code, 130, "signal {signal}: {}", run.stderr);
+        // Before: killed by the signal, with both temporary files left behind.
+        assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+    }
+}
+
+#[test]
+fn sigterm_stops_training_like_ctrl_c() {
+    let Some(iris) = dataset("iris.csv") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let at = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let (out, ck) = (at("m.json"), at("ck"));
+    let args = [
+        "train",
+        "--data",
+        &iris,
+        "--batch-size",
+        "1",
+        "--epochs",
+        "100000",
+        "--out",
+        &out,
+        "--checkpoint",
+        &ck,
+    ];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nn"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("nn starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().expect("an epoch line").unwrap();
+    assert!(first.starts_with("epoch    1"), "{first}");
+    std::thread::spawn(move || lines.for_each(drop));
+    send(child.id(), libc::SIGTERM);
+    let run = collect(child.wait_with_output().unwrap(), &args);
+    // Before: killed by SIGTERM mid-epoch, with no word of where the run stood.
+    assert_eq!(run.code, 130, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("interrupted: Ctrl-C in epoch "),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("continue with: nn train --resume"),
+        "{}",
+        run.stderr
+    );
+    let saved = std::fs::read(Path::new(&ck).join("checkpoint.json")).unwrap();
+    let saved: serde_json::Value = serde_json::from_slice(&saved).unwrap();
+    assert_eq!(saved["format"], "nn-checkpoint");
+    assert_eq!(names(Path::new(&ck)), ["checkpoint.json"]);
 }

@@ -76,7 +76,16 @@ fn run_fold(
 ) -> Result<(f64, f64, Task)> {
     let data = from_parts(args, train, test, schema)?;
     let schedule = crate::builder::schedule(&args.lr, args.run.epochs)?;
-    let (mut state, _) = fit(args, &data, schedule)?;
+    let (mut state, stop) = fit(args, &data, schedule)?;
+    if let nn_optim::Stop::Interrupted { epoch, steps } = stop {
+        // A part-trained fold's figure would pass for a real one (and every later fold would
+        // stop at once): nothing is reported or written.
+        let msg = format!(
+            "Ctrl-C in epoch {} after {steps} batch(es); no figures written",
+            epoch + 1
+        );
+        return Err(crate::fsutil::Interrupted(msg).into());
+    }
     let scorer = Scorer {
         part: &data.test,
         loss: data.loss,

@@ -288,3 +288,41 @@ fn sigterm_stops_training_like_ctrl_c() {
     assert_eq!(saved["format"], "nn-checkpoint");
     assert_eq!(names(Path::new(&ck)), ["checkpoint.json"]);
 }
+
+#[test]
+fn ctrl_c_during_cv_reports_no_fold_and_writes_nothing() {
+    let Some(iris) = dataset("iris.csv") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("folds.csv").to_string_lossy().into_owned();
+    let args = [
+        "cv",
+        "--data",
+        &iris,
+        "--folds",
+        "3",
+        "--batch-size",
+        "1",
+        "--epochs",
+        "100000",
+        "--out",
+        &out,
+    ];
+    let child = Command::new(env!("CARGO_BIN_EXE_nn"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("nn starts");
+    std::thread::sleep(Duration::from_millis(500));
+    send(child.id(), libc::SIGINT);
+    let run = collect(child.wait_with_output().unwrap(), &args);
+    // Before: the interrupted fold and every later one (stopped at their first batch) were
+    // reported as real figures, their mean printed and written, exit 0.
+    assert_eq!(run.code, 130, "{}", run.stderr);
+    assert!(!run.stdout.contains("fold"), "{}", run.stdout);
+    assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+}

@@ -50,7 +50,8 @@ pub fn fit<T: Real>(
     }
     let progress = Progress::new(args.run.epochs, args.quiet);
     let metric = crate::history::metric_name(data.task);
-    // A progress line that cannot be written (standard output full or closed) stops the run.
+    // A progress line that cannot be written (standard output full) stops the run; a closed
+    // one is dropped (`crate::stdout`).
     let mut printing = Ok(());
     let mut on_epoch = |r: &EpochReport| match progress.epoch(&EpochLine::from(r), metric) {
         Ok(()) => ControlFlow::Continue(()),

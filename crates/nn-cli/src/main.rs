@@ -5,7 +5,8 @@
 //! [`UsageError`] for flag values only checked later, such as a schedule SPEC), 130 when
 //! `nn train` was stopped by Ctrl-C ([`Interrupted`]) after saving its state, or when Ctrl-C,
 //! SIGTERM or SIGHUP ended any other command (see `interrupt`). Standard output
-//! closed by its reader (`nn predict … | head -1`) ends quietly with status 0.
+//! closed by its reader (`nn predict … | head -1`) drops the rest of the output; the command
+//! runs to its end.
 
 #![forbid(unsafe_code)]
 // Output goes through `stdout::{outln, errln}`, whose write errors never panic.
@@ -58,10 +59,6 @@ fn main() -> ExitCode {
     let Err(err) = handlers.and_then(|()| run(cli)) else {
         return ExitCode::SUCCESS;
     };
-    if err.chain().any(|cause| cause.is::<stdout::Closed>()) {
-        // `nn predict … | head -1`: the reader has what it wanted.
-        return ExitCode::SUCCESS;
-    }
     let interrupted = err.chain().any(|cause| cause.is::<Interrupted>());
     let usage = err.chain().any(|cause| cause.is::<UsageError>());
     let code = match (interrupted, usage) {

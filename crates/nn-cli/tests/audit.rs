@@ -326,3 +326,32 @@ fn ctrl_c_during_cv_reports_no_fold_and_writes_nothing() {
     assert!(!run.stdout.contains("fold"), "{}", run.stdout);
     assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
 }
+
+#[test]
+fn a_closed_pipe_still_writes_the_model() {
+    let Some(iris) = dataset("iris.csv") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.json");
+    let shown = out.to_string_lossy();
+    let args = ["train", "--data", &iris, "--epochs", "30", "--out", &shown];
+    // `nn train … | head -1`: the reader leaves after the first epoch line.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nn"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("nn starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().expect("an epoch line").unwrap();
+    assert!(first.starts_with("epoch    1"), "{first}");
+    drop(lines);
+    let run = collect(child.wait_with_output().unwrap(), &args);
+    // Before: training stopped at the next line, no model file, and still exit 0.
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    let model: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(model["metrics"]["epochs"], 30.0);
+}

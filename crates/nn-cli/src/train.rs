@@ -46,14 +46,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
         (args.quiet, args.plot, args.checkpoint) = (true, None, None);
     }
     drop(comm);
-    let stdin = args
-        .data
-        .data
-        .as_deref()
-        .is_some_and(crate::dataset::is_stdin);
-    if stdin && args.checkpoint.is_some() {
-        let msg = "--checkpoint needs --data FILE: standard input cannot be read again by --resume";
-        return Err(crate::fsutil::usage(msg));
+    if let (Some(data), Some(_)) = (&args.data.data, &args.checkpoint) {
+        check_rereadable(data)?;
     }
     let mut run = match args.run.dtype {
         Dtype::F32 => train_as::<f32>(&args)?,
@@ -90,6 +84,22 @@ pub fn run(args: TrainArgs) -> Result<()> {
     report(&args, &run)?;
     model.commit()?;
     curves.map_or(Ok(()), crate::fsutil::Staged::commit)
+}
+
+/// `--checkpoint` reads `--data` again (its fingerprint, and `--resume` later): standard input,
+/// a pipe or a device cannot be (a FIFO read twice waits forever for a second writer).
+fn check_rereadable(data: &std::path::Path) -> Result<()> {
+    if crate::dataset::is_stdin(data) {
+        let msg = "--checkpoint needs --data FILE: standard input cannot be read again by --resume";
+        return Err(crate::fsutil::usage(msg));
+    }
+    if nn_optim::checkpoint::is_special_file(data) {
+        return Err(crate::fsutil::usage(format!(
+            "--checkpoint needs --data FILE: {} is a pipe or device, which cannot be read again by --resume",
+            data.display()
+        )));
+    }
+    Ok(())
 }
 
 /// The outputs (`--out`, `--plot`, `--checkpoint DIR/checkpoint.json`) checked against each

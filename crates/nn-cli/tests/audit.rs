@@ -355,3 +355,36 @@ fn a_closed_pipe_still_writes_the_model() {
     let model: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(model["metrics"]["epochs"], 30.0);
 }
+
+#[test]
+fn concurrent_runs_writing_one_file_leave_one_complete_file() {
+    let Some(iris) = dataset("iris.csv") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.json").to_string_lossy().into_owned();
+    ok(&[
+        "train", "--data", &iris, "--epochs", "1", "--quiet", "--out", &model,
+    ]);
+    let out = dir.path().join("p.csv").to_string_lossy().into_owned();
+    let args = ["predict", "--model", &model, "--data", &iris, "--out", &out];
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_nn"))
+                .args(args)
+                .current_dir(root())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("nn starts")
+        })
+        .collect();
+    for child in children {
+        let run = collect(child.wait_with_output().unwrap(), &args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    // Each run renames its own temporary file into place: the last one wins, whole.
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().count(), 151, "a header and 150 predictions");
+    assert_eq!(names(dir.path()), ["m.json", "p.csv"]);
+}

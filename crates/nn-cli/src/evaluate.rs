@@ -15,6 +15,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     let options = nn_data::ApplyOptions {
         unknown: args.read.unknown,
         delimiter: args.read.delimiter,
+        max_bytes: crate::limits::budget::max_memory(),
         ..Default::default()
     };
     let applied = crate::inference::apply(&model, &args.data, &options, args.precision)?;

@@ -124,9 +124,24 @@ fn fresh<T: Real>(
 ) -> Result<(TrainState<T>, f64)> {
     let (n_in, n_out) = (data.train.0.ncols(), data.n_out());
     let (identity, seed) = (Activation::Identity, args.run.seed);
+    let n = data.train.0.nrows();
+    let rows = match args.run.batch_size {
+        0 => n,
+        batch => batch.min(n),
+    };
+    // The divergence reference below runs the first 1024 rows at once.
+    let rows = rows.max(n.min(1024));
     let mut net = match &args.init {
         Some(path) => initial_network(path, n_in, n_out)?,
-        None => crate::builder::network::<T>(&args.net, n_in, n_out, identity, seed)?,
+        None => {
+            crate::builder::check_training_memory::<T>(
+                &args.net,
+                &args.optim,
+                (n_in, n_out),
+                rows,
+            )?;
+            crate::builder::network::<T>(&args.net, n_in, n_out, identity, seed)?
+        }
     };
     let optimizer = crate::builder::optimizer(&args.optim)?;
     let initial_loss = untrained_loss(&mut net, data)?;

@@ -99,6 +99,10 @@ pub fn from_parts<D: Float>(
     // Scaling applies to the numeric columns; one-hot indicators after them stay 0/1.
     // Move the feature matrices through the preprocessing: no second copy of a large set.
     let n_numeric = schema.as_ref().map_or(usize::MAX, CsvSchema::n_numeric);
+    if warm.is_none() && args.data.preprocess_method().is_whitening() {
+        let columns = n_numeric.min(train.features.ncols());
+        crate::limits::bounds::check_whitening(columns)?;
+    }
     let x_train = match warm {
         Some(_) => features.transform_leading(take(&mut train.features), n_numeric)?,
         None => features.fit_transform_leading(take(&mut train.features), n_numeric)?,
@@ -248,6 +252,7 @@ fn labelled<D: Float>(
 ) -> Result<Dataset<D>> {
     let options = nn_data::ApplyOptions {
         delimiter: args.data.delimiter,
+        max_bytes: crate::limits::budget::max_memory(),
         ..Default::default()
     };
     let (data, _) = dataset::load_with_schema(path, schema, &options)?;
@@ -306,17 +311,29 @@ impl Encoder {
     /// The network's targets for `data` (fitted and standardized in f64, then rounded to D).
     fn encode<D: Float>(&self, data: &Dataset<D>) -> Result<Array2<D>> {
         match (&data.target, &self.labels, &self.scaler) {
-            (Target::Classes { indices, .. }, Some(labels), _) => Ok(encode_classes(
-                indices,
-                labels.len(),
-                self.loss == Loss::Bce,
-            )),
+            (Target::Classes { indices, .. }, Some(labels), _) => {
+                let single = self.loss == Loss::Bce;
+                check_targets::<D>(data, indices.len(), labels.len(), single)?;
+                Ok(encode_classes(indices, labels.len(), single))
+            }
             (Target::Values(y), _, Some(scaler)) => {
                 Ok(scaler.transform(column(y).view())?.mapv(D::from_f64))
             }
             _ => bail!("the training and held-out targets are not of the same kind"),
         }
     }
+}
+
+/// Refuses one-hot targets of `rows × classes` over the memory budget (a text target with as
+/// many values as rows is an id column picked by mistake).
+fn check_targets<D>(data: &Dataset<D>, rows: usize, classes: usize, single: bool) -> Result<()> {
+    let columns = if single { 1 } else { classes };
+    let bytes = crate::limits::estimate::matrix(rows, columns, std::mem::size_of::<D>());
+    let name = data.target_name.as_deref().unwrap_or_default();
+    let what = format!("one-hot targets of {rows} rows × {classes} classes of {name:?}");
+    let hint = "is the target an id or free text? Choose the class column with --target, or \
+                --task regress for a numeric target";
+    crate::limits::budget::check(bytes, &what, hint)
 }
 
 /// A target vector as one column.

@@ -68,6 +68,7 @@ pub fn run(args: PreprocessArgs) -> Result<()> {
                 categorical,
                 max_categories,
                 delimiter,
+                max_bytes: crate::limits::budget::max_memory(),
                 ..Default::default()
             };
             fit(method, &data, &options, &out)
@@ -84,9 +85,13 @@ pub fn run(args: PreprocessArgs) -> Result<()> {
 fn fit(method: Method, data: &Path, options: &CsvOptions, out: &Path) -> Result<()> {
     let bytes = read(data)?;
     let name = data.display().to_string();
-    let loaded = nn_data::read_features_as::<f64>(bytes.as_slice(), &name, options)?;
+    let loaded = nn_data::read_features_as::<f64>(bytes.as_slice(), &name, options)
+        .map_err(crate::limits::budget::data_error)?;
     let schema = loaded.schema;
     let n_numeric = schema.n_numeric();
+    if method.is_whitening() {
+        crate::limits::bounds::check_whitening(n_numeric)?;
+    }
     let mut preprocessor = method.build()?;
     preprocessor.fit_transform_leading(loaded.dataset.features, n_numeric)?;
     let params = Params {
@@ -134,9 +139,11 @@ fn transform(params: &Path, data: &Path, out: &Path, inverse: bool) -> Result<()
     let name = data.display().to_string();
     let options = ApplyOptions {
         read_target: false,
+        max_bytes: crate::limits::budget::max_memory(),
         ..Default::default()
     };
-    let loaded = nn_data::read_csv_applying::<f64>(bytes.as_slice(), &name, &schema, &options)?;
+    let loaded = nn_data::read_csv_applying::<f64>(bytes.as_slice(), &name, &schema, &options)
+        .map_err(crate::limits::budget::data_error)?;
     let n_numeric = schema.n_numeric();
     let x = loaded.dataset.features;
     let y = if inverse {

@@ -161,6 +161,7 @@ fn fit_table<T: Float>(
         fill: Fill::NanAndMode,
         unknown: Unknown::Ignore,
     };
+    encoder.check_size::<T>(&table.file, kept.len(), options.max_bytes)?;
     let mut parsed = encode_rows(table, &encoder, &kept, target_col)?;
     let n_numeric = encoder.numeric.len();
     let imputer = MeanImputer::fit(parsed.x.slice(s![.., ..n_numeric]));

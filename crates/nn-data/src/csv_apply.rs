@@ -157,6 +157,7 @@ pub fn read_csv_applying<T: Float>(
         .flatten();
     let id_col = options.id.as_deref().map(|n| table.column(n)).transpose()?;
     let missing = options.missing.unwrap_or(schema.missing);
+    encoder.check_size::<T>(&table.file, table.rows.len(), options.max_bytes)?;
     let rows = encode_all::<T>(&table, &encoder, target_col, missing)?;
     let ids = id_col.map_or_else(Vec::new, |j| {
         table

@@ -213,3 +213,40 @@ fn wrong_width_after_fit() {
         "shape mismatch in StandardScaler::transform: expected [1, 2], got [1, 1]"
     );
 }
+
+#[test]
+fn a_feature_matrix_over_max_bytes_is_refused_before_allocating() {
+    // 4 rows; columns: n, then colour one-hot over {blue, green, red}: 4 columns;
+    // f64: 4·4·8 = 128 bytes.
+    let text = "n,colour,y\n1,red,a\n2,blue,b\n3,green,a\n4,red,b\n";
+    let opts = |max_bytes| CsvOptions {
+        max_bytes,
+        ..Default::default()
+    };
+    let loaded = nn_data::read_csv(text.as_bytes(), "t.csv", &opts(128)).unwrap();
+    assert_eq!(loaded.dataset.features.dim(), (4, 4));
+    let err = nn_data::read_csv(text.as_bytes(), "t.csv", &opts(127)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "t.csv: the feature matrix needs 4 rows × 4 columns × 8 bytes = 128 bytes, over the \
+         limit of 127 bytes"
+    );
+    // New data read with the saved schema is bounded the same way (f32: 4·4·4 = 64 bytes).
+    let apply = nn_data::ApplyOptions {
+        max_bytes: 63,
+        ..Default::default()
+    };
+    let err = nn_data::read_csv_applying::<f32>(text.as_bytes(), "u.csv", &loaded.schema, &apply)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            nn_data::DataError::TooLarge {
+                bytes: 64,
+                limit: 63,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}

@@ -89,6 +89,10 @@ pub fn from_parts<D: Float>(
     let task = task_of(&train);
     let loss = pick_loss(args, task)?;
     let mut encoder = Encoder::fit(loss, &train)?;
+    let parts = [Some(&train), val.as_ref(), Some(&test)];
+    let rows = parts.iter().flatten().map(|d| d.features.nrows());
+    let rows = (rows.clone().sum(), rows.max().unwrap_or(0));
+    encoder.check_size::<D>(rows, train.target_name.as_deref().unwrap_or_default())?;
     let mut features = args.data.preprocess_method().build()?;
     // --init: the model's weights expect its own fitted preprocessing; keep it.
     let warm = warm_start(args, &train, &encoder)?;
@@ -308,32 +312,40 @@ impl Encoder {
         }
     }
 
+    /// Refuses class targets for `rows` rows (every part; `scored` in the largest) whose
+    /// [estimate](nn_cli::limits::estimate::class_targets) is over the memory budget: a text
+    /// target with about as many values as rows is an id column picked by mistake.
+    fn check_size<D>(&self, (rows, scored): (usize, usize), target: &str) -> Result<()> {
+        let Some(labels) = &self.labels else {
+            return Ok(());
+        };
+        let classes = if self.loss == Loss::Bce {
+            1
+        } else {
+            labels.len()
+        };
+        let element = std::mem::size_of::<D>();
+        let bytes = crate::limits::estimate::class_targets(rows, scored, classes, element);
+        let what = format!("the targets of {rows} rows × {classes} classes of {target:?}");
+        let hint = "is the target an id or free text? Choose the class column with --target, \
+                    or --task regress for a numeric target";
+        crate::limits::budget::check(bytes, &what, hint)
+    }
+
     /// The network's targets for `data` (fitted and standardized in f64, then rounded to D).
     fn encode<D: Float>(&self, data: &Dataset<D>) -> Result<Array2<D>> {
         match (&data.target, &self.labels, &self.scaler) {
-            (Target::Classes { indices, .. }, Some(labels), _) => {
-                let single = self.loss == Loss::Bce;
-                check_targets::<D>(data, indices.len(), labels.len(), single)?;
-                Ok(encode_classes(indices, labels.len(), single))
-            }
+            (Target::Classes { indices, .. }, Some(labels), _) => Ok(encode_classes(
+                indices,
+                labels.len(),
+                self.loss == Loss::Bce,
+            )),
             (Target::Values(y), _, Some(scaler)) => {
                 Ok(scaler.transform(column(y).view())?.mapv(D::from_f64))
             }
             _ => bail!("the training and held-out targets are not of the same kind"),
         }
     }
-}
-
-/// Refuses one-hot targets of `rows × classes` over the memory budget (a text target with as
-/// many values as rows is an id column picked by mistake).
-fn check_targets<D>(data: &Dataset<D>, rows: usize, classes: usize, single: bool) -> Result<()> {
-    let columns = if single { 1 } else { classes };
-    let bytes = crate::limits::estimate::matrix(rows, columns, std::mem::size_of::<D>());
-    let name = data.target_name.as_deref().unwrap_or_default();
-    let what = format!("one-hot targets of {rows} rows × {classes} classes of {name:?}");
-    let hint = "is the target an id or free text? Choose the class column with --target, or \
-                --task regress for a numeric target";
-    crate::limits::budget::check(bytes, &what, hint)
 }
 
 /// A target vector as one column.

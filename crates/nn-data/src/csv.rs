@@ -277,9 +277,10 @@ pub(crate) fn finish<T: Float>(
 ) -> Result<Loaded<T>> {
     let target = match &schema.kind {
         TargetKind::Classify { labels } => Target::Classes {
-            indices: (parsed.targets.iter())
-                .map(|(line, _, s)| labels.encode(s, &t.file, *line))
-                .collect::<Result<_>>()?,
+            indices: labels.encode_all(
+                (parsed.targets.iter()).map(|(line, _, s)| (s.as_str(), *line)),
+                &t.file,
+            )?,
             labels: labels.names().to_vec(),
         },
         TargetKind::Regress => Target::Values(regression_values(t, &parsed.targets)?),

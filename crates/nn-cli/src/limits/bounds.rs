@@ -15,8 +15,9 @@ pub const MAX_BATCH_SIZE: usize = 1_000_000;
 /// Largest `nn descend --steps` and `nn lr-find --steps`.
 pub const MAX_STEPS: usize = 1_000_000;
 /// A CPU-time bound: the most multiply-adds `nn gradcheck` may do, about `P²·S` for `P`
-/// parameters and `S` samples (two forward passes of `P·S` per parameter): about ten seconds.
-pub const MAX_GRADCHECK_WORK: u64 = 1_000_000_000;
+/// parameters and `S` samples (two forward passes of `P·S` per parameter), and `nn explain
+/// --steps N` on a network of `P` parameters, about `P·N`: seconds to a minute.
+pub const MAX_WORK: u64 = 1_000_000_000;
 /// A CPU-time bound: the most columns PCA/ZCA whitening may fit, whose eigendecomposition takes
 /// about `d³` operations (4096 columns: under a minute).
 pub const MAX_WHITEN_COLUMNS: usize = 4096;
@@ -46,7 +47,7 @@ fn parameters(sizes: &[usize]) -> Option<usize> {
     })
 }
 
-/// `nn gradcheck`'s work, `parameters² · samples`, refused above [`MAX_GRADCHECK_WORK`].
+/// `nn gradcheck`'s work, `parameters² · samples`, refused above [`MAX_WORK`].
 ///
 /// ```
 /// // the default 3-5-4-3 network has 59 parameters: 59² · 4 = 13 924
@@ -57,14 +58,32 @@ pub fn check_gradcheck(parameters: usize, samples: usize) -> anyhow::Result<()> 
     let work = (parameters as u64)
         .saturating_mul(parameters as u64)
         .saturating_mul(samples as u64);
-    if work <= MAX_GRADCHECK_WORK {
+    if work <= MAX_WORK {
         return Ok(());
     }
     Err(usage(format!(
         "a gradient check of {parameters} parameters on {samples} samples needs \
-         {parameters}² × {samples} = {work} multiply-adds, over the limit of \
-         {MAX_GRADCHECK_WORK} (a CPU-time bound); use fewer --samples or a smaller network \
-         (--hidden, --inputs, --outputs)"
+         {parameters}² × {samples} = {work} multiply-adds, over the limit of {MAX_WORK} (a \
+         CPU-time bound); use fewer --samples or a smaller network (--hidden, --inputs, \
+         --outputs)"
+    )))
+}
+
+/// `nn explain --steps`' work, `parameters · steps`, refused above [`MAX_WORK`].
+///
+/// ```
+/// // the textbook's 2-2-2 network has 12 parameters: 12 · 1 000 000 steps
+/// assert!(nn_cli::limits::bounds::check_steps(12, 1_000_000).is_ok());
+/// assert!(nn_cli::limits::bounds::check_steps(100_000, 1_000_000).is_err());
+/// ```
+pub fn check_steps(parameters: usize, steps: usize) -> anyhow::Result<()> {
+    let work = (parameters as u64).saturating_mul(steps as u64);
+    if work <= MAX_WORK {
+        return Ok(());
+    }
+    Err(usage(format!(
+        "--steps {steps} on a network of {parameters} parameters needs about {work} \
+         multiply-adds, over the limit of {MAX_WORK} (a CPU-time bound); use fewer --steps"
     )))
 }
 
@@ -117,6 +136,13 @@ mod tests {
             "{err}"
         );
         assert!(check_gradcheck(usize::MAX, usize::MAX).is_err());
+        // 1000 · 1 000 000 = 10⁹ is at the limit; one more step is over
+        assert!(check_steps(1000, 1_000_000).is_ok());
+        let err = check_steps(1000, 1_000_001).unwrap_err().to_string();
+        assert!(
+            err.contains("needs about 1000001000 multiply-adds"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -57,7 +57,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 ///
 /// ```
 /// let err = nn_cli::limits::budget::check(u64::MAX, "the test", "--smaller").unwrap_err();
-/// assert!(err.to_string().starts_with("the test needs about 16.0 EiB"));
+/// assert!(err.to_string().starts_with("the test would need about 16.0 EiB"));
 /// ```
 pub fn check(bytes: u64, what: &str, hint: &str) -> anyhow::Result<()> {
     let limit = max_memory();
@@ -65,7 +65,7 @@ pub fn check(bytes: u64, what: &str, hint: &str) -> anyhow::Result<()> {
         return Ok(());
     }
     Err(usage(format!(
-        "{what} needs about {}, over the memory limit of {} (--max-memory); {hint}",
+        "{what} would need about {}, over the memory limit of {} (--max-memory); {hint}",
         ByteSize(bytes),
         ByteSize(limit)
     )))
@@ -124,7 +124,7 @@ mod tests {
         let err = check(8_589_934_593, "the one-hot targets", "--target").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "the one-hot targets needs about 8.0 GiB, over the memory limit of 8.0 GiB \
+            "the one-hot targets would need about 8.0 GiB, over the memory limit of 8.0 GiB \
              (--max-memory); --target"
         );
     }

@@ -129,8 +129,8 @@ fn fresh<T: Real>(
         0 => n,
         batch => batch.min(n),
     };
-    // The divergence reference below runs the first 1024 rows at once.
-    let rows = rows.max(n.min(1024));
+    // The divergence reference and the chunked scoring run up to EVAL_CHUNK (1024) rows.
+    let rows = rows.max(n.min(nn_optim::EVAL_CHUNK));
     let mut net = match &args.init {
         Some(path) => initial_network(path, n_in, n_out)?,
         None => {

@@ -21,8 +21,8 @@ pub use values::{parse_unknown, Dtype, Format, Method, MissingArg, OptimizerArg,
 #[derive(Debug, Parser)]
 #[command(name = "nn", version, about, after_help = TOP_EXAMPLES, args_override_self = true)]
 pub struct Cli {
-    /// Worker threads for matrix products (default: all cores).
-    #[arg(long, global = true, value_name = "N")]
+    /// Worker threads for matrix products, 1 to 4096 (default: all cores).
+    #[arg(long, global = true, value_name = "N", value_parser = parse::parse_threads)]
     pub threads: Option<usize>,
     /// The memory limit: a command that would need more (its estimate, made before
     /// allocating) stops with the estimate and the flags that shrink it. Sizes such as 8GiB,

@@ -2,7 +2,7 @@
 //! user can declare on the command line are checked before anything is allocated, so a typo
 //! such as `--hidden 1000000000` is a clear usage error instead of an allocation failure.
 
-use nn_cli::limits::bounds::{MAX_BATCH_SIZE, MAX_EPOCHS, MAX_STEPS, MAX_WIDTH};
+use nn_cli::limits::bounds::{MAX_BATCH_SIZE, MAX_EPOCHS, MAX_STEPS, MAX_THREADS, MAX_WIDTH};
 
 /// `--delimiter`: `,` `;` `|`, `tab` (or `\t`, or a tab character), or another single
 /// ASCII character other than a quote or a line end.
@@ -116,6 +116,11 @@ pub fn parse_samples(s: &str) -> Result<usize, String> {
     bounded(s, 1, MAX_BATCH_SIZE)
 }
 
+/// `--threads`: 1 to [`MAX_THREADS`].
+pub fn parse_threads(s: &str) -> Result<usize, String> {
+    bounded(s, 1, MAX_THREADS)
+}
+
 fn bounded(s: &str, min: usize, max: usize) -> Result<usize, String> {
     match s.trim().parse::<usize>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
@@ -157,5 +162,6 @@ mod tests {
         );
         assert!(parse_steps("0").is_err() && parse_steps("1000000") == Ok(1_000_000));
         assert!(parse_width("65537").is_err() && parse_samples("1000001").is_err());
+        assert!(parse_threads("0").is_err() && parse_threads("4097").is_err());
     }
 }

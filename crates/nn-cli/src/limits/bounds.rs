@@ -14,6 +14,8 @@ pub const MAX_EPOCHS: usize = 1_000_000;
 pub const MAX_BATCH_SIZE: usize = 1_000_000;
 /// Largest `nn descend --steps` and `nn lr-find --steps`.
 pub const MAX_STEPS: usize = 1_000_000;
+/// Largest `--threads`.
+pub const MAX_THREADS: usize = 4096;
 /// A CPU-time bound: the most multiply-adds `nn gradcheck` may do, about `P²·S` for `P`
 /// parameters and `S` samples (two forward passes of `P·S` per parameter), and `nn explain
 /// --steps N` on a network of `P` parameters, about `P·N`: seconds to a minute.

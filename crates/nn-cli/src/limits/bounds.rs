@@ -1,6 +1,14 @@
 //! The largest value of each count flag, and bounds on the work some commands do. The flag
 //! parsers in `args` enforce the constants; the `check_*` functions run once the sizes are
 //! known (a network's input and output widths come from the data).
+//!
+//! CPU-time bounds (a flag can turn a tiny input into minutes of work; these cap it):
+//! [`MAX_WORK`] for `nn gradcheck` and `nn explain --steps`, [`MAX_WHITEN_COLUMNS`] for
+//! PCA/ZCA, and the flag bounds themselves: at most [`MAX_EPOCHS`] epochs (`train`, `cv`, whose
+//! `--folds` and `--repeats` are at most 100 each), [`MAX_STEPS`] steps (`lr-find`, `descend`)
+//! and [`MAX_EPOCHS`] printed rates (`schedule`). A run inside these bounds can still take
+//! hours (a million epochs of a large network): the bounds stop typos and overflows, not
+//! long runs asked for on purpose.
 
 use crate::fsutil::usage;
 

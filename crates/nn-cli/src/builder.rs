@@ -37,19 +37,25 @@ pub fn sizes(args: &NetworkArgs, n_in: usize, n_out: usize) -> Vec<usize> {
     sizes
 }
 
-/// Refuses training the network of the flags (`n_in → --hidden… → n_out`, elements of `T`)
-/// with the flags' optimizer, `rows` rows at a time, when it has too many parameters or its
-/// [`estimate`](nn_cli::limits::estimate::training) is over the memory budget.
+/// Refuses training a network of layer `sizes` (elements of `T`) with the flags' optimizer on
+/// `n_rows` rows in batches of `batch_size` (0: all) when it has too many parameters or its
+/// [`estimate`](nn_cli::limits::estimate::training) is over the memory budget. The rows at
+/// once are a batch, or the up to `EVAL_CHUNK` (1024) rows that scoring and the divergence
+/// reference run through the network, whichever is more.
 pub fn check_training_memory<T>(
-    net: &NetworkArgs,
+    sizes: &[usize],
     optim: &OptimizerArgs,
-    (n_in, n_out): (usize, usize),
-    rows: usize,
+    batch_size: usize,
+    n_rows: usize,
 ) -> Result<()> {
-    let sizes = sizes(net, n_in, n_out);
-    nn_cli::limits::bounds::check_network(&sizes)?;
+    nn_cli::limits::bounds::check_network(sizes)?;
+    let batch = match batch_size {
+        0 => n_rows,
+        b => b.min(n_rows),
+    };
+    let rows = batch.max(n_rows.min(nn_optim::EVAL_CHUNK));
     let element = std::mem::size_of::<T>();
-    let bytes = nn_cli::limits::estimate::training(&sizes, state_slots(optim), rows, element);
+    let bytes = nn_cli::limits::estimate::training(sizes, state_slots(optim), rows, element);
     let what = format!("training a {sizes:?} network on {rows} rows at a time");
     let hint = "use a smaller --batch-size or narrower --hidden layers";
     nn_cli::limits::budget::check(bytes, &what, hint)

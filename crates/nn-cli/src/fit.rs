@@ -130,25 +130,12 @@ fn fresh<T: Real>(
 ) -> Result<(TrainState<T>, f64)> {
     let (n_in, n_out) = (data.train.0.ncols(), data.n_out());
     let (identity, seed) = (Activation::Identity, args.run.seed);
-    let n = data.train.0.nrows();
-    let rows = match args.run.batch_size {
-        0 => n,
-        batch => batch.min(n),
-    };
-    // The divergence reference and the chunked scoring run up to EVAL_CHUNK (1024) rows.
-    let rows = rows.max(n.min(nn_optim::EVAL_CHUNK));
     let mut net = match &args.init {
         Some(path) => initial_network(path, n_in, n_out)?,
-        None => {
-            crate::builder::check_training_memory::<T>(
-                &args.net,
-                &args.optim,
-                (n_in, n_out),
-                rows,
-            )?;
-            crate::builder::network::<T>(&args.net, n_in, n_out, identity, seed)?
-        }
+        None => crate::builder::network::<T>(&args.net, n_in, n_out, identity, seed)?,
     };
+    let (batch, n) = (args.run.batch_size, data.train.0.nrows());
+    crate::builder::check_training_memory::<T>(&net.sizes(), &args.optim, batch, n)?;
     let optimizer = crate::builder::optimizer(&args.optim)?;
     let initial_loss = untrained_loss(&mut net, data)?;
     let mut trainer = Trainer::new(args.run.batch_size, args.run.seed);

@@ -105,7 +105,7 @@ pub fn read_csv_as<T: Float>(
     file: &str,
     options: &CsvOptions,
 ) -> Result<Loaded<T>> {
-    let table = read_table(reader, file, options.delimiter)?;
+    let table = read_table(reader, file, options.delimiter, options.max_bytes)?;
     if table.header.len() < 2 {
         let msg = format!(
             "line 1: need a feature column and a target column, found {:?}",
@@ -141,7 +141,7 @@ pub fn read_features_as<T: Float>(
     file: &str,
     options: &CsvOptions,
 ) -> Result<Loaded<T>> {
-    let table = read_table(reader, file, options.delimiter)?;
+    let table = read_table(reader, file, options.delimiter, options.max_bytes)?;
     fit_table(&table, None, options)
 }
 

@@ -150,7 +150,7 @@ pub fn read_csv_applying<T: Float>(
     schema: &CsvSchema,
     options: &ApplyOptions,
 ) -> Result<Loaded<T>> {
-    let table = read_table(reader, file, options.delimiter)?;
+    let table = read_table(reader, file, options.delimiter, options.max_bytes)?;
     let encoder = schema_encoder(&table, schema, options)?;
     let target_col = (options.read_target)
         .then(|| table.header.iter().position(|h| *h == schema.target_name))

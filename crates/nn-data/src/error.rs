@@ -97,6 +97,22 @@ pub enum DataError {
         /// The limit it exceeds.
         limit: u64,
     },
+    /// Reading a CSV would hold more than the memory limit (`max_bytes`) in its text and cells;
+    /// refused while reading, before holding more.
+    #[error(
+        "{file}: reading it holds about {bytes} bytes after {rows} rows (its text and cells), \
+         over the limit of {limit} bytes"
+    )]
+    TableTooLarge {
+        /// The file being read.
+        file: String,
+        /// Data rows read so far.
+        rows: usize,
+        /// Bytes held so far.
+        bytes: u64,
+        /// The limit it exceeds.
+        limit: u64,
+    },
     /// An error from nn-tensor (matmul shapes, eigendecomposition).
     #[error(transparent)]
     Tensor(#[from] nn_tensor::TensorError),

@@ -72,17 +72,24 @@ pub fn check(bytes: u64, what: &str, hint: &str) -> anyhow::Result<()> {
 }
 
 /// nn-data's error as the CLI reports it: a feature matrix over the limit
-/// ([`nn_data::DataError::TooLarge`]) becomes a usage error with the estimate and the flags
-/// that shrink it; every other error is passed on.
+/// ([`nn_data::DataError::TooLarge`]) or a file whose text and cells are
+/// ([`nn_data::DataError::TableTooLarge`]) becomes a usage error with the estimate and the
+/// flags that shrink it; every other error is passed on.
 ///
 /// ```
-/// let err = nn_data::read_csv("a,y\n1,u\n2,v\n".as_bytes(), "t.csv", &nn_data::CsvOptions {
-///     max_bytes: 8, ..Default::default()
-/// }).unwrap_err();
+/// let err = nn_data::DataError::TooLarge {
+///     file: "t.csv".into(), rows: 2, columns: 1, element: 8, bytes: 16, limit: 8,
+/// };
 /// let err = nn_cli::limits::budget::data_error(err).to_string();
 /// assert!(err.starts_with("t.csv: the feature matrix (2 rows × 1 columns × 8 bytes) needs"));
 /// ```
 pub fn data_error(err: nn_data::DataError) -> anyhow::Error {
+    if let nn_data::DataError::TableTooLarge { .. } = &err {
+        return usage(format!(
+            "{err} (--max-memory); give a smaller file, or raise --max-memory if the machine \
+             has the memory"
+        ));
+    }
     let nn_data::DataError::TooLarge {
         file,
         rows,

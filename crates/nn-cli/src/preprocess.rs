@@ -115,8 +115,13 @@ fn fit(method: Method, data: &Path, options: &CsvOptions, out: &Path) -> Result<
     Ok(())
 }
 
+/// The file's bytes, refused (before reading) when the file alone is over the memory limit.
 fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+    let context = || format!("reading {}", path.display());
+    let size = std::fs::metadata(path).with_context(context)?.len();
+    let what = format!("reading {} ({size} bytes)", path.display());
+    crate::limits::budget::check(size, &what, "give a smaller file")?;
+    std::fs::read(path).with_context(context)
 }
 
 fn load_params(path: &Path) -> Result<Params> {

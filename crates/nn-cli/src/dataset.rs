@@ -17,7 +17,8 @@ pub fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
-/// The bytes of a data file, or of standard input for `-`, with the name to show in errors.
+/// The bytes of a data file, or of standard input for `-`, with the name to show in errors; a
+/// file alone over the memory limit is refused before it is read.
 pub fn read_bytes(path: &Path) -> Result<(Vec<u8>, String)> {
     use anyhow::Context;
     use std::io::Read;
@@ -29,7 +30,11 @@ pub fn read_bytes(path: &Path) -> Result<(Vec<u8>, String)> {
             .context("reading standard input")?;
         return Ok((bytes, STDIN.to_string()));
     }
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let context = || format!("reading {}", path.display());
+    let size = std::fs::metadata(path).with_context(context)?.len();
+    let what = format!("reading {} ({size} bytes)", path.display());
+    crate::limits::budget::check(size, &what, "give a smaller file")?;
+    let bytes = std::fs::read(path).with_context(context)?;
     Ok((bytes, path.display().to_string()))
 }
 
@@ -56,10 +61,11 @@ pub fn load_training<D: Float>(path: &Path, options: &CsvOptions) -> Result<Trai
         });
     }
     let loaded = if is_stdin(path) {
-        nn_data::read_csv_as(std::io::stdin().lock(), STDIN, options)?
+        nn_data::read_csv_as(std::io::stdin().lock(), STDIN, options)
     } else {
-        nn_data::load_csv_as(path, options)?
-    };
+        nn_data::load_csv_as(path, options)
+    }
+    .map_err(crate::limits::budget::data_error)?;
     Ok(Training {
         data: loaded.dataset,
         folder_test: None,
@@ -95,10 +101,11 @@ pub fn load_with_schema<D: Float>(
         );
     };
     let loaded: Loaded<D> = if is_stdin(path) {
-        nn_data::read_csv_applying(std::io::stdin().lock(), STDIN, schema, options)?
+        nn_data::read_csv_applying(std::io::stdin().lock(), STDIN, schema, options)
     } else {
-        nn_data::load_csv_applying(path, schema, options)?
-    };
+        nn_data::load_csv_applying(path, schema, options)
+    }
+    .map_err(crate::limits::budget::data_error)?;
     let report = RowReport {
         skipped: loaded.skipped,
         ids: loaded.ids,

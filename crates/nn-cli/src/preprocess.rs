@@ -69,6 +69,7 @@ pub fn run(args: PreprocessArgs) -> Result<()> {
                 categorical,
                 max_categories,
                 delimiter,
+                max_bytes: crate::limits::budget::max_memory(),
                 ..Default::default()
             };
             fit(method, &data, &options, &out)
@@ -88,9 +89,13 @@ fn fit(method: Method, data: &Path, options: &CsvOptions, out: &Path) -> Result<
         .file("--out", Some(out))
         .check()?;
     let (bytes, name) = crate::dataset::read_bytes(data)?;
-    let loaded = nn_data::read_features_as::<f64>(bytes.as_slice(), &name, options)?;
+    let loaded = nn_data::read_features_as::<f64>(bytes.as_slice(), &name, options)
+        .map_err(crate::limits::budget::data_error)?;
     let schema = loaded.schema;
     let n_numeric = schema.n_numeric();
+    if method.is_whitening() {
+        crate::limits::bounds::check_whitening(n_numeric)?;
+    }
     let mut preprocessor = method.build()?;
     preprocessor.fit_transform_leading(loaded.dataset.features, n_numeric)?;
     let params = Params {
@@ -111,12 +116,8 @@ fn fit(method: Method, data: &Path, options: &CsvOptions, out: &Path) -> Result<
     staged.commit()
 }
 
-fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
-}
-
 fn load_params(path: &Path) -> Result<Params> {
-    let text = String::from_utf8(read(path)?)
+    let text = String::from_utf8(crate::dataset::read_bytes(path)?.0)
         .with_context(|| format!("invalid parameters file {}", path.display()))?;
     let params: Params = serde_json::from_str(&text)
         .with_context(|| format!("invalid parameters file {}", path.display()))?;
@@ -144,9 +145,11 @@ fn transform(params: &Path, data: &Path, out: &Path, inverse: bool) -> Result<()
     let (bytes, name) = crate::dataset::read_bytes(data)?;
     let options = ApplyOptions {
         read_target: false,
+        max_bytes: crate::limits::budget::max_memory(),
         ..Default::default()
     };
-    let loaded = nn_data::read_csv_applying::<f64>(bytes.as_slice(), &name, &schema, &options)?;
+    let loaded = nn_data::read_csv_applying::<f64>(bytes.as_slice(), &name, &schema, &options)
+        .map_err(crate::limits::budget::data_error)?;
     let n_numeric = schema.n_numeric();
     let x = loaded.dataset.features;
     let y = if inverse {

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{collect, dataset, ok, root, Run};
+use common::{collect, dataset, names_in, ok, root, spawn, Run};
 
 /// Runs `nn ARGS` in the workspace root with standard output on `/dev/full`.
 fn nn_to_full(args: &[&str]) -> Run {
@@ -30,14 +30,10 @@ fn nn_to_full(args: &[&str]) -> Run {
     collect(out, &args)
 }
 
-/// The names in `dir`, sorted.
-fn names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
+/// Asserts that the run of `nn ARGS` left nothing in `dir`.
+fn assert_empty(dir: &Path, args: &[&str]) {
+    let left = names_in(dir);
+    assert!(left.is_empty(), "nn {args:?} left {left:?}");
 }
 
 #[test]
@@ -108,11 +104,7 @@ fn a_report_that_cannot_be_printed_writes_no_file() {
             run.stderr
         );
         // Before: the file was in place (and a temporary file never is).
-        assert!(
-            names(dir.path()).is_empty(),
-            "nn {args:?} wrote {:?}",
-            names(dir.path())
-        );
+        assert_empty(dir.path(), args);
     }
 }
 
@@ -167,7 +159,7 @@ fn an_output_naming_a_symbolic_link_is_written_through_it() {
         "the model is unchanged"
     );
     assert_eq!(
-        names(dir.path()),
+        names_in(dir.path()),
         ["link.json", "p.csv", "preds.csv", "real.json"]
     );
 }
@@ -212,27 +204,20 @@ fn a_signal_while_outputs_are_staged_leaves_no_temporary_file() {
     ];
     for signal in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
         let (read, write) = small_pipe();
-        let child = Command::new(env!("CARGO_BIN_EXE_nn"))
-            .args(args)
-            .current_dir(root())
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(write))
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("nn starts");
+        let child = spawn(&args, Stdio::from(write));
         let start = Instant::now();
-        while names(dir.path()).len() < 2 {
+        while names_in(dir.path()).len() < 2 {
             assert!(start.elapsed() < Duration::from_secs(60), "no staged files");
             std::thread::sleep(Duration::from_millis(20));
         }
-        let staged = names(dir.path());
+        let staged = names_in(dir.path());
         assert!(staged.iter().all(|n| n.contains(".tmp-")), "{staged:?}");
         send(child.id(), signal);
         let run = collect(child.wait_with_output().unwrap(), &args);
         drop(read);
         assert_eq!(run.code, 130, "signal {signal}: {}", run.stderr);
         // Before: killed by the signal, with both temporary files left behind.
-        assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+        assert_empty(dir.path(), &args);
     }
 }
 
@@ -257,14 +242,7 @@ fn sigterm_stops_training_like_ctrl_c() {
         "--checkpoint",
         &ck,
     ];
-    let mut child = Command::new(env!("CARGO_BIN_EXE_nn"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("nn starts");
+    let mut child = spawn(&args, Stdio::piped());
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().expect("an epoch line").unwrap();
     assert!(first.starts_with("epoch    1"), "{first}");
@@ -286,7 +264,7 @@ fn sigterm_stops_training_like_ctrl_c() {
     let saved = std::fs::read(Path::new(&ck).join("checkpoint.json")).unwrap();
     let saved: serde_json::Value = serde_json::from_slice(&saved).unwrap();
     assert_eq!(saved["format"], "nn-checkpoint");
-    assert_eq!(names(Path::new(&ck)), ["checkpoint.json"]);
+    assert_eq!(names_in(Path::new(&ck)), ["checkpoint.json"]);
 }
 
 #[test]
@@ -309,14 +287,7 @@ fn ctrl_c_during_cv_reports_no_fold_and_writes_nothing() {
         "--out",
         &out,
     ];
-    let child = Command::new(env!("CARGO_BIN_EXE_nn"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("nn starts");
+    let child = spawn(&args, Stdio::piped());
     std::thread::sleep(Duration::from_millis(500));
     send(child.id(), libc::SIGINT);
     let run = collect(child.wait_with_output().unwrap(), &args);
@@ -324,7 +295,7 @@ fn ctrl_c_during_cv_reports_no_fold_and_writes_nothing() {
     // reported as real figures, their mean printed and written, exit 0.
     assert_eq!(run.code, 130, "{}", run.stderr);
     assert!(!run.stdout.contains("fold"), "{}", run.stdout);
-    assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+    assert_empty(dir.path(), &args);
 }
 
 #[test]
@@ -337,14 +308,7 @@ fn a_closed_pipe_still_writes_the_model() {
     let shown = out.to_string_lossy();
     let args = ["train", "--data", &iris, "--epochs", "30", "--out", &shown];
     // `nn train … | head -1`: the reader leaves after the first epoch line.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_nn"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("nn starts");
+    let mut child = spawn(&args, Stdio::piped());
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().expect("an epoch line").unwrap();
     assert!(first.starts_with("epoch    1"), "{first}");
@@ -368,17 +332,7 @@ fn concurrent_runs_writing_one_file_leave_one_complete_file() {
     ]);
     let out = dir.path().join("p.csv").to_string_lossy().into_owned();
     let args = ["predict", "--model", &model, "--data", &iris, "--out", &out];
-    let children: Vec<_> = (0..4)
-        .map(|_| {
-            Command::new(env!("CARGO_BIN_EXE_nn"))
-                .args(args)
-                .current_dir(root())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("nn starts")
-        })
-        .collect();
+    let children: Vec<_> = (0..4).map(|_| spawn(&args, Stdio::null())).collect();
     for child in children {
         let run = collect(child.wait_with_output().unwrap(), &args);
         assert_eq!(run.code, 0, "{}", run.stderr);
@@ -386,5 +340,5 @@ fn concurrent_runs_writing_one_file_leave_one_complete_file() {
     // Each run renames its own temporary file into place: the last one wins, whole.
     let text = std::fs::read_to_string(&out).unwrap();
     assert_eq!(text.lines().count(), 151, "a header and 150 predictions");
-    assert_eq!(names(dir.path()), ["m.json", "p.csv"]);
+    assert_eq!(names_in(dir.path()), ["m.json", "p.csv"]);
 }

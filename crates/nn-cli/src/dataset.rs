@@ -90,3 +90,27 @@ pub fn load_with_schema<D: Float>(
     };
     Ok((loaded.dataset, report))
 }
+
+/// nn-data's error with a fitting overflow ([`nn_data::DataError::Overflow`], which knows only
+/// the column's position) naming the column of `file`: `names` are the feature matrix's
+/// column names.
+///
+/// ```
+/// let err = nn_data::DataError::Overflow { op: "StandardScaler::fit", column: 1, what: "mean" };
+/// let err = nn_cli::dataset::name_column(err, &["a".into(), "b".into()], "big.csv");
+/// assert!(err.to_string().starts_with("big.csv: column \"b\": standardizing overflows"));
+/// ```
+pub fn name_column(err: nn_data::DataError, names: &[String], file: &str) -> anyhow::Error {
+    let nn_data::DataError::Overflow { op, column, what } = err else {
+        return err.into();
+    };
+    let verb = match op {
+        "MinMaxScaler::fit" => "min-max scaling",
+        "Whitener::fit" => "whitening",
+        _ => "standardizing",
+    };
+    let name = names.get(column).map_or_else(|| format!("{}", column + 1), |n| nn_data::quoted(n));
+    anyhow::anyhow!(
+        "{file}: column {name}: {verb} overflows: the column's {what} exceeds the f64 range (|x| < 1.8e308); divide the column by a large power of ten"
+    )
+}

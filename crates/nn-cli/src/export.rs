@@ -35,6 +35,10 @@ pub fn to_safetensors(model: &ModelFile, dtype: Dtype) -> Result<Vec<u8>> {
     let mut buffers: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
     for (i, layer) in model.layers.iter().enumerate() {
         let weight: Vec<f64> = layer.weight.iter().flatten().copied().collect();
+        if dtype == Dtype::F32 {
+            fits_f32(&format!("layers.{i}.weight"), &weight)?;
+            fits_f32(&format!("layers.{i}.bias"), &layer.bias)?;
+        }
         let shape = vec![layer.out_features, layer.in_features];
         buffers.push((format!("layers.{i}.weight"), shape, encode(&weight, dtype)));
         buffers.push((
@@ -58,6 +62,17 @@ pub fn to_safetensors(model: &ModelFile, dtype: Dtype) -> Result<Vec<u8>> {
         })
         .collect::<Result<Vec<_>>>()?;
     safetensors::tensor::serialize(views, Some(metadata(model)?)).context("encoding safetensors")
+}
+
+/// Every value of the tensor `name` must stay finite as an `f32`.
+fn fits_f32(name: &str, values: &[f64]) -> Result<()> {
+    match values.iter().position(|&v| !(v as f32).is_finite()) {
+        None => Ok(()),
+        Some(k) => anyhow::bail!(
+            "{name}[{k}] = {:e} is beyond the f32 range (|x| ≤ 3.4e38) and would be written as inf; export with --dtype f64",
+            values[k]
+        ),
+    }
 }
 
 fn encode(values: &[f64], dtype: Dtype) -> Vec<u8> {

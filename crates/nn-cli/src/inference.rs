@@ -57,7 +57,33 @@ pub fn apply(
     if let Some(scaler) = pre.as_ref().and_then(|p| p.target.as_ref()) {
         out = scaler.inverse_transform(out.view())?;
     }
+    check_finite(&out, &report, path)?;
     Ok(Applied { data, out, report })
+}
+
+/// Every output must be a number: a forward pass that overflows is an error naming the data
+/// row (1-based, counting the rows left out) and the value.
+fn check_finite(out: &Array2<f64>, report: &RowReport, path: &Path) -> Result<()> {
+    let Some((i, value)) = out
+        .rows()
+        .into_iter()
+        .enumerate()
+        .find_map(|(i, r)| r.iter().find(|v| !v.is_finite()).map(|&v| (i, v)))
+    else {
+        return Ok(());
+    };
+    // The scored row i is data row i + (the rows skipped before it).
+    let mut row = i;
+    for s in &report.skipped {
+        if s.row <= row {
+            row += 1;
+        }
+    }
+    anyhow::bail!(
+        "{}: data row {}: the model's output is {value}: the forward pass overflows on this input (its values or the weights are too large)",
+        path.display(),
+        row + 1
+    )
 }
 
 /// The network's predictions for the preprocessed features `x` (see [`apply`]).

@@ -101,7 +101,9 @@ pub fn from_parts<D: Float>(
     let n_numeric = schema.as_ref().map_or(usize::MAX, CsvSchema::n_numeric);
     let x_train = match warm {
         Some(_) => features.transform_leading(take(&mut train.features), n_numeric)?,
-        None => features.fit_transform_leading(take(&mut train.features), n_numeric)?,
+        None => features
+            .fit_transform_leading(take(&mut train.features), n_numeric)
+            .map_err(|e| dataset::name_column(e, &train.feature_names, &data_name(args)))?,
     };
     let mut part = |mut d: Dataset<D>| -> Result<Part<D>> {
         let y = encoder.encode(&d)?;
@@ -292,7 +294,10 @@ impl Encoder {
             }
             Target::Values(y) => {
                 let mut scaler = StandardScaler::default();
-                scaler.fit(column(y).view())?;
+                let target = [train.target_name.clone().unwrap_or_default()];
+                scaler
+                    .fit(column(y).view())
+                    .map_err(|e| crate::dataset::name_column(e, &target, "the training targets"))?;
                 Ok(Encoder {
                     loss,
                     labels: None,

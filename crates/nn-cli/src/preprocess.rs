@@ -88,7 +88,9 @@ fn fit(method: Method, data: &Path, options: &CsvOptions, out: &Path) -> Result<
     let schema = loaded.schema;
     let n_numeric = schema.n_numeric();
     let mut preprocessor = method.build()?;
-    preprocessor.fit_transform_leading(loaded.dataset.features, n_numeric)?;
+    preprocessor
+        .fit_transform_leading(loaded.dataset.features, n_numeric)
+        .map_err(|e| crate::dataset::name_column(e, &schema.feature_names, &name))?;
     let params = Params {
         format: FORMAT.into(),
         version: 1,

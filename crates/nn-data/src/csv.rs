@@ -108,8 +108,8 @@ pub fn read_csv_as<T: Float>(
     let table = read_table(reader, file, options.delimiter)?;
     if table.header.len() < 2 {
         let msg = format!(
-            "line 1: need a feature column and a target column, found {:?}",
-            table.header
+            "line 1: need a feature column and a target column, found {}",
+            crate::quoted_list(&table.header)
         );
         return Err(DataError::file(file, msg));
     }
@@ -306,8 +306,9 @@ fn regression_values(t: &Table, targets: &[(u64, usize, String)]) -> Result<Arra
         Cell::Number(v) => Ok(v),
         _ => {
             let msg = format!(
-                "non-numeric regression target {s:?} in column {:?}",
-                t.header[*j]
+                "non-numeric regression target {} in column {}",
+                crate::quoted(s),
+                crate::quoted(&t.header[*j])
             );
             Err(DataError::parse(&t.file, *line, j + 1, msg))
         }

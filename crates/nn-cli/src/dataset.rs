@@ -109,7 +109,9 @@ pub fn name_column(err: nn_data::DataError, names: &[String], file: &str) -> any
         "Whitener::fit" => "whitening",
         _ => "standardizing",
     };
-    let name = names.get(column).map_or_else(|| format!("{}", column + 1), |n| nn_data::quoted(n));
+    let name = names
+        .get(column)
+        .map_or_else(|| format!("{}", column + 1), |n| nn_data::quoted(n));
     anyhow::anyhow!(
         "{file}: column {name}: {verb} overflows: the column's {what} exceeds the f64 range (|x| < 1.8e308); divide the column by a large power of ten"
     )

@@ -214,8 +214,8 @@ impl ModelFile {
         let Some(value) = &self.preprocessing else {
             return Ok(());
         };
-        let pre: Preprocessing = serde_json::from_value(value.clone())
-            .context("reading the preprocessing record")?;
+        let pre: Preprocessing =
+            serde_json::from_value(value.clone()).context("reading the preprocessing record")?;
         pre.validate(n_in, n_out).context("preprocessing")?;
         let Some(schema) = &pre.schema else {
             return Ok(());

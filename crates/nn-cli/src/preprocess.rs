@@ -121,7 +121,49 @@ fn load_params(path: &Path) -> Result<Params> {
         "{} is not an {FORMAT} file",
         path.display()
     );
+    params
+        .validate()
+        .with_context(|| format!("invalid parameters file {}", path.display()))?;
     Ok(params)
+}
+
+impl Params {
+    /// Checks the file as a whole: the version, the schema, the fitted parameters, unique
+    /// column names that are the schema's numeric columns, and a preprocessor that reads and
+    /// writes exactly those columns (each is written back in its place).
+    fn validate(&self) -> Result<()> {
+        ensure!(
+            self.version == 1,
+            "unsupported version {}: this nn reads version 1",
+            self.version
+        );
+        let schema = self.schema();
+        schema.validate()?;
+        let numeric = &schema.feature_names[..schema.n_numeric()];
+        ensure!(
+            self.columns == numeric,
+            "\"columns\" {} differ from the schema's numeric columns {}",
+            nn_data::quoted_list(&self.columns),
+            nn_data::quoted_list(numeric)
+        );
+        let n = numeric.len();
+        if let Some((reads, writes)) = self.preprocessor.validate()? {
+            ensure!(
+                reads == n && writes == n,
+                "the {} parameters map {reads} columns to {writes}, but the file names {n} columns",
+                method_name(&self.preprocessor)
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The `"method"` tag of `p`.
+fn method_name(p: &Preprocessor) -> String {
+    serde_json::to_value(p)
+        .ok()
+        .and_then(|v| v["method"].as_str().map(String::from))
+        .unwrap_or_default()
 }
 
 fn transform(params: &Path, data: &Path, out: &Path, inverse: bool) -> Result<()> {

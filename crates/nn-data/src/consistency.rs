@@ -76,9 +76,8 @@ pub(crate) fn increasing_indices(
     match bad {
         None => Ok(()),
         Some((k, j)) => {
-            let message = format!(
-                "{name}[{k}] = {j} is not an increasing column index below {len}"
-            );
+            let message =
+                format!("{name}[{k}] = {j} is not an increasing column index below {len}");
             Err(DataError::inconsistent(what, message))
         }
     }

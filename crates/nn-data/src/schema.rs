@@ -260,7 +260,9 @@ impl CsvSchema {
             }
         }
         let numeric = &self.feature_names[..self.n_numeric()];
-        let clash = numeric.iter().chain(self.categorical.iter().map(|c| &c.name));
+        let clash = numeric
+            .iter()
+            .chain(self.categorical.iter().map(|c| &c.name));
         if self.kind != TargetKind::None && clash.into_iter().any(|f| *f == self.target_name) {
             let message = format!(
                 "the target {} is also a feature column",

@@ -213,8 +213,16 @@ impl Whitener {
         use crate::consistency::finite;
         finite(WHAT, "mean", &self.mean)?;
         finite(WHAT, "eigenvalues", &self.eigenvalues)?;
-        finite(WHAT, "matrix", self.matrix.as_standard_layout().as_slice().unwrap_or(&[]))?;
-        finite(WHAT, "inverse", self.inverse.as_standard_layout().as_slice().unwrap_or(&[]))?;
+        finite(
+            WHAT,
+            "matrix",
+            self.matrix.as_standard_layout().as_slice().unwrap_or(&[]),
+        )?;
+        finite(
+            WHAT,
+            "inverse",
+            self.inverse.as_standard_layout().as_slice().unwrap_or(&[]),
+        )?;
         match self.eigenvalues.iter().position(|&l| l < 0.0) {
             None => Ok(()),
             Some(i) => {

@@ -323,6 +323,71 @@ pub struct TrainArgs {
     pub deterministic_reduce: Option<u32>,
 }
 
+impl TrainArgs {
+    /// Checks flags read back from a file (a checkpoint) with the command line's own value
+    /// parsers, which a file bypasses: `Err((flag, reason))` for the first bad one.
+    ///
+    /// ```
+    /// use clap::Parser;
+    /// #[derive(Parser)]
+    /// struct Cli { #[command(flatten)] train: nn_cli::args::TrainArgs }
+    /// let mut args = Cli::parse_from(["nn", "--data", "x.csv"]).train;
+    /// assert!(args.check_saved().is_ok());
+    /// args.checkpoint_every = 0;
+    /// assert_eq!(args.check_saved().unwrap_err().0, "checkpoint-every");
+    /// ```
+    pub fn check_saved(&self) -> Result<(), (&'static str, String)> {
+        let positive = |v: f64| parse_positive(&v.to_string()).map(drop);
+        let hidden: Vec<String> = self.net.hidden.iter().map(usize::to_string).collect();
+        let at_least_one = |v: Option<u32>| match v {
+            Some(0) => Err("0 is not an integer ≥ 1".to_string()),
+            _ => Ok(()),
+        };
+        let checks = [
+            (
+                "epochs",
+                parse_epochs(&self.run.epochs.to_string()).map(drop),
+            ),
+            (
+                "batch-size",
+                parse_batch_size(&self.run.batch_size.to_string()).map(drop),
+            ),
+            ("lr", positive(self.lr.lr)),
+            ("divergence-factor", positive(self.run.divergence_factor)),
+            (
+                "min-delta",
+                parse_non_negative(&self.run.min_delta.to_string()).map(drop),
+            ),
+            (
+                "test-split",
+                parse_fraction(&self.test.test_split.to_string()).map(drop),
+            ),
+            (
+                "val-split",
+                parse_val_split(&self.val.val_split.to_string()).map(drop),
+            ),
+            ("hidden", parse_hidden(&hidden.join(",")).map(drop)),
+            (
+                "clip-grad-norm",
+                self.optim.clip_grad_norm.map_or(Ok(()), positive),
+            ),
+            (
+                "checkpoint-every",
+                at_least_one(Some(self.checkpoint_every)),
+            ),
+            ("early-stopping", at_least_one(self.run.early_stopping)),
+            (
+                "deterministic-reduce",
+                at_least_one(self.deterministic_reduce),
+            ),
+        ];
+        match checks.into_iter().find(|(_, r)| r.is_err()) {
+            Some((flag, Err(reason))) => Err((flag, reason)),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// `nn lr-find` flags.
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:

@@ -15,12 +15,22 @@ use crate::plot::{Lines, Series};
 
 /// Runs `nn lr-find`.
 pub fn run(args: LrFindArgs) -> Result<()> {
+    if args.steps < 2 {
+        let msg = format!(
+            "--steps {} is too few: the range test needs at least 2 steps (rates) to compare",
+            args.steps
+        );
+        return Err(usage(msg));
+    }
     let data = crate::prepare_train::prepare::<f32>(&as_train_args(&args))?;
     let curve = range_test(&args, &data)?;
     let best = curve.iter().copied().fold(
         (f64::NAN, f64::INFINITY),
         |b, p| if p.1 < b.1 { p } else { b },
     );
+    if !(best.0.is_finite() && best.1.is_finite()) {
+        bail!("the range test recorded no finite loss, so there is no rate to suggest");
+    }
     println!("{:>12} {:>12}", "lr", "loss");
     for (lr, loss) in curve.iter().step_by((curve.len() / 20).max(1)) {
         println!("{lr:>12.3e} {loss:>12.5}");

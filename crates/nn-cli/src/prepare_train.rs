@@ -88,7 +88,7 @@ pub fn from_parts<D: Float>(
     let (mut train, val) = split_val(args, train, schema.as_ref())?;
     let task = task_of(&train);
     let loss = pick_loss(args, task)?;
-    let mut encoder = Encoder::fit(loss, &train)?;
+    let mut encoder = Encoder::fit(loss, &train, &data_name(args))?;
     let mut features = args.data.preprocess_method().build()?;
     // --init: the model's weights expect its own fitted preprocessing; keep it.
     let warm = warm_start(args, &train, &encoder)?;
@@ -270,14 +270,17 @@ struct Encoder {
 }
 
 impl Encoder {
-    fn fit<D: Float>(loss: Loss, train: &Dataset<D>) -> Result<Self> {
+    /// Fits on the training part of `file` (named in errors).
+    fn fit<D: Float>(loss: Loss, train: &Dataset<D>, file: &str) -> Result<Self> {
         match &train.target {
             Target::Classes { labels, .. } => {
                 let name = train.target_name.clone().unwrap_or_default();
                 ensure!(
                     labels.len() >= 2,
-                    "the target {name:?} has only {} class(es)",
-                    labels.len()
+                    "{file}: the target {} has only {} class(es) in the training part ({}); a classifier needs at least 2",
+                    nn_data::quoted(&name),
+                    labels.len(),
+                    nn_data::quoted_list(labels)
                 );
                 if loss == Loss::Bce && labels.len() != 2 {
                     let n = labels.len();
@@ -297,7 +300,7 @@ impl Encoder {
                 let target = [train.target_name.clone().unwrap_or_default()];
                 scaler
                     .fit(column(y).view())
-                    .map_err(|e| crate::dataset::name_column(e, &target, "the training targets"))?;
+                    .map_err(|e| crate::dataset::name_column(e, &target, file))?;
                 Ok(Encoder {
                     loss,
                     labels: None,

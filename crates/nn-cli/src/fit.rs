@@ -203,6 +203,12 @@ fn restore<T: Real>(
         "{}: the checkpoint's optimizer {have:?} is not the one its saved flags give ({want:?})",
         dir.display()
     );
+    let (reports, epoch) = (state.history.len(), state.trainer.epoch());
+    ensure!(
+        reports == epoch,
+        "{}: the checkpoint has {reports} epoch report(s) but its trainer finished {epoch} epochs",
+        dir.display()
+    );
     let (have, want) = (state.trainer.batch_size(), fresh.trainer.batch_size());
     ensure!(
         have == want,

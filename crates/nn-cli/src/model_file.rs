@@ -143,8 +143,16 @@ impl ModelFile {
         Ok(model)
     }
 
-    /// Writes the model atomically as pretty JSON.
+    /// Writes the model atomically as pretty JSON, after [`validate`](ModelFile::validate):
+    /// a model that would not load again (e.g. a weight that overflowed to ±∞, which JSON
+    /// would hold as `null`) is an error and nothing is written.
     pub fn save(&self, path: &Path) -> Result<()> {
+        self.validate().with_context(|| {
+            format!(
+                "not writing {}: the model fails its own checks",
+                path.display()
+            )
+        })?;
         let json = serde_json::to_string_pretty(self)?;
         crate::fsutil::write_atomic(path, json.as_bytes())
     }
@@ -166,6 +174,9 @@ impl ModelFile {
             "architecture.sizes is {:?} but the layers chain as {sizes:?}",
             self.architecture.sizes
         );
+        if let Some((name, v)) = self.metrics.iter().find(|(_, v)| !v.is_finite()) {
+            bail!("metric {name:?} is {v}, not a finite number");
+        }
         let last = self.layers.len() - 1;
         ensure!(
             self.layers[last].dropout == 0.0,
@@ -349,11 +360,14 @@ impl LayerFile {
     }
 
     fn validate_finite(&self) -> Result<()> {
-        let all = self.weight.iter().flatten().chain(&self.bias);
-        ensure!(
-            all.into_iter().all(|v| v.is_finite()),
-            "weights and biases must be finite"
-        );
+        for (j, row) in self.weight.iter().enumerate() {
+            if let Some(k) = row.iter().position(|v| !v.is_finite()) {
+                bail!("weight[{j}][{k}] is {}: weights must be finite", row[k]);
+            }
+        }
+        if let Some(j) = self.bias.iter().position(|v| !v.is_finite()) {
+            bail!("bias[{j}] is {}: biases must be finite", self.bias[j]);
+        }
         ensure!(
             (0.0..1.0).contains(&self.dropout),
             "dropout {} is not in [0, 1)",

@@ -93,7 +93,7 @@ impl MinMaxScaler {
         })
     }
 
-    /// Checks fitted parameters read from a file: fitted, a finite range `a < b`, as many
+    /// Checks fitted parameters read from a file: fitted (or empty: no columns), a finite range `a < b`, as many
     /// ranges as minima, every number finite and every range `≥ 0`.
     ///
     /// # Errors
@@ -112,7 +112,14 @@ impl MinMaxScaler {
     pub fn validate(&self) -> Result<()> {
         const WHAT: &str = "min-max parameters";
         if !self.fitted {
-            return Err(DataError::inconsistent(WHAT, "not fitted"));
+            // Unfitted is fine for no columns (a file whose features are all one-hot).
+            return match self.min.is_empty() && self.data_range.is_empty() {
+                true => Ok(()),
+                false => Err(DataError::inconsistent(
+                    WHAT,
+                    "not fitted but holds parameters",
+                )),
+            };
         }
         let (a, b) = self.range;
         if !(a.is_finite() && b.is_finite() && a < b) {

@@ -121,7 +121,7 @@ impl Preprocessor {
     /// p.fit(ndarray::array![[1.0, 2.0], [3.0, 5.0]].view())?;
     /// assert_eq!(p.validate()?, Some((2, 2)));
     /// assert_eq!(Preprocessor::None.validate()?, None);
-    /// assert!(Preprocessor::from_name("min-max")?.validate().is_err()); // not fitted
+    /// assert_eq!(Preprocessor::from_name("min-max")?.validate()?, Some((0, 0))); // no columns
     /// # Ok::<(), nn_data::DataError>(())
     /// ```
     pub fn validate(&self) -> Result<Option<(usize, usize)>> {

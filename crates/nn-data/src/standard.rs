@@ -64,7 +64,8 @@ impl StandardScaler {
         Ok(())
     }
 
-    /// Checks fitted parameters read from a file: fitted, as many scales as means, every mean
+    /// Checks fitted parameters read from a file: fitted (or empty: no columns), as many
+    /// scales as means, every mean
     /// finite, every scale finite and positive, `zero_variance` increasing column indices.
     ///
     /// # Errors
@@ -83,7 +84,14 @@ impl StandardScaler {
     pub fn validate(&self) -> Result<()> {
         const WHAT: &str = "standardize parameters";
         if !self.fitted {
-            return Err(DataError::inconsistent(WHAT, "not fitted"));
+            // Unfitted is fine for no columns (a file whose features are all one-hot).
+            return match self.mean.is_empty() && self.scale.is_empty() {
+                true => Ok(()),
+                false => Err(DataError::inconsistent(
+                    WHAT,
+                    "not fitted but holds parameters",
+                )),
+            };
         }
         let (mean, scale) = (&self.mean, &self.scale);
         same_len(WHAT, ("mean", mean.len()), ("scale", scale.len()))?;

@@ -159,7 +159,7 @@ impl Whitener {
         Ok(self)
     }
 
-    /// Checks fitted parameters read from a file: fitted, valid `ε` and components, `matrix`
+    /// Checks fitted parameters read from a file: fitted (or empty: no columns), valid `ε` and components, `matrix`
     /// of shape `(n_features, n_out)` with `n_features = mean.len()`, `inverse` of shape
     /// `(n_out, n_features)`, one eigenvalue (finite, `≥ 0`) per output, ZCA square, and
     /// every number finite.
@@ -181,7 +181,13 @@ impl Whitener {
         const WHAT: &str = "whitening parameters";
         let fail = |message: String| Err(DataError::inconsistent(WHAT, message));
         if !self.fitted {
-            return fail("not fitted".into());
+            // Unfitted is fine for no columns (a file whose features are all one-hot).
+            let empty = self.mean.is_empty() && self.matrix.is_empty() && self.inverse.is_empty();
+            return if empty {
+                Ok(())
+            } else {
+                fail("not fitted but holds parameters".into())
+            };
         }
         Whitener::new(self.method)
             .with_epsilon(self.epsilon)

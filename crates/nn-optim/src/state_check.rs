@@ -11,9 +11,9 @@ use crate::{AnyOptimizer, OptimError, Result, TrainState};
 impl<T: Float> TrainState<T> {
     /// Checks that the parts of the state agree: the optimizer's hyper-parameters are in
     /// range and its buffers (if any) have one entry per network parameter, each empty or as
-    /// long as the parameter; every parameter is finite; the trainer's epoch counter equals
-    /// the number of epoch reports, numbered 0, 1, …; early stopping's best network has the
-    /// network's sizes.
+    /// long as the parameter; every parameter is finite; the epoch reports are numbered in
+    /// increasing order below the trainer's epoch counter; early stopping's best network has
+    /// the network's sizes.
     ///
     /// # Errors
     /// [`OptimError::InconsistentState`] naming the first fault (or the config's own error).
@@ -29,7 +29,7 @@ impl<T: Float> TrainState<T> {
     /// let report = EpochReport { epoch: 0, lr: 0.1, train_loss: 1.0, val_loss: None, val_metric: None, seconds: 0.0 };
     /// state.history.push(report);
     /// let err = state.validate().unwrap_err().to_string();
-    /// assert!(err.contains("1 epoch report(s) but the trainer's epoch counter is 0"), "{err}");
+    /// assert!(err.contains("report 0 is numbered 0, but the trainer's epoch counter is 0"), "{err}");
     /// # Ok::<(), nn_optim::OptimError>(())
     /// ```
     pub fn validate(&self) -> Result<()> {
@@ -46,16 +46,18 @@ impl<T: Float> TrainState<T> {
         Ok(())
     }
 
+    /// Reports are numbered in increasing order, each below the trainer's epoch counter (a run
+    /// may have epochs without reports, run before the driver kept them).
     fn validate_history(&self) -> Result<()> {
-        let (n, epoch) = (self.history.len(), self.trainer.epoch());
-        if n != epoch {
-            let msg = format!("{n} epoch report(s) but the trainer's epoch counter is {epoch}");
-            return Err(OptimError::InconsistentState(msg));
-        }
-        match self.history.iter().enumerate().find(|(i, r)| r.epoch != *i) {
+        let epoch = self.trainer.epoch();
+        let bad =
+            self.history.iter().enumerate().find(|(i, r)| {
+                r.epoch >= epoch || (*i > 0 && r.epoch <= self.history[i - 1].epoch)
+            });
+        match bad {
             None => Ok(()),
             Some((i, r)) => Err(OptimError::InconsistentState(format!(
-                "epoch report {i} is numbered {}",
+                "epoch report {i} is numbered {}, but the trainer's epoch counter is {epoch} (reports must be numbered in increasing order below it)",
                 r.epoch
             ))),
         }

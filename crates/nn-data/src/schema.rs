@@ -1,7 +1,7 @@
 //! The settings and fitted state of CSV loading: [`CsvOptions`] (how to read training data) and
 //! [`CsvSchema`] (what was learnt from it, saved with a model and applied to new data).
 
-use crate::consistency::{finite, same_len, unique};
+use crate::consistency::{finite, unique};
 use crate::{CategoricalColumn, DataError, Dataset, Labels, MeanImputer, Result};
 
 /// What [`CsvSchema::validate`] names in its errors.
@@ -219,11 +219,11 @@ impl CsvSchema {
         }
         self.validate_indicators()?;
         if let Some(imputer) = &self.imputer {
-            same_len(
-                WHAT,
-                ("imputer.means", imputer.means.len()),
-                ("the numeric columns", self.n_numeric()),
-            )?;
+            let (n, numeric) = (imputer.means.len(), self.n_numeric());
+            if n != numeric {
+                let message = format!("imputer.means has {n} values for {numeric} numeric columns");
+                return Err(DataError::inconsistent(WHAT, message));
+            }
             finite(WHAT, "imputer.means", &imputer.means)?;
         }
         self.validate_target()

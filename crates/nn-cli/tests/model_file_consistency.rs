@@ -31,7 +31,11 @@ fn model(n_numeric: usize, n_text: usize, n_classes: usize, method: &str, seed: 
         cells.push(y);
         csv.push_str(&format!("{}\n", cells.join(",")));
     }
-    let task = if n_classes == 0 { Task::Regress } else { Task::Classify };
+    let task = if n_classes == 0 {
+        Task::Regress
+    } else {
+        Task::Classify
+    };
     let options = CsvOptions {
         task,
         ..Default::default()

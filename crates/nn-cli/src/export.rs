@@ -105,3 +105,24 @@ fn metadata(model: &ModelFile) -> Result<HashMap<String, String>> {
     }
     Ok(meta)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weights_beyond_f32_are_refused_for_f32_only() {
+        let net = nn_core::textbook::network();
+        let mut model =
+            ModelFile::from_network(&net, nn_core::Loss::HalfSse, nn_data::Task::Regress);
+        model.layers[1].bias[1] = -1e39;
+        let err = to_safetensors(&model, Dtype::F32).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "layers.1.bias[1] = -1e39 is beyond the f32 range (|x| ≤ 3.4e38) and would be written as inf; export with --dtype f64"
+        );
+        assert!(to_safetensors(&model, Dtype::F64).is_ok());
+        model.layers[1].bias[1] = 3.4e38; // just inside f32's range (f32::MAX ≈ 3.40282e38)
+        assert!(to_safetensors(&model, Dtype::F32).is_ok());
+    }
+}

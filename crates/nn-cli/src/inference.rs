@@ -119,3 +119,32 @@ pub fn report_rows(report: &RowReport, path: &Path) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nn_data::SkippedRow;
+
+    #[test]
+    fn a_non_finite_output_names_its_data_row() {
+        let out = ndarray::array![[0.5], [f64::NAN], [1.0]];
+        let skipped = |row| SkippedRow {
+            row,
+            line: row as u64 + 2,
+            reason: String::new(),
+        };
+        // Data rows 0 and 2 were skipped: the scored rows are data rows 1, 3, 4.
+        let report = RowReport {
+            skipped: vec![skipped(0), skipped(2)],
+            ..Default::default()
+        };
+        let err = check_finite(&out, &report, Path::new("new.csv")).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("new.csv: data row 4: the model's output is NaN"),
+            "{err}"
+        );
+        let fine = ndarray::array![[0.5], [1.0]];
+        assert!(check_finite(&fine, &report, Path::new("new.csv")).is_ok());
+    }
+}

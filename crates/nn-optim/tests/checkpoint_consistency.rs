@@ -161,8 +161,13 @@ fn each_inconsistency_is_refused_with_its_reason() {
             let mut broken = value.clone();
             assert!(break_it(&mut broken, kind), "kind {kind}");
             let bytes = serde_json::to_vec(&broken).unwrap();
-            let err = Checkpoint::<f64>::from_bytes(path, &bytes).unwrap_err().to_string();
-            assert!(err.contains(reasons[kind - 1]), "optimizer {which}, kind {kind}: {err}");
+            let err = Checkpoint::<f64>::from_bytes(path, &bytes)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(reasons[kind - 1]),
+                "optimizer {which}, kind {kind}: {err}"
+            );
         }
     }
 }

@@ -325,17 +325,8 @@ pub struct TrainArgs {
 
 impl TrainArgs {
     /// Checks flags read back from a file (a checkpoint) with the command line's own value
-    /// parsers, which a file bypasses: `Err((flag, reason))` for the first bad one.
-    ///
-    /// ```
-    /// use clap::Parser;
-    /// #[derive(Parser)]
-    /// struct Cli { #[command(flatten)] train: nn_cli::args::TrainArgs }
-    /// let mut args = Cli::parse_from(["nn", "--data", "x.csv"]).train;
-    /// assert!(args.check_saved().is_ok());
-    /// args.checkpoint_every = 0;
-    /// assert_eq!(args.check_saved().unwrap_err().0, "checkpoint-every");
-    /// ```
+    /// parsers, which a file bypasses: `Err((flag, reason))` for the first bad one, e.g.
+    /// `("checkpoint-every", "0 is not an integer ≥ 1")`.
     pub fn check_saved(&self) -> Result<(), (&'static str, String)> {
         let positive = |v: f64| parse_positive(&v.to_string()).map(drop);
         let hidden: Vec<String> = self.net.hidden.iter().map(usize::to_string).collect();
@@ -463,4 +454,52 @@ pub struct CvArgs {
     /// Write the per-fold figures as CSV.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Cli, Command};
+    use clap::Parser;
+
+    fn train_args(flags: &[&str]) -> super::TrainArgs {
+        let argv = ["nn", "train", "--data", "x.csv"].iter().chain(flags);
+        match Cli::parse_from(argv).command {
+            Command::Train(args) => *args,
+            _ => unreachable!("a train command line"),
+        }
+    }
+
+    #[test]
+    fn saved_flags_pass_the_command_line_checks() {
+        let args = train_args(&["--hidden", "8", "--early-stopping", "3"]);
+        assert_eq!(args.check_saved(), Ok(()));
+        let cases: [(&str, fn(&mut super::TrainArgs), &str); 5] = [
+            (
+                "checkpoint-every",
+                |a| a.checkpoint_every = 0,
+                "0 is not an integer ≥ 1",
+            ),
+            ("lr", |a| a.lr.lr = -1.0, "\"-1\" is not a positive number"),
+            (
+                "epochs",
+                |a| a.run.epochs = 0,
+                "\"0\" is not an integer from 1 to 1000000",
+            ),
+            (
+                "test-split",
+                |a| a.test.test_split = 1.5,
+                "\"1.5\" is not a number strictly between 0 and 1",
+            ),
+            (
+                "hidden",
+                |a| a.net.hidden = vec![100_000],
+                "width 100000 exceeds the limit of 65536 per layer",
+            ),
+        ];
+        for (flag, change, reason) in cases {
+            let mut bad = args.clone();
+            change(&mut bad);
+            assert_eq!(bad.check_saved(), Err((flag, reason.to_string())));
+        }
+    }
 }

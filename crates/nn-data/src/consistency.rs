@@ -82,3 +82,15 @@ pub(crate) fn increasing_indices(
         }
     }
 }
+
+/// An unfitted transformer is consistent only with no parameters at all (it then has no
+/// columns: a file whose features are all one-hot indicators); `empty` says whether it has none.
+pub(crate) fn unfitted(what: &'static str, empty: bool) -> Result<()> {
+    match empty {
+        true => Ok(()),
+        false => Err(DataError::inconsistent(
+            what,
+            "not fitted but holds parameters",
+        )),
+    }
+}

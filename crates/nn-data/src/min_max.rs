@@ -1,6 +1,6 @@
 //! [`MinMaxScaler`]: `y = a + (x − min)·(b − a)/(max − min)` per column, into `[a, b]`.
 
-use crate::consistency::{finite, same_len};
+use crate::consistency::{finite, same_len, unfitted};
 use crate::transformer::{check_cols, check_rows, map_rows};
 use crate::{DataError, Result, Transformer};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
@@ -112,14 +112,7 @@ impl MinMaxScaler {
     pub fn validate(&self) -> Result<()> {
         const WHAT: &str = "min-max parameters";
         if !self.fitted {
-            // Unfitted is fine for no columns (a file whose features are all one-hot).
-            return match self.min.is_empty() && self.data_range.is_empty() {
-                true => Ok(()),
-                false => Err(DataError::inconsistent(
-                    WHAT,
-                    "not fitted but holds parameters",
-                )),
-            };
+            return unfitted(WHAT, self.min.is_empty() && self.data_range.is_empty());
         }
         let (a, b) = self.range;
         if !(a.is_finite() && b.is_finite() && a < b) {

@@ -1,6 +1,6 @@
 //! [`StandardScaler`]: `z = (x − μ) / σ` per column, with the population standard deviation.
 
-use crate::consistency::{finite, increasing_indices, same_len};
+use crate::consistency::{finite, increasing_indices, same_len, unfitted};
 use crate::transformer::{check_cols, check_rows, map_rows};
 use crate::{DataError, Result, Transformer};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
@@ -84,14 +84,7 @@ impl StandardScaler {
     pub fn validate(&self) -> Result<()> {
         const WHAT: &str = "standardize parameters";
         if !self.fitted {
-            // Unfitted is fine for no columns (a file whose features are all one-hot).
-            return match self.mean.is_empty() && self.scale.is_empty() {
-                true => Ok(()),
-                false => Err(DataError::inconsistent(
-                    WHAT,
-                    "not fitted but holds parameters",
-                )),
-            };
+            return unfitted(WHAT, self.mean.is_empty() && self.scale.is_empty());
         }
         let (mean, scale) = (&self.mean, &self.scale);
         same_len(WHAT, ("mean", mean.len()), ("scale", scale.len()))?;

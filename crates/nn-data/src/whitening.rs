@@ -181,13 +181,8 @@ impl Whitener {
         const WHAT: &str = "whitening parameters";
         let fail = |message: String| Err(DataError::inconsistent(WHAT, message));
         if !self.fitted {
-            // Unfitted is fine for no columns (a file whose features are all one-hot).
             let empty = self.mean.is_empty() && self.matrix.is_empty() && self.inverse.is_empty();
-            return if empty {
-                Ok(())
-            } else {
-                fail("not fitted but holds parameters".into())
-            };
+            return crate::consistency::unfitted(WHAT, empty);
         }
         Whitener::new(self.method)
             .with_epsilon(self.epsilon)

@@ -473,7 +473,8 @@ mod tests {
     fn saved_flags_pass_the_command_line_checks() {
         let args = train_args(&["--hidden", "8", "--early-stopping", "3"]);
         assert_eq!(args.check_saved(), Ok(()));
-        let cases: [(&str, fn(&mut super::TrainArgs), &str); 5] = [
+        type Change = fn(&mut super::TrainArgs);
+        let cases: [(&str, Change, &str); 5] = [
             (
                 "checkpoint-every",
                 |a| a.checkpoint_every = 0,

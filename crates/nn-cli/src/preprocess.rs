@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use anyhow::{ensure, Context, Result};
+use anyhow::{bail, ensure, Context, Result};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
@@ -186,6 +186,14 @@ fn transform(params: &Path, data: &Path, out: &Path, inverse: bool) -> Result<()
     } else {
         p.preprocessor.transform_leading(x, n_numeric)?
     };
+    if let Some(((i, j), v)) = y.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        bail!(
+            "{name}: data row {}, column {}: the {} gives {v}: the value is far outside the range the parameters were fitted on",
+            i + 1,
+            j + 1,
+            if inverse { "inverse transform" } else { "transform" }
+        );
+    }
     let table = RawCsv::parse(&bytes, &name)?;
     let out_bytes = table.write(&schema, &y)?;
     crate::fsutil::write_atomic(out, &out_bytes)?;

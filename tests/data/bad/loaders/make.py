@@ -25,6 +25,12 @@ def nn(*args):
 
 
 def save(name, value):
+    # Timings differ from run to run: zero them so that running this script again changes
+    # nothing.
+    if isinstance(value.get("metrics"), dict):
+        value["metrics"].pop("seconds_per_epoch", None)
+    for report in value.get("state", {}).get("history", []):
+        report["seconds"] = 0.0
     with open(os.path.join(OUT, name), "w") as f:
         json.dump(value, f, indent=1)
         f.write("\n")
@@ -53,6 +59,10 @@ nn("preprocess", "fit", "--method", "pca-whiten", "--data", IRIS, "--exclude", "
 nn("preprocess", "fit", "--method", "standardize", "--data", IRIS, "--exclude", "species",
    "--out", f"{tmp}/std_params.json")
 nn("train", "--data", IRIS, "--checkpoint", f"{tmp}/ck", "--out", f"{tmp}/ck.json", *small)
+with open(f"{tmp}/narrow.csv", "w") as f:
+    f.write("a,b\n0,1\n1e-300,2\n")  # column a spans 1e-300: min-max multiplies by 1e300
+nn("preprocess", "fit", "--method", "minmax", "--data", f"{tmp}/narrow.csv", "--out",
+   f"{OUT}/params_narrow_range.json")
 
 iris = json.load(open(f"{tmp}/iris.json"))
 iris["training"] = None  # no absolute paths in committed files
@@ -143,5 +153,7 @@ with open(os.path.join(OUT, "near_max.csv"), "w") as f:
     for i in range(12):
         sign = "-" if i % 2 else ""
         f.write(f"{sign}1.{7 - i % 3}e308,{i},{'xy'[i % 2]}\n")
+with open(os.path.join(OUT, "far_out.csv"), "w") as f:
+    f.write("a,b\n0.5,1\n1e10,2\n")
 with open(os.path.join(OUT, "one_class.csv"), "w") as f:
     f.writelines(lines[:41])

@@ -21,16 +21,50 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     let (data, out) = (&applied.data, &applied.out);
     crate::inference::report_rows(&applied.report, &args.data);
     let (model_path, data_path) = (args.model.display(), args.data.display());
+    let truth = match &data.target {
+        Target::Classes { indices, labels } => model_classes(indices, labels, &model, &args.data)?,
+        _ => Vec::new(),
+    };
     println!(
         "model {model_path} on {data_path} ({} rows)",
         data.n_samples()
     );
     let name = model.target.clone().unwrap_or_default();
     match &data.target {
-        Target::Classes { indices, .. } => classification(&model, indices, out),
+        Target::Classes { .. } => classification(&model, &truth, out),
         Target::Values(values) => regression(values, out),
         Target::None => bail!("{data_path} has no target column {name:?} to evaluate against"),
     }
+}
+
+/// The data's class indices as the model's: each data label looked up by name in the model's
+/// list (an MNIST folder numbers its own classes); a label the model does not know is an error
+/// naming it and its data row.
+fn model_classes(
+    indices: &[usize],
+    data_labels: &[String],
+    model: &ModelFile,
+    path: &std::path::Path,
+) -> Result<Vec<usize>> {
+    let known = model
+        .labels
+        .as_deref()
+        .context("the model file has no label list")?;
+    let lookup: Vec<Option<usize>> = data_labels
+        .iter()
+        .map(|l| known.iter().position(|k| k == l))
+        .collect();
+    let map = |(row, &i): (usize, &usize)| match lookup.get(i).copied().flatten() {
+        Some(k) => Ok(k),
+        None => bail!(
+            "{}: data row {}: unseen label {} (the model knows {})",
+            path.display(),
+            row + 1,
+            nn_data::quoted(data_labels.get(i).map_or("?", String::as_str)),
+            nn_data::quoted_list(known)
+        ),
+    };
+    indices.iter().enumerate().map(map).collect()
 }
 
 fn classification(model: &ModelFile, truth: &[usize], probs: &Array2<f64>) -> Result<()> {
@@ -91,4 +125,27 @@ fn regression(values: &ndarray::Array1<f64>, out: &Array2<f64>) -> Result<()> {
     let s = metrics::regression_scores(truth.view(), out.view());
     println!("MSE {:.4}  MAE {:.4}  R² {:.4}", s.mse, s.mae, s.r2);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_classes_are_mapped_to_the_model_by_name() {
+        let net = nn_core::textbook::network();
+        let mut model =
+            ModelFile::from_network(&net, nn_core::Loss::CrossEntropy, nn_data::Task::Classify);
+        model.labels = Some(vec!["0".into(), "1".into()]);
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let path = std::path::Path::new("digits");
+        // The data's own numbering ["1", "0"] becomes the model's ["0", "1"].
+        let truth = model_classes(&[0, 1, 0], &names(&["1", "0"]), &model, path).unwrap();
+        assert_eq!(truth, vec![1, 0, 1]);
+        let err = model_classes(&[0, 2], &names(&["0", "1", "5"]), &model, path).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "digits: data row 2: unseen label \"5\" (the model knows [\"0\", \"1\"])"
+        );
+    }
 }

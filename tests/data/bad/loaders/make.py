@@ -9,6 +9,7 @@ changes one thing in a copy. Paths saved in checkpoints are relative to the repo
 where the corpus runs.
 """
 import copy
+import struct
 import json
 import os
 import subprocess
@@ -40,6 +41,18 @@ def variant(base, name, change):
     value = copy.deepcopy(base)
     change(value)
     save(name, value)
+
+
+def idx_folder(path, train_labels, test_labels):
+    """A tiny MNIST-like folder: 2×2 images, one label byte each."""
+    os.makedirs(path, exist_ok=True)
+    for split, labels in (("train", train_labels), ("t10k", test_labels)):
+        n = len(labels)
+        pixels = bytes((i * 37 + j * 11) % 256 for i in range(n) for j in range(4))
+        with open(os.path.join(path, f"{split}-images-idx3-ubyte"), "wb") as f:
+            f.write(struct.pack(">IIII", 0x803, n, 2, 2) + pixels)
+        with open(os.path.join(path, f"{split}-labels-idx1-ubyte"), "wb") as f:
+            f.write(struct.pack(">II", 0x801, n) + bytes(labels))
 
 
 tmp = tempfile.mkdtemp()
@@ -153,6 +166,14 @@ with open(os.path.join(OUT, "near_max.csv"), "w") as f:
     for i in range(12):
         sign = "-" if i % 2 else ""
         f.write(f"{sign}1.{7 - i % 3}e308,{i},{'xy'[i % 2]}\n")
+# A model of digits 0-2, and a folder whose test part has a 5 (more classes than it knows).
+idx_folder(f"{tmp}/digits3", [i % 3 for i in range(12)], [0, 1, 2])
+nn("train", "--data", f"{tmp}/digits3", "--out", f"{tmp}/digits3.json", *small)
+digits3 = json.load(open(f"{tmp}/digits3.json"))
+digits3["training"] = None
+save("model_digits_0_to_2.json", digits3)
+idx_folder(f"{OUT}/idx_unseen_digit", [i % 3 for i in range(12)], [0, 5, 2])
+
 with open(os.path.join(OUT, "far_out.csv"), "w") as f:
     f.write("a,b\n0.5,1\n1e10,2\n")
 with open(os.path.join(OUT, "one_class.csv"), "w") as f:

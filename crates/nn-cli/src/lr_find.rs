@@ -12,6 +12,7 @@ use nn_optim::{lr_range_test, AnyOptimizer, LrRangeTest, Trainer};
 use crate::args::{Dtype, LrArgs, LrFindArgs, RunArgs, TestArgs, TrainArgs, ValArgs};
 use crate::fsutil::usage;
 use crate::plot::{Lines, Series};
+use crate::stdout::outln;
 
 /// Runs `nn lr-find`.
 pub fn run(args: LrFindArgs) -> Result<()> {
@@ -22,6 +23,10 @@ pub fn run(args: LrFindArgs) -> Result<()> {
         );
         return Err(usage(msg));
     }
+    crate::outputs::Outputs::new()
+        .input("--data", args.data.data.as_deref())
+        .plot("--plot", args.plot.as_deref())
+        .check()?;
     let data = crate::prepare_train::prepare::<f32>(&as_train_args(&args))?;
     let curve = range_test(&args, &data)?;
     let best = curve.iter().copied().fold(
@@ -31,16 +36,16 @@ pub fn run(args: LrFindArgs) -> Result<()> {
     if !(best.0.is_finite() && best.1.is_finite()) {
         bail!("the range test recorded no finite loss, so there is no rate to suggest");
     }
-    println!("{:>12} {:>12}", "lr", "loss");
+    outln!("{:>12} {:>12}", "lr", "loss")?;
     for (lr, loss) in curve.iter().step_by((curve.len() / 20).max(1)) {
-        println!("{lr:>12.3e} {loss:>12.5}");
+        outln!("{lr:>12.3e} {loss:>12.5}")?;
     }
-    println!(
+    outln!(
         "lowest smoothed loss {:.5} at lr {:.3e}; suggested lr {:.3e}",
         best.1,
         best.0,
         best.0 / 10.0
-    );
+    )?;
     if let Some(path) = &args.plot {
         let points = curve.iter().map(|&(lr, l)| (lr.log10(), l)).collect();
         let chart = Lines {
@@ -53,7 +58,7 @@ pub fn run(args: LrFindArgs) -> Result<()> {
             }],
         };
         crate::plot::save(path, &chart, (800, 500))?;
-        println!("plot written to {}", path.display());
+        outln!("plot written to {}", path.display())?;
     }
     Ok(())
 }

@@ -12,8 +12,8 @@ impl<T: Float> TrainState<T> {
     /// Checks that the parts of the state agree: the optimizer's hyper-parameters are in
     /// range and its buffers (if any) have one entry per network parameter, each empty or as
     /// long as the parameter; every parameter is finite; the epoch reports are numbered in
-    /// increasing order below the trainer's epoch counter; early stopping's best network has
-    /// the network's sizes.
+    /// increasing order below the trainer's epoch counter; class weights are finite and `≥ 0`;
+    /// early stopping's settings are in range and its best network has the network's sizes.
     ///
     /// # Errors
     /// [`OptimError::InconsistentState`] naming the first fault (or the config's own error).
@@ -36,6 +36,15 @@ impl<T: Float> TrainState<T> {
         let lens = param_lens(&self.network)?;
         validate_optimizer(&self.optimizer, &lens)?;
         self.validate_history()?;
+        if let Some(weights) = self.trainer.class_weights() {
+            if let Some(w) = weights.iter().find(|w| !(w.is_finite() && **w >= 0.0)) {
+                let msg = format!("the trainer's class weight {w} is not a finite number ≥ 0");
+                return Err(OptimError::InconsistentState(msg));
+            }
+        }
+        if let Some(early) = &self.early_stopping {
+            early.validate()?;
+        }
         if let Some(best) = self.early_stopping.as_ref().and_then(|e| e.best_network()) {
             let (have, want) = (best.sizes(), self.network.sizes());
             if have != want {

@@ -171,3 +171,27 @@ fn each_inconsistency_is_refused_with_its_reason() {
         }
     }
 }
+
+/// Settings a checkpoint carries beside the network: negative class weights and an early
+/// stopping state with patience 0 are refused.
+#[test]
+fn trainer_and_early_stopping_settings_are_checked() {
+    let value = serde_json::to_value(Checkpoint::new(trained(2, 0, 1, 3))).unwrap();
+    let path = std::path::Path::new("ck.json");
+    let load = |v: &Value| Checkpoint::<f64>::from_bytes(path, &serde_json::to_vec(v).unwrap());
+    let mut weights = value.clone();
+    weights["state"]["trainer"]["class_weights"] = json!([1.0, -2.0]);
+    let err = load(&weights).unwrap_err().to_string();
+    assert!(
+        err.ends_with("the trainer's class weight -2 is not a finite number ≥ 0"),
+        "{err}"
+    );
+    let mut early = value.clone();
+    early["state"]["early_stopping"] = json!({"patience": 0, "min_delta": 0.0, "best_loss": null,
+        "best_epoch": null, "wait": 0, "best": null});
+    let err = load(&early).unwrap_err().to_string();
+    assert!(
+        err.contains("the patience must be at least 1 epoch"),
+        "{err}"
+    );
+}

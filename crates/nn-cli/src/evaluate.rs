@@ -33,7 +33,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     let name = model.target.clone().unwrap_or_default();
     match &data.target {
         Target::Classes { .. } => classification(&model, &truth, out),
-        Target::Values(values) => regression(values, out),
+        Target::Values(values) => regression(values, out, &args.data),
         Target::None => bail!("{data_path} has no target column {name:?} to evaluate against"),
     }
 }
@@ -125,9 +125,21 @@ fn print_confusion(labels: &[String], confusion: &[Vec<usize>]) -> Result<()> {
     Ok(())
 }
 
-fn regression(values: &ndarray::Array1<f64>, out: &Array2<f64>) -> Result<()> {
+fn regression(
+    values: &ndarray::Array1<f64>,
+    out: &Array2<f64>,
+    path: &std::path::Path,
+) -> Result<()> {
     let truth = values.clone().insert_axis(ndarray::Axis(1));
     let s = metrics::regression_scores(truth.view(), out.view());
+    let scores = [("MSE", s.mse), ("MAE", s.mae), ("R²", s.r2)];
+    if let Some((name, v)) = scores.iter().find(|(_, v)| !v.is_finite()) {
+        let largest = values.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+        bail!(
+            "{}: the {name} is {v}: it overflows the f64 range (the largest |target| is {largest:e}); scale the target column down",
+            path.display()
+        );
+    }
     outln!("MSE {:.4}  MAE {:.4}  R² {:.4}", s.mse, s.mae, s.r2)?;
     Ok(())
 }

@@ -174,6 +174,16 @@ digits3["training"] = None
 save("model_digits_0_to_2.json", digits3)
 idx_folder(f"{OUT}/idx_unseen_digit", [i % 3 for i in range(12)], [0, 5, 2])
 
+nn("train", "--data", "datasets/diabetes.csv", "--out", f"{tmp}/diabetes.json", *small)
+diabetes = json.load(open(f"{tmp}/diabetes.json"))
+diabetes["training"] = None
+save("model_diabetes.json", diabetes)
+with open("datasets/diabetes.csv") as f:
+    rows = f.readlines()[:3]
+with open(os.path.join(OUT, "huge_target.csv"), "w") as f:
+    head = rows[1].rsplit(",", 1)[0]
+    f.writelines([rows[0], f"{head},1e200\n", rows[2]])
+
 with open(os.path.join(OUT, "far_out.csv"), "w") as f:
     f.write("a,b\n0.5,1\n1e10,2\n")
 with open(os.path.join(OUT, "one_class.csv"), "w") as f:

@@ -57,6 +57,15 @@ fn a_nan_cell_is_called_nan_and_a_long_cell_is_cut() {
         read("a,y\n1,p\nnan,q\n"),
         "t.csv:3:1: value \"nan\" in column \"a\" is NaN (not a number); mark a missing cell as empty, NA, NaN or ?"
     );
+    let regression = CsvOptions {
+        task: nn_data::Task::Regress,
+        ..Default::default()
+    };
+    let err = nn_data::read_csv("a,y\n1,2\n2,nan\n".as_bytes(), "t.csv", &regression).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "t.csv:3:2: regression target \"nan\" in column \"y\" is NaN (not a number)"
+    );
     assert_eq!(
         read("a,y\n1,p\ninf,q\n"),
         "t.csv:3:1: value \"inf\" in column \"a\" is infinite or out of the f64 range (|x| < 1.8e308)"

@@ -40,10 +40,11 @@ pub fn load_training<D: Float>(path: &Path, options: &CsvOptions) -> Result<Trai
         });
     }
     let loaded = if is_stdin(path) {
-        nn_data::read_csv_as(std::io::stdin().lock(), STDIN, options)?
+        nn_data::read_csv_as(std::io::stdin().lock(), STDIN, options)
     } else {
-        nn_data::load_csv_as(path, options)?
-    };
+        nn_data::load_csv_as(path, options)
+    }
+    .map_err(crate::limits::budget::data_error)?;
     Ok(Training {
         data: loaded.dataset,
         folder_test: None,
@@ -79,10 +80,11 @@ pub fn load_with_schema<D: Float>(
         );
     };
     let loaded: Loaded<D> = if is_stdin(path) {
-        nn_data::read_csv_applying(std::io::stdin().lock(), STDIN, schema, options)?
+        nn_data::read_csv_applying(std::io::stdin().lock(), STDIN, schema, options)
     } else {
-        nn_data::load_csv_applying(path, schema, options)?
-    };
+        nn_data::load_csv_applying(path, schema, options)
+    }
+    .map_err(crate::limits::budget::data_error)?;
     let report = RowReport {
         skipped: loaded.skipped,
         ids: loaded.ids,

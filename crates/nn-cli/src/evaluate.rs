@@ -6,6 +6,7 @@ use ndarray::Array2;
 use nn_data::Target;
 
 use crate::args::EvaluateArgs;
+use crate::limits::estimate;
 use crate::metrics;
 use crate::model_file::ModelFile;
 use crate::stdout::outln;
@@ -16,6 +17,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     let options = nn_data::ApplyOptions {
         unknown: args.read.unknown,
         delimiter: args.read.delimiter,
+        max_bytes: crate::limits::budget::max_memory(),
         ..Default::default()
     };
     let applied = crate::inference::apply(&model, &args.data, &options, args.precision)?;
@@ -73,6 +75,11 @@ fn classification(model: &ModelFile, truth: &[usize], probs: &Array2<f64>) -> Re
         .labels
         .clone()
         .context("the model file has no label list")?;
+    let (rows, n) = (truth.len(), labels.len());
+    // the targets and the clamped probabilities (rows × outputs each), the confusion matrix
+    let bytes = estimate::matrix(rows, probs.ncols(), 16).saturating_add(estimate::matrix(n, n, 8));
+    let what = format!("scoring {rows} rows of {n} classes");
+    crate::limits::budget::check(bytes, &what, "split the data into smaller files")?;
     let predicted = metrics::classes(probs.view());
     let targets = crate::targets::encode_classes(truth, labels.len(), probs.ncols() == 1);
     let clamped = probs.mapv(|p| p.clamp(1e-12, 1.0 - 1e-12));

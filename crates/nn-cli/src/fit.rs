@@ -134,6 +134,8 @@ fn fresh<T: Real>(
         Some(path) => initial_network(path, n_in, n_out)?,
         None => crate::builder::network::<T>(&args.net, n_in, n_out, identity, seed)?,
     };
+    let (batch, n) = (args.run.batch_size, data.train.0.nrows());
+    crate::builder::check_training_memory::<T>(&net.sizes(), &args.optim, batch, n)?;
     let optimizer = crate::builder::optimizer(&args.optim)?;
     let initial_loss = untrained_loss(&mut net, data)?;
     let mut trainer = Trainer::new(args.run.batch_size, args.run.seed);

@@ -45,6 +45,10 @@ pub fn apply(
     let pre = preprocessing(model)?;
     let schema = pre.as_ref().and_then(|p| p.schema.as_ref());
     let (data, report) = dataset::load_with_schema(path, schema, options)?;
+    let sizes = &model.architecture.sizes;
+    let bytes = crate::limits::estimate::forward(sizes, data.n_samples(), 8);
+    let what = format!("the {sizes:?} network on {} rows", data.n_samples());
+    crate::limits::budget::check(bytes, &what, "split the data into smaller files")?;
     let x = match &pre {
         Some(p) => {
             let n_numeric = schema.map_or(usize::MAX, CsvSchema::n_numeric);

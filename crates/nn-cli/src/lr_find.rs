@@ -111,6 +111,8 @@ fn range_test(
 ) -> Result<Vec<(f64, f64)>> {
     let (x, y) = (data.train.0.view(), data.train.1.view());
     let (mut net, mut opt) = fresh_net(args, x.ncols(), data.n_out())?;
+    let (sizes, batch) = (net.sizes(), args.batch_size);
+    crate::builder::check_training_memory::<f32>(&sizes, &args.optim, batch, x.nrows())?;
     let mut trainer = Trainer::new(args.batch_size, args.seed);
     let test = LrRangeTest {
         start_lr: args.start_lr,

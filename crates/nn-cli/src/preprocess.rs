@@ -69,6 +69,7 @@ pub fn run(args: PreprocessArgs) -> Result<()> {
                 categorical,
                 max_categories,
                 delimiter,
+                max_bytes: crate::limits::budget::max_memory(),
                 ..Default::default()
             };
             fit(method, &data, &options, &out)
@@ -89,9 +90,13 @@ fn fit(method: Method, data: &Path, options: &CsvOptions, out: &Path) -> Result<
         .check()?;
     let bytes = read(data)?;
     let name = data.display().to_string();
-    let loaded = nn_data::read_features_as::<f64>(bytes.as_slice(), &name, options)?;
+    let loaded = nn_data::read_features_as::<f64>(bytes.as_slice(), &name, options)
+        .map_err(crate::limits::budget::data_error)?;
     let schema = loaded.schema;
     let n_numeric = schema.n_numeric();
+    if method.is_whitening() {
+        crate::limits::bounds::check_whitening(n_numeric)?;
+    }
     let mut preprocessor = method.build()?;
     preprocessor
         .fit_transform_leading(loaded.dataset.features, n_numeric)
@@ -112,8 +117,13 @@ fn fit(method: Method, data: &Path, options: &CsvOptions, out: &Path) -> Result<
     Ok(())
 }
 
+/// The file's bytes, refused (before reading) when the file alone is over the memory limit.
 fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+    let context = || format!("reading {}", path.display());
+    let size = std::fs::metadata(path).with_context(context)?.len();
+    let what = format!("reading {} ({size} bytes)", path.display());
+    crate::limits::budget::check(size, &what, "give a smaller file")?;
+    std::fs::read(path).with_context(context)
 }
 
 fn load_params(path: &Path) -> Result<Params> {
@@ -186,9 +196,11 @@ fn transform(params: &Path, data: &Path, out: &Path, inverse: bool) -> Result<()
     let name = data.display().to_string();
     let options = ApplyOptions {
         read_target: false,
+        max_bytes: crate::limits::budget::max_memory(),
         ..Default::default()
     };
-    let loaded = nn_data::read_csv_applying::<f64>(bytes.as_slice(), &name, &schema, &options)?;
+    let loaded = nn_data::read_csv_applying::<f64>(bytes.as_slice(), &name, &schema, &options)
+        .map_err(crate::limits::budget::data_error)?;
     let n_numeric = schema.n_numeric();
     let x = loaded.dataset.features;
     let y = if inverse {

@@ -69,6 +69,26 @@ impl Encoder<'_> {
         self.numeric.len() + indicators
     }
 
+    /// Refuses (before anything is allocated) a feature matrix of `rows` rows of
+    /// [`width`](Self::width) values of type `T` larger than `max_bytes`.
+    pub(crate) fn check_size<T>(&self, file: &str, rows: usize, max_bytes: u64) -> Result<()> {
+        let (columns, element) = (self.width(), std::mem::size_of::<T>());
+        let bytes = (rows as u64)
+            .saturating_mul(columns as u64)
+            .saturating_mul(element as u64);
+        if bytes <= max_bytes {
+            return Ok(());
+        }
+        Err(DataError::TooLarge {
+            file: file.to_string(),
+            rows,
+            columns,
+            element,
+            bytes,
+            limit: max_bytes,
+        })
+    }
+
     /// Appends the feature row of `rec` (on `line`) to `out`, or leaves `out` unchanged and
     /// names the missing cell.
     pub(crate) fn encode<T: Float>(

@@ -96,6 +96,42 @@ pub enum DataError {
         /// What overflowed, e.g. `"variance"`.
         what: &'static str,
     },
+    /// A matrix the file asks for is larger than the memory limit (`max_bytes`); refused
+    /// before it is allocated.
+    #[error(
+        "{file}: the feature matrix needs {rows} rows × {columns} columns × {element} bytes = \
+         {bytes} bytes, over the limit of {limit} bytes"
+    )]
+    TooLarge {
+        /// The file being read.
+        file: String,
+        /// Rows of the matrix.
+        rows: usize,
+        /// Columns of the matrix (numeric columns plus one-hot indicators).
+        columns: usize,
+        /// Bytes per value.
+        element: usize,
+        /// `rows · columns · element`, saturated at `u64::MAX`.
+        bytes: u64,
+        /// The limit it exceeds.
+        limit: u64,
+    },
+    /// Reading a CSV would hold more than the memory limit (`max_bytes`) in its text and cells;
+    /// refused while reading, before holding more.
+    #[error(
+        "{file}: reading it holds about {bytes} bytes after {rows} rows (its text and cells), \
+         over the limit of {limit} bytes"
+    )]
+    TableTooLarge {
+        /// The file being read.
+        file: String,
+        /// Data rows read so far.
+        rows: usize,
+        /// Bytes held so far.
+        bytes: u64,
+        /// The limit it exceeds.
+        limit: u64,
+    },
     /// An error from nn-tensor (matmul shapes, eigendecomposition).
     #[error(transparent)]
     Tensor(#[from] nn_tensor::TensorError),

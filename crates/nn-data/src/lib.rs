@@ -87,7 +87,7 @@ pub use preprocessor::Preprocessor;
 pub use quoted::{quoted, quoted_list, MAX_SHOWN_CHARS, MAX_SHOWN_ITEMS};
 pub use schema::{
     ApplyOptions, CsvOptions, CsvSchema, Loaded, Missing, SkippedRow, TargetKind, Task, Unknown,
-    DEFAULT_MAX_CATEGORIES, MAX_AUTO_CLASSES,
+    DEFAULT_MAX_BYTES, DEFAULT_MAX_CATEGORIES, MAX_AUTO_CLASSES,
 };
 pub use split::{k_fold, train_test_split};
 pub use standard::StandardScaler;

@@ -58,6 +58,9 @@ pub enum Unknown {
 /// The default of [`CsvOptions::max_categories`].
 pub const DEFAULT_MAX_CATEGORIES: usize = 100;
 
+/// The default of [`CsvOptions::max_bytes`] and [`ApplyOptions::max_bytes`]: 8 GiB.
+pub const DEFAULT_MAX_BYTES: u64 = 8 << 30;
+
 /// How to read a training CSV.
 ///
 /// Feature columns are every column but the target, or those named in `features`, less those
@@ -86,6 +89,10 @@ pub struct CsvOptions {
     pub max_categories: usize,
     /// The field delimiter; `None` sniffs it from the header (tab for a `.tsv` file).
     pub delimiter: Option<u8>,
+    /// The largest feature matrix (rows × encoded columns × bytes per value) to allocate; a
+    /// larger one is [`DataError::TooLarge`](crate::DataError::TooLarge), checked before it
+    /// is allocated.
+    pub max_bytes: u64,
 }
 
 impl Default for CsvOptions {
@@ -99,6 +106,7 @@ impl Default for CsvOptions {
             categorical: Vec::new(),
             max_categories: DEFAULT_MAX_CATEGORIES,
             delimiter: None,
+            max_bytes: DEFAULT_MAX_BYTES,
         }
     }
 }
@@ -122,6 +130,8 @@ pub struct ApplyOptions {
     pub id: Option<String>,
     /// The field delimiter; `None` sniffs it from the header (tab for a `.tsv` file).
     pub delimiter: Option<u8>,
+    /// The largest feature matrix to allocate, as [`CsvOptions::max_bytes`].
+    pub max_bytes: u64,
 }
 
 impl Default for ApplyOptions {
@@ -132,6 +142,7 @@ impl Default for ApplyOptions {
             read_target: true,
             id: None,
             delimiter: None,
+            max_bytes: DEFAULT_MAX_BYTES,
         }
     }
 }

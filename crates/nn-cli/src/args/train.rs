@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::parse::{
     parse_batch_size, parse_delimiter, parse_epochs, parse_f64_list, parse_fraction, parse_hidden,
-    parse_non_negative, parse_positive, parse_val_split,
+    parse_non_negative, parse_positive, parse_steps, parse_val_split, parse_warmup,
 };
 use super::values::{
     parse_task, ActivationArg, Dtype, LossArg, Method, MissingArg, OptimizerArg, PrecisionArg,
@@ -80,6 +80,7 @@ impl DataArgs {
             categorical: self.categorical.clone(),
             max_categories: self.max_categories,
             delimiter: self.delimiter,
+            max_bytes: nn_cli::limits::budget::max_memory(),
         }
     }
 }
@@ -188,8 +189,8 @@ pub struct LrArgs {
     /// Learning-rate schedule SPEC (see below).
     #[arg(long, default_value = "constant", value_name = "SPEC")]
     pub schedule: String,
-    /// Linear warm-up epochs before the schedule.
-    #[arg(long, default_value_t = 0, value_name = "N")]
+    /// Linear warm-up epochs before the schedule (at most 1 000 000).
+    #[arg(long, default_value = "0", value_name = "N", value_parser = parse_warmup)]
     pub warmup: usize,
 }
 
@@ -410,8 +411,8 @@ pub struct LrFindArgs {
     /// Last learning rate.
     #[arg(long, default_value = "10", value_parser = parse_positive)]
     pub end_lr: f64,
-    /// Number of steps.
-    #[arg(long, default_value_t = 200)]
+    /// Number of steps (at most 1 000 000).
+    #[arg(long, default_value = "200", value_parser = parse_steps)]
     pub steps: usize,
     /// Seed.
     #[arg(long, default_value_t = 42)]

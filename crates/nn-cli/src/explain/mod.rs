@@ -90,7 +90,11 @@ fn explain(
         freeze_bias: args.freeze_bias,
     };
     let iteration = match args.steps {
-        Some(n) => Some(crate::explain::steps::iterate(&step, x, n)?),
+        Some(n) => {
+            let parameters = nn_cli::limits::bounds::check_network(&net.sizes())?;
+            nn_cli::limits::bounds::check_steps(parameters, n)?;
+            Some(crate::explain::steps::iterate(&step, x, n)?)
+        }
         None => None,
     };
     check_finite(&trace, iteration.as_ref())?;

@@ -88,7 +88,7 @@ pub fn from_parts<D: Float>(
     let (mut train, val) = split_val(args, train, schema.as_ref())?;
     let task = task_of(&train);
     let loss = pick_loss(args, task)?;
-    let mut encoder = Encoder::fit(loss, &train)?;
+    let mut encoder = Encoder::fit(loss, &train, &data_name(args))?;
     let parts = [Some(&train), val.as_ref(), Some(&test)];
     let rows = parts.iter().flatten().map(|d| d.features.nrows());
     let rows = (rows.clone().sum(), rows.max().unwrap_or(0));
@@ -109,7 +109,9 @@ pub fn from_parts<D: Float>(
     }
     let x_train = match warm {
         Some(_) => features.transform_leading(take(&mut train.features), n_numeric)?,
-        None => features.fit_transform_leading(take(&mut train.features), n_numeric)?,
+        None => features
+            .fit_transform_leading(take(&mut train.features), n_numeric)
+            .map_err(|e| dataset::name_column(e, &train.feature_names, &data_name(args)))?,
     };
     let mut part = |mut d: Dataset<D>| -> Result<Part<D>> {
         let y = encoder.encode(&d)?;
@@ -277,14 +279,17 @@ struct Encoder {
 }
 
 impl Encoder {
-    fn fit<D: Float>(loss: Loss, train: &Dataset<D>) -> Result<Self> {
+    /// Fits on the training part of `file` (named in errors).
+    fn fit<D: Float>(loss: Loss, train: &Dataset<D>, file: &str) -> Result<Self> {
         match &train.target {
             Target::Classes { labels, .. } => {
                 let name = train.target_name.clone().unwrap_or_default();
                 ensure!(
                     labels.len() >= 2,
-                    "the target {name:?} has only {} class(es)",
-                    labels.len()
+                    "{file}: the target {} has only {} class(es) in the training part ({}); a classifier needs at least 2",
+                    nn_data::quoted(&name),
+                    labels.len(),
+                    nn_data::quoted_list(labels)
                 );
                 if loss == Loss::Bce && labels.len() != 2 {
                     let n = labels.len();
@@ -301,7 +306,10 @@ impl Encoder {
             }
             Target::Values(y) => {
                 let mut scaler = StandardScaler::default();
-                scaler.fit(column(y).view())?;
+                let target = [train.target_name.clone().unwrap_or_default()];
+                scaler
+                    .fit(column(y).view())
+                    .map_err(|e| crate::dataset::name_column(e, &target, file))?;
                 Ok(Encoder {
                     loss,
                     labels: None,

@@ -108,8 +108,8 @@ pub fn read_csv_as<T: Float>(
     let table = read_table(reader, file, options.delimiter, options.max_bytes)?;
     if table.header.len() < 2 {
         let msg = format!(
-            "line 1: need a feature column and a target column, found {:?}",
-            table.header
+            "line 1: need a feature column and a target column, found {}",
+            crate::quoted_list(&table.header)
         );
         return Err(DataError::file(file, msg));
     }
@@ -304,15 +304,19 @@ pub(crate) fn finish<T: Float>(
 }
 
 fn regression_values(t: &Table, targets: &[(u64, usize, String)]) -> Result<Array1<f64>> {
-    let parse = |(line, j, s): &(u64, usize, String)| match parse_cell(s) {
-        Cell::Number(v) => Ok(v),
-        _ => {
-            let msg = format!(
-                "non-numeric regression target {s:?} in column {:?}",
-                t.header[*j]
-            );
-            Err(DataError::parse(&t.file, *line, j + 1, msg))
-        }
+    let parse = |(line, j, s): &(u64, usize, String)| {
+        let (cell, name) = (crate::quoted(s), crate::quoted(&t.header[*j]));
+        let msg = match parse_cell(s) {
+            Cell::Number(v) => return Ok(v),
+            Cell::NotANumber => {
+                format!("regression target {cell} in column {name} is NaN (not a number)")
+            }
+            Cell::NotFinite => format!(
+                "regression target {cell} in column {name} is infinite or out of the f64 range (|x| < 1.8e308)"
+            ),
+            _ => format!("non-numeric regression target {cell} in column {name}"),
+        };
+        Err(DataError::parse(&t.file, *line, j + 1, msg))
     };
     targets.iter().map(parse).collect()
 }

@@ -244,7 +244,11 @@ fn encode_all<T: Float>(
             return Err(cell_error(t, *line, rec, j, &Cell::Missing));
         }
         values.truncate(start);
-        let reason = format!("missing value {:?} in column {:?}", &rec[j], t.header[j]);
+        let reason = format!(
+            "missing value {} in column {}",
+            crate::quoted(&rec[j]),
+            crate::quoted(&t.header[j])
+        );
         skipped.push(SkippedRow {
             row,
             line: *line,

@@ -28,8 +28,9 @@ impl Table {
     pub(crate) fn column(&self, name: &str) -> Result<usize> {
         self.header.iter().position(|h| h == name).ok_or_else(|| {
             let msg = format!(
-                "line 1: no column named {name:?}; columns are {:?}",
-                self.header
+                "line 1: no column named {}; columns are {}",
+                crate::quoted(name),
+                crate::quoted_list(&self.header)
             );
             DataError::file(&self.file, msg)
         })
@@ -129,12 +130,10 @@ fn csv_failure(file: &str, bytes: &[u8], err: csv::Error) -> DataError {
 fn check_header(rec: &csv::StringRecord, file: &str) -> Result<Vec<String>> {
     too_wide(rec.len(), file)?;
     let header: Vec<String> = rec.iter().map(str::to_string).collect();
-    let mut seen = std::collections::HashMap::new();
-    for (j, name) in header.iter().enumerate() {
-        if let Some(first) = seen.insert(name.as_str(), j) {
-            let msg = format!("duplicate column name {name:?} (also column {})", first + 1);
-            return Err(DataError::parse(file, 1, j + 1, msg));
-        }
+    if let Some((first, j)) = crate::first_duplicate(&header) {
+        let name = crate::quoted(&header[j]);
+        let msg = format!("duplicate column name {name} (also column {})", first + 1);
+        return Err(DataError::parse(file, 1, j + 1, msg));
     }
     Ok(header)
 }

@@ -331,6 +331,62 @@ pub struct TrainArgs {
     pub deterministic_reduce: Option<u32>,
 }
 
+impl TrainArgs {
+    /// Checks flags read back from a file (a checkpoint) with the command line's own value
+    /// parsers, which a file bypasses: `Err((flag, reason))` for the first bad one, e.g.
+    /// `("checkpoint-every", "0 is not an integer ≥ 1")`.
+    pub fn check_saved(&self) -> Result<(), (&'static str, String)> {
+        let positive = |v: f64| parse_positive(&v.to_string()).map(drop);
+        let hidden: Vec<String> = self.net.hidden.iter().map(usize::to_string).collect();
+        let at_least_one = |v: Option<u32>| match v {
+            Some(0) => Err("0 is not an integer ≥ 1".to_string()),
+            _ => Ok(()),
+        };
+        let checks = [
+            (
+                "epochs",
+                parse_epochs(&self.run.epochs.to_string()).map(drop),
+            ),
+            (
+                "batch-size",
+                parse_batch_size(&self.run.batch_size.to_string()).map(drop),
+            ),
+            ("lr", positive(self.lr.lr)),
+            ("divergence-factor", positive(self.run.divergence_factor)),
+            (
+                "min-delta",
+                parse_non_negative(&self.run.min_delta.to_string()).map(drop),
+            ),
+            (
+                "test-split",
+                parse_fraction(&self.test.test_split.to_string()).map(drop),
+            ),
+            (
+                "val-split",
+                parse_val_split(&self.val.val_split.to_string()).map(drop),
+            ),
+            ("hidden", parse_hidden(&hidden.join(",")).map(drop)),
+            (
+                "clip-grad-norm",
+                self.optim.clip_grad_norm.map_or(Ok(()), positive),
+            ),
+            (
+                "checkpoint-every",
+                at_least_one(Some(self.checkpoint_every)),
+            ),
+            ("early-stopping", at_least_one(self.run.early_stopping)),
+            (
+                "deterministic-reduce",
+                at_least_one(self.deterministic_reduce),
+            ),
+        ];
+        match checks.into_iter().find(|(_, r)| r.is_err()) {
+            Some((flag, Err(reason))) => Err((flag, reason)),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// `nn lr-find` flags.
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:
@@ -406,4 +462,53 @@ pub struct CvArgs {
     /// Write the per-fold figures as CSV.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Cli, Command};
+    use clap::Parser;
+
+    fn train_args(flags: &[&str]) -> super::TrainArgs {
+        let argv = ["nn", "train", "--data", "x.csv"].iter().chain(flags);
+        match Cli::parse_from(argv).command {
+            Command::Train(args) => *args,
+            _ => unreachable!("a train command line"),
+        }
+    }
+
+    #[test]
+    fn saved_flags_pass_the_command_line_checks() {
+        let args = train_args(&["--hidden", "8", "--early-stopping", "3"]);
+        assert_eq!(args.check_saved(), Ok(()));
+        type Change = fn(&mut super::TrainArgs);
+        let cases: [(&str, Change, &str); 5] = [
+            (
+                "checkpoint-every",
+                |a| a.checkpoint_every = 0,
+                "0 is not an integer ≥ 1",
+            ),
+            ("lr", |a| a.lr.lr = -1.0, "\"-1\" is not a positive number"),
+            (
+                "epochs",
+                |a| a.run.epochs = 0,
+                "\"0\" is not an integer from 1 to 1000000",
+            ),
+            (
+                "test-split",
+                |a| a.test.test_split = 1.5,
+                "\"1.5\" is not a number strictly between 0 and 1",
+            ),
+            (
+                "hidden",
+                |a| a.net.hidden = vec![100_000],
+                "width 100000 exceeds the limit of 65536 per layer",
+            ),
+        ];
+        for (flag, change, reason) in cases {
+            let mut bad = args.clone();
+            change(&mut bad);
+            assert_eq!(bad.check_saved(), Err((flag, reason.to_string())));
+        }
+    }
 }

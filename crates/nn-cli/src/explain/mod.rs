@@ -97,6 +97,7 @@ fn explain(
         }
         None => None,
     };
+    check_finite(&trace, iteration.as_ref())?;
     // Pictures drawn first (a failing picture prints nothing), put in place after the report
     // is printed (a report that cannot be printed writes no picture).
     let (notes, staged) = draw(args, &step, iteration.as_ref())?;
@@ -110,6 +111,33 @@ fn explain(
     staged
         .into_iter()
         .try_for_each(crate::fsutil::Staged::commit)
+}
+
+/// Every number the step shows must be finite: an input, target or weight so large that
+/// the loss, a gradient or an updated weight overflows is an error naming where.
+fn check_finite(trace: &Trace<f64>, iteration: Option<&Iteration>) -> Result<()> {
+    let what = "the input, the target or the weights are too large (or --lr)";
+    anyhow::ensure!(
+        trace.total.is_finite(),
+        "E_total is {}: the loss overflows; {what}",
+        trace.total
+    );
+    for (l, lt) in trace.layers.iter().enumerate() {
+        let parts = [
+            ("out", lt.out.iter()),
+            ("gradient", lt.grad_weight.iter()),
+            ("updated weight", lt.new_weight.iter()),
+        ];
+        for (name, mut values) in parts {
+            if let Some(v) = values.find(|v| !v.is_finite()) {
+                anyhow::bail!("layer {}: an {name} is {v}: {what}", l + 1);
+            }
+        }
+    }
+    if let Some(s) = iteration.and_then(|it| it.losses.iter().position(|v| !v.is_finite())) {
+        anyhow::bail!("E_total after step {s} of --steps is not finite: {what}");
+    }
+    Ok(())
 }
 
 /// `--plot` and `--plot-loss`, both drawn and not yet in place; returns what will be written,

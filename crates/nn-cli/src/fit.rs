@@ -65,12 +65,17 @@ pub fn fit<T: Real>(
         loss: data.loss,
         task: data.task,
     });
-    // Removed again if the run fails before its first checkpoint.
+    // Removed again if the run fails before its first checkpoint; a second Ctrl-C in the middle
+    // of a checkpoint's write removes its temporary file.
     let _folder = args
         .checkpoint
         .as_deref()
         .map(crate::fsutil::create_folder)
         .transpose()?;
+    let _checkpoint_temp = args.checkpoint.as_deref().map(|dir| {
+        let file = checkpoint::file(dir);
+        crate::fsutil::watch(&nn_optim::checkpoint::temp_path(&file))
+    });
     let mut options = FitOptions::new(args.run.epochs)
         .clip_grad_norm(args.optim.clip_grad_norm)
         .checkpoint(policy(args, initial_loss)?)

@@ -73,18 +73,6 @@ impl Drop for CreatedFolder {
     }
 }
 
-/// A temporary path in `path`'s directory, keeping its extension (image encoders pick the
-/// format from it): `dir/.name.tmp-PID.ext`.
-pub fn temp_path_for(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map_or("out".into(), |n| n.to_string_lossy());
-    let ext = path
-        .extension()
-        .map_or(String::new(), |e| format!(".{}", e.to_string_lossy()));
-    path.with_file_name(format!(".{name}.tmp-{}{ext}", std::process::id()))
-}
-
 /// Writes `path` atomically: [`stage_bytes`] then [`Staged::commit`] (a temporary file in the
 /// same directory, flushed to disk, then renamed over `path`), so an interrupted run never
 /// leaves a half-written file.
@@ -102,6 +90,23 @@ fn pending() -> MutexGuard<'static, Vec<PathBuf>> {
 
 fn forget(path: &Path) {
     pending().retain(|p| p != path);
+}
+
+/// A temporary file another crate may be writing (a checkpoint's, [`nn_optim::checkpoint::temp_path`]):
+/// while this lives, a signal ending the process removes it ([`remove_pending`]).
+#[must_use = "the file is watched only while this lives"]
+pub struct Watched(PathBuf);
+
+/// Watches `tmp` until the returned guard is dropped; see [`Watched`].
+pub fn watch(tmp: &Path) -> Watched {
+    pending().push(tmp.to_path_buf());
+    Watched(tmp.to_path_buf())
+}
+
+impl Drop for Watched {
+    fn drop(&mut self) {
+        forget(&self.0);
+    }
 }
 
 /// Removes every staged temporary file and every still-empty folder this run created, for a
@@ -194,7 +199,7 @@ pub fn stage(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<Sta
         });
     }
     let staged = Staged {
-        tmp: temp_path_for(path),
+        tmp: nn_optim::checkpoint::temp_path(path),
         path: path.to_path_buf(),
     };
     // Known before it exists: a signal at any moment finds it (`remove_pending`).
@@ -217,14 +222,7 @@ pub fn stage(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<Sta
 /// ```
 pub fn stage_bytes(path: &Path, bytes: &[u8]) -> Result<Staged> {
     stage(path, |tmp| {
-        use std::io::Write;
-        let mut file = std::fs::File::create(tmp)?;
-        file.write_all(bytes)?;
-        if file.metadata()?.is_file() {
-            // A device (`--out /dev/null`) cannot be synced (EINVAL).
-            file.sync_all()?;
-        }
-        Ok(())
+        Ok(nn_optim::checkpoint::write_synced(tmp, bytes)?)
     })
 }
 
@@ -283,6 +281,27 @@ mod tests {
             "{err}"
         );
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn staged_and_watched_files_are_pending_until_put_in_place_or_dropped() {
+        // Only looks at the registry: `remove_pending` would race the other tests' files.
+        let dir = tempfile::tempdir().unwrap();
+        let is_pending = |p: &Path| pending().iter().any(|q| q == p);
+        let path = dir.path().join("a.json");
+        let staged = stage_bytes(&path, b"a").unwrap();
+        let tmp = nn_optim::checkpoint::temp_path(&path);
+        assert!(is_pending(&tmp) && tmp.exists());
+        staged.commit().unwrap();
+        assert!(!is_pending(&tmp) && !tmp.exists());
+        let watched = watch(&dir.path().join(".ck.tmp"));
+        assert!(is_pending(&dir.path().join(".ck.tmp")));
+        drop(watched);
+        assert!(!is_pending(&dir.path().join(".ck.tmp")));
+        let folder = create_folder(&dir.path().join("ck")).unwrap();
+        assert!(is_pending(&dir.path().join("ck")));
+        drop(folder);
+        assert!(!is_pending(&dir.path().join("ck")) && !dir.path().join("ck").exists());
     }
 
     #[cfg(unix)]

@@ -126,7 +126,8 @@ struct Header {
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed to disk,
 /// then renamed over `path`. A replaced file keeps its permission bits; a new one gets the
 /// usual `0666 & !umask`. On any error (a full disk, a file-size limit) the temporary file is
-/// removed and `path` is left as it was.
+/// removed and `path` is left as it was. The temporary file's name is [`temp_path`]'s, known
+/// in advance, so a caller can remove it if a signal ends the process mid-write.
 ///
 /// ```
 /// let dir = std::env::temp_dir().join(format!("nn-doc-{}", std::process::id()));
@@ -143,24 +144,53 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         // a file over it would replace the device node itself.
         return std::fs::write(path, bytes);
     }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    // `create_new` with std's default mode: the umask applies, unlike tempfile's 0600.
-    let create = |p: &Path| {
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(p)
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".nn-")
-        .make_in(dir, create)?;
-    keep_permissions(path, tmp.path())?;
-    tmp.as_file_mut().write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+    let tmp = temp_path(path);
+    let written = write_synced(&tmp, bytes)
+        .and_then(|()| keep_permissions(path, &tmp))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
+/// The temporary file [`write_atomic`] writes before renaming it over `path`: in the same
+/// folder, `.NAME.tmp-PID.EXT` (hidden, this process's, keeping the extension that image
+/// encoders pick the format from).
+///
+/// ```
+/// use std::path::Path;
+/// let tmp = nn_optim::checkpoint::temp_path(Path::new("runs/model.json"));
+/// let pid = std::process::id();
+/// assert_eq!(tmp, Path::new(&format!("runs/.model.json.tmp-{pid}.json")));
+/// ```
+pub fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map_or("out".into(), |n| n.to_string_lossy());
+    let ext = path
+        .extension()
+        .map_or(String::new(), |e| format!(".{}", e.to_string_lossy()));
+    path.with_file_name(format!(".{name}.tmp-{}{ext}", std::process::id()))
+}
+
+/// Writes `bytes` to `path` (created with `0666 & !umask`, or truncated) and flushes it to
+/// disk; a device (`/dev/null`), which cannot be flushed, is only written.
+///
+/// ```
+/// let path = std::env::temp_dir().join(format!("nn-doc-synced-{}", std::process::id()));
+/// nn_optim::checkpoint::write_synced(&path, b"a")?;
+/// assert_eq!(std::fs::read(&path)?, b"a");
+/// nn_optim::checkpoint::write_synced(std::path::Path::new("/dev/null"), b"a")?;
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    if file.metadata()?.is_file() {
+        file.sync_all()?;
+    }
     Ok(())
 }
 

@@ -128,7 +128,7 @@ fn fresh<T: Real>(
         Some(path) => initial_network(path, n_in, n_out)?,
         None => crate::builder::network::<T>(&args.net, n_in, n_out, identity, seed)?,
     };
-    let optimizer = crate::builder::optimizer(&args.optim)?;
+    let optimizer = crate::builder::optimizer(&args.optim, data.train.0.nrows())?;
     let initial_loss = untrained_loss(&mut net, data)?;
     let mut trainer = Trainer::new(args.run.batch_size, args.run.seed);
     if let Some(spec) = &args.run.class_weight {

@@ -100,7 +100,7 @@ pub fn abort_group(err: &anyhow::Error, code: u8, collective: bool) {
         return leave();
     }
     if comm.rank() == 0 || !collective {
-        eprintln!("error (rank {} of {}): {err:#}", comm.rank(), comm.size());
+        crate::stdout::errln!("error (rank {} of {}): {err:#}", comm.rank(), comm.size());
     }
     comm.abort(i32::from(code));
 }

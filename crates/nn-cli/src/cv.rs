@@ -12,6 +12,7 @@ use crate::args::{CvArgs, TestArgs, TrainArgs};
 use crate::fit::fit;
 use crate::prepare_train::{from_parts, load};
 use crate::scoring::Scorer;
+use crate::stdout::outln;
 
 /// One fold's result.
 struct Fold {
@@ -25,14 +26,11 @@ struct Fold {
 
 /// Runs `nn cv`.
 pub fn run(args: CvArgs) -> Result<()> {
-    if let (Some(out), Some(data)) = (&args.out, &args.data.data) {
-        if crate::fsutil::same_file(out, data) {
-            let out = out.display();
-            return Err(crate::fsutil::usage(format!(
-                "--out {out} is the --data file: choose another name for the per-fold figures"
-            )));
-        }
-    }
+    crate::outputs::Outputs::new()
+        .input("--data", args.data.data.as_deref())
+        .input("--val", args.val.val.as_deref())
+        .file("--out", args.out.as_deref())
+        .check()?;
     let train_args = as_train_args(&args);
     let loaded = load::<f32>(&train_args)?;
     let (data, schema) = (loaded.data, loaded.schema);
@@ -55,15 +53,15 @@ pub fn run(args: CvArgs) -> Result<()> {
                 loss: fold.0,
                 metric: fold.1,
             };
-            print_fold(&result, fold.2);
+            print_fold(&result, fold.2)?;
             results.push(result);
         }
     }
     let task = crate::prepare_train::task_of(&data);
-    summary(&results, task);
+    summary(&results, task)?;
     if let Some(path) = &args.out {
         crate::fsutil::write_atomic(path, fold_csv(&results, task).as_bytes())?;
-        println!("per-fold figures written to {}", path.display());
+        outln!("per-fold figures written to {}", path.display())?;
     }
     Ok(())
 }
@@ -94,8 +92,8 @@ fn metric_name(task: Task) -> &'static str {
     }
 }
 
-fn print_fold(f: &Fold, task: Task) {
-    println!(
+fn print_fold(f: &Fold, task: Task) -> Result<()> {
+    outln!(
         "repeat {} fold {}: {} {:.4} (loss {:.4}; {} train, {} test rows)",
         f.repeat + 1,
         f.fold + 1,
@@ -104,7 +102,7 @@ fn print_fold(f: &Fold, task: Task) {
         f.loss,
         f.train_rows,
         f.test_rows
-    );
+    )
 }
 
 /// Mean and population standard deviation (numpy's `std`).
@@ -115,14 +113,14 @@ fn mean_std(values: &[f64]) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
-fn summary(results: &[Fold], task: Task) {
+fn summary(results: &[Fold], task: Task) -> Result<()> {
     let metrics: Vec<f64> = results.iter().map(|f| f.metric).collect();
     let (mean, std) = mean_std(&metrics);
-    println!(
+    outln!(
         "mean {} {mean:.4} ± {std:.4} over {} folds",
         metric_name(task),
         results.len()
-    );
+    )
 }
 
 fn fold_csv(results: &[Fold], task: Task) -> String {

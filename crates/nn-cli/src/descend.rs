@@ -11,6 +11,7 @@ use plotters::prelude::*;
 use crate::args::DescendArgs;
 use crate::fsutil::usage;
 use crate::plot::{err, range, Chart};
+use crate::stdout::outln;
 
 /// f(x, y) = x² + y².
 pub fn f(p: (f64, f64)) -> f64 {
@@ -46,6 +47,9 @@ pub fn verdict(lr: f64) -> String {
 
 /// Runs `nn descend`.
 pub fn run(args: DescendArgs) -> Result<()> {
+    crate::outputs::Outputs::new()
+        .plot("--plot", args.plot.as_deref())
+        .check()?;
     let [x, y] = args.start[..] else {
         return Err(usage(format!(
             "--start needs two values x,y, got {}",
@@ -53,15 +57,15 @@ pub fn run(args: DescendArgs) -> Result<()> {
         )));
     };
     let points = path((x, y), args.lr, args.steps);
-    println!(
+    outln!(
         "gradient descent on f(x, y) = x² + y², ∇f = (2x, 2y), lr = {}",
         args.lr
-    );
-    println!("{:>5} {:>14} {:>14} {:>14}", "step", "x", "y", "f(x, y)");
+    )?;
+    outln!("{:>5} {:>14} {:>14} {:>14}", "step", "x", "y", "f(x, y)")?;
     for (k, &p) in points.iter().enumerate() {
-        println!("{k:>5} {:>14.6} {:>14.6} {:>14.6}", p.0, p.1, f(p));
+        outln!("{k:>5} {:>14.6} {:>14.6} {:>14.6}", p.0, p.1, f(p))?;
     }
-    println!("{}", verdict(args.lr));
+    outln!("{}", verdict(args.lr))?;
     if let Some(path) = &args.plot {
         crate::plot::save(
             path,
@@ -71,7 +75,7 @@ pub fn run(args: DescendArgs) -> Result<()> {
             },
             (700, 640),
         )?;
-        println!("plot written to {}", path.display());
+        outln!("plot written to {}", path.display())?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use nn_data::Target;
 use crate::args::EvaluateArgs;
 use crate::metrics;
 use crate::model_file::ModelFile;
+use crate::stdout::outln;
 
 /// Runs `nn evaluate`.
 pub fn run(args: EvaluateArgs) -> Result<()> {
@@ -21,10 +22,10 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     let (data, out) = (&applied.data, &applied.out);
     crate::inference::report_rows(&applied.report, &args.data);
     let (model_path, data_path) = (args.model.display(), args.data.display());
-    println!(
+    outln!(
         "model {model_path} on {data_path} ({} rows)",
         data.n_samples()
-    );
+    )?;
     let name = model.target.clone().unwrap_or_default();
     match &data.target {
         Target::Classes { indices, .. } => classification(&model, indices, out),
@@ -43,11 +44,10 @@ fn classification(model: &ModelFile, truth: &[usize], probs: &Array2<f64>) -> Re
     let clamped = probs.mapv(|p| p.clamp(1e-12, 1.0 - 1e-12));
     let loss = cross_entropy(&clamped, &targets);
     let accuracy = metrics::accuracy(truth, &predicted);
-    println!("accuracy {accuracy:.4}  cross-entropy {loss:.4}");
+    outln!("accuracy {accuracy:.4}  cross-entropy {loss:.4}")?;
     let confusion = metrics::confusion_matrix(truth, &predicted, labels.len());
-    print_scores(&labels, &metrics::class_scores(&confusion));
-    print_confusion(&labels, &confusion);
-    Ok(())
+    print_scores(&labels, &metrics::class_scores(&confusion))?;
+    print_confusion(&labels, &confusion)
 }
 
 /// Mean cross-entropy of probabilities against one-hot (or 0/1 for one column) targets.
@@ -64,31 +64,36 @@ fn cross_entropy(p: &Array2<f64>, t: &Array2<f64>) -> f64 {
     total / n
 }
 
-fn print_scores(labels: &[String], scores: &[metrics::ClassScores]) {
+fn print_scores(labels: &[String], scores: &[metrics::ClassScores]) -> Result<()> {
     let w = labels.iter().map(String::len).max().unwrap_or(5).max(5);
-    println!("\n{:>w$}  precision  recall     f1  support", "class");
+    outln!("\n{:>w$}  precision  recall     f1  support", "class")?;
     for (label, s) in labels.iter().zip(scores) {
-        println!(
+        outln!(
             "{label:>w$}  {:>9.4}  {:>6.4}  {:>5.4}  {:>7}",
-            s.precision, s.recall, s.f1, s.support
-        );
+            s.precision,
+            s.recall,
+            s.f1,
+            s.support
+        )?;
     }
+    Ok(())
 }
 
-fn print_confusion(labels: &[String], confusion: &[Vec<usize>]) {
+fn print_confusion(labels: &[String], confusion: &[Vec<usize>]) -> Result<()> {
     let w = labels.iter().map(String::len).max().unwrap_or(4).max(6);
-    println!("\nconfusion matrix (rows: true, columns: predicted)");
+    outln!("\nconfusion matrix (rows: true, columns: predicted)")?;
     let head: Vec<String> = labels.iter().map(|l| format!("{l:>w$}")).collect();
-    println!("{:>w$} {}", "", head.join(" "));
+    outln!("{:>w$} {}", "", head.join(" "))?;
     for (label, row) in labels.iter().zip(confusion) {
         let cells: Vec<String> = row.iter().map(|c| format!("{c:>w$}")).collect();
-        println!("{label:>w$} {}", cells.join(" "));
+        outln!("{label:>w$} {}", cells.join(" "))?;
     }
+    Ok(())
 }
 
 fn regression(values: &ndarray::Array1<f64>, out: &Array2<f64>) -> Result<()> {
     let truth = values.clone().insert_axis(ndarray::Axis(1));
     let s = metrics::regression_scores(truth.view(), out.view());
-    println!("MSE {:.4}  MAE {:.4}  R² {:.4}", s.mse, s.mae, s.r2);
+    outln!("MSE {:.4}  MAE {:.4}  R² {:.4}", s.mse, s.mae, s.r2)?;
     Ok(())
 }

@@ -11,13 +11,18 @@ use serde_json::json;
 
 use crate::args::{Dtype, ExportArgs};
 use crate::model_file::ModelFile;
+use crate::stdout::outln;
 
 /// Runs `nn export`.
 pub fn run(args: ExportArgs) -> Result<()> {
+    crate::outputs::Outputs::new()
+        .input("--model", Some(&args.model))
+        .file("--out", Some(&args.out))
+        .check()?;
     let model = ModelFile::load(&args.model)?;
     let bytes = to_safetensors(&model, args.dtype)?;
     crate::fsutil::write_atomic(&args.out, &bytes)?;
-    println!(
+    outln!(
         "wrote {} tensors ({}) to {}",
         2 * model.layers.len(),
         if args.dtype == Dtype::F32 {
@@ -26,7 +31,7 @@ pub fn run(args: ExportArgs) -> Result<()> {
             "F64"
         },
         args.out.display()
-    );
+    )?;
     Ok(())
 }
 

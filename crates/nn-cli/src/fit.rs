@@ -50,9 +50,14 @@ pub fn fit<T: Real>(
     }
     let progress = Progress::new(args.run.epochs, args.quiet);
     let metric = crate::history::metric_name(data.task);
-    let mut on_epoch = |r: &EpochReport| {
-        progress.epoch(&EpochLine::from(r), metric);
-        ControlFlow::Continue(())
+    // A progress line that cannot be written (standard output full or closed) stops the run.
+    let mut printing = Ok(());
+    let mut on_epoch = |r: &EpochReport| match progress.epoch(&EpochLine::from(r), metric) {
+        Ok(()) => ControlFlow::Continue(()),
+        Err(e) => {
+            printing = Err(e);
+            ControlFlow::Break(())
+        }
     };
     let mut validator = data.val.as_ref().map(|part| Scorer {
         part,
@@ -74,6 +79,7 @@ pub fn fit<T: Real>(
         .fit(data.loss, x, y, options)
         .map_err(diverged_message)?;
     progress.finish();
+    printing?;
     Ok((state, stop))
 }
 

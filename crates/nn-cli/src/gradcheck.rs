@@ -9,6 +9,7 @@ use rand_chacha::{rand_core::SeedableRng, ChaCha8Rng};
 
 use crate::args::GradcheckArgs;
 use crate::fsutil::usage;
+use crate::stdout::outln;
 
 /// The finite-difference step.
 const H: f64 = 1e-5;
@@ -31,34 +32,36 @@ pub fn run(args: GradcheckArgs) -> Result<()> {
     let dims: Vec<String> = sizes.iter().map(ToString::to_string).collect();
     let (act, out) = (hidden.name(), output.name());
     let (loss_name, n) = (loss.name(), args.samples);
-    println!(
+    outln!(
         "gradient check: {} net, {act} hidden, {out} output, loss {loss_name}, {n} samples, h = {H:e}",
         dims.join("-")
-    );
-    let worst = print_checks(&checks);
+    )?;
+    let worst = print_checks(&checks)?;
     if worst > args.threshold {
         bail!(
             "gradient check failed: max relative error {worst:.3e} > threshold {:e}",
             args.threshold
         );
     }
-    println!("ok: max relative error {worst:.3e} ≤ {:e}", args.threshold);
+    outln!("ok: max relative error {worst:.3e} ≤ {:e}", args.threshold)?;
     Ok(())
 }
 
 /// Prints each layer's errors; returns the largest.
-fn print_checks(checks: &[nn_core::gradcheck::LayerCheck]) -> f64 {
-    println!(
+fn print_checks(checks: &[nn_core::gradcheck::LayerCheck]) -> Result<f64> {
+    outln!(
         "{:>6} {:>16} {:>16}",
-        "layer", "max rel. err W", "max rel. err b"
-    );
+        "layer",
+        "max rel. err W",
+        "max rel. err b"
+    )?;
     let mut worst: f64 = 0.0;
     for c in checks {
         let (w, b) = (c.weight_error, c.bias_error);
-        println!("{:>6} {w:>16.3e} {b:>16.3e}", c.layer + 1);
+        outln!("{:>6} {w:>16.3e} {b:>16.3e}", c.layer + 1)?;
         worst = worst.max(w).max(b);
     }
-    worst
+    Ok(worst)
 }
 
 /// Seeded inputs in [−1, 1] and targets that suit the loss (one-hot rows for cross-entropy).

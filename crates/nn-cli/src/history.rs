@@ -6,6 +6,7 @@ use anyhow::Result;
 use nn_data::Task;
 use nn_optim::EpochReport;
 
+use crate::fsutil::Staged;
 use crate::plot::{Lines, Row, Series};
 use crate::progress::EpochLine;
 
@@ -36,9 +37,9 @@ pub fn metric_name(task: Task) -> &'static str {
     }
 }
 
-/// Writes the loss curves and the validation accuracy (or R²) curve side by side; without
-/// validation, the training loss alone.
-pub fn plot_curves(path: &Path, history: &History, task: Task) -> Result<()> {
+/// Draws the loss curves and the validation accuracy (or R²) curve side by side (without
+/// validation, the training loss alone) into a file that `commit` puts at `path`.
+pub fn plot_curves(path: &Path, history: &History, task: Task) -> Result<Staged> {
     let series = |name: &str, f: fn(&EpochLine) -> Option<f64>| Series {
         name: name.into(),
         points: history
@@ -66,5 +67,5 @@ pub fn plot_curves(path: &Path, history: &History, task: Task) -> Result<()> {
         y_label: metric.into(),
         series: vec![series(metric, |e| e.val_metric)],
     };
-    crate::plot::save(path, &Row(vec![loss, score]), (1100, 450))
+    crate::plot::stage(path, &Row(vec![loss, score]), (1100, 450))
 }

@@ -77,7 +77,7 @@ fn outputs(model: &ModelFile, x: Array2<f64>, precision: PrecisionArg) -> Result
 /// one's line and reason) and cells with categories the model never saw.
 pub fn report_rows(report: &RowReport, path: &Path) {
     if let Some(first) = report.skipped.first() {
-        eprintln!(
+        crate::stdout::errln!(
             "note: {} row(s) not scored for missing cells, the first on line {} of {}: {}",
             report.skipped.len(),
             first.line,
@@ -86,7 +86,7 @@ pub fn report_rows(report: &RowReport, path: &Path) {
         );
     }
     if report.unknown_categories > 0 {
-        eprintln!(
+        crate::stdout::errln!(
             "note: {} cell(s) of {} hold a category the model never saw (encoded as all zeros; --unknown error refuses them)",
             report.unknown_categories,
             path.display()

@@ -12,25 +12,30 @@ use nn_optim::{lr_range_test, AnyOptimizer, LrRangeTest, Trainer};
 use crate::args::{Dtype, LrArgs, LrFindArgs, RunArgs, TestArgs, TrainArgs, ValArgs};
 use crate::fsutil::usage;
 use crate::plot::{Lines, Series};
+use crate::stdout::outln;
 
 /// Runs `nn lr-find`.
 pub fn run(args: LrFindArgs) -> Result<()> {
+    crate::outputs::Outputs::new()
+        .input("--data", args.data.data.as_deref())
+        .plot("--plot", args.plot.as_deref())
+        .check()?;
     let data = crate::prepare_train::prepare::<f32>(&as_train_args(&args))?;
     let curve = range_test(&args, &data)?;
     let best = curve.iter().copied().fold(
         (f64::NAN, f64::INFINITY),
         |b, p| if p.1 < b.1 { p } else { b },
     );
-    println!("{:>12} {:>12}", "lr", "loss");
+    outln!("{:>12} {:>12}", "lr", "loss")?;
     for (lr, loss) in curve.iter().step_by((curve.len() / 20).max(1)) {
-        println!("{lr:>12.3e} {loss:>12.5}");
+        outln!("{lr:>12.3e} {loss:>12.5}")?;
     }
-    println!(
+    outln!(
         "lowest smoothed loss {:.5} at lr {:.3e}; suggested lr {:.3e}",
         best.1,
         best.0,
         best.0 / 10.0
-    );
+    )?;
     if let Some(path) = &args.plot {
         let points = curve.iter().map(|&(lr, l)| (lr.log10(), l)).collect();
         let chart = Lines {
@@ -43,7 +48,7 @@ pub fn run(args: LrFindArgs) -> Result<()> {
             }],
         };
         crate::plot::save(path, &chart, (800, 500))?;
-        println!("plot written to {}", path.display());
+        outln!("plot written to {}", path.display())?;
     }
     Ok(())
 }

@@ -3,9 +3,12 @@
 //! Exit codes: 0 on success, 1 for data and run-time errors (unreadable files, bad CSV,
 //! divergence, a failed gradient check), 2 for usage errors (clap's default for bad flags, and
 //! [`UsageError`] for flag values only checked later, such as a schedule SPEC), 130 when
-//! `nn train` was stopped by Ctrl-C ([`Interrupted`]) after saving its state.
+//! `nn train` was stopped by Ctrl-C ([`Interrupted`]) after saving its state. Standard output
+//! closed by its reader (`nn predict … | head -1`) ends quietly with status 0.
 
 #![forbid(unsafe_code)]
+// Output goes through `stdout::{outln, errln}`, whose write errors never panic.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 // The subcommands, one module each (`main` → commands → the shared modules below).
 mod cv;
@@ -31,11 +34,13 @@ mod inference;
 mod interrupt;
 mod limits;
 mod metrics;
+mod outputs;
 mod plot;
 mod png_out;
 mod prepare_train;
 mod progress;
 mod scoring;
+mod stdout;
 mod targets;
 mod train_checkpoint;
 
@@ -47,11 +52,14 @@ use std::process::ExitCode;
 pub use nn_cli::fsutil::{Interrupted, UsageError};
 
 fn main() -> ExitCode {
-    exit_quietly_on_broken_pipe();
     let cli = args::parse();
-    let Err(err) = run(cli) else {
+    let Err(err) = survive_file_size_limit().and_then(|()| run(cli)) else {
         return ExitCode::SUCCESS;
     };
+    if err.chain().any(|cause| cause.is::<stdout::Closed>()) {
+        // `nn predict … | head -1`: the reader has what it wanted.
+        return ExitCode::SUCCESS;
+    }
     let interrupted = err.chain().any(|cause| cause.is::<Interrupted>());
     let usage = err.chain().any(|cause| cause.is::<UsageError>());
     let code = match (interrupted, usage) {
@@ -63,28 +71,21 @@ fn main() -> ExitCode {
     let collective = interrupted || format!("{err:#}").contains("training diverged");
     cluster::abort_group(&err, code, collective);
     match interrupted {
-        true => eprintln!("interrupted: {err:#}"),
-        false => eprintln!("error: {err:#}"),
+        true => crate::stdout::errln!("interrupted: {err:#}"),
+        false => crate::stdout::errln!("error: {err:#}"),
     }
     ExitCode::from(code)
 }
 
-/// `nn predict … | head` closes stdout early; printing then fails with a broken pipe, which
-/// is not an error of ours: exit quietly (status 0) instead of reporting a panic.
-fn exit_quietly_on_broken_pipe() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let message = info
-            .payload()
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| info.payload().downcast_ref::<&str>().copied())
-            .unwrap_or_default();
-        if message.contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        default(info);
-    }));
+/// A file-size limit (`ulimit -f`) would kill the process with SIGXFSZ in the middle of a
+/// write, leaving a temporary file behind. With a handler installed the write fails with EFBIG
+/// instead, which the writer reports as an error naming the file (and its temporary file is
+/// removed); signal-hook's flag registration is a safe API.
+fn survive_file_size_limit() -> anyhow::Result<()> {
+    let raised = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGXFSZ, raised)
+        .map(drop)
+        .map_err(|e| anyhow::anyhow!("installing the SIGXFSZ handler: {e}"))
 }
 
 /// Dispatches one subcommand.

@@ -38,6 +38,12 @@ pub trait Chart {
 
 /// Writes `chart` to `path` (`.svg` or `.png`), `width`×`height` pixels, atomically.
 pub fn save(path: &Path, chart: &impl Chart, size: (u32, u32)) -> Result<()> {
+    stage(path, chart, size)?.commit()
+}
+
+/// Draws `chart` into a temporary file next to `path`, put in place by
+/// [`Staged::commit`](crate::fsutil::Staged::commit).
+pub fn stage(path: &Path, chart: &impl Chart, size: (u32, u32)) -> Result<crate::fsutil::Staged> {
     register_font();
     let ext = path
         .extension()
@@ -50,7 +56,7 @@ pub fn save(path: &Path, chart: &impl Chart, size: (u32, u32)) -> Result<()> {
             path.display()
         ),
     };
-    crate::fsutil::with_temp(path, |tmp| {
+    crate::fsutil::stage(path, |tmp| {
         if ext == "svg" {
             let root = SVGBackend::new(tmp, size).into_drawing_area();
             draw_on(&root, chart)

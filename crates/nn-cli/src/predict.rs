@@ -4,8 +4,6 @@
 //! copies a column to the front; a row the model cannot score gets empty predictions and its
 //! reason in a last `reason` column. The target column is never read.
 
-use std::io::Write;
-
 use anyhow::{Context, Result};
 use ndarray::{Array2, ArrayView1};
 use nn_data::{ApplyOptions, Missing, Task};
@@ -13,9 +11,15 @@ use nn_data::{ApplyOptions, Missing, Task};
 use crate::args::PredictArgs;
 use crate::inference::{self, Applied};
 use crate::model_file::ModelFile;
+use crate::stdout::outln;
 
 /// Runs `nn predict`.
 pub fn run(args: PredictArgs) -> Result<()> {
+    crate::outputs::Outputs::new()
+        .input("--model", Some(&args.model))
+        .input("--data", Some(&args.data))
+        .file("--out", args.out.as_deref())
+        .check()?;
     let model = ModelFile::load(&args.model)?;
     let trained = inference::preprocessing(&model)?
         .and_then(|p| p.schema)
@@ -39,11 +43,9 @@ pub fn run(args: PredictArgs) -> Result<()> {
         Some(path) => {
             crate::fsutil::write_atomic(path, &bytes)?;
             let n = applied.data.n_samples() + applied.report.skipped.len();
-            println!("wrote {n} predictions to {}", path.display());
+            outln!("wrote {n} predictions to {}", path.display())?;
         }
-        None => std::io::stdout()
-            .write_all(&bytes)
-            .context("writing the predictions")?,
+        None => crate::stdout::bytes(&bytes)?,
     }
     Ok(())
 }

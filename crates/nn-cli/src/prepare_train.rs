@@ -219,7 +219,7 @@ fn split_val<D: Float>(
             let (part, val) = nn_data::train_test_split(&train, args.val.val_split, args.run.seed)?;
             if val.n_samples() == 0 || part.n_samples() == 0 {
                 // Too few rows for a validation part (a tiny file): train on all of them.
-                eprintln!(
+                crate::stdout::errln!(
                     "note: --val-split {} of {} training rows leaves no validation rows; training without validation",
                     args.val.val_split,
                     train.n_samples()

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::args::PreprocessArgs;
 use crate::args::{Method, PreprocessAction as Action};
+use crate::stdout::outln;
 use nn_data::{ApplyOptions, CsvOptions, CsvSchema, Missing, Preprocessor, TargetKind};
 
 /// The parameters file. Files from before text columns have no `schema`: all their
@@ -82,6 +83,10 @@ pub fn run(args: PreprocessArgs) -> Result<()> {
 }
 
 fn fit(method: Method, data: &Path, options: &CsvOptions, out: &Path) -> Result<()> {
+    crate::outputs::Outputs::new()
+        .input("--data", Some(data))
+        .file("--out", Some(out))
+        .check()?;
     let bytes = read(data)?;
     let name = data.display().to_string();
     let loaded = nn_data::read_features_as::<f64>(bytes.as_slice(), &name, options)?;
@@ -98,10 +103,10 @@ fn fit(method: Method, data: &Path, options: &CsvOptions, out: &Path) -> Result<
     };
     crate::fsutil::write_atomic(out, serde_json::to_string_pretty(&params)?.as_bytes())?;
     let n_text = params.schema.as_ref().map_or(0, |s| s.categorical.len());
-    println!(
+    outln!(
         "fitted {method:?} on {n_numeric} numeric columns of {name} ({n_text} text columns one-hot encoded); wrote {}",
         out.display()
-    );
+    )?;
     Ok(())
 }
 
@@ -123,6 +128,11 @@ fn load_params(path: &Path) -> Result<Params> {
 }
 
 fn transform(params: &Path, data: &Path, out: &Path, inverse: bool) -> Result<()> {
+    crate::outputs::Outputs::new()
+        .input("--params", Some(params))
+        .input("--data", Some(data))
+        .file("--out", Some(out))
+        .check()?;
     let p = load_params(params)?;
     // The inverse reads the numeric columns only: the text columns are indicators by then.
     let schema = if inverse {
@@ -147,7 +157,7 @@ fn transform(params: &Path, data: &Path, out: &Path, inverse: bool) -> Result<()
     let table = RawCsv::parse(&bytes, &name)?;
     let out_bytes = table.write(&schema, &y)?;
     crate::fsutil::write_atomic(out, &out_bytes)?;
-    println!("wrote {} rows to {}", y.nrows(), out.display());
+    outln!("wrote {} rows to {}", y.nrows(), out.display())?;
     Ok(())
 }
 

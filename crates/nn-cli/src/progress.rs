@@ -3,6 +3,7 @@
 
 use std::io::IsTerminal;
 
+use crate::stdout::outln;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// One epoch's numbers, as reported.
@@ -62,8 +63,9 @@ impl Progress {
         Progress::Bar(bar)
     }
 
-    /// Reports one epoch; `metric` names the validation metric (`acc` or `R²`).
-    pub fn epoch(&self, line: &EpochLine, metric: &str) {
+    /// Reports one epoch; `metric` names the validation metric (`acc` or `R²`). A write error
+    /// on standard output is returned.
+    pub fn epoch(&self, line: &EpochLine, metric: &str) -> anyhow::Result<()> {
         let val = match (line.val_loss, line.val_metric) {
             (Some(loss), Some(m)) => format!("  val_loss {loss:.4}  val_{metric} {m:.4}"),
             (Some(loss), None) => format!("  val_loss {loss:.4}"),
@@ -75,9 +77,10 @@ impl Progress {
                 bar.set_message(text);
                 bar.inc(1);
             }
-            Progress::Lines => println!("epoch {:>4}  {text}  ({:.2}s)", line.epoch, line.seconds),
+            Progress::Lines => outln!("epoch {:>4}  {text}  ({:.2}s)", line.epoch, line.seconds)?,
             Progress::Quiet => {}
         }
+        Ok(())
     }
 
     /// Removes the bar.

@@ -5,9 +5,13 @@ use nn_optim::LrSchedule;
 
 use crate::args::ScheduleArgs;
 use crate::plot::{Lines, Series};
+use crate::stdout::outln;
 
 /// Runs `nn schedule`.
 pub fn run(args: ScheduleArgs) -> Result<()> {
+    crate::outputs::Outputs::new()
+        .plot("--plot", args.plot.as_deref())
+        .check()?;
     let lr = crate::args::LrArgs {
         lr: args.lr,
         schedule: args.schedule.clone(),
@@ -15,12 +19,12 @@ pub fn run(args: ScheduleArgs) -> Result<()> {
     };
     let schedule = crate::builder::schedule(&lr, args.epochs)?;
     let rates: Vec<f64> = (0..args.epochs).map(|e| schedule.lr_at(e)).collect();
-    println!("{:>6} {:>14}", "epoch", "lr");
+    outln!("{:>6} {:>14}", "epoch", "lr")?;
     for (epoch, lr) in rates.iter().enumerate() {
-        println!("{:>6} {:>14.8}", epoch + 1, lr);
+        outln!("{:>6} {:>14.8}", epoch + 1, lr)?;
     }
     if schedule.needs_metric() {
-        println!("note: plateau schedules lower the rate only when the validation loss stalls; this preview shows no metric, so the rate stays at its start");
+        outln!("note: plateau schedules lower the rate only when the validation loss stalls; this preview shows no metric, so the rate stays at its start")?;
     }
     if let Some(path) = &args.plot {
         let chart = Lines {
@@ -37,7 +41,7 @@ pub fn run(args: ScheduleArgs) -> Result<()> {
             }],
         };
         crate::plot::save(path, &chart, (800, 500))?;
-        println!("plot written to {}", path.display());
+        outln!("plot written to {}", path.display())?;
     }
     Ok(())
 }

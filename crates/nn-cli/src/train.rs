@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Context, Result};
 use nn_data::Task;
 use nn_optim::{Stop, Validation};
-use serde_json::json;
 
 use crate::args::{Dtype, TrainArgs};
 use crate::fit::{fit, Real};
@@ -15,6 +14,7 @@ use crate::fsutil::Interrupted;
 use crate::history::History;
 use crate::model_file::ModelFile;
 use crate::scoring::Scorer;
+use crate::stdout::outln;
 
 /// What a run produced.
 struct Trained {
@@ -34,7 +34,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     if args.run.dtype == Dtype::F64 && args.run.precision == crate::args::PrecisionArg::Bf16 {
         return Err(crate::fsutil::usage("--precision bf16 needs --dtype f32"));
     }
-    refuse_overwriting_inputs(&args)?;
+    check_outputs(&args)?;
     // The model file records the preprocessing actually used, default or not.
     args.data.preprocess = Some(args.data.preprocess_method());
     if comm.size() > 1 {
@@ -68,44 +68,48 @@ pub fn run(args: TrainArgs) -> Result<()> {
     if !crate::cluster::is_root() {
         return interrupted.map_or(Ok(()), |msg| Err(Interrupted(msg).into()));
     }
-    let mut training = json!(args);
-    training["optimizer_config"] = json!(run.optimizer);
+    let mut training = serde_json::to_value(&args)?;
+    training["optimizer_config"] = serde_json::to_value(&run.optimizer)?;
     run.model.training = Some(training);
     run.model.metrics = final_metrics(&run);
+    // The curves are drawn before the model file is replaced, and put in place after it: a
+    // failure in either replaces neither.
+    let curves = match (&args.plot, &interrupted) {
+        (Some(path), None) => Some(crate::history::plot_curves(
+            path,
+            &run.history,
+            run.model.task,
+        )?),
+        _ => None,
+    };
     run.model.save(&args.out)?;
     if let Some(msg) = interrupted {
         return Err(Interrupted(msg).into());
     }
-    if let Some(path) = &args.plot {
-        crate::history::plot_curves(path, &run.history, run.model.task)?;
+    if let Some(curves) = curves {
+        curves.commit()?;
     }
-    report(&args, &run);
-    Ok(())
+    report(&args, &run)
 }
 
-/// `--out` or `--plot` naming an input file (`--data`, `--test`, `--val`, `--init`) is a usage
-/// error, found before any work.
-fn refuse_overwriting_inputs(args: &TrainArgs) -> Result<()> {
-    let inputs = [
-        ("--data", &args.data.data),
-        ("--test", &args.test.test),
-        ("--val", &args.val.val),
-        ("--init", &args.init),
-    ];
-    let outputs = [("--out", Some(&args.out)), ("--plot", args.plot.as_ref())];
-    for (out_flag, out) in outputs {
-        for (in_flag, input) in &inputs {
-            if let (Some(out), Some(input)) = (out, input) {
-                if crate::fsutil::same_file(out, input) {
-                    return Err(crate::fsutil::usage(format!(
-                        "{out_flag} {} is the {in_flag} file: it would be overwritten; choose another name",
-                        out.display()
-                    )));
-                }
-            }
-        }
-    }
-    Ok(())
+/// The outputs (`--out`, `--plot`, `--checkpoint DIR/checkpoint.json`) checked against each
+/// other and the inputs (`--data`, `--test`, `--val`, `--init`, `--resume DIR/checkpoint.json`)
+/// before any work; continuing the resumed folder is the one allowed overlap.
+fn check_outputs(args: &TrainArgs) -> Result<()> {
+    use crate::train_checkpoint::{file, FILE_NAME};
+    let resumed = args.resume.as_deref().map(file);
+    let data = args.data.data.as_deref().filter(|d| !d.is_dir());
+    crate::outputs::Outputs::new()
+        .input("--data", data)
+        .input("--test", args.test.test.as_deref())
+        .input("--val", args.val.val.as_deref())
+        .input("--init", args.init.as_deref())
+        .input("--resume", resumed.as_deref())
+        .file("--out", Some(&args.out))
+        .plot("--plot", args.plot.as_deref())
+        .folder("--checkpoint", args.checkpoint.as_deref(), FILE_NAME)
+        .allow("--checkpoint", "--resume")
+        .check()
 }
 
 /// Loads and prepares the data in `T` (the training type: no copy in another type is made),
@@ -209,7 +213,7 @@ fn final_metrics(run: &Trained) -> BTreeMap<String, f64> {
     m
 }
 
-fn report(args: &TrainArgs, run: &Trained) {
+fn report(args: &TrainArgs, run: &Trained) -> Result<()> {
     let epochs = run.history.epochs.len();
     if let Stop::EarlyStopped {
         best_epoch,
@@ -218,23 +222,24 @@ fn report(args: &TrainArgs, run: &Trained) {
     } = run.stop
     {
         let delta = args.run.min_delta;
-        println!(
+        outln!(
             "early stopping after epoch {epochs}: val_loss did not improve by more than {delta} for {patience} epochs; restored the weights of epoch {} (val_loss {best_loss:.4})",
             best_epoch + 1
-        );
+        )?;
     }
     if let Some(test) = run.test {
         let (metric, value) = match run.model.task {
             Task::Regress => ("R²", test.metric.unwrap_or(f64::NAN)),
             _ => ("accuracy", test.metric.unwrap_or(f64::NAN)),
         };
-        println!(
+        outln!(
             "test {metric} {value:.4} (test loss {:.4}) after {epochs} epochs; model written to {}",
             test.loss,
             args.out.display()
-        );
+        )?;
     }
     if let (Some(p), false) = (&args.plot, args.quiet) {
-        println!("curves written to {}", p.display());
+        outln!("curves written to {}", p.display())?;
     }
+    Ok(())
 }

@@ -43,24 +43,35 @@ pub fn file(dir: &Path) -> PathBuf {
 }
 
 /// Without `--resume`, `args` unchanged; with it, the checkpoint's flags plus the overridable
-/// flags given on this command line (any other explicit flag is a usage error).
+/// flags given on this command line (any other explicit flag is a usage error). The run
+/// checkpoints into the folder it was resumed from (a copied folder stays independent of the
+/// original), unless `--checkpoint` is given again. A checkpoint that has finished all its
+/// epochs (a run stopped between its last checkpoint and its model file) trains no further
+/// and only writes the final model, with a note on stderr.
 pub fn resolve(args: TrainArgs) -> Result<TrainArgs> {
     let Some(dir) = args.resume.clone() else {
         return Ok(args);
     };
     let (extra, done) = read_extra(&dir)?;
     let mut merged = extra.args.clone();
+    merged.checkpoint = Some(dir.clone());
     for flag in &args.explicit {
         override_flag(&mut merged, &args, flag, &dir)?;
     }
     merged.resume = Some(dir.clone());
-    if merged.run.epochs <= done {
+    let shown = dir.display();
+    if merged.run.epochs < done {
         let msg = format!(
-            "{}: the checkpoint has already finished {done} of --epochs {}; pass a larger --epochs to continue",
-            dir.display(),
+            "{shown}: the checkpoint has already finished {done} of --epochs {}; pass --epochs {done} or more",
             merged.run.epochs
         );
         return Err(usage(msg));
+    }
+    if merged.run.epochs == done {
+        crate::stdout::errln!(
+            "note: {shown}: the checkpoint has finished all {done} epochs; writing its final model to {}",
+            merged.out.display()
+        );
     }
     check_data(&merged, &extra)?;
     Ok(merged)

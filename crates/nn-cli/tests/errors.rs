@@ -213,7 +213,7 @@ fn bad_flag_values_are_usage_errors() {
 fn unknown_plot_extension() {
     fails(
         &["descend", "--plot", "path.pdf"],
-        1,
-        &["path.pdf", "use a .svg or .png file name"],
+        2,
+        &["--plot path.pdf: a plot is written as SVG or PNG; name it .svg or .png"],
     );
 }

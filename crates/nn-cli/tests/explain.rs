@@ -279,9 +279,10 @@ fn plot_loss_needs_steps_and_pictures_need_svg_or_png() {
     // A picture nn cannot draw fails before anything is printed, and writes nothing.
     let pdf = format!("{dir}/step.pdf");
     let run = nn(&["explain", "--plot", &pdf]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
-        run.stderr.contains("use a .svg or .png file name"),
+        run.stderr
+            .contains("a plot is written as SVG or PNG; name it .svg or .png"),
         "{}",
         run.stderr
     );

@@ -120,7 +120,9 @@ struct Header {
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed to disk,
-/// then renamed over `path`.
+/// then renamed over `path`. A replaced file keeps its permission bits; a new one gets the
+/// usual `0666 & !umask`. On any error (a full disk, a file-size limit) the temporary file is
+/// removed and `path` is left as it was.
 ///
 /// ```
 /// let dir = std::env::temp_dir().join(format!("nn-doc-{}", std::process::id()));
@@ -140,11 +142,45 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
+    // `create_new` with std's default mode: the umask applies, unlike tempfile's 0600.
+    let create = |p: &Path| {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(p)
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".nn-")
+        .make_in(dir, create)?;
+    keep_permissions(path, tmp.path())?;
+    tmp.as_file_mut().write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// Gives `tmp` the permission bits of the existing file `path` (nothing when `path` does not
+/// exist), so that renaming `tmp` over `path` keeps its mode.
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("nn-doc-perm-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let (old, tmp) = (dir.join("old"), dir.join("tmp"));
+/// std::fs::write(&old, "a")?;
+/// std::fs::write(&tmp, "b")?;
+/// let mut ro = std::fs::metadata(&old)?.permissions();
+/// ro.set_readonly(true);
+/// std::fs::set_permissions(&old, ro)?;
+/// nn_optim::checkpoint::keep_permissions(&old, &tmp)?;
+/// assert!(std::fs::metadata(&tmp)?.permissions().readonly());
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn keep_permissions(path: &Path, tmp: &Path) -> std::io::Result<()> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => std::fs::set_permissions(tmp, meta.permissions()),
+        _ => Ok(()),
+    }
 }
 
 /// Whether `path` exists and is neither a regular file nor a folder (a device, a pipe, a

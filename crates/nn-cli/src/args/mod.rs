@@ -2,6 +2,7 @@
 //! and limits they enforce. Every subcommand's `--help` ends with examples. This module imports
 //! nothing from the rest of the crate; the commands import it.
 
+mod os_path;
 mod parse;
 mod train;
 mod values;
@@ -41,7 +42,10 @@ pub fn parse() -> Cli {
     use clap::parser::ValueSource;
     use clap::FromArgMatches;
     let command = command();
-    let matches = command.clone().get_matches();
+    let matches = command
+        .clone()
+        .try_get_matches()
+        .unwrap_or_else(|e| exit(&e));
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     if let (Command::Train(args), Some(("train", sub)), Some(train)) = (
         &mut cli.command,
@@ -56,6 +60,28 @@ pub fn parse() -> Cli {
             .collect();
     }
     cli
+}
+
+/// Exits as clap does (usage errors on stderr with code 2, `--help` and `--version` on stdout
+/// with code 0), except that help text that cannot be written to a full standard output is
+/// an error (exit 1); a closed pipe (`nn --help | head -1`) still exits 0.
+fn exit(err: &clap::Error) -> ! {
+    use std::io::{IsTerminal, Write};
+    let mut stdout = std::io::stdout();
+    if err.use_stderr() || stdout.is_terminal() {
+        err.exit();
+    }
+    let text = err.render().to_string();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            let _ = writeln!(std::io::stderr(), "error: writing standard output: {e}");
+            std::process::exit(1)
+        }
+        _ => std::process::exit(0),
+    }
 }
 
 const TOP_EXAMPLES: &str = "Examples:

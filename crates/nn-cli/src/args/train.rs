@@ -20,6 +20,7 @@ use super::values::{
 pub struct DataArgs {
     /// A CSV file (header row) or a folder of MNIST IDX files.
     #[arg(long, value_name = "FILE")]
+    #[serde(with = "super::os_path::option", default)]
     pub data: Option<PathBuf>,
     /// The target column (default: the last column).
     #[arg(long, value_name = "COL")]
@@ -100,6 +101,7 @@ impl DataArgs {
 pub struct TestArgs {
     /// A separate test CSV (default: split --test-split off --data).
     #[arg(long, value_name = "FILE")]
+    #[serde(with = "super::os_path::option", default)]
     pub test: Option<PathBuf>,
     /// Fraction of --data held out for testing (stratified for classification).
     #[arg(long, default_value = "0.2", value_parser = parse_fraction)]
@@ -111,6 +113,7 @@ pub struct TestArgs {
 pub struct ValArgs {
     /// A separate validation CSV (default: split --val-split off the training part).
     #[arg(long, value_name = "FILE")]
+    #[serde(with = "super::os_path::option", default)]
     pub val: Option<PathBuf>,
     /// Fraction of the non-test rows held out for validation (stratified for classification;
     /// 0 turns validation off).
@@ -289,11 +292,12 @@ pub struct TrainArgs {
     /// Start from this model file's weights (warm start; fine-tuning): its architecture and
     /// fitted preprocessing are kept, so the data must have its feature columns and classes.
     #[arg(long, value_name = "MODEL")]
-    #[serde(default)]
+    #[serde(with = "super::os_path::option", default)]
     pub init: Option<PathBuf>,
     /// Save a checkpoint (weights, optimizer state, schedule, RNG, history) in
     /// DIR/checkpoint.json.
     #[arg(long, value_name = "DIR")]
+    #[serde(with = "super::os_path::option", default)]
     pub checkpoint: Option<PathBuf>,
     /// Checkpoint every N epochs (and after the last one).
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
@@ -301,6 +305,7 @@ pub struct TrainArgs {
     /// Continue the run saved in DIR (its flags are reused; --epochs, --out, --plot, --quiet,
     /// --checkpoint and --checkpoint-every may be given again).
     #[arg(long, value_name = "DIR")]
+    #[serde(with = "super::os_path::option", default)]
     pub resume: Option<PathBuf>,
     /// Flags given on the command line (filled in by `args::parse`; used by --resume).
     #[arg(skip)]
@@ -308,9 +313,11 @@ pub struct TrainArgs {
     pub explicit: Vec<String>,
     /// The model file to write.
     #[arg(long, default_value = "model.json", value_name = "FILE")]
+    #[serde(with = "super::os_path")]
     pub out: PathBuf,
     /// Write loss/accuracy curves (SVG or PNG, by extension).
     #[arg(long, value_name = "FILE")]
+    #[serde(with = "super::os_path::option", default)]
     pub plot: Option<PathBuf>,
     /// Print only the final result.
     #[arg(long)]

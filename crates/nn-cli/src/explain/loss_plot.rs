@@ -9,9 +9,9 @@ use plotters::prelude::*;
 use crate::explain::steps::Iteration;
 use crate::plot::{err, Chart};
 
-/// Writes the plot of `it`'s losses to `path` (`.svg` or `.png`).
-pub fn save(path: &Path, it: &Iteration) -> Result<()> {
-    crate::plot::save(path, &LossCurve(it), (760, 480))
+/// Draws the plot of `it`'s losses for `path` (`.svg` or `.png`), put in place by `commit`.
+pub fn stage(path: &Path, it: &Iteration) -> Result<crate::fsutil::Staged> {
+    crate::plot::stage(path, &LossCurve(it), (760, 480))
 }
 
 /// The positive, finite `(step, E_total)` points (a log axis shows no zeros).

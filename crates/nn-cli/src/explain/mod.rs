@@ -23,6 +23,7 @@ use crate::fsutil::usage;
 use nn_data::Task;
 
 use crate::model_file::ModelFile;
+use crate::stdout::{out, outln};
 
 /// The textbook's inputs i1, i2.
 pub const TEXTBOOK_INPUT: [f64; 2] = [0.10, 0.20];
@@ -31,6 +32,12 @@ pub const TEXTBOOK_TARGET: [f64; 2] = [0.85, 0.30];
 
 /// Runs `nn explain`.
 pub fn run(args: ExplainArgs) -> Result<()> {
+    crate::outputs::Outputs::new()
+        .input("--model", args.model.as_deref())
+        .file("--save-model", args.save_model.as_deref())
+        .plot("--plot", args.plot.as_deref())
+        .plot("--plot-loss", args.plot_loss.as_deref())
+        .check()?;
     if let Some(path) = &args.save_model {
         return save_textbook(path);
     }
@@ -91,24 +98,28 @@ fn explain(
     print(args.format, &step, iteration.as_ref())?;
     for note in notes {
         match args.format {
-            Format::Text => println!("{note}"),
-            Format::Json => eprintln!("{note}"),
+            Format::Text => outln!("{note}")?,
+            Format::Json => crate::stdout::errln!("{note}"),
         }
     }
     Ok(())
 }
 
-/// `--plot` and `--plot-loss`; returns what was written, to tell the user.
+/// `--plot` and `--plot-loss` (both drawn before either is put in place); returns what was
+/// written, to tell the user.
 fn draw(args: &ExplainArgs, step: &Step, iteration: Option<&Iteration>) -> Result<Vec<String>> {
-    let mut notes = Vec::new();
+    let (mut notes, mut staged) = (Vec::new(), Vec::new());
     if let Some(path) = &args.plot {
-        crate::explain::plot::save(path, step)?;
+        staged.push(crate::explain::plot::stage(path, step)?);
         notes.push(format!("picture of the step written to {}", path.display()));
     }
     if let (Some(path), Some(it)) = (&args.plot_loss, iteration) {
-        crate::explain::loss_plot::save(path, it)?;
+        staged.push(crate::explain::loss_plot::stage(path, it)?);
         notes.push(format!("E_total plot written to {}", path.display()));
     }
+    staged
+        .into_iter()
+        .try_for_each(crate::fsutil::Staged::commit)?;
     Ok(notes)
 }
 
@@ -116,9 +127,9 @@ fn draw(args: &ExplainArgs, step: &Step, iteration: Option<&Iteration>) -> Resul
 fn print(format: Format, step: &Step, iteration: Option<&Iteration>) -> Result<()> {
     match format {
         Format::Text => {
-            print!("{}", crate::explain::text::render(step));
+            out!("{}", crate::explain::text::render(step))?;
             if let Some(it) = iteration {
-                print!("{}", crate::explain::steps::render(it, step.names));
+                out!("{}", crate::explain::steps::render(it, step.names))?;
             }
         }
         Format::Json => {
@@ -126,7 +137,7 @@ fn print(format: Format, step: &Step, iteration: Option<&Iteration>) -> Result<(
             if let Some(it) = iteration {
                 value["steps"] = crate::explain::steps::to_json(it, step.names);
             }
-            println!("{}", serde_json::to_string_pretty(&value)?);
+            outln!("{}", serde_json::to_string_pretty(&value)?)?;
         }
     }
     Ok(())
@@ -138,7 +149,7 @@ fn save_textbook(path: &std::path::Path) -> Result<()> {
     model.features = vec!["i1".into(), "i2".into()];
     model.save(path)?;
     let shown = path.display();
-    println!("wrote the textbook network to {shown} (edit it, then: nn explain --model {shown})");
+    outln!("wrote the textbook network to {shown} (edit it, then: nn explain --model {shown})")?;
     Ok(())
 }
 
@@ -175,7 +186,9 @@ fn preprocessed(
         Some(scaler) => nn_data::Transformer::transform(scaler, t.view())?,
         None => t,
     };
-    eprintln!("note: --input (and a regression --target) scaled by the model's preprocessing");
+    crate::stdout::errln!(
+        "note: --input (and a regression --target) scaled by the model's preprocessing"
+    );
     Ok((x, t))
 }
 

@@ -13,11 +13,12 @@ use crate::explain::scene::{backward, forward, Ink};
 use crate::explain::Step;
 use crate::plot::{err, Chart};
 
-/// Draws the forward and the backward pass of `step` into `path` (`.svg` or `.png`).
-pub fn save(path: &Path, step: &Step) -> Result<()> {
+/// Draws the forward and the backward pass of `step` for `path` (`.svg` or `.png`), put in
+/// place by `commit`.
+pub fn stage(path: &Path, step: &Step) -> Result<crate::fsutil::Staged> {
     let scene = scene(step);
     let size = (scene.width.ceil() as u32, scene.height.ceil() as u32);
-    crate::plot::save(path, &scene, size)
+    crate::plot::stage(path, &scene, size)
 }
 
 /// The laid-out picture of `step`.

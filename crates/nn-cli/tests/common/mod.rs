@@ -19,6 +19,12 @@ pub fn nn(args: &[&str]) -> Run {
         .env_remove("RUST_BACKTRACE")
         .output()
         .expect("the nn binary runs");
+    collect(out, &args)
+}
+
+/// The outputs of a finished `nn` process (code −1 when a signal killed it), asserting that
+/// it did not panic.
+pub fn collect(out: std::process::Output, args: &dyn std::fmt::Debug) -> Run {
     let run = Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

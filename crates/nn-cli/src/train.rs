@@ -69,7 +69,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         return interrupted.map_or(Ok(()), |msg| Err(Interrupted(msg).into()));
     }
     let mut training = serde_json::to_value(&args)?;
-    training["optimizer_config"] = serde_json::to_value(&run.optimizer)?;
+    training["optimizer_config"] = serde_json::to_value(run.optimizer)?;
     run.model.training = Some(training);
     run.model.metrics = final_metrics(&run);
     // The curves are drawn before the model file is replaced, and put in place after it: a

@@ -22,13 +22,54 @@ pub fn network<T: Float>(
     output: Activation,
     seed: u64,
 ) -> Result<Network<T>> {
-    let mut sizes = vec![n_in];
-    sizes.extend(&args.hidden);
-    sizes.push(n_out);
-    crate::limits::check_network(&sizes)?;
+    let sizes = sizes(args, n_in, n_out);
+    nn_cli::limits::bounds::check_network(&sizes)?;
     let mut net = Network::mlp(&sizes, args.activation.build(), output, seed)?;
     net.set_dropout(&dropout_per_layer(&args.dropout, args.hidden.len())?)?;
     Ok(net)
+}
+
+/// The layer sizes `n_in, --hidden…, n_out`.
+pub fn sizes(args: &NetworkArgs, n_in: usize, n_out: usize) -> Vec<usize> {
+    let mut sizes = vec![n_in];
+    sizes.extend(&args.hidden);
+    sizes.push(n_out);
+    sizes
+}
+
+/// Refuses training a network of layer `sizes` (elements of `T`) with the flags' optimizer on
+/// `n_rows` rows in batches of `batch_size` (0: all) when it has too many parameters or its
+/// [`estimate`](nn_cli::limits::estimate::training) is over the memory budget. The rows at
+/// once are a batch, or the up to `EVAL_CHUNK` (1024) rows that scoring and the divergence
+/// reference run through the network, whichever is more.
+pub fn check_training_memory<T>(
+    sizes: &[usize],
+    optim: &OptimizerArgs,
+    batch_size: usize,
+    n_rows: usize,
+) -> Result<()> {
+    nn_cli::limits::bounds::check_network(sizes)?;
+    let batch = match batch_size {
+        0 => n_rows,
+        b => b.min(n_rows),
+    };
+    let rows = batch.max(n_rows.min(nn_optim::EVAL_CHUNK));
+    let element = std::mem::size_of::<T>();
+    let bytes = nn_cli::limits::estimate::training(sizes, state_slots(optim), rows, element);
+    let what = format!("training a {sizes:?} network on {rows} rows at a time");
+    let hint = "use a smaller --batch-size or narrower --hidden layers";
+    nn_cli::limits::budget::check(bytes, &what, hint)
+}
+
+/// Values the optimizer keeps per parameter: SGD's momentum buffer, Adam's two moments (and
+/// AMSGrad's maximum), RMSprop's square average (and its momentum buffer and mean gradient).
+fn state_slots(args: &OptimizerArgs) -> usize {
+    let momentum = usize::from(args.momentum.is_some_and(|m| m > 0.0));
+    match args.optimizer {
+        OptimizerArg::Sgd => usize::from(args.momentum.is_none_or(|m| m > 0.0)),
+        OptimizerArg::Adam | OptimizerArg::Adamw => 2 + usize::from(args.amsgrad),
+        OptimizerArg::Rmsprop => 1 + momentum + usize::from(args.centered),
+    }
 }
 
 /// `--dropout`: one value for every hidden layer or one per hidden layer, each in [0, 1); the

@@ -134,7 +134,9 @@ fn fresh<T: Real>(
         Some(path) => initial_network(path, n_in, n_out)?,
         None => crate::builder::network::<T>(&args.net, n_in, n_out, identity, seed)?,
     };
-    let optimizer = crate::builder::optimizer(&args.optim, data.train.0.nrows())?;
+    let (batch, n) = (args.run.batch_size, data.train.0.nrows());
+    crate::builder::check_training_memory::<T>(&net.sizes(), &args.optim, batch, n)?;
+    let optimizer = crate::builder::optimizer(&args.optim, n)?;
     let initial_loss = untrained_loss(&mut net, data)?;
     let mut trainer = Trainer::new(args.run.batch_size, args.run.seed);
     if let Some(spec) = &args.run.class_weight {
@@ -184,9 +186,10 @@ fn untrained_loss<T: Float>(net: &mut Network<T>, data: &TrainData<T>) -> Result
     Ok(data.loss.value(net.forward(x)?, y)?)
 }
 
-/// Continues from `DIR/checkpoint.json`. The schedule is the checkpoint's when `--epochs` is
-/// unchanged; otherwise it is rebuilt for the new total and fed the recorded validation losses
-/// again (which reproduces reduce-on-plateau's state exactly).
+/// Continues from `DIR/checkpoint.json`, after checking that its state agrees with its saved
+/// flags (network sizes, optimizer, batch size, schedule). The schedule is rebuilt for the
+/// (possibly new) `--epochs` and fed the recorded validation losses again, which reproduces
+/// reduce-on-plateau's state exactly: with `--epochs` unchanged it must equal the saved one.
 fn restore<T: Real>(
     args: &TrainArgs,
     dir: &Path,
@@ -202,13 +205,36 @@ fn restore<T: Real>(
         "{}: the checkpoint's network {saved:?} does not fit the data ({wanted:?})",
         dir.display()
     );
-    if extra.args.run.epochs != args.run.epochs {
-        let mut schedule = fresh.schedule;
-        for r in &state.history {
-            schedule.observe(r.val_loss.unwrap_or(r.train_loss));
-        }
-        state.schedule = schedule;
+    let (have, want) = (state.optimizer.config(), fresh.optimizer.config());
+    ensure!(
+        have == want,
+        "{}: the checkpoint's optimizer {have:?} is not the one its saved flags give ({want:?})",
+        dir.display()
+    );
+    let (reports, epoch) = (state.history.len(), state.trainer.epoch());
+    ensure!(
+        reports == epoch,
+        "{}: the checkpoint has {reports} epoch report(s) but its trainer finished {epoch} epochs",
+        dir.display()
+    );
+    let (have, want) = (state.trainer.batch_size(), fresh.trainer.batch_size());
+    ensure!(
+        have == want,
+        "{}: the checkpoint's batch size {have} is not its saved --batch-size {want}",
+        dir.display()
+    );
+    let mut schedule = fresh.schedule;
+    for r in &state.history {
+        schedule.observe(r.val_loss.unwrap_or(r.train_loss));
     }
+    // Unchanged --epochs: the saved schedule must be the one its flags and history give.
+    ensure!(
+        extra.args.run.epochs != args.run.epochs
+            || serde_json::to_value(&schedule)? == serde_json::to_value(&state.schedule)?,
+        "{}: the checkpoint's schedule state is not the one its saved flags and history give",
+        dir.display()
+    );
+    state.schedule = schedule;
     Ok((state, extra.initial_loss))
 }
 

@@ -32,7 +32,6 @@ mod fit;
 mod history;
 mod inference;
 mod interrupt;
-mod limits;
 mod metrics;
 mod outputs;
 mod plot;
@@ -45,7 +44,7 @@ mod targets;
 mod train_checkpoint;
 
 // The library part (model file, preprocessing record, error types), reachable as `crate::…`.
-use nn_cli::{fsutil, model_file, preprocessing};
+use nn_cli::{fsutil, limits, model_file, preprocessing};
 
 use std::process::ExitCode;
 
@@ -94,6 +93,7 @@ fn run(cli: args::Cli) -> anyhow::Result<()> {
     if let Some(n) = cli.threads {
         nn_tensor::set_num_threads(n);
     }
+    limits::budget::set_max_memory(cli.max_memory);
     match cli.command {
         Command::Train(a) => {
             train::run(*a)?;

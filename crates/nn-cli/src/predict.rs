@@ -35,6 +35,7 @@ pub fn run(args: PredictArgs) -> Result<()> {
         read_target: false,
         id: args.id.clone(),
         delimiter: args.read.delimiter,
+        max_bytes: crate::limits::budget::max_memory(),
     };
     let applied = inference::apply(&model, &args.data, &options, args.precision)?;
     inference::report_rows(&applied.report, &args.data);

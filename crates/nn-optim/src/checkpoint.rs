@@ -71,7 +71,8 @@ impl<T: Float + Serialize + DeserializeOwned> Checkpoint<T> {
     }
 
     /// Parses a checkpoint already read from `path` (e.g. by another process, which sent the
-    /// bytes), checking its format and version; `path` only names it in errors.
+    /// bytes), checking its format and version and that its state is consistent
+    /// ([`TrainState::validate`]); `path` only names it in errors.
     pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Self> {
         let header: Header = serde_json::from_slice(bytes)
             .map_err(|e| fail(path, format!("not a checkpoint: {e}")))?;
@@ -84,11 +85,14 @@ impl<T: Float + Serialize + DeserializeOwned> Checkpoint<T> {
             return Err(fail(path, reason));
         }
         let corrupt = |e: serde_json::Error| fail(path, format!("corrupt checkpoint: {e}"));
-        if header.version == 1 {
+        let ck: Self = if header.version == 1 {
             let v1 = serde_json::from_slice(bytes).map_err(corrupt)?;
-            return serde_json::from_value(upgrade_v1(v1)).map_err(corrupt);
-        }
-        serde_json::from_slice(bytes).map_err(corrupt)
+            serde_json::from_value(upgrade_v1(v1)).map_err(corrupt)?
+        } else {
+            serde_json::from_slice(bytes).map_err(corrupt)?
+        };
+        ck.state.validate().map_err(|e| fail(path, e.to_string()))?;
+        Ok(ck)
     }
 }
 

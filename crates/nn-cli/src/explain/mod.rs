@@ -90,9 +90,14 @@ fn explain(
         freeze_bias: args.freeze_bias,
     };
     let iteration = match args.steps {
-        Some(n) => Some(crate::explain::steps::iterate(&step, x, n)?),
+        Some(n) => {
+            let parameters = nn_cli::limits::bounds::check_network(&net.sizes())?;
+            nn_cli::limits::bounds::check_steps(parameters, n)?;
+            Some(crate::explain::steps::iterate(&step, x, n)?)
+        }
         None => None,
     };
+    check_finite(&trace, iteration.as_ref())?;
     // Pictures first: a bad file name fails before anything is printed.
     let notes = draw(args, &step, iteration.as_ref())?;
     print(args.format, &step, iteration.as_ref())?;
@@ -101,6 +106,33 @@ fn explain(
             Format::Text => outln!("{note}")?,
             Format::Json => crate::stdout::errln!("{note}"),
         }
+    }
+    Ok(())
+}
+
+/// Every number the step shows must be finite: an input, target or weight so large that
+/// the loss, a gradient or an updated weight overflows is an error naming where.
+fn check_finite(trace: &Trace<f64>, iteration: Option<&Iteration>) -> Result<()> {
+    let what = "the input, the target or the weights are too large (or --lr)";
+    anyhow::ensure!(
+        trace.total.is_finite(),
+        "E_total is {}: the loss overflows; {what}",
+        trace.total
+    );
+    for (l, lt) in trace.layers.iter().enumerate() {
+        let parts = [
+            ("out", lt.out.iter()),
+            ("gradient", lt.grad_weight.iter()),
+            ("updated weight", lt.new_weight.iter()),
+        ];
+        for (name, mut values) in parts {
+            if let Some(v) = values.find(|v| !v.is_finite()) {
+                anyhow::bail!("layer {}: an {name} is {v}: {what}", l + 1);
+            }
+        }
+    }
+    if let Some(s) = iteration.and_then(|it| it.losses.iter().position(|v| !v.is_finite())) {
+        anyhow::bail!("E_total after step {s} of --steps is not finite: {what}");
     }
     Ok(())
 }

@@ -116,6 +116,15 @@ fn data_parallel<T: Float>(args: &TrainArgs) -> Result<Option<DataParallel<T>>> 
     Ok(Some(dp))
 }
 
+/// The optimizer of the flags with no weight decay where `--weight-decay` is not given: what a
+/// checkpoint written before sgd's default decay (5/n since 2026-12-05; 0 before) holds. Such
+/// a checkpoint resumes with its own optimizer, as it was trained.
+fn undecayed(args: &TrainArgs) -> nn_optim::OptimizerConfig {
+    let mut flags = args.optim.clone();
+    flags.weight_decay = Some(flags.weight_decay.unwrap_or(0.0));
+    crate::builder::optimizer_config(&flags, 0)
+}
+
 /// Plateau schedules and early stopping watch the validation loss: they need a validation part.
 fn check_validation<T>(args: &TrainArgs, data: &TrainData<T>, schedule: &Schedule) -> Result<()> {
     if data.val.is_some() {
@@ -148,7 +157,7 @@ fn fresh<T: Real>(
     };
     let (batch, n) = (args.run.batch_size, data.train.0.nrows());
     crate::builder::check_training_memory::<T>(&net.sizes(), &args.optim, batch, n)?;
-    let optimizer = crate::builder::optimizer(&args.optim)?;
+    let optimizer = crate::builder::optimizer(&args.optim, n)?;
     let initial_loss = untrained_loss(&mut net, data)?;
     let mut trainer = Trainer::new(args.run.batch_size, args.run.seed);
     if let Some(spec) = &args.run.class_weight {
@@ -219,7 +228,7 @@ fn restore<T: Real>(
     );
     let (have, want) = (state.optimizer.config(), fresh.optimizer.config());
     ensure!(
-        have == want,
+        have == want || have == undecayed(args),
         "{}: the checkpoint's optimizer {have:?} is not the one its saved flags give ({want:?})",
         dir.display()
     );

@@ -110,7 +110,7 @@ fn range_test(
     data: &crate::prepare_train::TrainData<f32>,
 ) -> Result<Vec<(f64, f64)>> {
     let (x, y) = (data.train.0.view(), data.train.1.view());
-    let (mut net, mut opt) = fresh_net(args, x.ncols(), data.n_out())?;
+    let (mut net, mut opt) = fresh_net(args, x.dim(), data.n_out())?;
     let (sizes, batch) = (net.sizes(), args.batch_size);
     crate::builder::check_training_memory::<f32>(&sizes, &args.optim, batch, x.nrows())?;
     let mut trainer = Trainer::new(args.batch_size, args.seed);
@@ -127,13 +127,13 @@ fn range_test(
     Ok(curve)
 }
 
-/// A seeded network and the flags' optimizer.
+/// A seeded network for `(rows, n_in)` training inputs and the flags' optimizer.
 fn fresh_net(
     args: &LrFindArgs,
-    n_in: usize,
+    (rows, n_in): (usize, usize),
     n_out: usize,
 ) -> Result<(Network<f32>, AnyOptimizer<f32>)> {
     let output = Activation::Identity;
     let net = crate::builder::network(&args.net, n_in, n_out, output, args.seed)?;
-    Ok((net, crate::builder::optimizer(&args.optim)?))
+    Ok((net, crate::builder::optimizer(&args.optim, rows)?))
 }

@@ -21,6 +21,8 @@ struct Trained {
     model: ModelFile,
     history: History,
     stop: Stop,
+    /// The optimizer's effective configuration (defaults resolved for the training rows).
+    optimizer: nn_optim::OptimizerConfig,
     /// The test part's score (absent when Ctrl-C stopped training).
     test: Option<Validation>,
 }
@@ -61,8 +63,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         return interrupted.map_or(Ok(()), |msg| Err(Interrupted(msg).into()));
     }
     let mut training = serde_json::to_value(&args)?;
-    training["optimizer_config"] =
-        serde_json::to_value(crate::builder::optimizer_config(&args.optim))?;
+    training["optimizer_config"] = serde_json::to_value(run.optimizer)?;
     run.model.training = Some(training);
     run.model.metrics = final_metrics(&run);
     // The curves and the model file are written next to their places, the report printed, and
@@ -139,10 +140,12 @@ fn train_as<T: Real>(args: &TrainArgs) -> Result<Trained> {
     let mut model = ModelFile::from_network(&state.network, data.loss, data.task);
     data.describe(&mut model);
     let history = History::from_reports(&state.history);
+    let optimizer = crate::builder::optimizer_config(&args.optim, data.train.0.nrows());
     Ok(Trained {
         model,
         history,
         stop,
+        optimizer,
         test,
     })
 }

@@ -152,8 +152,9 @@ pub struct OptimizerArgs {
     /// Nesterov momentum (sgd).
     #[arg(long)]
     pub nesterov: bool,
-    /// Weight decay λ, weights only, never biases (default: 0.01 for adamw, 0 otherwise). sgd,
-    /// adam, rmsprop: L2, objective + λ/2·Σw²; adamw: decoupled, w ← w − lr·λ·w.
+    /// Weight decay λ, weights only, never biases (default: 5/n for sgd, n the training rows,
+    /// at most 0.05: 0.02 on 250 rows, 1e-4 on 54 000; 0.01 for adamw; 0 otherwise). sgd, adam,
+    /// rmsprop: L2, objective + λ/2·Σw²; adamw: decoupled, w ← w − lr·λ·w.
     #[arg(long, allow_hyphen_values = true)]
     pub weight_decay: Option<f64>,
     /// Adam's β₁ in [0, 1).

@@ -8,7 +8,7 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{collect, dataset, names_in, ok, root, spawn, Run};
@@ -164,12 +164,13 @@ fn an_output_naming_a_symbolic_link_is_written_through_it() {
     );
 }
 
-/// Sends `signal` to the child `pid`.
-fn send(pid: u32, signal: libc::c_int) {
-    let pid = libc::pid_t::try_from(pid).expect("pid fits");
+/// Sends `signal` to `child` and waits for what it printed and its exit code.
+fn stop(child: Child, signal: libc::c_int, args: &[&str]) -> Run {
+    let pid = libc::pid_t::try_from(child.id()).expect("pid fits");
     // SAFETY: sending a signal to our own child process by its id; no memory is involved.
     let rc = unsafe { libc::kill(pid, signal) };
     assert_eq!(rc, 0, "kill({signal}) failed");
+    collect(child.wait_with_output().unwrap(), &args)
 }
 
 /// A pipe whose buffer holds one page (4096 bytes): a child writing more blocks until it is
@@ -212,8 +213,7 @@ fn a_signal_while_outputs_are_staged_leaves_no_temporary_file() {
         }
         let staged = names_in(dir.path());
         assert!(staged.iter().all(|n| n.contains(".tmp-")), "{staged:?}");
-        send(child.id(), signal);
-        let run = collect(child.wait_with_output().unwrap(), &args);
+        let run = stop(child, signal, &args);
         drop(read);
         assert_eq!(run.code, 130, "signal {signal}: {}", run.stderr);
         // Before: killed by the signal, with both temporary files left behind.
@@ -247,8 +247,7 @@ fn sigterm_stops_training_like_ctrl_c() {
     let first = lines.next().expect("an epoch line").unwrap();
     assert!(first.starts_with("epoch    1"), "{first}");
     std::thread::spawn(move || lines.for_each(drop));
-    send(child.id(), libc::SIGTERM);
-    let run = collect(child.wait_with_output().unwrap(), &args);
+    let run = stop(child, libc::SIGTERM, &args);
     // Before: killed by SIGTERM mid-epoch, with no word of where the run stood.
     assert_eq!(run.code, 130, "{}", run.stderr);
     assert!(
@@ -289,8 +288,7 @@ fn ctrl_c_during_cv_reports_no_fold_and_writes_nothing() {
     ];
     let child = spawn(&args, Stdio::piped());
     std::thread::sleep(Duration::from_millis(500));
-    send(child.id(), libc::SIGINT);
-    let run = collect(child.wait_with_output().unwrap(), &args);
+    let run = stop(child, libc::SIGINT, &args);
     // Before: the interrupted fold and every later one (stopped at their first batch) were
     // reported as real figures, their mean printed and written, exit 0.
     assert_eq!(run.code, 130, "{}", run.stderr);

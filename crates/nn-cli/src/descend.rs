@@ -97,15 +97,13 @@ pub fn run(args: DescendArgs) -> Result<()> {
     }
     outln!("{}", verdict(args.lr))?;
     if let Some(path) = &args.plot {
-        crate::plot::save(
-            path,
-            &Descent {
-                points,
-                lr: args.lr,
-            },
-            (700, 640),
-        )?;
+        let chart = Descent {
+            points,
+            lr: args.lr,
+        };
+        let staged = crate::plot::stage(path, &chart, (700, 640))?;
         outln!("plot written to {}", path.display())?;
+        staged.commit()?;
     }
     Ok(())
 }

@@ -57,8 +57,9 @@ pub fn run(args: LrFindArgs) -> Result<()> {
                 points,
             }],
         };
-        crate::plot::save(path, &chart, (800, 500))?;
+        let staged = crate::plot::stage(path, &chart, (800, 500))?;
         outln!("plot written to {}", path.display())?;
+        staged.commit()?;
     }
     Ok(())
 }

@@ -92,6 +92,17 @@ fn a_report_that_cannot_be_printed_writes_no_file() {
         ],
         vec!["export", "--model", &model, "--out", &out],
         vec!["explain", "--plot", &plot],
+        vec![
+            "schedule",
+            "--schedule",
+            "cosine",
+            "--epochs",
+            "5",
+            "--plot",
+            &plot,
+        ],
+        vec!["descend", "--plot", &plot],
+        vec!["lr-find", "--data", &iris, "--plot", &plot],
         vec!["explain", "--save-model", &out],
     ];
     for args in &commands {

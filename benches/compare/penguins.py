@@ -7,18 +7,20 @@ scikit-learn's train_test_split(random_state=s), writes the two parts as CSV fil
 "NA"), and trains on exactly those files:
 
 * nn: `nn train --data train.csv --test test.csv --target species --missing mean --seed s`
-  (every other flag at its default: hidden 64,32 ReLU, SGD momentum 0.9, lr 0.01, 100 epochs,
-  standardized numeric columns, one-hot text columns);
+  (every other flag at its default: hidden 64,32 ReLU, SGD momentum 0.9, lr 0.01, weight decay
+  5/n (n the training rows, here 0.02; chosen by benches/compare/defaults.py without the test
+  splits), 100 epochs, 10 % validation split, standardized numeric columns, one-hot text
+  columns);
 * scikit-learn: ColumnTransformer(SimpleImputer(mean) + StandardScaler on the numeric
   columns, SimpleImputer(most_frequent) + OneHotEncoder(handle_unknown="ignore") on island and
   sex) + MLPClassifier(random_state=s, max_iter=2000), every other setting at its default.
 
-`--nn-flags "..."` appends flags to every nn run (the `cargo xtask train penguins` preset adds
-`--weight-decay 1e-2`). It prints each seed's test accuracy and the mean ± sample standard
+`--nn-flags "..."` appends flags to every nn run (`--weight-decay 0` gives the defaults before
+2026-12-05). It prints each seed's test accuracy and the mean ± sample standard
 deviation over the seeds.
 
     /work/venv/bin/python benches/compare/penguins.py                 # builds target/release/nn
-    /work/venv/bin/python benches/compare/penguins.py --nn-flags "--weight-decay 1e-2"
+    /work/venv/bin/python benches/compare/penguins.py --nn-flags "--weight-decay 0"
     /work/venv/bin/python benches/compare/penguins.py --nn target/debug/nn --seeds 5
 """
 

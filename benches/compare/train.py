@@ -47,18 +47,21 @@ THREAD_VARS = ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"]
 def load_idx(path):
     import numpy as np
 
-    data = gzip.open(path).read()
+    data = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
     ndim = data[3]
     dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
 def mnist():
-    d = ROOT / "datasets" / "mnist"
-    x = load_idx(d / "train-images-idx3-ubyte.gz").reshape(60000, 784).astype("float32") / 255
-    y = load_idx(d / "train-labels-idx1-ubyte.gz").astype("int64")
-    xt = load_idx(d / "t10k-images-idx3-ubyte.gz").reshape(10000, 784).astype("float32") / 255
-    yt = load_idx(d / "t10k-labels-idx1-ubyte.gz").astype("int64")
+    """The MNIST arrays, from the shipped `.gz` files, or from uncompressed IDX files (the same
+    names without `.gz`) in the folder `$MNIST_DIR` when it is set."""
+    d = Path(os.environ.get("MNIST_DIR", ROOT / "datasets" / "mnist"))
+    gz = "" if "MNIST_DIR" in os.environ else ".gz"
+    x = load_idx(d / f"train-images-idx3-ubyte{gz}").reshape(60000, 784).astype("float32") / 255
+    y = load_idx(d / f"train-labels-idx1-ubyte{gz}").astype("int64")
+    xt = load_idx(d / f"t10k-images-idx3-ubyte{gz}").reshape(10000, 784).astype("float32") / 255
+    yt = load_idx(d / f"t10k-labels-idx1-ubyte{gz}").astype("int64")
     return x, y, xt, yt
 
 

@@ -44,14 +44,7 @@ const PRESETS: &[Preset] = &[
     Preset {
         name: "penguins",
         data: "datasets/penguins.csv",
-        flags: &[
-            "--target",
-            "species",
-            "--missing",
-            "mean",
-            "--weight-decay",
-            "1e-2",
-        ],
+        flags: &["--target", "species", "--missing", "mean"],
     },
     Preset {
         name: "mnist",

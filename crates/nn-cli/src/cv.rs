@@ -60,8 +60,9 @@ pub fn run(args: CvArgs) -> Result<()> {
     let task = crate::prepare_train::task_of(&data);
     summary(&results, task)?;
     if let Some(path) = &args.out {
-        crate::fsutil::write_atomic(path, fold_csv(&results, task).as_bytes())?;
+        let staged = crate::fsutil::stage_bytes(path, fold_csv(&results, task).as_bytes())?;
         outln!("per-fold figures written to {}", path.display())?;
+        staged.commit()?;
     }
     Ok(())
 }
@@ -75,7 +76,16 @@ fn run_fold(
 ) -> Result<(f64, f64, Task)> {
     let data = from_parts(args, train, test, schema)?;
     let schedule = crate::builder::schedule(&args.lr, args.run.epochs)?;
-    let (mut state, _) = fit(args, &data, schedule)?;
+    let (mut state, stop) = fit(args, &data, schedule)?;
+    if let nn_optim::Stop::Interrupted { epoch, steps } = stop {
+        // A part-trained fold's figure would pass for a real one (and every later fold would
+        // stop at once): nothing is reported or written.
+        let msg = format!(
+            "Ctrl-C in epoch {} after {steps} batch(es); no figures written",
+            epoch + 1
+        );
+        return Err(crate::fsutil::Interrupted(msg).into());
+    }
     let scorer = Scorer {
         part: &data.test,
         loss: data.loss,

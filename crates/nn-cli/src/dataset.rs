@@ -17,6 +17,27 @@ pub fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
+/// The bytes of a data file, or of standard input for `-`, with the name to show in errors; a
+/// file alone over the memory limit is refused before it is read.
+pub fn read_bytes(path: &Path) -> Result<(Vec<u8>, String)> {
+    use anyhow::Context;
+    use std::io::Read;
+    if is_stdin(path) {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .context("reading standard input")?;
+        return Ok((bytes, STDIN.to_string()));
+    }
+    let context = || format!("reading {}", path.display());
+    let size = std::fs::metadata(path).with_context(context)?.len();
+    let what = format!("reading {} ({size} bytes)", path.display());
+    crate::limits::budget::check(size, &what, "give a smaller file")?;
+    let bytes = std::fs::read(path).with_context(context)?;
+    Ok((bytes, path.display().to_string()))
+}
+
 /// Training data as loaded, features in the float type `D`: the dataset, an MNIST folder's own
 /// test part, and (for a CSV) the schema to apply to later files.
 pub struct Training<D> {
@@ -40,10 +61,11 @@ pub fn load_training<D: Float>(path: &Path, options: &CsvOptions) -> Result<Trai
         });
     }
     let loaded = if is_stdin(path) {
-        nn_data::read_csv_as(std::io::stdin().lock(), STDIN, options)?
+        nn_data::read_csv_as(std::io::stdin().lock(), STDIN, options)
     } else {
-        nn_data::load_csv_as(path, options)?
-    };
+        nn_data::load_csv_as(path, options)
+    }
+    .map_err(crate::limits::budget::data_error)?;
     Ok(Training {
         data: loaded.dataset,
         folder_test: None,
@@ -79,14 +101,64 @@ pub fn load_with_schema<D: Float>(
         );
     };
     let loaded: Loaded<D> = if is_stdin(path) {
-        nn_data::read_csv_applying(std::io::stdin().lock(), STDIN, schema, options)?
+        nn_data::read_csv_applying(std::io::stdin().lock(), STDIN, schema, options)
     } else {
-        nn_data::load_csv_applying(path, schema, options)?
-    };
+        nn_data::load_csv_applying(path, schema, options)
+    }
+    .map_err(crate::limits::budget::data_error)?;
     let report = RowReport {
         skipped: loaded.skipped,
         ids: loaded.ids,
         unknown_categories: loaded.unknown_categories,
     };
     Ok((loaded.dataset, report))
+}
+
+/// nn-data's error with a fitting overflow ([`nn_data::DataError::Overflow`], which knows only
+/// the column's position) naming the column of `file`: `names` are the feature matrix's
+/// column names; e.g. `big.csv: column "b": standardizing overflows: the column's mean …`.
+pub fn name_column(err: nn_data::DataError, names: &[String], file: &str) -> anyhow::Error {
+    let nn_data::DataError::Overflow { op, column, what } = err else {
+        return err.into();
+    };
+    let verb = match op {
+        "MinMaxScaler::fit" => "min-max scaling",
+        "Whitener::fit" => "whitening",
+        _ => "standardizing",
+    };
+    let name = names
+        .get(column)
+        .map_or_else(|| format!("{}", column + 1), |n| nn_data::quoted(n));
+    anyhow::anyhow!(
+        "{file}: column {name}: {verb} overflows: the column's {what} exceeds the f64 range (|x| < 1.8e308); divide the column by a large power of ten"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overflow_errors_name_the_column() {
+        let names = ["a".to_string(), "b".to_string()];
+        let overflow = |op, column| nn_data::DataError::Overflow {
+            op,
+            column,
+            what: "mean",
+        };
+        let err = name_column(overflow("StandardScaler::fit", 1), &names, "big.csv");
+        assert_eq!(
+            err.to_string(),
+            "big.csv: column \"b\": standardizing overflows: the column's mean exceeds the f64 range (|x| < 1.8e308); divide the column by a large power of ten"
+        );
+        let err = name_column(overflow("Whitener::fit", 5), &names, "big.csv");
+        assert!(err
+            .to_string()
+            .starts_with("big.csv: column 6: whitening overflows"));
+        let other = nn_data::DataError::NotFitted { op: "x" };
+        assert_eq!(
+            name_column(other, &names, "f").to_string(),
+            "x called before fit"
+        );
+    }
 }

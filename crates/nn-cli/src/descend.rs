@@ -18,20 +18,47 @@ pub fn f(p: (f64, f64)) -> f64 {
     p.0 * p.0 + p.1 * p.1
 }
 
-/// The points visited, start included: `steps + 1` points.
-pub fn path(start: (f64, f64), lr: f64, steps: usize) -> Vec<(f64, f64)> {
+/// The points visited, start included: `steps + 1` points, each with a finite f(x, y).
+///
+/// # Errors
+/// A usage error when f(start) overflows (|x| or |y| above about 1.3e154); otherwise an
+/// error naming the first step whose point makes f overflow (a diverging rate), so that every
+/// number printed is finite.
+pub fn path(start: (f64, f64), lr: f64, steps: usize) -> Result<Vec<(f64, f64)>> {
     let mut p = start;
-    let mut out = vec![p];
-    for _ in 0..steps {
-        p = (p.0 - lr * 2.0 * p.0, p.1 - lr * 2.0 * p.1);
+    let mut out = Vec::with_capacity(steps + 1);
+    for k in 0..=steps {
+        if k > 0 {
+            p = (p.0 - lr * 2.0 * p.0, p.1 - lr * 2.0 * p.1);
+        }
+        if !f(p).is_finite() {
+            return Err(overflow(k, p));
+        }
         out.push(p);
     }
-    out
+    Ok(out)
+}
+
+/// The error for a point `p` at step `k` where f(x, y) = x² + y² is not finite.
+fn overflow(k: usize, p: (f64, f64)) -> anyhow::Error {
+    let at = format!(
+        "f(x, y) = x² + y² overflows at (x, y) = ({:e}, {:e})",
+        p.0, p.1
+    );
+    match k {
+        0 => usage(format!("--start: {at}; start nearer the origin")),
+        _ => anyhow::anyhow!(
+            "step {k}: {at}: the learning rate diverges; use --lr below 1 or fewer --steps"
+        ),
+    }
 }
 
 /// What the learning rate does here, in words.
 pub fn verdict(lr: f64) -> String {
-    let factor = ((1.0 - 2.0 * lr) * 1e9).round() / 1e9;
+    let factor = match 1.0 - 2.0 * lr {
+        f if f.abs() < 1e6 => (f * 1e9).round() / 1e9,
+        f => f,
+    };
     let per_step = format!("each step multiplies (x, y) by 1 − 2·lr = {factor}");
     match factor.abs() {
         a if a > 1.0 => {
@@ -56,7 +83,10 @@ pub fn run(args: DescendArgs) -> Result<()> {
             args.start.len()
         )));
     };
-    let points = path((x, y), args.lr, args.steps);
+    if !(1.0 - 2.0 * args.lr).is_finite() {
+        return Err(usage(format!("--lr {:e}: 1 − 2·lr overflows", args.lr)));
+    }
+    let points = path((x, y), args.lr, args.steps)?;
     outln!(
         "gradient descent on f(x, y) = x² + y², ∇f = (2x, 2y), lr = {}",
         args.lr
@@ -67,15 +97,13 @@ pub fn run(args: DescendArgs) -> Result<()> {
     }
     outln!("{}", verdict(args.lr))?;
     if let Some(path) = &args.plot {
-        crate::plot::save(
-            path,
-            &Descent {
-                points,
-                lr: args.lr,
-            },
-            (700, 640),
-        )?;
+        let chart = Descent {
+            points,
+            lr: args.lr,
+        };
+        let staged = crate::plot::stage(path, &chart, (700, 640))?;
         outln!("plot written to {}", path.display())?;
+        staged.commit()?;
     }
     Ok(())
 }
@@ -151,13 +179,33 @@ mod tests {
     #[test]
     fn one_step_scales_by_one_minus_two_lr() {
         // lr 0.1: (4, 3) → 0.8·(4, 3) = (3.2, 2.4)
-        let p = path((4.0, 3.0), 0.1, 1);
+        let p = path((4.0, 3.0), 0.1, 1).unwrap();
         assert!((p[1].0 - 3.2).abs() < 1e-15 && (p[1].1 - 2.4).abs() < 1e-15);
         assert_eq!(
-            path((4.0, 3.0), 1.0, 2),
+            path((4.0, 3.0), 1.0, 2).unwrap(),
             vec![(4.0, 3.0), (-4.0, -3.0), (4.0, 3.0)]
         );
         assert!(verdict(1.1).starts_with("diverges"));
         assert!(verdict(0.01).starts_with("crawls"));
+        // 1 − 2·1e300 = −2e300, printed whole rather than rounded through ·1e9 (−inf)
+        assert!(
+            verdict(1e300).contains("= -2000000000000000"),
+            "{}",
+            verdict(1e300)
+        );
+    }
+
+    #[test]
+    fn an_overflowing_iterate_is_an_error() {
+        // lr 10: factor 1 − 20 = −19; from (1e154, 0), f = 1e308 is finite, step 1 is
+        // −1.9e155, whose square 3.61e310 is past f64::MAX ≈ 1.798e308.
+        let err = path((1e154, 0.0), 10.0, 5).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "step 1: f(x, y) = x² + y² overflows at (x, y) = (-1.9e155, 0e0): the learning \
+             rate diverges; use --lr below 1 or fewer --steps"
+        );
+        let err = path((1e200, 1.0), 0.1, 5).unwrap_err().to_string();
+        assert!(err.starts_with("--start: f(x, y) = x² + y² overflows at (x, y) = (1e200, 1e0)"));
     }
 }

@@ -21,7 +21,8 @@ pub fn run(args: ExportArgs) -> Result<()> {
         .check()?;
     let model = ModelFile::load(&args.model)?;
     let bytes = to_safetensors(&model, args.dtype)?;
-    crate::fsutil::write_atomic(&args.out, &bytes)?;
+    // Staged, reported, then put in place: a report that cannot be printed writes nothing.
+    let staged = crate::fsutil::stage_bytes(&args.out, &bytes)?;
     outln!(
         "wrote {} tensors ({}) to {}",
         2 * model.layers.len(),
@@ -32,7 +33,7 @@ pub fn run(args: ExportArgs) -> Result<()> {
         },
         args.out.display()
     )?;
-    Ok(())
+    staged.commit()
 }
 
 /// The safetensors bytes of `model`'s weights.
@@ -40,6 +41,10 @@ pub fn to_safetensors(model: &ModelFile, dtype: Dtype) -> Result<Vec<u8>> {
     let mut buffers: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
     for (i, layer) in model.layers.iter().enumerate() {
         let weight: Vec<f64> = layer.weight.iter().flatten().copied().collect();
+        if dtype == Dtype::F32 {
+            fits_f32(&format!("layers.{i}.weight"), &weight)?;
+            fits_f32(&format!("layers.{i}.bias"), &layer.bias)?;
+        }
         let shape = vec![layer.out_features, layer.in_features];
         buffers.push((format!("layers.{i}.weight"), shape, encode(&weight, dtype)));
         buffers.push((
@@ -63,6 +68,17 @@ pub fn to_safetensors(model: &ModelFile, dtype: Dtype) -> Result<Vec<u8>> {
         })
         .collect::<Result<Vec<_>>>()?;
     safetensors::tensor::serialize(views, Some(metadata(model)?)).context("encoding safetensors")
+}
+
+/// Every value of the tensor `name` must stay finite as an `f32`.
+fn fits_f32(name: &str, values: &[f64]) -> Result<()> {
+    match values.iter().position(|&v| !(v as f32).is_finite()) {
+        None => Ok(()),
+        Some(k) => anyhow::bail!(
+            "{name}[{k}] = {:e} is beyond the f32 range (|x| ≤ 3.4e38) and would be written as inf; export with --dtype f64",
+            values[k]
+        ),
+    }
 }
 
 fn encode(values: &[f64], dtype: Dtype) -> Vec<u8> {
@@ -94,4 +110,25 @@ fn metadata(model: &ModelFile) -> Result<HashMap<String, String>> {
         meta.insert("preprocessing".into(), pre.to_string());
     }
     Ok(meta)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weights_beyond_f32_are_refused_for_f32_only() {
+        let net = nn_core::textbook::network();
+        let mut model =
+            ModelFile::from_network(&net, nn_core::Loss::HalfSse, nn_data::Task::Regress);
+        model.layers[1].bias[1] = -1e39;
+        let err = to_safetensors(&model, Dtype::F32).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "layers.1.bias[1] = -1e39 is beyond the f32 range (|x| ≤ 3.4e38) and would be written as inf; export with --dtype f64"
+        );
+        assert!(to_safetensors(&model, Dtype::F64).is_ok());
+        model.layers[1].bias[1] = 3.4e38; // just inside f32's range (f32::MAX ≈ 3.40282e38)
+        assert!(to_safetensors(&model, Dtype::F32).is_ok());
+    }
 }

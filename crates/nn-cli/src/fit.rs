@@ -50,7 +50,8 @@ pub fn fit<T: Real>(
     }
     let progress = Progress::new(args.run.epochs, args.quiet);
     let metric = crate::history::metric_name(data.task);
-    // A progress line that cannot be written (standard output full or closed) stops the run.
+    // A progress line that cannot be written (standard output full) stops the run; a closed
+    // one is dropped (`crate::stdout`).
     let mut printing = Ok(());
     let mut on_epoch = |r: &EpochReport| match progress.epoch(&EpochLine::from(r), metric) {
         Ok(()) => ControlFlow::Continue(()),
@@ -63,6 +64,17 @@ pub fn fit<T: Real>(
         part,
         loss: data.loss,
         task: data.task,
+    });
+    // Removed again if the run fails before its first checkpoint; a second Ctrl-C in the middle
+    // of a checkpoint's write removes its temporary file.
+    let _folder = args
+        .checkpoint
+        .as_deref()
+        .map(crate::fsutil::create_folder)
+        .transpose()?;
+    let _checkpoint_temp = args.checkpoint.as_deref().map(|dir| {
+        let file = checkpoint::file(dir);
+        crate::fsutil::watch(&nn_optim::checkpoint::temp_path(&file))
     });
     let mut options = FitOptions::new(args.run.epochs)
         .clip_grad_norm(args.optim.clip_grad_norm)
@@ -98,6 +110,15 @@ fn data_parallel<T: Float>(args: &TrainArgs) -> Result<Option<DataParallel<T>>> 
     Ok(Some(dp))
 }
 
+/// The optimizer of the flags with no weight decay where `--weight-decay` is not given: what a
+/// checkpoint written before sgd's default decay (5/n since 2026-12-05; 0 before) holds. Such
+/// a checkpoint resumes with its own optimizer, as it was trained.
+fn undecayed(args: &TrainArgs) -> nn_optim::OptimizerConfig {
+    let mut flags = args.optim.clone();
+    flags.weight_decay = Some(flags.weight_decay.unwrap_or(0.0));
+    crate::builder::optimizer_config(&flags, 0)
+}
+
 /// Plateau schedules and early stopping watch the validation loss: they need a validation part.
 fn check_validation<T>(args: &TrainArgs, data: &TrainData<T>, schedule: &Schedule) -> Result<()> {
     if data.val.is_some() {
@@ -128,7 +149,9 @@ fn fresh<T: Real>(
         Some(path) => initial_network(path, n_in, n_out)?,
         None => crate::builder::network::<T>(&args.net, n_in, n_out, identity, seed)?,
     };
-    let optimizer = crate::builder::optimizer(&args.optim)?;
+    let (batch, n) = (args.run.batch_size, data.train.0.nrows());
+    crate::builder::check_training_memory::<T>(&net.sizes(), &args.optim, batch, n)?;
+    let optimizer = crate::builder::optimizer(&args.optim, n)?;
     let initial_loss = untrained_loss(&mut net, data)?;
     let mut trainer = Trainer::new(args.run.batch_size, args.run.seed);
     if let Some(spec) = &args.run.class_weight {
@@ -178,9 +201,10 @@ fn untrained_loss<T: Float>(net: &mut Network<T>, data: &TrainData<T>) -> Result
     Ok(data.loss.value(net.forward(x)?, y)?)
 }
 
-/// Continues from `DIR/checkpoint.json`. The schedule is the checkpoint's when `--epochs` is
-/// unchanged; otherwise it is rebuilt for the new total and fed the recorded validation losses
-/// again (which reproduces reduce-on-plateau's state exactly).
+/// Continues from `DIR/checkpoint.json`, after checking that its state agrees with its saved
+/// flags (network sizes, optimizer, batch size, schedule). The schedule is rebuilt for the
+/// (possibly new) `--epochs` and fed the recorded validation losses again, which reproduces
+/// reduce-on-plateau's state exactly: with `--epochs` unchanged it must equal the saved one.
 fn restore<T: Real>(
     args: &TrainArgs,
     dir: &Path,
@@ -196,19 +220,42 @@ fn restore<T: Real>(
         "{}: the checkpoint's network {saved:?} does not fit the data ({wanted:?})",
         dir.display()
     );
-    if extra.args.run.epochs != args.run.epochs {
-        let mut schedule = fresh.schedule;
-        for r in &state.history {
-            schedule.observe(r.val_loss.unwrap_or(r.train_loss));
-        }
-        state.schedule = schedule;
+    let (have, want) = (state.optimizer.config(), fresh.optimizer.config());
+    ensure!(
+        have == want || have == undecayed(args),
+        "{}: the checkpoint's optimizer {have:?} is not the one its saved flags give ({want:?})",
+        dir.display()
+    );
+    let (reports, epoch) = (state.history.len(), state.trainer.epoch());
+    ensure!(
+        reports == epoch,
+        "{}: the checkpoint has {reports} epoch report(s) but its trainer finished {epoch} epochs",
+        dir.display()
+    );
+    let (have, want) = (state.trainer.batch_size(), fresh.trainer.batch_size());
+    ensure!(
+        have == want,
+        "{}: the checkpoint's batch size {have} is not its saved --batch-size {want}",
+        dir.display()
+    );
+    let mut schedule = fresh.schedule;
+    for r in &state.history {
+        schedule.observe(r.val_loss.unwrap_or(r.train_loss));
     }
+    // Unchanged --epochs: the saved schedule must be the one its flags and history give.
+    ensure!(
+        extra.args.run.epochs != args.run.epochs
+            || serde_json::to_value(&schedule)? == serde_json::to_value(&state.schedule)?,
+        "{}: the checkpoint's schedule state is not the one its saved flags and history give",
+        dir.display()
+    );
+    state.schedule = schedule;
     Ok((state, extra.initial_loss))
 }
 
 /// Sets the divergence bound and the Ctrl-C flag on the trainer.
 fn arm(trainer: &mut Trainer, args: &TrainArgs, initial_loss: f64) -> Result<()> {
-    let mut armed = trainer.clone().with_stop_flag(crate::interrupt::flag()?);
+    let mut armed = trainer.clone().with_stop_flag(crate::interrupt::flag());
     let bound = args.run.divergence_factor * initial_loss;
     if bound.is_finite() && bound > 0.0 {
         armed = armed.with_loss_bound(bound);
@@ -217,12 +264,12 @@ fn arm(trainer: &mut Trainer, args: &TrainArgs, initial_loss: f64) -> Result<()>
     Ok(())
 }
 
-/// `--checkpoint DIR`: where, how often, and the CLI's part of the file.
+/// `--checkpoint DIR`: where, how often, and the CLI's part of the file (the folder is made by
+/// [`fit`]).
 fn policy(args: &TrainArgs, initial_loss: f64) -> Result<Option<CheckpointPolicy>> {
     let Some(dir) = &args.checkpoint else {
         return Ok(None);
     };
-    std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
     let data = match &args.data.data {
         Some(path) => checkpoint::fingerprint(path)?,
         None => None,

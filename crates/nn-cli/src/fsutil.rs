@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use anyhow::{Context, Result};
 
@@ -36,24 +37,85 @@ pub fn usage(message: impl Into<String>) -> anyhow::Error {
     UsageError(message.into()).into()
 }
 
-/// A temporary path in `path`'s directory, keeping its extension (image encoders pick the
-/// format from it): `dir/.name.tmp-PID.ext`.
-pub fn temp_path_for(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map_or("out".into(), |n| n.to_string_lossy());
-    let ext = path
-        .extension()
-        .map_or(String::new(), |e| format!(".{}", e.to_string_lossy()));
-    path.with_file_name(format!(".{name}.tmp-{}{ext}", std::process::id()))
+/// A folder made for this run's output (`--checkpoint DIR`) by [`create_folder`]: dropped while
+/// still empty (the run failed before its first checkpoint), it is removed again, so a failed
+/// run leaves no empty folder behind. A folder that existed before is never removed.
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("nn-doc-folder-{}", std::process::id()));
+/// let folder = nn_cli::fsutil::create_folder(&dir)?;
+/// assert!(dir.is_dir());
+/// drop(folder);
+/// assert!(!dir.exists());
+/// # Ok::<(), anyhow::Error>(())
+/// ```
+#[must_use = "the folder is removed when this is dropped while it is empty"]
+pub struct CreatedFolder(Option<PathBuf>);
+
+/// Creates `dir` (and its missing parents) unless it exists; see [`CreatedFolder`].
+pub fn create_folder(dir: &Path) -> Result<CreatedFolder> {
+    if dir.is_dir() {
+        return Ok(CreatedFolder(None));
+    }
+    pending().push(dir.to_path_buf());
+    let created = CreatedFolder(Some(dir.to_path_buf()));
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(created)
 }
 
-/// Writes `path` atomically with nn-optim's [`nn_optim::checkpoint::write_atomic`] (the one
-/// implementation): a temporary file in the same directory, flushed to disk, then renamed over
-/// `path`, so an interrupted or killed run never leaves a half-written file.
+impl Drop for CreatedFolder {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.0 {
+            // Fails, keeping the folder, once a checkpoint is in it.
+            let _ = std::fs::remove_dir(dir);
+            forget(dir);
+        }
+    }
+}
+
+/// Writes `path` atomically: [`stage_bytes`] then [`Staged::commit`] (a temporary file in the
+/// same directory, flushed to disk, then renamed over `path`), so an interrupted run never
+/// leaves a half-written file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    nn_optim::checkpoint::write_atomic(path, bytes)
-        .with_context(|| format!("writing {}", path.display()))
+    stage_bytes(path, bytes)?.commit()
+}
+
+/// Temporary files and created folders not yet in place or filled: what [`remove_pending`]
+/// removes when a signal ends the process.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn pending() -> MutexGuard<'static, Vec<PathBuf>> {
+    PENDING.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn forget(path: &Path) {
+    pending().retain(|p| p != path);
+}
+
+/// A temporary file another crate may be writing (a checkpoint's, [`nn_optim::checkpoint::temp_path`]):
+/// while this lives, a signal ending the process removes it ([`remove_pending`]).
+#[must_use = "the file is watched only while this lives"]
+pub struct Watched(PathBuf);
+
+/// Watches `tmp` until the returned guard is dropped; see [`Watched`].
+pub fn watch(tmp: &Path) -> Watched {
+    pending().push(tmp.to_path_buf());
+    Watched(tmp.to_path_buf())
+}
+
+impl Drop for Watched {
+    fn drop(&mut self) {
+        forget(&self.0);
+    }
+}
+
+/// Removes every staged temporary file and every still-empty folder this run created, for a
+/// process about to exit on a signal (`crate::interrupt`): nothing half-written stays behind.
+pub fn remove_pending() {
+    for path in pending().drain(..).rev() {
+        // A folder goes only when empty; a file only if it was not put in place yet.
+        let _ = std::fs::remove_file(&path).or_else(|_| std::fs::remove_dir(&path));
+    }
 }
 
 /// Whether `a` and `b` name the same file, e.g. an output that would overwrite an input:
@@ -123,8 +185,11 @@ pub struct Staged {
 
 /// Runs `write` on a temporary path next to `path` (into `path` itself when it is a device or
 /// a pipe, which cannot be replaced); the result is put in place by [`Staged::commit`].
+/// A symbolic link is written through, as `cp` and `sort -o` do: the file staged and replaced is
+/// the link's target, and the link stays.
 pub fn stage(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<Staged> {
     let context = || format!("writing {}", path.display());
+    let path = &nn_optim::checkpoint::follow_links(path).with_context(context)?;
     if nn_optim::checkpoint::is_special_file(path) {
         write(path).with_context(context)?;
         let path = path.to_path_buf();
@@ -134,11 +199,31 @@ pub fn stage(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<Sta
         });
     }
     let staged = Staged {
-        tmp: temp_path_for(path),
+        tmp: nn_optim::checkpoint::temp_path(path),
         path: path.to_path_buf(),
     };
+    // Known before it exists: a signal at any moment finds it (`remove_pending`).
+    pending().push(staged.tmp.clone());
     write(&staged.tmp).with_context(context)?;
     Ok(staged)
+}
+
+/// Stages `bytes` for `path` (flushed to disk), to be put in place by [`Staged::commit`] once
+/// the rest of the run (printing its report) has succeeded.
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("nn-doc-bytes-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let staged = nn_cli::fsutil::stage_bytes(&dir.join("a.csv"), b"x\n1\n")?;
+/// staged.commit()?;
+/// assert_eq!(std::fs::read(dir.join("a.csv"))?, b"x\n1\n");
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), anyhow::Error>(())
+/// ```
+pub fn stage_bytes(path: &Path, bytes: &[u8]) -> Result<Staged> {
+    stage(path, |tmp| {
+        Ok(nn_optim::checkpoint::write_synced(tmp, bytes)?)
+    })
 }
 
 impl Staged {
@@ -159,6 +244,7 @@ impl Drop for Staged {
         if self.tmp != self.path {
             // Gone already after a commit; otherwise the unfinished run's file.
             let _ = std::fs::remove_file(&self.tmp);
+            forget(&self.tmp);
         }
     }
 }
@@ -195,6 +281,27 @@ mod tests {
             "{err}"
         );
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn staged_and_watched_files_are_pending_until_put_in_place_or_dropped() {
+        // Only looks at the registry: `remove_pending` would race the other tests' files.
+        let dir = tempfile::tempdir().unwrap();
+        let is_pending = |p: &Path| pending().iter().any(|q| q == p);
+        let path = dir.path().join("a.json");
+        let staged = stage_bytes(&path, b"a").unwrap();
+        let tmp = nn_optim::checkpoint::temp_path(&path);
+        assert!(is_pending(&tmp) && tmp.exists());
+        staged.commit().unwrap();
+        assert!(!is_pending(&tmp) && !tmp.exists());
+        let watched = watch(&dir.path().join(".ck.tmp"));
+        assert!(is_pending(&dir.path().join(".ck.tmp")));
+        drop(watched);
+        assert!(!is_pending(&dir.path().join(".ck.tmp")));
+        let folder = create_folder(&dir.path().join("ck")).unwrap();
+        assert!(is_pending(&dir.path().join("ck")));
+        drop(folder);
+        assert!(!is_pending(&dir.path().join("ck")) && !dir.path().join("ck").exists());
     }
 
     #[cfg(unix)]

@@ -8,7 +8,6 @@ use nn_core::{gradcheck::check_gradients, Activation, Loss};
 use rand_chacha::{rand_core::SeedableRng, ChaCha8Rng};
 
 use crate::args::GradcheckArgs;
-use crate::fsutil::usage;
 use crate::stdout::outln;
 
 /// The finite-difference step.
@@ -16,9 +15,11 @@ const H: f64 = 1e-5;
 
 /// Runs `nn gradcheck`.
 pub fn run(args: GradcheckArgs) -> Result<()> {
-    if args.inputs == 0 || args.outputs == 0 || args.samples == 0 {
-        return Err(usage("--inputs, --outputs and --samples must be ≥ 1"));
-    }
+    // --inputs, --outputs and --samples are ≥ 1 and bounded by their parsers; the work is
+    // bounded here, before any allocation.
+    let sizes = crate::builder::sizes(&args.net, args.inputs, args.outputs);
+    let parameters = nn_cli::limits::bounds::check_network(&sizes)?;
+    nn_cli::limits::bounds::check_gradcheck(parameters, args.samples)?;
     let loss = args.net.loss.build().unwrap_or(Loss::CrossEntropy);
     let output = match loss.fused_activation() {
         Some(_) => Activation::Identity,

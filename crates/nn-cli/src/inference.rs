@@ -45,6 +45,10 @@ pub fn apply(
     let pre = preprocessing(model)?;
     let schema = pre.as_ref().and_then(|p| p.schema.as_ref());
     let (data, report) = dataset::load_with_schema(path, schema, options)?;
+    let sizes = &model.architecture.sizes;
+    let bytes = crate::limits::estimate::forward(sizes, data.n_samples(), 8);
+    let what = format!("the {sizes:?} network on {} rows", data.n_samples());
+    crate::limits::budget::check(bytes, &what, "split the data into smaller files")?;
     let x = match &pre {
         Some(p) => {
             let n_numeric = schema.map_or(usize::MAX, CsvSchema::n_numeric);
@@ -57,7 +61,33 @@ pub fn apply(
     if let Some(scaler) = pre.as_ref().and_then(|p| p.target.as_ref()) {
         out = scaler.inverse_transform(out.view())?;
     }
+    check_finite(&out, &report, path)?;
     Ok(Applied { data, out, report })
+}
+
+/// Every output must be a number: a forward pass that overflows is an error naming the data
+/// row (1-based, counting the rows left out) and the value.
+fn check_finite(out: &Array2<f64>, report: &RowReport, path: &Path) -> Result<()> {
+    let Some((i, value)) = out
+        .rows()
+        .into_iter()
+        .enumerate()
+        .find_map(|(i, r)| r.iter().find(|v| !v.is_finite()).map(|&v| (i, v)))
+    else {
+        return Ok(());
+    };
+    // The scored row i is data row i + (the rows skipped before it).
+    let mut row = i;
+    for s in &report.skipped {
+        if s.row <= row {
+            row += 1;
+        }
+    }
+    anyhow::bail!(
+        "{}: data row {}: the model's output is {value}: the forward pass overflows on this input (its values or the weights are too large)",
+        path.display(),
+        row + 1
+    )
 }
 
 /// The network's predictions for the preprocessed features `x` (see [`apply`]).
@@ -91,5 +121,34 @@ pub fn report_rows(report: &RowReport, path: &Path) {
             report.unknown_categories,
             path.display()
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nn_data::SkippedRow;
+
+    #[test]
+    fn a_non_finite_output_names_its_data_row() {
+        let out = ndarray::array![[0.5], [f64::NAN], [1.0]];
+        let skipped = |row| SkippedRow {
+            row,
+            line: row as u64 + 2,
+            reason: String::new(),
+        };
+        // Data rows 0 and 2 were skipped: the scored rows are data rows 1, 3, 4.
+        let report = RowReport {
+            skipped: vec![skipped(0), skipped(2)],
+            ..Default::default()
+        };
+        let err = check_finite(&out, &report, Path::new("new.csv")).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("new.csv: data row 4: the model's output is NaN"),
+            "{err}"
+        );
+        let fine = ndarray::array![[0.5], [1.0]];
+        assert!(check_finite(&fine, &report, Path::new("new.csv")).is_ok());
     }
 }

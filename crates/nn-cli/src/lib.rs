@@ -15,5 +15,6 @@
 #![warn(missing_docs)]
 
 pub mod fsutil;
+pub mod limits;
 pub mod model_file;
 pub mod preprocessing;

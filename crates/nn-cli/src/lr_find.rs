@@ -16,6 +16,13 @@ use crate::stdout::outln;
 
 /// Runs `nn lr-find`.
 pub fn run(args: LrFindArgs) -> Result<()> {
+    if args.steps < 2 {
+        let msg = format!(
+            "--steps {} is too few: the range test needs at least 2 steps (rates) to compare",
+            args.steps
+        );
+        return Err(usage(msg));
+    }
     crate::outputs::Outputs::new()
         .input("--data", args.data.data.as_deref())
         .plot("--plot", args.plot.as_deref())
@@ -26,6 +33,9 @@ pub fn run(args: LrFindArgs) -> Result<()> {
         (f64::NAN, f64::INFINITY),
         |b, p| if p.1 < b.1 { p } else { b },
     );
+    if !(best.0.is_finite() && best.1.is_finite()) {
+        bail!("the range test recorded no finite loss, so there is no rate to suggest");
+    }
     outln!("{:>12} {:>12}", "lr", "loss")?;
     for (lr, loss) in curve.iter().step_by((curve.len() / 20).max(1)) {
         outln!("{lr:>12.3e} {loss:>12.5}")?;
@@ -47,8 +57,9 @@ pub fn run(args: LrFindArgs) -> Result<()> {
                 points,
             }],
         };
-        crate::plot::save(path, &chart, (800, 500))?;
+        let staged = crate::plot::stage(path, &chart, (800, 500))?;
         outln!("plot written to {}", path.display())?;
+        staged.commit()?;
     }
     Ok(())
 }
@@ -100,7 +111,9 @@ fn range_test(
     data: &crate::prepare_train::TrainData<f32>,
 ) -> Result<Vec<(f64, f64)>> {
     let (x, y) = (data.train.0.view(), data.train.1.view());
-    let (mut net, mut opt) = fresh_net(args, x.ncols(), data.n_out())?;
+    let (mut net, mut opt) = fresh_net(args, x.dim(), data.n_out())?;
+    let (sizes, batch) = (net.sizes(), args.batch_size);
+    crate::builder::check_training_memory::<f32>(&sizes, &args.optim, batch, x.nrows())?;
     let mut trainer = Trainer::new(args.batch_size, args.seed);
     let test = LrRangeTest {
         start_lr: args.start_lr,
@@ -115,13 +128,13 @@ fn range_test(
     Ok(curve)
 }
 
-/// A seeded network and the flags' optimizer.
+/// A seeded network for `(rows, n_in)` training inputs and the flags' optimizer.
 fn fresh_net(
     args: &LrFindArgs,
-    n_in: usize,
+    (rows, n_in): (usize, usize),
     n_out: usize,
 ) -> Result<(Network<f32>, AnyOptimizer<f32>)> {
     let output = Activation::Identity;
     let net = crate::builder::network(&args.net, n_in, n_out, output, args.seed)?;
-    Ok((net, crate::builder::optimizer(&args.optim)?))
+    Ok((net, crate::builder::optimizer(&args.optim, rows)?))
 }

@@ -3,8 +3,10 @@
 //! Exit codes: 0 on success, 1 for data and run-time errors (unreadable files, bad CSV,
 //! divergence, a failed gradient check), 2 for usage errors (clap's default for bad flags, and
 //! [`UsageError`] for flag values only checked later, such as a schedule SPEC), 130 when
-//! `nn train` was stopped by Ctrl-C ([`Interrupted`]) after saving its state. Standard output
-//! closed by its reader (`nn predict … | head -1`) ends quietly with status 0.
+//! `nn train` was stopped by Ctrl-C ([`Interrupted`]) after saving its state, or when Ctrl-C,
+//! SIGTERM or SIGHUP ended any other command (see `interrupt`). Standard output
+//! closed by its reader (`nn predict … | head -1`) drops the rest of the output; the command
+//! runs to its end.
 
 #![forbid(unsafe_code)]
 // Output goes through `stdout::{outln, errln}`, whose write errors never panic.
@@ -32,7 +34,6 @@ mod fit;
 mod history;
 mod inference;
 mod interrupt;
-mod limits;
 mod metrics;
 mod outputs;
 mod plot;
@@ -45,7 +46,7 @@ mod targets;
 mod train_checkpoint;
 
 // The library part (model file, preprocessing record, error types), reachable as `crate::…`.
-use nn_cli::{fsutil, model_file, preprocessing};
+use nn_cli::{fsutil, limits, model_file, preprocessing};
 
 use std::process::ExitCode;
 
@@ -53,13 +54,10 @@ pub use nn_cli::fsutil::{Interrupted, UsageError};
 
 fn main() -> ExitCode {
     let cli = args::parse();
-    let Err(err) = survive_file_size_limit().and_then(|()| run(cli)) else {
+    let handlers = survive_file_size_limit().and_then(|()| interrupt::install());
+    let Err(err) = handlers.and_then(|()| run(cli)) else {
         return ExitCode::SUCCESS;
     };
-    if err.chain().any(|cause| cause.is::<stdout::Closed>()) {
-        // `nn predict … | head -1`: the reader has what it wanted.
-        return ExitCode::SUCCESS;
-    }
     let interrupted = err.chain().any(|cause| cause.is::<Interrupted>());
     let usage = err.chain().any(|cause| cause.is::<UsageError>());
     let code = match (interrupted, usage) {
@@ -94,6 +92,7 @@ fn run(cli: args::Cli) -> anyhow::Result<()> {
     if let Some(n) = cli.threads {
         nn_tensor::set_num_threads(n);
     }
+    limits::budget::set_max_memory(cli.max_memory);
     match cli.command {
         Command::Train(a) => {
             train::run(*a)?;

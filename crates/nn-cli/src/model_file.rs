@@ -22,7 +22,9 @@ use std::path::Path;
 use anyhow::{bail, ensure, Context, Result};
 use ndarray::{Array1, Array2};
 use nn_core::{Activation, Dense, Loss, Network};
-use nn_data::Task;
+use nn_data::{quoted, quoted_list, TargetKind, Task};
+
+use crate::preprocessing::Preprocessing;
 use nn_tensor::Float;
 use serde::{Deserialize, Serialize};
 
@@ -141,10 +143,26 @@ impl ModelFile {
         Ok(model)
     }
 
-    /// Writes the model atomically as pretty JSON.
+    /// Writes the model atomically as pretty JSON: [`stage`](ModelFile::stage), then put in
+    /// place at once.
     pub fn save(&self, path: &Path) -> Result<()> {
+        self.stage(path)?.commit()
+    }
+
+    /// Writes the model as pretty JSON next to `path`, put in place by
+    /// [`Staged::commit`](crate::fsutil::Staged::commit) once the run has reported; first
+    /// [`validate`](ModelFile::validate): a model that would not load again (e.g. a weight
+    /// that overflowed to ±∞, which JSON would hold as `null`) is an error and nothing is
+    /// written.
+    pub fn stage(&self, path: &Path) -> Result<crate::fsutil::Staged> {
+        self.validate().with_context(|| {
+            format!(
+                "not writing {}: the model fails its own checks",
+                path.display()
+            )
+        })?;
         let json = serde_json::to_string_pretty(self)?;
-        crate::fsutil::write_atomic(path, json.as_bytes())
+        crate::fsutil::stage_bytes(path, json.as_bytes())
     }
 
     /// Checks shapes, chaining, finiteness and the label count.
@@ -164,6 +182,9 @@ impl ModelFile {
             "architecture.sizes is {:?} but the layers chain as {sizes:?}",
             self.architecture.sizes
         );
+        if let Some((name, v)) = self.metrics.iter().find(|(_, v)| !v.is_finite()) {
+            bail!("metric {name:?} is {v}, not a finite number");
+        }
         let last = self.layers.len() - 1;
         ensure!(
             self.layers[last].dropout == 0.0,
@@ -173,6 +194,8 @@ impl ModelFile {
         self.validate_names(&sizes)
     }
 
+    /// Names and labels: counts match the sizes, no name twice, labels exactly for
+    /// classification, and the preprocessing record agrees.
     fn validate_names(&self, sizes: &[usize]) -> Result<()> {
         let n_out = sizes[sizes.len() - 1];
         if let Some(labels) = &self.labels {
@@ -194,7 +217,58 @@ impl ModelFile {
             "{} feature names for {n_in} inputs",
             self.features.len()
         );
+        unique("features", &self.features)?;
+        unique("labels", self.labels.as_deref().unwrap_or_default())?;
+        match (self.task, &self.labels) {
+            (Task::Classify, None) => bail!("a classification model needs its \"labels\""),
+            (Task::Regress, Some(_)) => bail!("a regression model has no \"labels\""),
+            _ => {}
+        }
+        self.validate_preprocessing(n_in, n_out)
+    }
+
+    /// The preprocessing record (if any) is consistent in itself, with the network's sizes,
+    /// and with the model's feature names, target and labels.
+    fn validate_preprocessing(&self, n_in: usize, n_out: usize) -> Result<()> {
+        let Some(value) = &self.preprocessing else {
+            return Ok(());
+        };
+        let pre: Preprocessing =
+            serde_json::from_value(value.clone()).context("reading the preprocessing record")?;
+        pre.validate(n_in, n_out).context("preprocessing")?;
+        let Some(schema) = &pre.schema else {
+            return Ok(());
+        };
+        ensure!(
+            self.features.is_empty() || self.features == schema.feature_names,
+            "\"features\" {} differ from the preprocessing schema's {}",
+            quoted_list(&self.features),
+            quoted_list(&schema.feature_names)
+        );
+        let schema_labels = match &schema.kind {
+            TargetKind::Classify { labels } => Some(labels.names().to_vec()),
+            _ => None,
+        };
+        ensure!(
+            schema_labels == self.labels,
+            "\"labels\" {} differ from the preprocessing schema's {}",
+            quoted_list(self.labels.as_deref().unwrap_or_default()),
+            quoted_list(schema_labels.as_deref().unwrap_or_default())
+        );
         Ok(())
+    }
+}
+
+/// Every name in `names` (the model's list `list`) is distinct.
+fn unique(list: &str, names: &[String]) -> Result<()> {
+    match nn_data::first_duplicate(names) {
+        None => Ok(()),
+        Some((i, j)) => bail!(
+            "\"{list}\" has {} twice (positions {} and {})",
+            quoted(&names[j]),
+            i + 1,
+            j + 1
+        ),
     }
 }
 
@@ -294,11 +368,14 @@ impl LayerFile {
     }
 
     fn validate_finite(&self) -> Result<()> {
-        let all = self.weight.iter().flatten().chain(&self.bias);
-        ensure!(
-            all.into_iter().all(|v| v.is_finite()),
-            "weights and biases must be finite"
-        );
+        for (j, row) in self.weight.iter().enumerate() {
+            if let Some(k) = row.iter().position(|v| !v.is_finite()) {
+                bail!("weight[{j}][{k}] is {}: weights must be finite", row[k]);
+            }
+        }
+        if let Some(j) = self.bias.iter().position(|v| !v.is_finite()) {
+            bail!("bias[{j}] is {}: biases must be finite", self.bias[j]);
+        }
         ensure!(
             (0.0..1.0).contains(&self.dropout),
             "dropout {} is not in [0, 1)",

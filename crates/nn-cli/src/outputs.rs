@@ -149,7 +149,11 @@ fn check_shape(out: &Output<'_>) -> Result<()> {
         if out.given.exists() && !out.given.is_dir() {
             return Err(usage(format!("{flag} {shown} is a file, not a folder")));
         }
-        return Ok(());
+        let folder = match out.given.is_dir() {
+            true => out.given,
+            false => parent(out.given),
+        };
+        return check_writable(out, folder);
     }
     let ends_in_separator = out.given.as_os_str().to_string_lossy().ends_with('/');
     if out.given.is_dir() || ends_in_separator {
@@ -157,17 +161,52 @@ fn check_shape(out: &Output<'_>) -> Result<()> {
             "{flag} {shown} is a folder: give a file name"
         )));
     }
-    let folder = match out.given.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let folder = parent(out.given);
     if !folder.is_dir() {
         return Err(usage(format!(
             "{flag} {shown}: the folder {} does not exist",
             folder.display()
         )));
     }
-    Ok(())
+    if nn_optim::checkpoint::is_special_file(out.given) {
+        return Ok(());
+    }
+    // A symbolic link is written through: the file lands in its target's folder.
+    match nn_optim::checkpoint::follow_links(out.given) {
+        Ok(target) => check_writable(out, parent(&target)),
+        Err(_) => check_writable(out, folder),
+    }
+}
+
+/// `path`'s folder (`.` for a bare name).
+fn parent(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Whether a file can be created in `folder` (a read-only file system or folder fails only
+/// after the work otherwise): a probe file is created there and removed at once.
+fn check_writable(out: &Output<'_>, folder: &Path) -> Result<()> {
+    if !folder.is_dir() {
+        // A missing folder for --checkpoint's parent, or a link into one: found when writing.
+        return Ok(());
+    }
+    let probe = folder.join(format!(".nn-probe-{}", std::process::id()));
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe);
+    match created {
+        Ok(_) => Ok(std::fs::remove_file(&probe)?),
+        Err(e) => Err(usage(format!(
+            "{} {}: cannot write into the folder {}: {e}",
+            out.flag,
+            out.given.display(),
+            folder.display()
+        ))),
+    }
 }
 
 /// Whether `path` ends in `.svg` or `.png` (any case), the formats `crate::plot` writes.

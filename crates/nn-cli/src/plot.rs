@@ -36,11 +36,6 @@ pub trait Chart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>;
 }
 
-/// Writes `chart` to `path` (`.svg` or `.png`), `width`×`height` pixels, atomically.
-pub fn save(path: &Path, chart: &impl Chart, size: (u32, u32)) -> Result<()> {
-    stage(path, chart, size)?.commit()
-}
-
 /// Draws `chart` into a temporary file next to `path`, put in place by
 /// [`Staged::commit`](crate::fsutil::Staged::commit).
 pub fn stage(path: &Path, chart: &impl Chart, size: (u32, u32)) -> Result<crate::fsutil::Staged> {
@@ -177,9 +172,12 @@ mod tests {
             }],
         };
         for name in ["a.svg", "a.png"] {
-            save(&dir.path().join(name), &chart, (320, 240)).unwrap();
+            stage(&dir.path().join(name), &chart, (320, 240))
+                .unwrap()
+                .commit()
+                .unwrap();
             assert!(std::fs::metadata(dir.path().join(name)).unwrap().len() > 100);
         }
-        assert!(save(&dir.path().join("a.pdf"), &chart, (320, 240)).is_err());
+        assert!(stage(&dir.path().join("a.pdf"), &chart, (320, 240)).is_err());
     }
 }

@@ -35,15 +35,17 @@ pub fn run(args: PredictArgs) -> Result<()> {
         read_target: false,
         id: args.id.clone(),
         delimiter: args.read.delimiter,
+        max_bytes: crate::limits::budget::max_memory(),
     };
     let applied = inference::apply(&model, &args.data, &options, args.precision)?;
     inference::report_rows(&applied.report, &args.data);
     let bytes = predictions_csv(&model, &applied, args.id.as_deref())?;
     match &args.out {
         Some(path) => {
-            crate::fsutil::write_atomic(path, &bytes)?;
+            let staged = crate::fsutil::stage_bytes(path, &bytes)?;
             let n = applied.data.n_samples() + applied.report.skipped.len();
             outln!("wrote {n} predictions to {}", path.display())?;
+            staged.commit()?;
         }
         None => crate::stdout::bytes(&bytes)?,
     }

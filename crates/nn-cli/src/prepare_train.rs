@@ -88,7 +88,11 @@ pub fn from_parts<D: Float>(
     let (mut train, val) = split_val(args, train, schema.as_ref())?;
     let task = task_of(&train);
     let loss = pick_loss(args, task)?;
-    let mut encoder = Encoder::fit(loss, &train)?;
+    let mut encoder = Encoder::fit(loss, &train, &data_name(args))?;
+    let parts = [Some(&train), val.as_ref(), Some(&test)];
+    let rows = parts.iter().flatten().map(|d| d.features.nrows());
+    let rows = (rows.clone().sum(), rows.max().unwrap_or(0));
+    encoder.check_size::<D>(rows, train.target_name.as_deref().unwrap_or_default())?;
     let mut features = args.data.preprocess_method().build()?;
     // --init: the model's weights expect its own fitted preprocessing; keep it.
     let warm = warm_start(args, &train, &encoder)?;
@@ -99,9 +103,15 @@ pub fn from_parts<D: Float>(
     // Scaling applies to the numeric columns; one-hot indicators after them stay 0/1.
     // Move the feature matrices through the preprocessing: no second copy of a large set.
     let n_numeric = schema.as_ref().map_or(usize::MAX, CsvSchema::n_numeric);
+    if warm.is_none() && args.data.preprocess_method().is_whitening() {
+        let columns = n_numeric.min(train.features.ncols());
+        crate::limits::bounds::check_whitening(columns)?;
+    }
     let x_train = match warm {
         Some(_) => features.transform_leading(take(&mut train.features), n_numeric)?,
-        None => features.fit_transform_leading(take(&mut train.features), n_numeric)?,
+        None => features
+            .fit_transform_leading(take(&mut train.features), n_numeric)
+            .map_err(|e| dataset::name_column(e, &train.feature_names, &data_name(args)))?,
     };
     let mut part = |mut d: Dataset<D>| -> Result<Part<D>> {
         let y = encoder.encode(&d)?;
@@ -248,6 +258,7 @@ fn labelled<D: Float>(
 ) -> Result<Dataset<D>> {
     let options = nn_data::ApplyOptions {
         delimiter: args.data.delimiter,
+        max_bytes: crate::limits::budget::max_memory(),
         ..Default::default()
     };
     let (data, _) = dataset::load_with_schema(path, schema, &options)?;
@@ -268,14 +279,17 @@ struct Encoder {
 }
 
 impl Encoder {
-    fn fit<D: Float>(loss: Loss, train: &Dataset<D>) -> Result<Self> {
+    /// Fits on the training part of `file` (named in errors).
+    fn fit<D: Float>(loss: Loss, train: &Dataset<D>, file: &str) -> Result<Self> {
         match &train.target {
             Target::Classes { labels, .. } => {
                 let name = train.target_name.clone().unwrap_or_default();
                 ensure!(
                     labels.len() >= 2,
-                    "the target {name:?} has only {} class(es)",
-                    labels.len()
+                    "{file}: the target {} has only {} class(es) in the training part ({}); a classifier needs at least 2",
+                    nn_data::quoted(&name),
+                    labels.len(),
+                    nn_data::quoted_list(labels)
                 );
                 if loss == Loss::Bce && labels.len() != 2 {
                     let n = labels.len();
@@ -292,7 +306,10 @@ impl Encoder {
             }
             Target::Values(y) => {
                 let mut scaler = StandardScaler::default();
-                scaler.fit(column(y).view())?;
+                let target = [train.target_name.clone().unwrap_or_default()];
+                scaler
+                    .fit(column(y).view())
+                    .map_err(|e| crate::dataset::name_column(e, &target, file))?;
                 Ok(Encoder {
                     loss,
                     labels: None,
@@ -301,6 +318,26 @@ impl Encoder {
             }
             Target::None => bail!("the training data has no target column"),
         }
+    }
+
+    /// Refuses class targets for `rows` rows (every part; `scored` in the largest) whose
+    /// [estimate](nn_cli::limits::estimate::class_targets) is over the memory budget: a text
+    /// target with about as many values as rows is an id column picked by mistake.
+    fn check_size<D>(&self, (rows, scored): (usize, usize), target: &str) -> Result<()> {
+        let Some(labels) = &self.labels else {
+            return Ok(());
+        };
+        let classes = if self.loss == Loss::Bce {
+            1
+        } else {
+            labels.len()
+        };
+        let element = std::mem::size_of::<D>();
+        let bytes = crate::limits::estimate::class_targets(rows, scored, classes, element);
+        let what = format!("the targets of {rows} rows × {classes} classes of {target:?}");
+        let hint = "is the target an id or free text? Choose the class column with --target, \
+                    or --task regress for a numeric target";
+        crate::limits::budget::check(bytes, &what, hint)
     }
 
     /// The network's targets for `data` (fitted and standardized in f64, then rounded to D).

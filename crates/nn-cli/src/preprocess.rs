@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use anyhow::{ensure, Context, Result};
+use anyhow::{bail, ensure, Context, Result};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
@@ -69,6 +69,7 @@ pub fn run(args: PreprocessArgs) -> Result<()> {
                 categorical,
                 max_categories,
                 delimiter,
+                max_bytes: crate::limits::budget::max_memory(),
                 ..Default::default()
             };
             fit(method, &data, &options, &out)
@@ -87,13 +88,18 @@ fn fit(method: Method, data: &Path, options: &CsvOptions, out: &Path) -> Result<
         .input("--data", Some(data))
         .file("--out", Some(out))
         .check()?;
-    let bytes = read(data)?;
-    let name = data.display().to_string();
-    let loaded = nn_data::read_features_as::<f64>(bytes.as_slice(), &name, options)?;
+    let (bytes, name) = crate::dataset::read_bytes(data)?;
+    let loaded = nn_data::read_features_as::<f64>(bytes.as_slice(), &name, options)
+        .map_err(crate::limits::budget::data_error)?;
     let schema = loaded.schema;
     let n_numeric = schema.n_numeric();
+    if method.is_whitening() {
+        crate::limits::bounds::check_whitening(n_numeric)?;
+    }
     let mut preprocessor = method.build()?;
-    preprocessor.fit_transform_leading(loaded.dataset.features, n_numeric)?;
+    preprocessor
+        .fit_transform_leading(loaded.dataset.features, n_numeric)
+        .map_err(|e| crate::dataset::name_column(e, &schema.feature_names, &name))?;
     let params = Params {
         format: FORMAT.into(),
         version: 1,
@@ -101,30 +107,68 @@ fn fit(method: Method, data: &Path, options: &CsvOptions, out: &Path) -> Result<
         preprocessor,
         schema: Some(schema),
     };
-    crate::fsutil::write_atomic(out, serde_json::to_string_pretty(&params)?.as_bytes())?;
+    // Staged, reported, then put in place: a report that cannot be printed writes nothing.
+    let staged =
+        crate::fsutil::stage_bytes(out, serde_json::to_string_pretty(&params)?.as_bytes())?;
     let n_text = params.schema.as_ref().map_or(0, |s| s.categorical.len());
     outln!(
         "fitted {method:?} on {n_numeric} numeric columns of {name} ({n_text} text columns one-hot encoded); wrote {}",
         out.display()
     )?;
-    Ok(())
-}
-
-fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+    staged.commit()
 }
 
 fn load_params(path: &Path) -> Result<Params> {
-    let text = String::from_utf8(read(path)?)
+    let text = String::from_utf8(crate::dataset::read_bytes(path)?.0)
         .with_context(|| format!("invalid parameters file {}", path.display()))?;
-    let params: Params = serde_json::from_str(&text)
-        .with_context(|| format!("invalid parameters file {}", path.display()))?;
-    ensure!(
-        params.format == FORMAT,
-        "{} is not an {FORMAT} file",
-        path.display()
-    );
+    parse_params(&text).with_context(|| format!("invalid parameters file {}", path.display()))
+}
+
+/// Parses a parameters file and validates it as a whole.
+fn parse_params(text: &str) -> Result<Params> {
+    let params: Params = serde_json::from_str(text)?;
+    ensure!(params.format == FORMAT, "not an {FORMAT} file");
+    params.validate()?;
     Ok(params)
+}
+
+impl Params {
+    /// Checks the file as a whole: the version, the schema, the fitted parameters, unique
+    /// column names that are the schema's numeric columns, and a preprocessor that reads and
+    /// writes exactly those columns (each is written back in its place).
+    fn validate(&self) -> Result<()> {
+        ensure!(
+            self.version == 1,
+            "unsupported version {}: this nn reads version 1",
+            self.version
+        );
+        let schema = self.schema();
+        schema.validate()?;
+        let numeric = &schema.feature_names[..schema.n_numeric()];
+        ensure!(
+            self.columns == numeric,
+            "\"columns\" {} differ from the schema's numeric columns {}",
+            nn_data::quoted_list(&self.columns),
+            nn_data::quoted_list(numeric)
+        );
+        let n = numeric.len();
+        if let Some((reads, writes)) = self.preprocessor.validate()? {
+            ensure!(
+                reads == n && writes == n,
+                "the {} parameters map {reads} columns to {writes}, but the file names {n} columns",
+                method_name(&self.preprocessor)
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The `"method"` tag of `p`.
+fn method_name(p: &Preprocessor) -> String {
+    serde_json::to_value(p)
+        .ok()
+        .and_then(|v| v["method"].as_str().map(String::from))
+        .unwrap_or_default()
 }
 
 fn transform(params: &Path, data: &Path, out: &Path, inverse: bool) -> Result<()> {
@@ -140,13 +184,14 @@ fn transform(params: &Path, data: &Path, out: &Path, inverse: bool) -> Result<()
     } else {
         p.schema()
     };
-    let bytes = read(data)?;
-    let name = data.display().to_string();
+    let (bytes, name) = crate::dataset::read_bytes(data)?;
     let options = ApplyOptions {
         read_target: false,
+        max_bytes: crate::limits::budget::max_memory(),
         ..Default::default()
     };
-    let loaded = nn_data::read_csv_applying::<f64>(bytes.as_slice(), &name, &schema, &options)?;
+    let loaded = nn_data::read_csv_applying::<f64>(bytes.as_slice(), &name, &schema, &options)
+        .map_err(crate::limits::budget::data_error)?;
     let n_numeric = schema.n_numeric();
     let x = loaded.dataset.features;
     let y = if inverse {
@@ -154,11 +199,19 @@ fn transform(params: &Path, data: &Path, out: &Path, inverse: bool) -> Result<()
     } else {
         p.preprocessor.transform_leading(x, n_numeric)?
     };
+    if let Some(((i, j), v)) = y.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        bail!(
+            "{name}: data row {}, column {}: the {} gives {v}: the value is far outside the range the parameters were fitted on",
+            i + 1,
+            j + 1,
+            if inverse { "inverse transform" } else { "transform" }
+        );
+    }
     let table = RawCsv::parse(&bytes, &name)?;
     let out_bytes = table.write(&schema, &y)?;
-    crate::fsutil::write_atomic(out, &out_bytes)?;
+    let staged = crate::fsutil::stage_bytes(out, &out_bytes)?;
     outln!("wrote {} rows to {}", y.nrows(), out.display())?;
-    Ok(())
+    staged.commit()
 }
 
 /// A CSV's header and records as text (already checked by nn-data), split at the delimiter
@@ -234,4 +287,104 @@ fn output_columns(schema: &CsvSchema, j: usize, name: &str) -> Vec<(String, Sour
         offset += c.categories.len();
     }
     vec![(name.to_string(), Source::Raw(j))]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    /// A CSV of `n_numeric` numeric columns, one text column when `text`, and a label.
+    fn csv(n_numeric: usize, text: bool, seed: u64) -> String {
+        let mut names: Vec<String> = (0..n_numeric).map(|j| format!("x{j}")).collect();
+        names.extend(text.then(|| "t".to_string()));
+        let mut out = format!("{},label\n", names.join(","));
+        for i in 0..8u64 {
+            let v = |j: u64| ((i * 5 + j * 3 + seed) % 9) as f64 / 2.0;
+            let mut cells: Vec<String> = (0..n_numeric as u64).map(|j| v(j).to_string()).collect();
+            cells.extend(text.then(|| format!("c{}", i % 3)));
+            cells.push(format!("l{i}"));
+            out.push_str(&format!("{}\n", cells.join(",")));
+        }
+        out
+    }
+
+    /// The parameters file `nn preprocess fit --exclude label` writes for `data`.
+    fn fitted(data: &Path, method: Method) -> Value {
+        let dir = data.parent().unwrap();
+        let out = dir.join("p.json");
+        let options = CsvOptions {
+            exclude: vec!["label".into()],
+            ..Default::default()
+        };
+        fit(method, data, &options, &out).unwrap();
+        serde_json::from_slice(&std::fs::read(out).unwrap()).unwrap()
+    }
+
+    /// One inconsistency put into a parameters file's JSON, or none (`0`).
+    fn break_it(v: &mut Value, kind: usize) {
+        let pre = &mut v["preprocessor"];
+        match kind {
+            0 => {}
+            // (`get_mut`, not indexing: indexing would add the missing fields as nulls)
+            1 => {
+                for field in ["scale", "data_range", "eigenvalues"] {
+                    if let Some(a) = pre.get_mut(field).and_then(Value::as_array_mut) {
+                        a.pop();
+                    }
+                }
+            }
+            2 => v["columns"] = json!(["x0", "x0"]),
+            3 => v["version"] = json!(2),
+            4 => v["schema"]["feature_names"] = json!([]),
+            _ => v["format"] = json!("nn-model"),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// Any parameters file the loader accepts transforms its data (both ways) into a CSV
+        /// with the expected columns, and saving it again gives the same file; a file with
+        /// one inconsistency is refused.
+        #[test]
+        fn accepted_params_transform_and_round_trip(
+            n_numeric in 2usize..5,
+            text in any::<bool>(),
+            method in prop::sample::select(vec![Method::Standardize, Method::Minmax, Method::PcaWhiten, Method::ZcaWhiten, Method::None]),
+            seed in 0u64..100,
+            kind in 0usize..6,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let data = dir.path().join("d.csv");
+            std::fs::write(&data, csv(n_numeric, text, seed)).unwrap();
+            let mut value = fitted(&data, method);
+            let before = value.clone();
+            break_it(&mut value, kind);
+            let changed = value != before;
+            match parse_params(&value.to_string()) {
+                Ok(params) => {
+                    prop_assert!(!changed, "kind {kind} accepted: {value:#}");
+                    let again = serde_json::to_value(&params).unwrap();
+                    prop_assert_eq!(&again, &value);
+                    let path = dir.path().join("q.json");
+                    std::fs::write(&path, again.to_string()).unwrap();
+                    let out = dir.path().join("o.csv");
+                    transform(&path, &data, &out, false).unwrap();
+                    let header = std::fs::read_to_string(&out).unwrap();
+                    let header = header.lines().next().unwrap().to_string();
+                    let mut want: Vec<String> = (0..n_numeric).map(|j| format!("x{j}")).collect();
+                    if text {
+                        want.extend(["t=c0", "t=c1", "t=c2"].map(String::from));
+                    }
+                    want.push("label".into());
+                    prop_assert_eq!(header, want.join(","));
+                    let back = dir.path().join("b.csv");
+                    transform(&path, &out, &back, true).unwrap();
+                }
+                Err(err) => prop_assert!(changed, "a fitted file was refused: {err:#}"),
+            }
+        }
+    }
 }

@@ -40,8 +40,9 @@ pub fn run(args: ScheduleArgs) -> Result<()> {
                     .collect(),
             }],
         };
-        crate::plot::save(path, &chart, (800, 500))?;
+        let staged = crate::plot::stage(path, &chart, (800, 500))?;
         outln!("plot written to {}", path.display())?;
+        staged.commit()?;
     }
     Ok(())
 }

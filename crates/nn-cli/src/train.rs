@@ -21,6 +21,8 @@ struct Trained {
     model: ModelFile,
     history: History,
     stop: Stop,
+    /// The optimizer's effective configuration (defaults resolved for the training rows).
+    optimizer: nn_optim::OptimizerConfig,
     /// The test part's score (absent when Ctrl-C stopped training).
     test: Option<Validation>,
 }
@@ -43,14 +45,8 @@ pub fn run(args: TrainArgs) -> Result<()> {
         (args.quiet, args.plot, args.checkpoint) = (true, None, None);
     }
     drop(comm);
-    let stdin = args
-        .data
-        .data
-        .as_deref()
-        .is_some_and(crate::dataset::is_stdin);
-    if stdin && args.checkpoint.is_some() {
-        let msg = "--checkpoint needs --data FILE: standard input cannot be read again by --resume";
-        return Err(crate::fsutil::usage(msg));
+    if let (Some(data), Some(_)) = (&args.data.data, &args.checkpoint) {
+        check_rereadable(data)?;
     }
     let mut run = match args.run.dtype {
         Dtype::F32 => train_as::<f32>(&args)?,
@@ -64,12 +60,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
         return interrupted.map_or(Ok(()), |msg| Err(Interrupted(msg).into()));
     }
     let mut training = serde_json::to_value(&args)?;
-    training["optimizer_config"] =
-        serde_json::to_value(crate::builder::optimizer_config(&args.optim))?;
+    training["optimizer_config"] = serde_json::to_value(run.optimizer)?;
     run.model.training = Some(training);
     run.model.metrics = final_metrics(&run);
-    // The curves are drawn before the model file is replaced, and put in place after it: a
-    // failure in either replaces neither.
+    // The curves and the model file are written next to their places, the report printed, and
+    // only then both put in place: a failure in any of them (a full standard output included)
+    // replaces neither.
     let curves = match (&args.plot, &interrupted) {
         (Some(path), None) => Some(crate::history::plot_curves(
             path,
@@ -78,14 +74,30 @@ pub fn run(args: TrainArgs) -> Result<()> {
         )?),
         _ => None,
     };
-    run.model.save(&args.out)?;
+    let model = run.model.stage(&args.out)?;
     if let Some(msg) = interrupted {
+        model.commit()?;
         return Err(Interrupted(msg).into());
     }
-    if let Some(curves) = curves {
-        curves.commit()?;
+    report(&args, &run)?;
+    model.commit()?;
+    curves.map_or(Ok(()), crate::fsutil::Staged::commit)
+}
+
+/// `--checkpoint` reads `--data` again (its fingerprint, and `--resume` later): standard input,
+/// a pipe or a device cannot be (a FIFO read twice waits forever for a second writer).
+fn check_rereadable(data: &std::path::Path) -> Result<()> {
+    if crate::dataset::is_stdin(data) {
+        let msg = "--checkpoint needs --data FILE: standard input cannot be read again by --resume";
+        return Err(crate::fsutil::usage(msg));
     }
-    report(&args, &run)
+    if nn_optim::checkpoint::is_special_file(data) {
+        return Err(crate::fsutil::usage(format!(
+            "--checkpoint needs --data FILE: {} is a pipe or device, which cannot be read again by --resume",
+            data.display()
+        )));
+    }
+    Ok(())
 }
 
 /// The input files of a run, which every rank reads itself (compared across ranks before any
@@ -137,10 +149,12 @@ fn train_as<T: Real>(args: &TrainArgs) -> Result<Trained> {
     let mut model = ModelFile::from_network(&state.network, data.loss, data.task);
     data.describe(&mut model);
     let history = History::from_reports(&state.history);
+    let optimizer = crate::builder::optimizer_config(&args.optim, data.train.0.nrows());
     Ok(Trained {
         model,
         history,
         stop,
+        optimizer,
         test,
     })
 }

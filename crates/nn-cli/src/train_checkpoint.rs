@@ -117,12 +117,24 @@ pub fn read_extra(dir: &Path) -> Result<(Extra, usize)> {
         );
     }
     let done = value["state"]["history"].as_array().map_or(0, Vec::len);
-    let extra = serde_json::from_value(value["extra"].clone()).with_context(|| {
+    let extra: Extra = serde_json::from_value(value["extra"].clone()).with_context(|| {
         format!(
             "{}: the checkpoint has no nn train settings",
             path.display()
         )
     })?;
+    if let Err((flag, reason)) = extra.args.check_saved() {
+        bail!(
+            "{}: the saved --{flag} is invalid: {reason}",
+            path.display()
+        );
+    }
+    ensure!(
+        extra.initial_loss.is_finite() && extra.initial_loss >= 0.0,
+        "{}: the saved initial loss {} is not a finite number ≥ 0",
+        path.display(),
+        extra.initial_loss
+    );
     Ok((extra, done))
 }
 

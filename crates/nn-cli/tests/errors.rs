@@ -217,3 +217,61 @@ fn unknown_plot_extension() {
         &["--plot path.pdf: a plot is written as SVG or PNG; name it .svg or .png"],
     );
 }
+
+/// A missing input file is one line naming the file, with the system's reason once (issue #11:
+/// it was printed twice).
+#[test]
+fn a_missing_file_is_one_line_naming_it() {
+    let (_keep, dir) = tempdir();
+    let missing = format!("{dir}/missing.csv");
+    let model = format!("{dir}/missing.json");
+    let iris = common::root().join("datasets/iris.csv");
+    let iris = iris.to_string_lossy().into_owned();
+    let commands: [&[&str]; 7] = [
+        &["evaluate", "--model", &model, "--data", &iris],
+        &["predict", "--model", &model, "--data", &iris],
+        &["explain", "--model", &model],
+        &[
+            "export",
+            "--model",
+            &model,
+            "--out",
+            &format!("{dir}/m.safetensors"),
+        ],
+        &[
+            "train",
+            "--data",
+            &missing,
+            "--out",
+            &format!("{dir}/m.json"),
+        ],
+        &["lr-find", "--data", &missing],
+        &[
+            "preprocess",
+            "transform",
+            "--params",
+            &model,
+            "--data",
+            &iris,
+            "--out",
+            &format!("{dir}/o.csv"),
+        ],
+    ];
+    for args in commands {
+        let run = nn(args);
+        assert_eq!(run.code, 1, "nn {args:?}: {}", run.stderr);
+        let name = if args.contains(&model.as_str()) {
+            "missing.json"
+        } else {
+            "missing.csv"
+        };
+        assert_eq!(run.stderr.lines().count(), 1, "nn {args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(name), "nn {args:?}: {}", run.stderr);
+        assert_eq!(
+            run.stderr.matches("No such file or directory").count(),
+            1,
+            "{}",
+            run.stderr
+        );
+    }
+}

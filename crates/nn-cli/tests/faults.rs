@@ -113,6 +113,38 @@ fn resume_refuses_changed_flags_and_fewer_epochs_than_done() {
     assert!(r.stderr.contains("checkpoint.json"), "{}", r.stderr);
 }
 
+/// A checkpoint from before sgd's default weight decay (5/n; 0 before) resumes with its own
+/// decay 0; any other decay than the flags' is still refused.
+#[test]
+fn resume_accepts_a_checkpoint_from_before_the_default_decay() {
+    let Some(iris) = dataset("iris.csv") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ck = dir.path().join("ck");
+    let mut args = flags(&iris, &dir.path().join("m.json"), "2");
+    args.extend(["--checkpoint".into(), path_str(&ck)]);
+    run(&args);
+    let file = ck.join("checkpoint.json");
+    let mut saved: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let decay = &mut saved["state"]["optimizer"]["sgd"]["config"]["weight_decay"];
+    // 150 rows less the 20 % test and 10 % validation splits: 108 training rows, 5/108.
+    assert_eq!(decay.as_f64(), Some(5.0 / 108.0));
+    for (old, resumes) in [(0.0, true), (0.3, false)] {
+        saved["state"]["optimizer"]["sgd"]["config"]["weight_decay"] = old.into();
+        std::fs::write(&file, saved.to_string()).unwrap();
+        let r = nn(&["train", "--resume", &path_str(&ck), "--epochs", "3"]);
+        assert_eq!(r.code == 0, resumes, "decay {old}: {}", r.stderr);
+        if !resumes {
+            assert!(
+                r.stderr.contains("is not the one its saved flags give"),
+                "{}",
+                r.stderr
+            );
+        }
+    }
+}
+
 #[test]
 fn divergence_past_the_bound_stops_and_keeps_the_model_file() {
     let Some(iris) = dataset("iris.csv") else {

@@ -11,7 +11,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{collect, dataset, root, Run};
+use common::{collect, dataset, names_in, root, Run};
 use serde_json::Value;
 
 /// Runs `nn ARGS` (any OS strings) in the workspace root, its output streams to `streams`.
@@ -62,15 +62,6 @@ fn ok(args: &[&OsStr]) -> Run {
 /// `dir/NAME` where NAME is raw bytes (Latin-1 `é` is 0xe9: not UTF-8).
 fn latin1(dir: &Path, name: &[u8]) -> PathBuf {
     dir.join(OsStr::from_bytes(name))
-}
-
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 fn mode(path: &Path) -> u32 {

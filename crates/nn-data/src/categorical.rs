@@ -3,7 +3,7 @@
 //! column each), plus its most frequent value for imputation (`SimpleImputer`'s
 //! `most_frequent`).
 
-use crate::Labels;
+use crate::{DataError, Labels, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -51,6 +51,35 @@ impl CategoricalColumn {
             categories,
             most_frequent,
         }
+    }
+
+    /// Checks a column read from a file: unique categories, and the most frequent one among
+    /// them (empty when there are none).
+    ///
+    /// # Errors
+    /// [`DataError::Inconsistent`] naming the column.
+    ///
+    /// ```
+    /// let mut c = nn_data::CategoricalColumn::fit("island", ["Dream", "Biscoe"]);
+    /// c.validate()?;
+    /// c.most_frequent = "Mars".into();
+    /// assert!(c.validate().unwrap_err().to_string().contains("\"Mars\" is not"));
+    /// # Ok::<(), nn_data::DataError>(())
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        const WHAT: &str = "categorical column";
+        crate::consistency::unique(WHAT, &self.name, &self.categories)?;
+        let known = self.index_of(&self.most_frequent).is_some()
+            || (self.categories.is_empty() && self.most_frequent.is_empty());
+        if known {
+            return Ok(());
+        }
+        let message = format!(
+            "{}: most_frequent {} is not one of its categories",
+            crate::quoted(&self.name),
+            crate::quoted(&self.most_frequent)
+        );
+        Err(DataError::inconsistent(WHAT, message))
     }
 
     /// The indicator index of `value`, if it is a known category.

@@ -105,11 +105,11 @@ pub fn read_csv_as<T: Float>(
     file: &str,
     options: &CsvOptions,
 ) -> Result<Loaded<T>> {
-    let table = read_table(reader, file, options.delimiter)?;
+    let table = read_table(reader, file, options.delimiter, options.max_bytes)?;
     if table.header.len() < 2 {
         let msg = format!(
-            "line 1: need a feature column and a target column, found {:?}",
-            table.header
+            "line 1: need a feature column and a target column, found {}",
+            crate::quoted_list(&table.header)
         );
         return Err(DataError::file(file, msg));
     }
@@ -141,7 +141,7 @@ pub fn read_features_as<T: Float>(
     file: &str,
     options: &CsvOptions,
 ) -> Result<Loaded<T>> {
-    let table = read_table(reader, file, options.delimiter)?;
+    let table = read_table(reader, file, options.delimiter, options.max_bytes)?;
     fit_table(&table, None, options)
 }
 
@@ -161,6 +161,7 @@ fn fit_table<T: Float>(
         fill: Fill::NanAndMode,
         unknown: Unknown::Ignore,
     };
+    encoder.check_size::<T>(&table.file, kept.len(), options.max_bytes)?;
     let mut parsed = encode_rows(table, &encoder, &kept, target_col)?;
     let n_numeric = encoder.numeric.len();
     let imputer = MeanImputer::fit(parsed.x.slice(s![.., ..n_numeric]));
@@ -276,9 +277,10 @@ pub(crate) fn finish<T: Float>(
 ) -> Result<Loaded<T>> {
     let target = match &schema.kind {
         TargetKind::Classify { labels } => Target::Classes {
-            indices: (parsed.targets.iter())
-                .map(|(line, _, s)| labels.encode(s, &t.file, *line))
-                .collect::<Result<_>>()?,
+            indices: labels.encode_all(
+                (parsed.targets.iter()).map(|(line, _, s)| (s.as_str(), *line)),
+                &t.file,
+            )?,
             labels: labels.names().to_vec(),
         },
         TargetKind::Regress => Target::Values(regression_values(t, &parsed.targets)?),
@@ -302,15 +304,19 @@ pub(crate) fn finish<T: Float>(
 }
 
 fn regression_values(t: &Table, targets: &[(u64, usize, String)]) -> Result<Array1<f64>> {
-    let parse = |(line, j, s): &(u64, usize, String)| match parse_cell(s) {
-        Cell::Number(v) => Ok(v),
-        _ => {
-            let msg = format!(
-                "non-numeric regression target {s:?} in column {:?}",
-                t.header[*j]
-            );
-            Err(DataError::parse(&t.file, *line, j + 1, msg))
-        }
+    let parse = |(line, j, s): &(u64, usize, String)| {
+        let (cell, name) = (crate::quoted(s), crate::quoted(&t.header[*j]));
+        let msg = match parse_cell(s) {
+            Cell::Number(v) => return Ok(v),
+            Cell::NotANumber => {
+                format!("regression target {cell} in column {name} is NaN (not a number)")
+            }
+            Cell::NotFinite => format!(
+                "regression target {cell} in column {name} is infinite or out of the f64 range (|x| < 1.8e308)"
+            ),
+            _ => format!("non-numeric regression target {cell} in column {name}"),
+        };
+        Err(DataError::parse(&t.file, *line, j + 1, msg))
     };
     targets.iter().map(parse).collect()
 }

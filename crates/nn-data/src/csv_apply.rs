@@ -150,13 +150,14 @@ pub fn read_csv_applying<T: Float>(
     schema: &CsvSchema,
     options: &ApplyOptions,
 ) -> Result<Loaded<T>> {
-    let table = read_table(reader, file, options.delimiter)?;
+    let table = read_table(reader, file, options.delimiter, options.max_bytes)?;
     let encoder = schema_encoder(&table, schema, options)?;
     let target_col = (options.read_target)
         .then(|| table.header.iter().position(|h| *h == schema.target_name))
         .flatten();
     let id_col = options.id.as_deref().map(|n| table.column(n)).transpose()?;
     let missing = options.missing.unwrap_or(schema.missing);
+    encoder.check_size::<T>(&table.file, table.rows.len(), options.max_bytes)?;
     let rows = encode_all::<T>(&table, &encoder, target_col, missing)?;
     let ids = id_col.map_or_else(Vec::new, |j| {
         table
@@ -243,7 +244,11 @@ fn encode_all<T: Float>(
             return Err(cell_error(t, *line, rec, j, &Cell::Missing));
         }
         values.truncate(start);
-        let reason = format!("missing value {:?} in column {:?}", &rec[j], t.header[j]);
+        let reason = format!(
+            "missing value {} in column {}",
+            crate::quoted(&rec[j]),
+            crate::quoted(&t.header[j])
+        );
         skipped.push(SkippedRow {
             row,
             line: *line,

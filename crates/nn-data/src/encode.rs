@@ -5,7 +5,7 @@
 //! Missing cells are the empty string, `NA`, `NaN` and `?` (after trimming spaces).
 
 use crate::table::Table;
-use crate::{CategoricalColumn, DataError, Result, Unknown};
+use crate::{quoted, quoted_list, CategoricalColumn, DataError, Result, Unknown};
 use nn_tensor::Float;
 
 /// One cell, classified.
@@ -13,7 +13,10 @@ pub(crate) enum Cell {
     Number(f64),
     Text,
     Missing,
+    /// `inf`, `1e400`: parses, but beyond the f64 range.
     NotFinite,
+    /// `nan` in a spelling that is not a missing marker.
+    NotANumber,
 }
 
 pub(crate) fn parse_cell(s: &str) -> Cell {
@@ -22,6 +25,7 @@ pub(crate) fn parse_cell(s: &str) -> Cell {
     }
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() => Cell::Number(v),
+        Ok(v) if v.is_nan() => Cell::NotANumber,
         Ok(_) => Cell::NotFinite,
         Err(_) => Cell::Text,
     }
@@ -65,6 +69,26 @@ impl Encoder<'_> {
         self.numeric.len() + indicators
     }
 
+    /// Refuses (before anything is allocated) a feature matrix of `rows` rows of
+    /// [`width`](Self::width) values of type `T` larger than `max_bytes`.
+    pub(crate) fn check_size<T>(&self, file: &str, rows: usize, max_bytes: u64) -> Result<()> {
+        let (columns, element) = (self.width(), std::mem::size_of::<T>());
+        let bytes = (rows as u64)
+            .saturating_mul(columns as u64)
+            .saturating_mul(element as u64);
+        if bytes <= max_bytes {
+            return Ok(());
+        }
+        Err(DataError::TooLarge {
+            file: file.to_string(),
+            rows,
+            columns,
+            element,
+            bytes,
+            limit: max_bytes,
+        })
+    }
+
     /// Appends the feature row of `rec` (on `line`) to `out`, or leaves `out` unchanged and
     /// names the missing cell.
     pub(crate) fn encode<T: Float>(
@@ -79,7 +103,10 @@ impl Encoder<'_> {
         }
         for (k, &j) in self.numeric.iter().enumerate() {
             match (parse_cell(&rec[j]), &self.fill) {
-                (Cell::Number(v), _) => out.push(T::from_f64(v)),
+                (Cell::Number(v), _) => match T::from_f64(v) {
+                    x if x.is_finite() => out.push(x),
+                    _ => return Err(narrow_error(t, line, rec, j)),
+                },
                 (Cell::Missing, Fill::NanAndMode) => out.push(T::nan()),
                 (Cell::Missing, Fill::Values(means)) => out.push(T::from_f64(means[k])),
                 (cell, _) => return Err(cell_error(t, line, rec, j, &cell)),
@@ -121,21 +148,36 @@ pub(crate) fn cell_error(
     j: usize,
     kind: &Cell,
 ) -> DataError {
-    let (cell, name) = (&rec[j], &t.header[j]);
+    let (cell, name) = (quoted(&rec[j]), quoted(&t.header[j]));
     let msg = match kind {
-        Cell::Text => format!("non-numeric value {cell:?} in column {name:?}"),
+        Cell::Text => format!("non-numeric value {cell} in column {name}"),
         Cell::NotFinite => format!(
-            "value {cell:?} in column {name:?} is infinite or out of the f64 range (|x| < 1.8e308)"
+            "value {cell} in column {name} is infinite or out of the f64 range (|x| < 1.8e308)"
         ),
-        _ => format!("missing value {cell:?} in column {name:?} (choose missing = drop or mean)"),
+        Cell::NotANumber => format!(
+            "value {cell} in column {name} is NaN (not a number); mark a missing cell as empty, NA, NaN or ?"
+        ),
+        _ => format!("missing value {cell} in column {name} (choose missing = drop or mean)"),
     };
+    DataError::parse(&t.file, line, j + 1, msg)
+}
+
+/// A finite f64 cell that overflows the narrower float type the features are loaded as.
+fn narrow_error(t: &Table, line: u64, rec: &csv::StringRecord, j: usize) -> DataError {
+    let msg = format!(
+        "value {} in column {} is beyond the f32 range (|x| ≤ 3.4e38) the features are loaded as; load them as f64 (nn train --dtype f64)",
+        quoted(&rec[j]),
+        quoted(&t.header[j])
+    );
     DataError::parse(&t.file, line, j + 1, msg)
 }
 
 fn unknown_error(t: &Table, line: u64, j: usize, c: &CategoricalColumn, value: &str) -> DataError {
     let msg = format!(
-        "unknown category {value:?} in column {:?} (known: {:?}; use unknown = ignore for all-zero indicators)",
-        c.name, c.categories
+        "unknown category {} in column {} (known: {}; use unknown = ignore for all-zero indicators)",
+        quoted(value),
+        quoted(&c.name),
+        quoted_list(&c.categories)
     );
     DataError::parse(&t.file, line, j + 1, msg)
 }

@@ -58,7 +58,7 @@ pub enum DataError {
         got: Vec<usize>,
     },
     /// A label in new data that the saved label list does not contain.
-    #[error("unseen label {label:?} at {file}:{line} (known labels: {known:?})")]
+    #[error("unseen label {} at {file}:{line} (known labels: {})", crate::quoted(.label), crate::quoted_list(.known))]
     UnknownLabel {
         /// The unknown label.
         label: String,
@@ -76,6 +76,61 @@ pub enum DataError {
         name: &'static str,
         /// Why it is invalid, with the value.
         message: String,
+    },
+    /// Fitted parameters (read from a file) that contradict themselves: lengths or shapes that
+    /// disagree, repeated names, non-finite or out-of-range numbers.
+    #[error("inconsistent {what}: {message}")]
+    Inconsistent {
+        /// What was checked, e.g. `"standardize parameters"`.
+        what: &'static str,
+        /// What disagrees, with the values.
+        message: String,
+    },
+    /// Fitting overflowed the f64 range in one column (values near ±1.8e308).
+    #[error("{op}: feature column {} overflows: its {what} exceeds the f64 range (|x| < 1.8e308); scale the column down", .column + 1)]
+    Overflow {
+        /// The fit that overflowed, e.g. `"StandardScaler::fit"`.
+        op: &'static str,
+        /// The 0-based column of the feature matrix.
+        column: usize,
+        /// What overflowed, e.g. `"variance"`.
+        what: &'static str,
+    },
+    /// A matrix the file asks for is larger than the memory limit (`max_bytes`); refused
+    /// before it is allocated.
+    #[error(
+        "{file}: the feature matrix needs {rows} rows × {columns} columns × {element} bytes = \
+         {bytes} bytes, over the limit of {limit} bytes"
+    )]
+    TooLarge {
+        /// The file being read.
+        file: String,
+        /// Rows of the matrix.
+        rows: usize,
+        /// Columns of the matrix (numeric columns plus one-hot indicators).
+        columns: usize,
+        /// Bytes per value.
+        element: usize,
+        /// `rows · columns · element`, saturated at `u64::MAX`.
+        bytes: u64,
+        /// The limit it exceeds.
+        limit: u64,
+    },
+    /// Reading a CSV would hold more than the memory limit (`max_bytes`) in its text and cells;
+    /// refused while reading, before holding more.
+    #[error(
+        "{file}: reading it holds about {bytes} bytes after {rows} rows (its text and cells), \
+         over the limit of {limit} bytes"
+    )]
+    TableTooLarge {
+        /// The file being read.
+        file: String,
+        /// Data rows read so far.
+        rows: usize,
+        /// Bytes held so far.
+        bytes: u64,
+        /// The limit it exceeds.
+        limit: u64,
     },
     /// An error from nn-tensor (matmul shapes, eigendecomposition).
     #[error(transparent)]
@@ -100,6 +155,14 @@ impl DataError {
     pub(crate) fn file(file: &str, message: impl Into<String>) -> Self {
         DataError::File {
             file: file.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// A [`DataError::Inconsistent`] about `what`.
+    pub(crate) fn inconsistent(what: &'static str, message: impl Into<String>) -> Self {
+        DataError::Inconsistent {
+            what,
             message: message.into(),
         }
     }

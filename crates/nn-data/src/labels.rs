@@ -69,12 +69,44 @@ impl Labels {
     /// # Ok::<(), nn_data::DataError>(())
     /// ```
     pub fn encode(&self, label: &str, file: &str, line: u64) -> Result<usize> {
-        self.index_of(label).ok_or_else(|| DataError::UnknownLabel {
+        self.index_of(label)
+            .ok_or_else(|| self.unknown(label, file, line))
+    }
+
+    /// [`encode`](Self::encode) for every `(label, line)` of `file`, with one hash look-up per
+    /// label instead of a scan of the list (30 000 rows of 30 000 distinct labels: 3·10⁴
+    /// look-ups, not 4.5·10⁸ comparisons).
+    ///
+    /// ```
+    /// let labels = nn_data::Labels::fit(["cat", "dog"]);
+    /// assert_eq!(labels.encode_all([("dog", 2), ("cat", 3)], "new.csv")?, [1, 0]);
+    /// assert!(labels.encode_all([("cow", 4)], "new.csv").is_err());
+    /// # Ok::<(), nn_data::DataError>(())
+    /// ```
+    pub fn encode_all<'a>(
+        &self,
+        items: impl IntoIterator<Item = (&'a str, u64)>,
+        file: &str,
+    ) -> Result<Vec<usize>> {
+        let index: std::collections::HashMap<&str, usize> = (self.names.iter())
+            .enumerate()
+            .map(|(k, name)| (name.as_str(), k))
+            .collect();
+        (items.into_iter())
+            .map(|(label, line)| {
+                let k = index.get(label).copied();
+                k.ok_or_else(|| self.unknown(label, file, line))
+            })
+            .collect()
+    }
+
+    fn unknown(&self, label: &str, file: &str, line: u64) -> DataError {
+        DataError::UnknownLabel {
             label: label.to_string(),
             file: file.to_string(),
             line,
             known: self.names.clone(),
-        })
+        }
     }
 }
 

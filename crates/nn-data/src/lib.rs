@@ -42,6 +42,7 @@
 #![warn(missing_docs)]
 
 mod categorical;
+mod consistency;
 mod covariance;
 mod csv;
 mod csv_apply;
@@ -56,6 +57,7 @@ mod labels;
 mod leading;
 mod min_max;
 mod preprocessor;
+mod quoted;
 mod schema;
 mod select;
 mod split;
@@ -66,6 +68,7 @@ mod whitening;
 
 pub use crate::csv::{load_csv, load_csv_as, read_csv, read_csv_as, read_features_as, MAX_COLUMNS};
 pub use categorical::CategoricalColumn;
+pub use consistency::first_duplicate;
 pub use csv_apply::{
     load_csv_applying, load_csv_with_schema, load_csv_with_schema_as, read_csv_applying,
     read_csv_with_schema, read_csv_with_schema_as,
@@ -81,9 +84,10 @@ pub use impute::MeanImputer;
 pub use labels::{one_hot, Labels};
 pub use min_max::MinMaxScaler;
 pub use preprocessor::Preprocessor;
+pub use quoted::{quoted, quoted_list, MAX_SHOWN_CHARS, MAX_SHOWN_ITEMS};
 pub use schema::{
     ApplyOptions, CsvOptions, CsvSchema, Loaded, Missing, SkippedRow, TargetKind, Task, Unknown,
-    DEFAULT_MAX_CATEGORIES, MAX_AUTO_CLASSES,
+    DEFAULT_MAX_BYTES, DEFAULT_MAX_CATEGORIES, MAX_AUTO_CLASSES,
 };
 pub use split::{k_fold, train_test_split};
 pub use standard::StandardScaler;

@@ -1,5 +1,6 @@
 //! [`MinMaxScaler`]: `y = a + (x − min)·(b − a)/(max − min)` per column, into `[a, b]`.
 
+use crate::consistency::{finite, same_len, unfitted};
 use crate::transformer::{check_cols, check_rows, map_rows};
 use crate::{DataError, Result, Transformer};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
@@ -92,6 +93,45 @@ impl MinMaxScaler {
         })
     }
 
+    /// Checks fitted parameters read from a file: fitted (or empty: no columns), a finite range `a < b`, as many
+    /// ranges as minima, every number finite and every range `≥ 0`.
+    ///
+    /// # Errors
+    /// [`DataError::Inconsistent`] naming the first fault.
+    ///
+    /// ```
+    /// use nn_data::{MinMaxScaler, Transformer};
+    /// let mut s = MinMaxScaler::default();
+    /// s.fit(ndarray::array![[1.0], [3.0]].view())?;
+    /// s.validate()?;
+    /// s.data_range[0] = -2.0;
+    /// let err = s.validate().unwrap_err().to_string();
+    /// assert_eq!(err, "inconsistent min-max parameters: data_range[0] is -2, below 0");
+    /// # Ok::<(), nn_data::DataError>(())
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        const WHAT: &str = "min-max parameters";
+        if !self.fitted {
+            return unfitted(WHAT, self.min.is_empty() && self.data_range.is_empty());
+        }
+        let (a, b) = self.range;
+        if !(a.is_finite() && b.is_finite() && a < b) {
+            let message = format!("range [{a}, {b}] is not a finite a < b");
+            return Err(DataError::inconsistent(WHAT, message));
+        }
+        let (min, range) = (&self.min, &self.data_range);
+        same_len(WHAT, ("min", min.len()), ("data_range", range.len()))?;
+        finite(WHAT, "min", min)?;
+        finite(WHAT, "data_range", range)?;
+        match range.iter().position(|&r| r < 0.0) {
+            None => Ok(()),
+            Some(j) => {
+                let message = format!("data_range[{j}] is {}, below 0", range[j]);
+                Err(DataError::inconsistent(WHAT, message))
+            }
+        }
+    }
+
     fn check<T>(&self, op: &'static str, x: &ArrayView2<T>) -> Result<()> {
         if !self.fitted {
             return Err(DataError::NotFitted { op });
@@ -118,6 +158,7 @@ impl<T: Float> Transformer<T> for MinMaxScaler {
             .map(|(&l, &h)| (l.to_f64(), h.to_f64()))
             .unzip();
         self.data_range = lo.iter().zip(&hi).map(|(l, h)| h - l).collect();
+        crate::standard::overflow("MinMaxScaler::fit", "range (max − min)", &self.data_range)?;
         self.min = lo;
         self.fitted = true;
         Ok(())

@@ -108,6 +108,57 @@ impl Preprocessor {
         Ok(x)
     }
 
+    /// Checks fitted parameters read from a file (see each method's `validate`) and returns
+    /// `(n_in, n_out)`, the columns it reads and writes; `None` for [`Preprocessor::None`],
+    /// which takes any width.
+    ///
+    /// # Errors
+    /// [`DataError::Inconsistent`] naming the first fault.
+    ///
+    /// ```
+    /// use nn_data::{Preprocessor, Transformer};
+    /// let mut p = Preprocessor::from_name("standardize")?;
+    /// p.fit(ndarray::array![[1.0, 2.0], [3.0, 5.0]].view())?;
+    /// assert_eq!(p.validate()?, Some((2, 2)));
+    /// assert_eq!(Preprocessor::None.validate()?, None);
+    /// assert_eq!(Preprocessor::from_name("min-max")?.validate()?, Some((0, 0))); // no columns
+    /// # Ok::<(), nn_data::DataError>(())
+    /// ```
+    pub fn validate(&self) -> Result<Option<(usize, usize)>> {
+        Ok(match self {
+            Preprocessor::None => None,
+            Preprocessor::Standardize(s) => {
+                s.validate()?;
+                Some((s.mean.len(), s.mean.len()))
+            }
+            Preprocessor::MinMax(s) => {
+                s.validate()?;
+                Some((s.min.len(), s.min.len()))
+            }
+            Preprocessor::PcaWhiten(w) | Preprocessor::ZcaWhiten(w) => {
+                self.validate_method(w)?;
+                w.validate()?;
+                Some((w.mean.len(), w.n_components()))
+            }
+        })
+    }
+
+    /// The `"method"` tag and the whitener's own `"whitening"` field must agree.
+    fn validate_method(&self, w: &Whitener) -> Result<()> {
+        let tagged = match self {
+            Preprocessor::PcaWhiten(_) => WhiteningMethod::Pca,
+            _ => WhiteningMethod::Zca,
+        };
+        if w.method == tagged {
+            return Ok(());
+        }
+        let message = format!(
+            "method is {tagged:?} whitening but the whitener says {:?}",
+            w.method
+        );
+        Err(DataError::inconsistent("whitening parameters", message))
+    }
+
     fn inner<T: Float>(&self) -> Option<&dyn Transformer<T>> {
         match self {
             Preprocessor::None => None,

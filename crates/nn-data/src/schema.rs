@@ -1,7 +1,11 @@
 //! The settings and fitted state of CSV loading: [`CsvOptions`] (how to read training data) and
 //! [`CsvSchema`] (what was learnt from it, saved with a model and applied to new data).
 
-use crate::{CategoricalColumn, Dataset, Labels, MeanImputer};
+use crate::consistency::{finite, unique};
+use crate::{CategoricalColumn, DataError, Dataset, Labels, MeanImputer, Result};
+
+/// What [`CsvSchema::validate`] names in its errors.
+const WHAT: &str = "schema";
 use serde::{Deserialize, Serialize};
 
 /// Classification or regression; `Auto` decides from the target column.
@@ -54,6 +58,9 @@ pub enum Unknown {
 /// The default of [`CsvOptions::max_categories`].
 pub const DEFAULT_MAX_CATEGORIES: usize = 100;
 
+/// The default of [`CsvOptions::max_bytes`] and [`ApplyOptions::max_bytes`]: 8 GiB.
+pub const DEFAULT_MAX_BYTES: u64 = 8 << 30;
+
 /// How to read a training CSV.
 ///
 /// Feature columns are every column but the target, or those named in `features`, less those
@@ -82,6 +89,10 @@ pub struct CsvOptions {
     pub max_categories: usize,
     /// The field delimiter; `None` sniffs it from the header (tab for a `.tsv` file).
     pub delimiter: Option<u8>,
+    /// The largest feature matrix (rows × encoded columns × bytes per value) to allocate; a
+    /// larger one is [`DataError::TooLarge`](crate::DataError::TooLarge), checked before it
+    /// is allocated.
+    pub max_bytes: u64,
 }
 
 impl Default for CsvOptions {
@@ -95,6 +106,7 @@ impl Default for CsvOptions {
             categorical: Vec::new(),
             max_categories: DEFAULT_MAX_CATEGORIES,
             delimiter: None,
+            max_bytes: DEFAULT_MAX_BYTES,
         }
     }
 }
@@ -118,6 +130,8 @@ pub struct ApplyOptions {
     pub id: Option<String>,
     /// The field delimiter; `None` sniffs it from the header (tab for a `.tsv` file).
     pub delimiter: Option<u8>,
+    /// The largest feature matrix to allocate, as [`CsvOptions::max_bytes`].
+    pub max_bytes: u64,
 }
 
 impl Default for ApplyOptions {
@@ -128,6 +142,7 @@ impl Default for ApplyOptions {
             read_target: true,
             id: None,
             delimiter: None,
+            max_bytes: DEFAULT_MAX_BYTES,
         }
     }
 }
@@ -181,8 +196,92 @@ impl CsvSchema {
     /// # Ok::<(), nn_data::DataError>(())
     /// ```
     pub fn n_numeric(&self) -> usize {
-        let indicators: usize = self.categorical.iter().map(|c| c.categories.len()).sum();
-        self.feature_names.len().saturating_sub(indicators)
+        self.feature_names.len().saturating_sub(self.n_indicators())
+    }
+
+    /// The number of one-hot indicator columns (the trailing columns of the feature matrix).
+    pub fn n_indicators(&self) -> usize {
+        self.categorical.iter().map(|c| c.categories.len()).sum()
+    }
+
+    /// Checks a schema read from a file: unique feature names ending with each categorical
+    /// column's indicator names (`column=category`, in order), unique categories with the most
+    /// frequent among them, one finite imputation mean per numeric column, unique class labels
+    /// (at least 2), and a target that is not also a feature.
+    ///
+    /// # Errors
+    /// [`DataError::Inconsistent`] naming the first fault.
+    ///
+    /// ```
+    /// let csv = "n,colour,y\n1,red,a\n2,blue,b\n";
+    /// let mut schema = nn_data::read_csv(csv.as_bytes(), "t.csv", &Default::default())?.schema;
+    /// schema.validate()?;
+    /// schema.feature_names[0] = "colour=red".into();
+    /// let err = schema.validate().unwrap_err().to_string();
+    /// assert!(err.contains("feature_names names \"colour=red\" twice"), "{err}");
+    /// # Ok::<(), nn_data::DataError>(())
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        unique(WHAT, "feature_names", &self.feature_names)?;
+        let names: Vec<String> = self.categorical.iter().map(|c| c.name.clone()).collect();
+        unique(WHAT, "categorical", &names)?;
+        for column in &self.categorical {
+            column.validate()?;
+        }
+        self.validate_indicators()?;
+        if let Some(imputer) = &self.imputer {
+            let (n, numeric) = (imputer.means.len(), self.n_numeric());
+            if n != numeric {
+                let message = format!("imputer.means has {n} values for {numeric} numeric columns");
+                return Err(DataError::inconsistent(WHAT, message));
+            }
+            finite(WHAT, "imputer.means", &imputer.means)?;
+        }
+        self.validate_target()
+    }
+
+    /// The trailing feature names are the categorical columns' indicator names, in order.
+    fn validate_indicators(&self) -> Result<()> {
+        let n = self.n_indicators();
+        if n > self.feature_names.len() {
+            let message = format!(
+                "{n} category indicators but only {} feature names",
+                self.feature_names.len()
+            );
+            return Err(DataError::inconsistent(WHAT, message));
+        }
+        let expected = self.categorical.iter().flat_map(|c| c.feature_names());
+        let tail = &self.feature_names[self.n_numeric()..];
+        match tail.iter().zip(expected).find(|(have, want)| *have != want) {
+            None => Ok(()),
+            Some((have, want)) => {
+                let (have, want) = (crate::quoted(have), crate::quoted(&want));
+                let message = format!("feature name {have} where the categories give {want}");
+                Err(DataError::inconsistent(WHAT, message))
+            }
+        }
+    }
+
+    fn validate_target(&self) -> Result<()> {
+        if let TargetKind::Classify { labels } = &self.kind {
+            unique(WHAT, "labels", labels.names())?;
+            if labels.len() < 2 {
+                let message = format!("{} class label(s), need at least 2", labels.len());
+                return Err(DataError::inconsistent(WHAT, message));
+            }
+        }
+        let numeric = &self.feature_names[..self.n_numeric()];
+        let clash = numeric
+            .iter()
+            .chain(self.categorical.iter().map(|c| &c.name));
+        if self.kind != TargetKind::None && clash.into_iter().any(|f| *f == self.target_name) {
+            let message = format!(
+                "the target {} is also a feature column",
+                crate::quoted(&self.target_name)
+            );
+            return Err(DataError::inconsistent(WHAT, message));
+        }
+        Ok(())
     }
 }
 

@@ -26,7 +26,10 @@ pub(crate) fn feature_columns(
     let excluded = named(&options.exclude)?;
     let listed = options.features.as_deref().map(named).transpose()?;
     if let Some(&j) = listed.iter().flatten().find(|&&j| Some(j) == target) {
-        let msg = format!("column {:?} is the target, not a feature", t.header[j]);
+        let msg = format!(
+            "column {} is the target, not a feature",
+            crate::quoted(&t.header[j])
+        );
         return Err(DataError::parse(&t.file, 1, j + 1, msg));
     }
     let keep = |j: &usize| {
@@ -65,8 +68,8 @@ pub(crate) fn fit_columns(
         .collect::<Result<Vec<_>>>()?;
     if let Some(&j) = forced.iter().find(|j| !cols.contains(j)) {
         let msg = format!(
-            "categorical column {:?} is not a feature column",
-            t.header[j]
+            "categorical column {} is not a feature column",
+            crate::quoted(&t.header[j])
         );
         return Err(DataError::parse(&t.file, 1, j + 1, msg));
     }
@@ -91,10 +94,11 @@ fn check_count(t: &Table, j: usize, count: usize, max: usize) -> Result<()> {
     if count <= max {
         return Ok(());
     }
-    let name = &t.header[j];
+    let name = crate::quoted(&t.header[j]);
     let msg = format!(
-        "column {name:?} has {count} distinct text values, more than max_categories = {max}; \
-         if it is an id or free text leave it out (--exclude {name}), else raise --max-categories"
+        "column {name} has {count} distinct text values, more than max_categories = {max}; \
+         if it is an id or free text leave it out (--exclude {}), else raise --max-categories",
+        t.header[j]
     );
     Err(DataError::parse(&t.file, 1, j + 1, msg))
 }

@@ -1,5 +1,6 @@
 //! [`StandardScaler`]: `z = (x − μ) / σ` per column, with the population standard deviation.
 
+use crate::consistency::{finite, increasing_indices, same_len, unfitted};
 use crate::transformer::{check_cols, check_rows, map_rows};
 use crate::{DataError, Result, Transformer};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
@@ -63,11 +64,52 @@ impl StandardScaler {
         Ok(())
     }
 
+    /// Checks fitted parameters read from a file: fitted (or empty: no columns), as many
+    /// scales as means, every mean
+    /// finite, every scale finite and positive, `zero_variance` increasing column indices.
+    ///
+    /// # Errors
+    /// [`DataError::Inconsistent`] naming the first fault.
+    ///
+    /// ```
+    /// use nn_data::{StandardScaler, Transformer};
+    /// let mut s = StandardScaler::default();
+    /// s.fit(ndarray::array![[1.0, 2.0], [3.0, 5.0]].view())?;
+    /// s.validate()?;
+    /// s.scale.pop();
+    /// let err = s.validate().unwrap_err().to_string();
+    /// assert_eq!(err, "inconsistent standardize parameters: mean has 2 values but scale has 1");
+    /// # Ok::<(), nn_data::DataError>(())
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        const WHAT: &str = "standardize parameters";
+        if !self.fitted {
+            return unfitted(WHAT, self.mean.is_empty() && self.scale.is_empty());
+        }
+        let (mean, scale) = (&self.mean, &self.scale);
+        same_len(WHAT, ("mean", mean.len()), ("scale", scale.len()))?;
+        finite(WHAT, "mean", mean)?;
+        finite(WHAT, "scale", scale)?;
+        if let Some(j) = scale.iter().position(|&s| s <= 0.0) {
+            let message = format!("scale[{j}] is {}, not positive", scale[j]);
+            return Err(DataError::inconsistent(WHAT, message));
+        }
+        increasing_indices(WHAT, "zero_variance", &self.zero_variance, mean.len())
+    }
+
     fn check<T>(&self, op: &'static str, x: &ArrayView2<T>) -> Result<()> {
         if !self.fitted {
             return Err(DataError::NotFitted { op });
         }
         check_cols(op, x, self.mean.len())
+    }
+}
+
+/// [`DataError::Overflow`] for the first column whose `what` (a fitted statistic) is not finite.
+pub(crate) fn overflow(op: &'static str, what: &'static str, values: &[f64]) -> Result<()> {
+    match values.iter().position(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(column) => Err(DataError::Overflow { op, column, what }),
     }
 }
 
@@ -98,6 +140,8 @@ impl<T: Float> Transformer<T> for StandardScaler {
         check_rows("StandardScaler::fit", &x, 1)?;
         let x = x.as_standard_layout();
         let (mean, var) = mean_and_variance(x.view());
+        overflow("StandardScaler::fit", "mean", &mean)?;
+        overflow("StandardScaler::fit", "variance", &var)?;
         let n = x.nrows() as f64;
         let constant = |j: usize| var[j] <= (n * f64::EPSILON * mean[j].abs()).powi(2);
         self.zero_variance = (0..var.len()).filter(|&j| constant(j)).collect();

@@ -28,8 +28,9 @@ impl Table {
     pub(crate) fn column(&self, name: &str) -> Result<usize> {
         self.header.iter().position(|h| h == name).ok_or_else(|| {
             let msg = format!(
-                "line 1: no column named {name:?}; columns are {:?}",
-                self.header
+                "line 1: no column named {}; columns are {}",
+                crate::quoted(name),
+                crate::quoted_list(&self.header)
             );
             DataError::file(&self.file, msg)
         })
@@ -37,19 +38,23 @@ impl Table {
 }
 
 /// Reads every record of `reader` (named `file` in errors), split at `delimiter` or, when
-/// `None`, at the one sniffed from the header.
+/// `None`, at the one sniffed from the header; refuses (before holding more) a file whose text
+/// and cells would take more than `max_bytes` (see [`Held`]), standard input included.
 pub(crate) fn read_table(
-    mut reader: impl Read,
+    reader: impl Read,
     file: &str,
     delimiter: Option<u8>,
+    max_bytes: u64,
 ) -> Result<Table> {
     let mut bytes = Vec::new();
-    reader
+    (reader.take(max_bytes.saturating_add(1)))
         .read_to_end(&mut bytes)
         .map_err(|source| DataError::Io {
             file: file.to_string(),
             source,
         })?;
+    let mut held = Held::new(file, max_bytes);
+    held.add(bytes.len() as u64, 0)?;
     let delimiter = delimiter.unwrap_or_else(|| crate::sniff_delimiter(&bytes));
     check_width(&bytes, file, delimiter)?;
     let mut rdr = csv::ReaderBuilder::new()
@@ -76,6 +81,7 @@ pub(crate) fn read_table(
             let column = rec.len().min(header.len()) + 1;
             return Err(DataError::parse(file, line, column, msg));
         }
+        held.add(Held::record(&rec), rows.len() + 1)?;
         rows.push((line, rec));
     }
     if rows.is_empty() {
@@ -124,12 +130,10 @@ fn csv_failure(file: &str, bytes: &[u8], err: csv::Error) -> DataError {
 fn check_header(rec: &csv::StringRecord, file: &str) -> Result<Vec<String>> {
     too_wide(rec.len(), file)?;
     let header: Vec<String> = rec.iter().map(str::to_string).collect();
-    let mut seen = std::collections::HashMap::new();
-    for (j, name) in header.iter().enumerate() {
-        if let Some(first) = seen.insert(name.as_str(), j) {
-            let msg = format!("duplicate column name {name:?} (also column {})", first + 1);
-            return Err(DataError::parse(file, 1, j + 1, msg));
-        }
+    if let Some((first, j)) = crate::first_duplicate(&header) {
+        let name = crate::quoted(&header[j]);
+        let msg = format!("duplicate column name {name} (also column {})", first + 1);
+        return Err(DataError::parse(file, 1, j + 1, msg));
     }
     Ok(header)
 }
@@ -171,12 +175,51 @@ fn line_ends(bytes: &[u8], next: Option<u8>) -> u64 {
     ends.count() as u64
 }
 
+/// The memory a table holds, counted as it is read: the file's text, and for each record its
+/// cells' bytes, one `usize` bound per cell and about 96 bytes of record and row overhead.
+struct Held<'a> {
+    file: &'a str,
+    bytes: u64,
+    limit: u64,
+}
+
+impl<'a> Held<'a> {
+    fn new(file: &'a str, limit: u64) -> Self {
+        Held {
+            file,
+            bytes: 0,
+            limit,
+        }
+    }
+
+    /// The bytes one record holds.
+    fn record(rec: &csv::StringRecord) -> u64 {
+        (rec.as_slice().len() as u64)
+            .saturating_add(8 * rec.len() as u64)
+            .saturating_add(96)
+    }
+
+    /// Adds `bytes`; refuses when the total (after `rows` rows) passes the limit.
+    fn add(&mut self, bytes: u64, rows: usize) -> Result<()> {
+        self.bytes = self.bytes.saturating_add(bytes);
+        if self.bytes <= self.limit {
+            return Ok(());
+        }
+        Err(DataError::TableTooLarge {
+            file: self.file.to_string(),
+            rows,
+            bytes: self.bytes,
+            limit: self.limit,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn lines(text: &str) -> Vec<u64> {
-        let t = read_table(text.as_bytes(), "t.csv", None).unwrap();
+        let t = read_table(text.as_bytes(), "t.csv", None, u64::MAX).unwrap();
         t.rows.iter().map(|(line, _)| *line).collect()
     }
 
@@ -192,8 +235,37 @@ mod tests {
 
     #[test]
     fn ragged_row_on_a_crlf_file_names_its_line() {
-        let err = read_table("a,b\r\n1,2\r\n3\r\n".as_bytes(), "t.csv", None);
+        let err = read_table("a,b\r\n1,2\r\n3\r\n".as_bytes(), "t.csv", None, u64::MAX);
         let want = "t.csv:3:2: expected 2 fields as in the header, found 1";
         assert_eq!(err.err().map(|e| e.to_string()).as_deref(), Some(want));
+    }
+
+    #[test]
+    fn a_table_over_max_bytes_is_refused_while_reading() {
+        // "a,b\n1,2\n3,4\n" is 12 bytes of text; each record holds its cells' bytes ("12":
+        // 2), two bounds (2·8 = 16) and 96 of overhead: 114 bytes. 12 + 2·114 = 240.
+        let text = "a,b\n1,2\n3,4\n";
+        assert_eq!(
+            read_table(text.as_bytes(), "t.csv", None, 240)
+                .unwrap()
+                .rows
+                .len(),
+            2
+        );
+        let err = read_table(text.as_bytes(), "t.csv", None, 239)
+            .err()
+            .unwrap();
+        assert_eq!(
+            err.to_string(),
+            "t.csv: reading it holds about 240 bytes after 2 rows (its text and cells), over \
+             the limit of 239 bytes"
+        );
+        // A file longer than the limit is not even read whole: 11 bytes (limit + 1) are.
+        let err = read_table(text.as_bytes(), "t.csv", None, 10)
+            .err()
+            .unwrap();
+        assert!(err
+            .to_string()
+            .starts_with("t.csv: reading it holds about 11 bytes after 0 rows"));
     }
 }

@@ -159,6 +159,80 @@ impl Whitener {
         Ok(self)
     }
 
+    /// Checks fitted parameters read from a file: fitted (or empty: no columns), valid `ε` and components, `matrix`
+    /// of shape `(n_features, n_out)` with `n_features = mean.len()`, `inverse` of shape
+    /// `(n_out, n_features)`, one eigenvalue (finite, `≥ 0`) per output, ZCA square, and
+    /// every number finite.
+    ///
+    /// # Errors
+    /// [`DataError::Inconsistent`] naming the first fault.
+    ///
+    /// ```
+    /// use nn_data::{Transformer, Whitener, WhiteningMethod};
+    /// let mut w = Whitener::new(WhiteningMethod::Pca);
+    /// w.fit(ndarray::array![[1.0, 2.0], [2.0, 1.0], [3.0, 5.0]].view())?;
+    /// w.validate()?;
+    /// w.mean.push(0.0);
+    /// let err = w.validate().unwrap_err().to_string();
+    /// assert!(err.contains("matrix has 2 rows but mean has 3 values"), "{err}");
+    /// # Ok::<(), nn_data::DataError>(())
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        const WHAT: &str = "whitening parameters";
+        let fail = |message: String| Err(DataError::inconsistent(WHAT, message));
+        if !self.fitted {
+            let empty = self.mean.is_empty() && self.matrix.is_empty() && self.inverse.is_empty();
+            return crate::consistency::unfitted(WHAT, empty);
+        }
+        Whitener::new(self.method)
+            .with_epsilon(self.epsilon)
+            .and_then(|w| w.with_components(self.components))
+            .map_err(|e| DataError::inconsistent(WHAT, e.to_string()))?;
+        let (d, k) = (self.mean.len(), self.matrix.ncols());
+        if self.matrix.nrows() != d {
+            let rows = self.matrix.nrows();
+            return fail(format!("matrix has {rows} rows but mean has {d} values"));
+        }
+        if self.inverse.dim() != (k, d) {
+            let got = self.inverse.dim();
+            return fail(format!("inverse has shape {got:?}, expected ({k}, {d})"));
+        }
+        if k == 0 || k > d || (self.method == WhiteningMethod::Zca && k != d) {
+            let m = self.method;
+            return fail(format!("{m:?} whitening of {d} features with {k} outputs"));
+        }
+        crate::consistency::same_len(
+            WHAT,
+            ("eigenvalues", self.eigenvalues.len()),
+            ("the matrix's columns", k),
+        )?;
+        self.validate_numbers()
+    }
+
+    fn validate_numbers(&self) -> Result<()> {
+        const WHAT: &str = "whitening parameters";
+        use crate::consistency::finite;
+        finite(WHAT, "mean", &self.mean)?;
+        finite(WHAT, "eigenvalues", &self.eigenvalues)?;
+        finite(
+            WHAT,
+            "matrix",
+            self.matrix.as_standard_layout().as_slice().unwrap_or(&[]),
+        )?;
+        finite(
+            WHAT,
+            "inverse",
+            self.inverse.as_standard_layout().as_slice().unwrap_or(&[]),
+        )?;
+        match self.eigenvalues.iter().position(|&l| l < 0.0) {
+            None => Ok(()),
+            Some(i) => {
+                let message = format!("eigenvalues[{i}] is {}, below 0", self.eigenvalues[i]);
+                Err(DataError::inconsistent(WHAT, message))
+            }
+        }
+    }
+
     /// The number of output columns after `fit`.
     pub fn n_components(&self) -> usize {
         self.matrix.ncols()
@@ -216,6 +290,12 @@ fn column_means<T: Float>(x: ArrayView2<T>) -> Vec<f64> {
 fn covariance_eigen<T: Float>(x: ArrayView2<T>, mean: &[f64]) -> Result<(Vec<f64>, Array2<f64>)> {
     let d = x.ncols();
     let cov = covariance(x, mean)?;
+    // A column whose variance overflows spoils every entry it meets: name it by the diagonal.
+    crate::standard::overflow("Whitener::fit", "variance", &cov.diag().to_vec())?;
+    if cov.iter().any(|v| !v.is_finite()) {
+        let msg = "Whitener::fit: the covariance exceeds the f64 range; scale the columns down";
+        return Err(DataError::invalid("x", msg.into()));
+    }
     let eig = symmetric_eigen(cov.view())?;
     let lambda_max = eig.values.iter().fold(0.0_f64, |m, &v| m.max(v));
     let floor = d as f64 * f64::EPSILON * lambda_max;
@@ -232,6 +312,7 @@ impl<T: Float> Transformer<T> for Whitener {
     fn fit(&mut self, x: ArrayView2<T>) -> Result<()> {
         check_rows("Whitener::fit", &x, 2)?;
         let mean = column_means(x);
+        crate::standard::overflow("Whitener::fit", "mean", &mean)?;
         let (lambda, u) = covariance_eigen(x, &mean)?;
         let k = self.keep(&lambda)?;
         let u_k = u.slice(s![.., ..k]);

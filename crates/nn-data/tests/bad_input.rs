@@ -213,3 +213,58 @@ fn wrong_width_after_fit() {
         "shape mismatch in StandardScaler::transform: expected [1, 2], got [1, 1]"
     );
 }
+
+#[test]
+fn a_feature_matrix_over_max_bytes_is_refused_before_allocating() {
+    // 30 rows; columns: n, then colour one-hot over 30 values: 31 columns; f64:
+    // 30·31·8 = 7440 bytes. The table holds less: 251 bytes of text, and per record its
+    // cells' 5 bytes ("5c12a"), 3 bounds (24) and 96: 125, so 251 + 30·125 = 4001.
+    let mut text = String::from("n,colour,y\n");
+    for i in 0..30 {
+        text += &format!("{},c{i:02},{}\n", i % 10, ["a", "b"][i % 2]);
+    }
+    let opts = |max_bytes| CsvOptions {
+        max_bytes,
+        ..Default::default()
+    };
+    let loaded = nn_data::read_csv(text.as_bytes(), "t.csv", &opts(7440)).unwrap();
+    assert_eq!(loaded.dataset.features.dim(), (30, 31));
+    let err = nn_data::read_csv(text.as_bytes(), "t.csv", &opts(7439)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "t.csv: the feature matrix needs 30 rows × 31 columns × 8 bytes = 7440 bytes, over the \
+         limit of 7439 bytes"
+    );
+    // New data read with the saved schema is bounded the same way.
+    let apply = nn_data::ApplyOptions {
+        max_bytes: 7439,
+        ..Default::default()
+    };
+    let err = nn_data::read_csv_applying::<f64>(text.as_bytes(), "u.csv", &loaded.schema, &apply)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DataError::TooLarge {
+                bytes: 7440,
+                limit: 7439,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // The table itself: 4001 bytes held, refused under 4000.
+    let err = nn_data::read_csv(text.as_bytes(), "t.csv", &opts(4000)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DataError::TableTooLarge {
+                rows: 30,
+                bytes: 4001,
+                limit: 4000,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}

@@ -114,6 +114,13 @@ struct Moments<T> {
 }
 
 impl<T: Float> Adam<T> {
+    /// Each parameter's buffer lengths (for checkpoint validation).
+    pub(crate) fn buffer_lens(&self) -> Vec<Vec<usize>> {
+        let lens =
+            |m: &Moments<T>| vec![m.exp_avg.len(), m.exp_avg_sq.len(), m.max_exp_avg_sq.len()];
+        self.moments.iter().map(lens).collect()
+    }
+
     /// Adam with L2 weight decay (`torch.optim.Adam`), validated.
     pub fn new(config: AdamConfig) -> Result<Self> {
         Self::with_decay_mode(config, false)

@@ -42,6 +42,18 @@ impl<T: Float> AnyOptimizer<T> {
     }
 }
 
+impl<T: Float> AnyOptimizer<T> {
+    /// Each parameter's buffer lengths: empty before the first step, else one entry per
+    /// parameter (for checkpoint validation).
+    pub(crate) fn buffer_lens(&self) -> Vec<Vec<usize>> {
+        match self {
+            AnyOptimizer::Sgd(o) => o.buffer_lens(),
+            AnyOptimizer::Adam(o) => o.buffer_lens(),
+            AnyOptimizer::RmsProp(o) => o.buffer_lens(),
+        }
+    }
+}
+
 impl<T: Float> Optimizer<T> for AnyOptimizer<T> {
     fn step(&mut self, model: &mut dyn Parameters<T>, lr: f64) {
         match self {

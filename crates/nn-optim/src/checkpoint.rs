@@ -15,7 +15,7 @@
 //! reads both version-1 layouts as an SGD; [`Checkpoint::save`] always writes version 2.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use nn_tensor::Float;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -72,7 +72,8 @@ impl<T: Float + Serialize + DeserializeOwned> Checkpoint<T> {
     }
 
     /// Parses a checkpoint already read from `path` (e.g. by another process, which sent the
-    /// bytes), checking its format and version; `path` only names it in errors.
+    /// bytes), checking its format and version and that its state is consistent
+    /// ([`TrainState::validate`]); `path` only names it in errors.
     pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Self> {
         let header: Header = serde_json::from_slice(bytes)
             .map_err(|e| fail(path, format!("not a checkpoint: {e}")))?;
@@ -85,11 +86,14 @@ impl<T: Float + Serialize + DeserializeOwned> Checkpoint<T> {
             return Err(fail(path, reason));
         }
         let corrupt = |e: serde_json::Error| fail(path, format!("corrupt checkpoint: {e}"));
-        if header.version == 1 {
+        let ck: Self = if header.version == 1 {
             let v1 = serde_json::from_slice(bytes).map_err(corrupt)?;
-            return serde_json::from_value(upgrade_v1(v1)).map_err(corrupt);
-        }
-        serde_json::from_slice(bytes).map_err(corrupt)
+            serde_json::from_value(upgrade_v1(v1)).map_err(corrupt)?
+        } else {
+            serde_json::from_slice(bytes).map_err(corrupt)?
+        };
+        ck.state.validate().map_err(|e| fail(path, e.to_string()))?;
+        Ok(ck)
     }
 }
 
@@ -123,7 +127,8 @@ struct Header {
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed to disk,
 /// then renamed over `path`. A replaced file keeps its permission bits; a new one gets the
 /// usual `0666 & !umask`. On any error (a full disk, a file-size limit) the temporary file is
-/// removed and `path` is left as it was.
+/// removed and `path` is left as it was. The temporary file's name is [`temp_path`]'s, known
+/// in advance, so a caller can remove it if a signal ends the process mid-write.
 ///
 /// ```
 /// let dir = std::env::temp_dir().join(format!("nn-doc-{}", std::process::id()));
@@ -134,30 +139,98 @@ struct Header {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let path = &follow_links(path)?;
     if is_special_file(path) {
         // A device or pipe (`--out /dev/null`, `/dev/stdout`, a FIFO): write into it. Renaming
         // a file over it would replace the device node itself.
         return std::fs::write(path, bytes);
     }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    // `create_new` with std's default mode: the umask applies, unlike tempfile's 0600.
-    let create = |p: &Path| {
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(p)
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".nn-")
-        .make_in(dir, create)?;
-    keep_permissions(path, tmp.path())?;
-    tmp.as_file_mut().write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+    let tmp = temp_path(path);
+    let written = write_synced(&tmp, bytes)
+        .and_then(|()| keep_permissions(path, &tmp))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
+/// The temporary file [`write_atomic`] writes before renaming it over `path`: in the same
+/// folder, `.NAME.tmp-PID.EXT` (hidden, this process's, keeping the extension that image
+/// encoders pick the format from).
+///
+/// ```
+/// use std::path::Path;
+/// let tmp = nn_optim::checkpoint::temp_path(Path::new("runs/model.json"));
+/// let pid = std::process::id();
+/// assert_eq!(tmp, Path::new(&format!("runs/.model.json.tmp-{pid}.json")));
+/// ```
+pub fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map_or("out".into(), |n| n.to_string_lossy());
+    let ext = path
+        .extension()
+        .map_or(String::new(), |e| format!(".{}", e.to_string_lossy()));
+    path.with_file_name(format!(".{name}.tmp-{}{ext}", std::process::id()))
+}
+
+/// Writes `bytes` to `path` (created with `0666 & !umask`, or truncated) and flushes it to
+/// disk; a device (`/dev/null`), which cannot be flushed, is only written.
+///
+/// ```
+/// let path = std::env::temp_dir().join(format!("nn-doc-synced-{}", std::process::id()));
+/// nn_optim::checkpoint::write_synced(&path, b"a")?;
+/// assert_eq!(std::fs::read(&path)?, b"a");
+/// nn_optim::checkpoint::write_synced(std::path::Path::new("/dev/null"), b"a")?;
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    if file.metadata()?.is_file() {
+        file.sync_all()?;
+    }
     Ok(())
+}
+
+/// The file a write to `path` should replace: `path` itself, or the file its symbolic link
+/// (or chain of links) names, existing or not, so that a link is written through as `cp` and
+/// `sort -o` do instead of being replaced by a regular file. A link to a device or pipe
+/// (`/dev/stdout`) is returned as it is, to be written into. More than 40 links in a row is
+/// an error (a loop).
+///
+/// ```
+/// # #[cfg(unix)] {
+/// let dir = std::env::temp_dir().join(format!("nn-doc-link-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// std::os::unix::fs::symlink("target.json", dir.join("link.json"))?;
+/// let target = nn_optim::checkpoint::follow_links(&dir.join("link.json"))?;
+/// assert_eq!(target, dir.join("target.json"));
+/// # std::fs::remove_dir_all(&dir)?;
+/// # }
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn follow_links(path: &Path) -> std::io::Result<PathBuf> {
+    if is_special_file(path) {
+        // `/dev/stdout` links to `/proc/self/fd/1`, whose "target" (`pipe:[…]`) is no path.
+        return Ok(path.to_path_buf());
+    }
+    let mut path = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(&path)?;
+                path = match path.parent() {
+                    Some(folder) => folder.join(target),
+                    None => target,
+                };
+            }
+            _ => return Ok(path),
+        }
+    }
+    Err(std::io::Error::other("too many levels of symbolic links"))
 }
 
 /// Gives `tmp` the permission bits of the existing file `path` (nothing when `path` does not

@@ -63,6 +63,21 @@ impl<T: Float> EarlyStopping<T> {
         })
     }
 
+    /// Checks a state read from a checkpoint: the settings [`new`](EarlyStopping::new) checks,
+    /// a finite best loss, and a wait count of at most the patience.
+    pub(crate) fn validate(&self) -> Result<()> {
+        Self::new(self.patience, self.min_delta)?;
+        let bad = self.best_loss.is_some_and(|l| !l.is_finite()) || self.wait > self.patience;
+        if bad {
+            let msg = format!(
+                "early stopping's best loss {:?} or wait {} (patience {}) is out of range",
+                self.best_loss, self.wait, self.patience
+            );
+            return Err(OptimError::InconsistentState(msg));
+        }
+        Ok(())
+    }
+
     /// Records epoch `epoch`'s validation `loss` (keeping a copy of `net` when it is the best
     /// so far); returns whether training should stop now.
     pub fn observe(&mut self, epoch: usize, loss: f64, net: &Network<T>) -> bool {

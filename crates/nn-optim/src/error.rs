@@ -58,6 +58,9 @@ pub enum OptimError {
         /// What went wrong.
         reason: String,
     },
+    /// A training state (read from a checkpoint) that contradicts itself.
+    #[error("inconsistent training state: {0}")]
+    InconsistentState(String),
     /// An error from the model (shapes, ...).
     #[error(transparent)]
     Core(#[from] nn_core::CoreError),

@@ -40,6 +40,7 @@ mod parts;
 mod rmsprop;
 pub mod schedule;
 mod sgd;
+mod state_check;
 mod trainer;
 mod validation;
 

@@ -114,6 +114,18 @@ impl<T: Float> RmsProp<T> {
         self.config
     }
 
+    /// Each parameter's buffer lengths (for checkpoint validation).
+    pub(crate) fn buffer_lens(&self) -> Vec<Vec<usize>> {
+        let lens = |b: &Buffers<T>| {
+            vec![
+                b.square_avg.len(),
+                b.grad_avg.len(),
+                b.momentum_buffer.len(),
+            ]
+        };
+        self.buffers.iter().map(lens).collect()
+    }
+
     fn update(&mut self, index: usize, p: Param<'_, T>, lr: f64) {
         let c = self.config;
         let b = slot(&mut self.buffers, index);

@@ -93,6 +93,11 @@ impl<T: Float> Sgd<T> {
         self.config
     }
 
+    /// Each parameter's buffer lengths (for checkpoint validation).
+    pub(crate) fn buffer_lens(&self) -> Vec<Vec<usize>> {
+        self.velocity.iter().map(|v| vec![v.len()]).collect()
+    }
+
     fn update(&mut self, index: usize, p: Param<'_, T>, lr: f64) {
         let c = self.config;
         let decay = if p.kind == ParamKind::Weight {

@@ -1,6 +1,7 @@
 //! Command-line arguments (clap derive): every flag of every subcommand, and the value parsers
 //! and limits they enforce. Every subcommand's `--help` ends with examples. This module imports
-//! nothing from the rest of the crate; the commands import it.
+//! nothing from the rest of the binary (only the library's `nn_cli::limits`); the commands
+//! import it.
 
 mod os_path;
 mod parse;
@@ -11,7 +12,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-pub use parse::{parse_delimiter, parse_f64_list, parse_positive, MAX_PARAMETERS};
+pub use parse::{parse_delimiter, parse_f64_list, parse_positive};
 pub use train::{
     CvArgs, LrArgs, LrFindArgs, NetworkArgs, OptimizerArgs, RunArgs, TestArgs, TrainArgs, ValArgs,
 };
@@ -21,9 +22,15 @@ pub use values::{parse_unknown, Dtype, Format, Method, MissingArg, OptimizerArg,
 #[derive(Debug, Parser)]
 #[command(name = "nn", version, about, after_help = TOP_EXAMPLES, args_override_self = true)]
 pub struct Cli {
-    /// Worker threads for matrix products (default: all cores).
-    #[arg(long, global = true, value_name = "N")]
+    /// Worker threads for matrix products, 1 to 4096 (default: all cores).
+    #[arg(long, global = true, value_name = "N", value_parser = parse::parse_threads)]
     pub threads: Option<usize>,
+    /// The memory limit: a command that would need more (its estimate, made before
+    /// allocating) stops with the estimate and the flags that shrink it. Sizes such as 8GiB,
+    /// 512MiB or a byte count.
+    #[arg(long, global = true, value_name = "SIZE", default_value = "8GiB",
+          value_parser = nn_cli::limits::budget::parse_size)]
+    pub max_memory: u64,
     /// The subcommand.
     #[command(subcommand)]
     pub command: Command,
@@ -222,7 +229,7 @@ Examples:
         /// standardize, minmax, pca-whiten or zca-whiten.
         #[arg(long, value_enum)]
         method: Method,
-        /// The CSV to fit on.
+        /// The CSV to fit on (`-`: standard input).
         #[arg(long, value_name = "FILE")]
         data: PathBuf,
         /// Columns to leave out (the label, ids), comma-separated; they are copied through.
@@ -254,7 +261,7 @@ Examples:
         /// Parameters written by `nn preprocess fit`.
         #[arg(long, value_name = "FILE")]
         params: PathBuf,
-        /// The CSV to transform.
+        /// The CSV to transform (`-`: standard input).
         #[arg(long, value_name = "FILE")]
         data: PathBuf,
         /// Where to write the transformed CSV.
@@ -308,7 +315,8 @@ pub struct ExplainArgs {
     /// value, and the backward pass with every gradient, updated weight and path to E.
     #[arg(long, value_name = "FILE")]
     pub plot: Option<PathBuf>,
-    /// Repeat the step N times with the updated parameters and print E_total along the way.
+    /// Repeat the step N times with the updated parameters and print E_total along the way
+    /// (at most 1 000 000).
     #[arg(long, value_name = "N", value_parser = parse::parse_epochs)]
     pub steps: Option<usize>,
     /// With --steps: plot E_total against the step, log scale (SVG or PNG, by extension).
@@ -337,14 +345,14 @@ pub struct GradcheckArgs {
     /// The network (hidden widths, activation, loss).
     #[command(flatten)]
     pub net: NetworkArgs,
-    /// Number of inputs.
-    #[arg(long, default_value_t = 3)]
+    /// Number of inputs (1 to 65 536).
+    #[arg(long, default_value = "3", value_parser = parse::parse_width)]
     pub inputs: usize,
-    /// Number of outputs.
-    #[arg(long, default_value_t = 3)]
+    /// Number of outputs (1 to 65 536).
+    #[arg(long, default_value = "3", value_parser = parse::parse_width)]
     pub outputs: usize,
-    /// Samples in the batch.
-    #[arg(long, default_value_t = 4)]
+    /// Samples in the batch (1 to 1 000 000).
+    #[arg(long, default_value = "4", value_parser = parse::parse_samples)]
     pub samples: usize,
     /// Seed for the weights and the data.
     #[arg(long, default_value_t = 42)]
@@ -366,11 +374,11 @@ pub struct ScheduleArgs {
     /// The base learning rate.
     #[arg(long, default_value = "0.1", value_parser = parse_positive)]
     pub lr: f64,
-    /// Number of epochs.
-    #[arg(long, default_value_t = 100)]
+    /// Number of epochs (at most 1 000 000).
+    #[arg(long, default_value = "100", value_parser = parse::parse_epochs)]
     pub epochs: usize,
-    /// Linear warm-up epochs before the schedule.
-    #[arg(long, default_value_t = 0)]
+    /// Linear warm-up epochs before the schedule (at most 1 000 000).
+    #[arg(long, default_value = "0", value_parser = parse::parse_warmup)]
     pub warmup: usize,
     /// Write a plot (SVG or PNG, by extension).
     #[arg(long, value_name = "FILE")]
@@ -395,8 +403,8 @@ pub struct DescendArgs {
     /// The starting point x,y.
     #[arg(long, default_value = "4,3", value_parser = parse_f64_list, allow_hyphen_values = true)]
     pub start: ::std::vec::Vec<f64>,
-    /// Number of steps.
-    #[arg(long, default_value_t = 30)]
+    /// Number of steps (at most 1 000 000).
+    #[arg(long, default_value = "30", value_parser = parse::parse_steps)]
     pub steps: usize,
     /// Write the path on the contours (SVG or PNG, by extension).
     #[arg(long, value_name = "FILE")]

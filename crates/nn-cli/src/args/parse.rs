@@ -1,15 +1,8 @@
-//! Value parsers for flags, and the documented limits they enforce: sizes a user can declare on
-//! the command line are checked before anything is allocated, so a typo such as
-//! `--hidden 1000000000` is a clear usage error instead of an allocation failure.
+//! Value parsers for flags, and the limits they enforce (`nn_cli::limits::bounds`): sizes a
+//! user can declare on the command line are checked before anything is allocated, so a typo
+//! such as `--hidden 1000000000` is a clear usage error instead of an allocation failure.
 
-/// Largest hidden-layer width.
-pub const MAX_WIDTH: usize = 65_536;
-/// Largest number of weights and biases in one network.
-pub const MAX_PARAMETERS: usize = 100_000_000;
-/// Largest `--epochs`.
-pub const MAX_EPOCHS: usize = 1_000_000;
-/// Largest `--batch-size`.
-pub const MAX_BATCH_SIZE: usize = 1_000_000;
+use nn_cli::limits::bounds::{MAX_BATCH_SIZE, MAX_EPOCHS, MAX_STEPS, MAX_THREADS, MAX_WIDTH};
 
 /// `--delimiter`: `,` `;` `|`, `tab` (or `\t`, or a tab character), or another single
 /// ASCII character other than a quote or a line end.
@@ -103,6 +96,31 @@ pub fn parse_batch_size(s: &str) -> Result<usize, String> {
     bounded(s, 0, MAX_BATCH_SIZE)
 }
 
+/// `--warmup`: 0 to [`MAX_EPOCHS`].
+pub fn parse_warmup(s: &str) -> Result<usize, String> {
+    bounded(s, 0, MAX_EPOCHS)
+}
+
+/// `--steps` of `nn descend` and `nn lr-find`: 1 to [`MAX_STEPS`].
+pub fn parse_steps(s: &str) -> Result<usize, String> {
+    bounded(s, 1, MAX_STEPS)
+}
+
+/// `nn gradcheck --inputs`/`--outputs`: 1 to [`MAX_WIDTH`].
+pub fn parse_width(s: &str) -> Result<usize, String> {
+    bounded(s, 1, MAX_WIDTH)
+}
+
+/// `nn gradcheck --samples`: 1 to [`MAX_BATCH_SIZE`].
+pub fn parse_samples(s: &str) -> Result<usize, String> {
+    bounded(s, 1, MAX_BATCH_SIZE)
+}
+
+/// `--threads`: 1 to [`MAX_THREADS`].
+pub fn parse_threads(s: &str) -> Result<usize, String> {
+    bounded(s, 1, MAX_THREADS)
+}
+
 fn bounded(s: &str, min: usize, max: usize) -> Result<usize, String> {
     match s.trim().parse::<usize>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
@@ -136,5 +154,14 @@ mod tests {
         assert!(parse_epochs("0").is_err());
         assert!(parse_epochs("1000001").is_err());
         assert_eq!(parse_batch_size("0").unwrap(), 0);
+        assert_eq!(parse_warmup("0"), Ok(0));
+        let huge = "18446744073709551615";
+        assert_eq!(
+            parse_warmup(huge).unwrap_err(),
+            "\"18446744073709551615\" is not an integer from 0 to 1000000"
+        );
+        assert!(parse_steps("0").is_err() && parse_steps("1000000") == Ok(1_000_000));
+        assert!(parse_width("65537").is_err() && parse_samples("1000001").is_err());
+        assert!(parse_threads("0").is_err() && parse_threads("4097").is_err());
     }
 }

@@ -113,6 +113,11 @@ pub enum Method {
 }
 
 impl Method {
+    /// PCA or ZCA whitening (bounded by `nn_cli::limits::bounds::check_whitening`).
+    pub fn is_whitening(self) -> bool {
+        matches!(self, Method::PcaWhiten | Method::ZcaWhiten)
+    }
+
     /// An unfitted nn-data preprocessor.
     pub fn build(self) -> Result<nn_data::Preprocessor, nn_data::DataError> {
         let name = match self {

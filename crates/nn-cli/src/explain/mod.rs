@@ -90,11 +90,17 @@ fn explain(
         freeze_bias: args.freeze_bias,
     };
     let iteration = match args.steps {
-        Some(n) => Some(crate::explain::steps::iterate(&step, x, n)?),
+        Some(n) => {
+            let parameters = nn_cli::limits::bounds::check_network(&net.sizes())?;
+            nn_cli::limits::bounds::check_steps(parameters, n)?;
+            Some(crate::explain::steps::iterate(&step, x, n)?)
+        }
         None => None,
     };
-    // Pictures first: a bad file name fails before anything is printed.
-    let notes = draw(args, &step, iteration.as_ref())?;
+    check_finite(&trace, iteration.as_ref())?;
+    // Pictures drawn first (a failing picture prints nothing), put in place after the report
+    // is printed (a report that cannot be printed writes no picture).
+    let (notes, staged) = draw(args, &step, iteration.as_ref())?;
     print(args.format, &step, iteration.as_ref())?;
     for note in notes {
         match args.format {
@@ -102,12 +108,45 @@ fn explain(
             Format::Json => crate::stdout::errln!("{note}"),
         }
     }
+    staged
+        .into_iter()
+        .try_for_each(crate::fsutil::Staged::commit)
+}
+
+/// Every number the step shows must be finite: an input, target or weight so large that
+/// the loss, a gradient or an updated weight overflows is an error naming where.
+fn check_finite(trace: &Trace<f64>, iteration: Option<&Iteration>) -> Result<()> {
+    let what = "the input, the target or the weights are too large (or --lr)";
+    anyhow::ensure!(
+        trace.total.is_finite(),
+        "E_total is {}: the loss overflows; {what}",
+        trace.total
+    );
+    for (l, lt) in trace.layers.iter().enumerate() {
+        let parts = [
+            ("out", lt.out.iter()),
+            ("gradient", lt.grad_weight.iter()),
+            ("updated weight", lt.new_weight.iter()),
+        ];
+        for (name, mut values) in parts {
+            if let Some(v) = values.find(|v| !v.is_finite()) {
+                anyhow::bail!("layer {}: an {name} is {v}: {what}", l + 1);
+            }
+        }
+    }
+    if let Some(s) = iteration.and_then(|it| it.losses.iter().position(|v| !v.is_finite())) {
+        anyhow::bail!("E_total after step {s} of --steps is not finite: {what}");
+    }
     Ok(())
 }
 
-/// `--plot` and `--plot-loss` (both drawn before either is put in place); returns what was
-/// written, to tell the user.
-fn draw(args: &ExplainArgs, step: &Step, iteration: Option<&Iteration>) -> Result<Vec<String>> {
+/// `--plot` and `--plot-loss`, both drawn and not yet in place; returns what will be written,
+/// to tell the user, and the staged files.
+fn draw(
+    args: &ExplainArgs,
+    step: &Step,
+    iteration: Option<&Iteration>,
+) -> Result<(Vec<String>, Vec<crate::fsutil::Staged>)> {
     let (mut notes, mut staged) = (Vec::new(), Vec::new());
     if let Some(path) = &args.plot {
         staged.push(crate::explain::plot::stage(path, step)?);
@@ -117,10 +156,7 @@ fn draw(args: &ExplainArgs, step: &Step, iteration: Option<&Iteration>) -> Resul
         staged.push(crate::explain::loss_plot::stage(path, it)?);
         notes.push(format!("E_total plot written to {}", path.display()));
     }
-    staged
-        .into_iter()
-        .try_for_each(crate::fsutil::Staged::commit)?;
-    Ok(notes)
+    Ok((notes, staged))
 }
 
 /// Prints the step (and the iteration) as text or JSON.
@@ -147,10 +183,10 @@ fn print(format: Format, step: &Step, iteration: Option<&Iteration>) -> Result<(
 fn save_textbook(path: &std::path::Path) -> Result<()> {
     let mut model = textbook_model()?;
     model.features = vec!["i1".into(), "i2".into()];
-    model.save(path)?;
+    let staged = model.stage(path)?;
     let shown = path.display();
     outln!("wrote the textbook network to {shown} (edit it, then: nn explain --model {shown})")?;
-    Ok(())
+    staged.commit()
 }
 
 /// The textbook's 2-2-2 sigmoid network (section 2.2).

@@ -76,7 +76,13 @@ impl<S: LrSchedule> LrSchedule for Warmup<S> {
     fn lr_at(&self, epoch: usize) -> f64 {
         let w = self.warmup_epochs;
         if epoch < w {
-            self.inner.lr_at(0) * (epoch + 1) as f64 / (w + 1) as f64
+            let (base, k, n) = (self.inner.lr_at(0), (epoch + 1) as f64, (w + 1) as f64);
+            // base·k/n in this order (the bits the schedule has always had); when base·k
+            // overflows (a rate near f64::MAX and a long warm-up), base·(k/n) ≤ base instead.
+            match base * k / n {
+                lr if lr.is_finite() || !base.is_finite() => lr,
+                _ => base * (k / n),
+            }
         } else {
             self.inner.lr_at(epoch - w)
         }
@@ -86,6 +92,15 @@ impl<S: LrSchedule> LrSchedule for Warmup<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rate_near_the_largest_float_warms_up_without_overflow() {
+        // 1e308 · 2 overflows; 1e308 · (2/4) = 5e307 is the rate of epoch 1 of a 3-epoch
+        // warm-up (k = 2, n = 4).
+        let s = Warmup::new(3, crate::schedule::Constant::new(1e308).unwrap());
+        assert_eq!(s.lr_at(1), 5e307);
+        assert_eq!(s.lr_at(3), 1e308);
+    }
     use crate::schedule::testutil::assert_lrs;
     use crate::schedule::{Constant, StepDecay};
 

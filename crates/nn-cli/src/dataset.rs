@@ -20,22 +20,19 @@ pub fn is_stdin(path: &Path) -> bool {
 /// The bytes of a data file, or of standard input for `-`, with the name to show in errors; a
 /// file alone over the memory limit is refused before it is read.
 pub fn read_bytes(path: &Path) -> Result<(Vec<u8>, String)> {
+    use crate::limits::budget;
     use anyhow::Context;
-    use std::io::Read;
     if is_stdin(path) {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut bytes)
-            .context("reading standard input")?;
+        let bytes = budget::read_whole(std::io::stdin().lock(), "standard input")?;
         return Ok((bytes, STDIN.to_string()));
     }
-    let context = || format!("reading {}", path.display());
+    let name = path.display().to_string();
+    let context = || format!("reading {name}");
     let size = std::fs::metadata(path).with_context(context)?.len();
-    let what = format!("reading {} ({size} bytes)", path.display());
-    crate::limits::budget::check(size, &what, "give a smaller file")?;
-    let bytes = std::fs::read(path).with_context(context)?;
-    Ok((bytes, path.display().to_string()))
+    let what = format!("reading {name} ({size} bytes)");
+    budget::check(size, &what, "give a smaller file")?;
+    let file = std::fs::File::open(path).with_context(context)?;
+    Ok((budget::read_whole(file, &name)?, name))
 }
 
 /// Training data as loaded, features in the float type `D`: the dataset, an MNIST folder's own

@@ -127,8 +127,11 @@ impl ModelFile {
 
     /// Reads and validates a model file.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading model file {}", path.display()))?;
+        let name = format!("model file {}", path.display());
+        let file = std::fs::File::open(path).with_context(|| format!("reading {name}"))?;
+        let bytes = crate::limits::budget::read_side_file(file, &name)?;
+        let text = String::from_utf8(bytes)
+            .map_err(|e| anyhow::anyhow!("reading {name}: not UTF-8 text: {e}"))?;
         Self::parse(&text).with_context(|| format!("invalid model file {}", path.display()))
     }
 

@@ -119,8 +119,11 @@ fn fit(method: Method, data: &Path, options: &CsvOptions, out: &Path) -> Result<
 }
 
 fn load_params(path: &Path) -> Result<Params> {
-    let text = String::from_utf8(crate::dataset::read_bytes(path)?.0)
-        .with_context(|| format!("invalid parameters file {}", path.display()))?;
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).with_context(|| format!("reading {name}"))?;
+    let bytes = crate::limits::budget::read_side_file(file, &name)?;
+    let text =
+        String::from_utf8(bytes).with_context(|| format!("invalid parameters file {name}"))?;
     parse_params(&text).with_context(|| format!("invalid parameters file {}", path.display()))
 }
 

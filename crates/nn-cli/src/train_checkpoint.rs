@@ -184,11 +184,25 @@ pub fn fingerprint(path: &Path) -> Result<Option<(u64, u64)>> {
     if path.is_dir() {
         return Ok(None);
     }
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    Ok(Some((bytes.len() as u64, hash)))
+    use std::io::Read;
+    let context = || format!("reading {}", path.display());
+    // Streamed in chunks: the data file may be as large as the memory limit.
+    let mut file = std::fs::File::open(path).with_context(context)?;
+    let (mut size, mut hash) = (0u64, 0xcbf2_9ce4_8422_2325_u64);
+    let mut chunk = vec![0u8; 1 << 16];
+    loop {
+        let n = match file.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e).with_context(context),
+        };
+        size += n as u64;
+        hash = chunk[..n].iter().fold(hash, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    }
+    Ok(Some((size, hash)))
 }
 
 #[cfg(test)]

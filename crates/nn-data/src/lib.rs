@@ -58,6 +58,7 @@ mod leading;
 mod min_max;
 mod preprocessor;
 mod quoted;
+mod read_capped;
 mod schema;
 mod select;
 mod split;
@@ -85,6 +86,7 @@ pub use labels::{one_hot, Labels};
 pub use min_max::MinMaxScaler;
 pub use preprocessor::Preprocessor;
 pub use quoted::{quoted, quoted_list, MAX_SHOWN_CHARS, MAX_SHOWN_ITEMS};
+pub use read_capped::read_capped;
 pub use schema::{
     ApplyOptions, CsvOptions, CsvSchema, Loaded, Missing, SkippedRow, TargetKind, Task, Unknown,
     DEFAULT_MAX_BYTES, DEFAULT_MAX_CATEGORIES, MAX_AUTO_CLASSES,

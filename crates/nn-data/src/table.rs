@@ -46,13 +46,10 @@ pub(crate) fn read_table(
     delimiter: Option<u8>,
     max_bytes: u64,
 ) -> Result<Table> {
-    let mut bytes = Vec::new();
-    (reader.take(max_bytes.saturating_add(1)))
-        .read_to_end(&mut bytes)
-        .map_err(|source| DataError::Io {
-            file: file.to_string(),
-            source,
-        })?;
+    let bytes = crate::read_capped(reader, max_bytes).map_err(|source| DataError::Io {
+        file: file.to_string(),
+        source,
+    })?;
     let mut held = Held::new(file, max_bytes);
     held.add(bytes.len() as u64, 0)?;
     let delimiter = delimiter.unwrap_or_else(|| crate::sniff_delimiter(&bytes));

@@ -71,6 +71,52 @@ pub fn check(bytes: u64, what: &str, hint: &str) -> anyhow::Result<()> {
     )))
 }
 
+/// Model and parameter files this small are read whatever `--max-memory` says: they are
+/// side files next to the data, and a limit small enough to refuse them is only ever a test's.
+pub const SIDE_FILE_FLOOR: u64 = 64 << 20;
+
+/// Reads all of a data file (`reader`, called `name` in messages), refusing one larger than
+/// the limit before holding more of it than the limit: standard input, pipes and devices list
+/// no size (`/dev/zero` never ends), so a check of the listed size alone is not enough.
+///
+/// ```
+/// use nn_cli::limits::budget::read_whole;
+/// assert_eq!(read_whole(&b"a,b\n1,2\n"[..], "t.csv").unwrap().len(), 8);
+/// nn_cli::limits::budget::set_max_memory(1 << 20);
+/// let err = read_whole(std::io::repeat(0), "/dev/zero").unwrap_err();
+/// assert!(err.to_string().starts_with("/dev/zero is larger than the memory limit of 1.0 MiB"));
+/// ```
+pub fn read_whole(reader: impl std::io::Read, name: &str) -> anyhow::Result<Vec<u8>> {
+    read_capped(reader, name, max_memory())
+}
+
+/// [`read_whole`] for a model or parameter file: the limit is never below
+/// [`SIDE_FILE_FLOOR`].
+///
+/// ```
+/// use nn_cli::limits::budget::{read_side_file, SIDE_FILE_FLOOR};
+/// nn_cli::limits::budget::set_max_memory(1024);
+/// assert_eq!(read_side_file(&[b' '; 4096][..], "m.json").unwrap().len(), 4096);
+/// let err = read_side_file(std::io::repeat(0), "/dev/zero").unwrap_err();
+/// assert!(err.to_string().contains("larger than the memory limit of 64.0 MiB"));
+/// ```
+pub fn read_side_file(reader: impl std::io::Read, name: &str) -> anyhow::Result<Vec<u8>> {
+    read_capped(reader, name, max_memory().max(SIDE_FILE_FLOOR))
+}
+
+fn read_capped(reader: impl std::io::Read, name: &str, limit: u64) -> anyhow::Result<Vec<u8>> {
+    use anyhow::Context;
+    let bytes = nn_data::read_capped(reader, limit).with_context(|| format!("reading {name}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(usage(format!(
+            "{name} is larger than the memory limit of {} (--max-memory); give a smaller \
+             file, or raise --max-memory if the machine has the memory",
+            ByteSize(limit)
+        )));
+    }
+    Ok(bytes)
+}
+
 /// nn-data's error as the CLI reports it: a feature matrix over the limit
 /// ([`nn_data::DataError::TooLarge`]) or a file whose text and cells are
 /// ([`nn_data::DataError::TableTooLarge`]) becomes a usage error with the estimate and the

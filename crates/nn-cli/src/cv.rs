@@ -8,8 +8,9 @@ use std::fmt::Write as _;
 use anyhow::{Context, Result};
 use nn_data::Task;
 
+use crate::args::Dtype;
 use crate::args::{CvArgs, TestArgs, TrainArgs};
-use crate::fit::fit;
+use crate::fit::{fit, Real};
 use crate::prepare_train::{from_parts, load};
 use crate::scoring::Scorer;
 use crate::stdout::outln;
@@ -31,8 +32,24 @@ pub fn run(args: CvArgs) -> Result<()> {
         .input("--val", args.val.val.as_deref())
         .file("--out", args.out.as_deref())
         .check()?;
+    args.run.check()?;
     let train_args = as_train_args(&args);
-    let loaded = load::<f32>(&train_args)?;
+    let (results, task) = match train_args.run.dtype {
+        Dtype::F32 => folds_as::<f32>(&args, &train_args)?,
+        Dtype::F64 => folds_as::<f64>(&args, &train_args)?,
+    };
+    summary(&results, task)?;
+    if let Some(path) = &args.out {
+        let staged = crate::fsutil::stage_bytes(path, fold_csv(&results, task).as_bytes())?;
+        outln!("per-fold figures written to {}", path.display())?;
+        staged.commit()?;
+    }
+    Ok(())
+}
+
+/// Every fold of every repeat, trained and scored in the float type `T` (`--dtype`).
+fn folds_as<T: Real>(args: &CvArgs, train_args: &TrainArgs) -> Result<(Vec<Fold>, Task)> {
+    let loaded = load::<T>(train_args)?;
     let (data, schema) = (loaded.data, loaded.schema);
     let mut results = Vec::new();
     for repeat in 0..args.repeats {
@@ -43,7 +60,7 @@ pub fn run(args: CvArgs) -> Result<()> {
                 .filter(|i| test_rows.binary_search(i).is_err())
                 .collect();
             let (train, test) = (data.select(&train_rows), data.select(test_rows));
-            let fold = run_fold(&train_args, train, test, schema.clone())
+            let fold = run_fold(train_args, train, test, schema.clone())
                 .with_context(|| format!("fold {} of repeat {}", k + 1, repeat + 1))?;
             let result = Fold {
                 repeat,
@@ -57,21 +74,14 @@ pub fn run(args: CvArgs) -> Result<()> {
             results.push(result);
         }
     }
-    let task = crate::prepare_train::task_of(&data);
-    summary(&results, task)?;
-    if let Some(path) = &args.out {
-        let staged = crate::fsutil::stage_bytes(path, fold_csv(&results, task).as_bytes())?;
-        outln!("per-fold figures written to {}", path.display())?;
-        staged.commit()?;
-    }
-    Ok(())
+    Ok((results, crate::prepare_train::task_of(&data)))
 }
 
 /// Trains on `train` and scores `test`: (test loss, metric, task).
-fn run_fold(
+fn run_fold<T: Real>(
     args: &TrainArgs,
-    train: nn_data::Dataset<f32>,
-    test: nn_data::Dataset<f32>,
+    train: nn_data::Dataset<T>,
+    test: nn_data::Dataset<T>,
     schema: Option<nn_data::CsvSchema>,
 ) -> Result<(f64, f64, Task)> {
     let data = from_parts(args, train, test, schema)?;

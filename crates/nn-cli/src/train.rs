@@ -31,9 +31,7 @@ struct Trained {
 pub fn run(args: TrainArgs) -> Result<()> {
     let comm = crate::cluster::join()?;
     let mut args = crate::train_checkpoint::resolve(args)?;
-    if args.run.dtype == Dtype::F64 && args.run.precision == crate::args::PrecisionArg::Bf16 {
-        return Err(crate::fsutil::usage("--precision bf16 needs --dtype f32"));
-    }
+    args.run.check()?;
     check_outputs(&args)?;
     // The model file records the preprocessing actually used, default or not.
     args.data.preprocess = Some(args.data.preprocess_method());

@@ -169,6 +169,61 @@ fn cv_prints_every_fold_and_their_mean() {
     assert!(rows.starts_with("repeat,fold,train_rows,test_rows,test_loss,test_accuracy"));
 }
 
+/// `nn cv --dtype f64` trains and scores in f64 (it used to accept the flag and run in f32):
+/// the per-fold test losses of the two types differ by f32 rounding only, never by nothing.
+#[test]
+fn cv_honours_dtype() {
+    let dir = tempfile::tempdir().unwrap();
+    let losses = |dtype: &str| -> Vec<f64> {
+        let csv = dir.path().join(format!("{dtype}.csv"));
+        ok(&[
+            "cv",
+            "--data",
+            &iris(),
+            "--folds",
+            "3",
+            "--epochs",
+            "5",
+            "--hidden",
+            "8",
+            "--dtype",
+            dtype,
+            "--out",
+            csv.to_str().unwrap(),
+        ]);
+        let rows = std::fs::read_to_string(&csv).unwrap();
+        rows.lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(4).unwrap().parse().unwrap())
+            .collect()
+    };
+    let (single, double) = (losses("f32"), losses("f64"));
+    assert_eq!(single.len(), 3);
+    for (s, d) in single.iter().zip(&double) {
+        assert_ne!(
+            s, d,
+            "f32 and f64 folds gave the same bits: --dtype ignored"
+        );
+        assert!((s - d).abs() < 1e-4, "{s} vs {d}");
+    }
+    // bf16 products multiply f32 networks only: refused before any fold runs.
+    let r = nn(&[
+        "cv",
+        "--data",
+        &iris(),
+        "--dtype",
+        "f64",
+        "--precision",
+        "bf16",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("--precision bf16 needs --dtype f32"),
+        "{}",
+        r.stderr
+    );
+}
+
 #[test]
 fn optimizers_dropout_and_class_weights_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();

@@ -231,6 +231,17 @@ pub struct RunArgs {
     pub min_delta: f64,
 }
 
+impl RunArgs {
+    /// Refuses flag combinations no run can honour (a usage error, before any work):
+    /// `--precision bf16` multiplies f32 networks only.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.dtype == Dtype::F64 && self.precision == PrecisionArg::Bf16 {
+            return Err(crate::fsutil::usage("--precision bf16 needs --dtype f32"));
+        }
+        Ok(())
+    }
+}
+
 /// `nn train` flags.
 #[derive(Debug, Clone, Args, Serialize, Deserialize)]
 #[command(

@@ -26,28 +26,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use common::{ok, root};
+use common::{ok, root, COMMANDS};
 
 /// How long one case may run before it counts as a hang.
 const TIME_LIMIT: Duration = Duration::from_secs(60);
 
 /// Every subcommand must have at least this many cases in the corpus.
 const MIN_CASES_PER_COMMAND: usize = 3;
-
-/// The subcommands of `nn` (kept in step with `nn --help` by `every_subcommand_is_listed`).
-const COMMANDS: &[&str] = &[
-    "train",
-    "cv",
-    "evaluate",
-    "predict",
-    "preprocess",
-    "explain",
-    "gradcheck",
-    "schedule",
-    "descend",
-    "lr-find",
-    "export",
-];
 
 /// One line of a cases file.
 struct Case {

@@ -139,18 +139,8 @@ fn regression_predictions_are_in_target_units() {
 
 #[test]
 fn every_subcommand_has_examples_in_help() {
-    for cmd in [
-        "train",
-        "evaluate",
-        "predict",
-        "explain",
-        "gradcheck",
-        "schedule",
-        "descend",
-        "lr-find",
-        "export",
-    ] {
-        let out = ok(&[cmd, "--help"]);
+    for cmd in common::COMMANDS {
+        let out = ok(&[*cmd, "--help"]);
         assert!(out.contains("Examples:"), "nn {cmd} --help has no examples");
     }
     for action in ["fit", "transform"] {

@@ -153,3 +153,19 @@ pub fn spawn(args: &[&str], stdout: std::process::Stdio) -> std::process::Child 
         .spawn()
         .expect("nn starts")
 }
+
+/// Every subcommand of `nn`, as `nn --help` lists them (checked by `bad_cases.rs`
+/// `every_subcommand_is_listed`).
+pub const COMMANDS: &[&str] = &[
+    "train",
+    "cv",
+    "evaluate",
+    "predict",
+    "preprocess",
+    "explain",
+    "gradcheck",
+    "schedule",
+    "descend",
+    "lr-find",
+    "export",
+];

@@ -93,7 +93,7 @@ pub fn run(args: DescendArgs) -> Result<()> {
     )?;
     outln!("{:>5} {:>14} {:>14} {:>14}", "step", "x", "y", "f(x, y)")?;
     for (k, &p) in points.iter().enumerate() {
-        outln!("{k:>5} {:>14.6} {:>14.6} {:>14.6}", p.0, p.1, f(p))?;
+        outln!("{k:>5} {:>14} {:>14} {:>14}", num(p.0), num(p.1), num(f(p)))?;
     }
     outln!("{}", verdict(args.lr))?;
     if let Some(path) = &args.plot {
@@ -172,9 +172,27 @@ fn contours(r: f64) -> Vec<Vec<(f64, f64)>> {
         .collect()
 }
 
+/// A table value: six decimals, or scientific notation past 1e9 in magnitude (a start of
+/// `1e150,1` would otherwise print 150-digit numbers).
+fn num(v: f64) -> String {
+    match v.abs() < 1e9 {
+        true => format!("{v:.6}"),
+        false => format!("{v:.6e}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn table_values_switch_to_scientific_past_1e9() {
+        assert_eq!(num(4.0), "4.000000");
+        assert_eq!(num(-0.0049), "-0.004900");
+        assert_eq!(num(999_999_999.0), "999999999.000000");
+        assert_eq!(num(1e150), "1.000000e150");
+        assert_eq!(num(-2.5e9), "-2.500000e9");
+    }
 
     #[test]
     fn one_step_scales_by_one_minus_two_lr() {

@@ -184,25 +184,35 @@ pub fn fingerprint(path: &Path) -> Result<Option<(u64, u64)>> {
     if path.is_dir() {
         return Ok(None);
     }
-    use std::io::Read;
     let context = || format!("reading {}", path.display());
-    // Streamed in chunks: the data file may be as large as the memory limit.
+    // Streamed: the data file may be as large as the memory limit.
     let mut file = std::fs::File::open(path).with_context(context)?;
-    let (mut size, mut hash) = (0u64, 0xcbf2_9ce4_8422_2325_u64);
-    let mut chunk = vec![0u8; 1 << 16];
-    loop {
-        let n = match file.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e).with_context(context),
-        };
-        size += n as u64;
-        hash = chunk[..n].iter().fold(hash, |h, &b| {
+    let mut fnv = Fnv1a {
+        size: 0,
+        hash: 0xcbf2_9ce4_8422_2325,
+    };
+    std::io::copy(&mut file, &mut fnv).with_context(context)?;
+    Ok(Some((fnv.size, fnv.hash)))
+}
+
+/// A writer that counts and FNV-1a-hashes the bytes written into it.
+struct Fnv1a {
+    size: u64,
+    hash: u64,
+}
+
+impl std::io::Write for Fnv1a {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.size += bytes.len() as u64;
+        self.hash = bytes.iter().fold(self.hash, |h, &b| {
             (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
         });
+        Ok(bytes.len())
     }
-    Ok(Some((size, hash)))
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -87,7 +87,7 @@ pub const SIDE_FILE_FLOOR: u64 = 64 << 20;
 /// assert!(err.to_string().starts_with("/dev/zero is larger than the memory limit of 1.0 MiB"));
 /// ```
 pub fn read_whole(reader: impl std::io::Read, name: &str) -> anyhow::Result<Vec<u8>> {
-    read_capped(reader, name, max_memory())
+    read_up_to(reader, name, max_memory())
 }
 
 /// [`read_whole`] for a model or parameter file: the limit is never below
@@ -101,10 +101,10 @@ pub fn read_whole(reader: impl std::io::Read, name: &str) -> anyhow::Result<Vec<
 /// assert!(err.to_string().contains("larger than the memory limit of 64.0 MiB"));
 /// ```
 pub fn read_side_file(reader: impl std::io::Read, name: &str) -> anyhow::Result<Vec<u8>> {
-    read_capped(reader, name, max_memory().max(SIDE_FILE_FLOOR))
+    read_up_to(reader, name, max_memory().max(SIDE_FILE_FLOOR))
 }
 
-fn read_capped(reader: impl std::io::Read, name: &str, limit: u64) -> anyhow::Result<Vec<u8>> {
+fn read_up_to(reader: impl std::io::Read, name: &str, limit: u64) -> anyhow::Result<Vec<u8>> {
     use anyhow::Context;
     let bytes = nn_data::read_capped(reader, limit).with_context(|| format!("reading {name}"))?;
     if bytes.len() as u64 > limit {

@@ -30,7 +30,7 @@ use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2};
 use nn_tensor::aligned::zeros_aligned;
 use nn_tensor::matmul::Precision;
 use nn_tensor::s;
-use nn_tensor::sparse::{spmm, CsrMatrix};
+use nn_tensor::sparse::{spmm, spmm_transposed, BlockedTranspose, CsrMatrix};
 use nn_tensor::{Float, TensorError};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -91,12 +91,12 @@ struct SparseInput<T> {
     /// The batch, `(n_samples, n_in)`.
     x: CsrMatrix<T>,
     /// Its transpose, for the weight gradient.
-    xt: CsrMatrix<T>,
+    xt: BlockedTranspose<T>,
 }
 
 impl<T: Float> Default for SparseInput<T> {
     fn default() -> Self {
-        let (x, xt) = (CsrMatrix::new(), CsrMatrix::new());
+        let (x, xt) = (CsrMatrix::new(), BlockedTranspose::new());
         SparseInput {
             enabled: true,
             active: false,
@@ -451,8 +451,9 @@ impl<T: Float> Network<T> {
             if l == 0 && self.sparse.active {
                 // ∂L/∂Wᵀ = xᵀ·δ, written through the column-major gradient's transpose.
                 let sparse = &mut self.sparse;
-                sparse.x.transpose_into(&mut sparse.xt);
-                spmm(&sparse.xt, dz.view(), gw.view_mut().reversed_axes()).expect("shapes checked");
+                sparse.xt.assign(&sparse.x);
+                spmm_transposed(&sparse.xt, dz.view(), gw.view_mut().reversed_axes())
+                    .expect("shapes checked");
                 continue;
             }
             if column_major {

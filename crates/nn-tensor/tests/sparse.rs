@@ -20,7 +20,9 @@
 
 use ndarray::{s, Array2, ArrayView2, ShapeBuilder};
 use nn_tensor::matmul::KernelChoice;
-use nn_tensor::sparse::{density, spmm, spmm_with_kernel, CsrMatrix};
+use nn_tensor::sparse::{
+    density, spmm, spmm_transposed, spmm_with_kernel, BlockedTranspose, CsrMatrix,
+};
 use nn_tensor::{matmul_naive, set_num_threads, Float, TensorError};
 use nn_testutil::Lcg;
 use proptest::prelude::*;
@@ -362,6 +364,71 @@ fn bits_do_not_depend_on_the_thread_count() {
     }
     run::<f32>();
     run::<f64>();
+}
+
+/// `C = Xᵀ·B` through [`BlockedTranspose`] into a NaN-filled C, checked bit for bit against
+/// the multiply-add chain over the rows of `Xᵀ` (and within the bound of `matmul_naive`), from
+/// the CSR build (which counts the columns per block of rows) and from a CSR without counts
+/// (a transpose's transpose), with the buffers reused from a larger product first.
+fn check_transposed<T: Float>(rows: usize, cols: usize, n: usize, dens: f64) {
+    let seed = (rows * 7919 + cols * 31 + n) as u64;
+    let x = sparse_dense::<T>(rows, cols, dens, seed);
+    let b = dense::<T>(rows, n, seed ^ 0x5);
+    let csr = CsrMatrix::from_dense(x.view());
+    let (mut xt, mut uncounted) = (CsrMatrix::new(), CsrMatrix::new());
+    csr.transpose_into(&mut xt);
+    xt.transpose_into(&mut uncounted);
+    assert_eq!(uncounted, csr);
+    let mut blocked = BlockedTranspose::new();
+    blocked.assign(&CsrMatrix::from_dense(
+        dense::<T>(rows + 40, cols + 3, 1).view(),
+    ));
+    for (source, what) in [(&csr, "counted"), (&uncounted, "recounted")] {
+        blocked.assign(source);
+        assert_eq!((blocked.shape(), blocked.nnz()), ((cols, rows), csr.nnz()));
+        let mut c = Array2::from_elem((cols, n), T::nan());
+        spmm_transposed(&blocked, b.view(), c.view_mut()).unwrap();
+        let what = format!(
+            "{} xᵀ·b, x ({rows}, {cols}) density {dens}, n {n}, {what}",
+            T::NAME
+        );
+        assert_product(x.t(), &xt, b.view(), c.view(), &what);
+    }
+}
+
+/// Batches around the depth blocks of the transposed product (16 to 128 rows of x, depending
+/// on the CPU and the type), and 0 and 1.
+#[test]
+fn blocked_transpose_products_are_the_chain_over_the_transpose() {
+    for rows in [0, 1, 15, 16, 17, 31, 32, 33, 64, 65, 129, 300] {
+        for (cols, n) in [(1, 3), (9, 17), (70, 40), (300, 257)] {
+            check_transposed::<f32>(rows, cols, n, 0.2);
+            check_transposed::<f64>(rows, cols, n, 0.2);
+        }
+    }
+    check_transposed::<f32>(100, 50, 20, 0.0);
+    check_transposed::<f64>(100, 50, 20, 1.0);
+}
+
+/// The weight-gradient shape of an MNIST batch (301×784 at 20%: 47 000 non-zeros, enough for
+/// 2 and 3 threads to split both the transpose and the product): the same bits on 1–3 threads.
+#[test]
+fn blocked_transpose_bits_do_not_depend_on_the_thread_count() {
+    let x = sparse_dense::<f32>(301, 784, 0.2, 8);
+    let b = dense::<f32>(301, 256, 9);
+    let csr = CsrMatrix::from_dense(x.view());
+    let mut xt = CsrMatrix::new();
+    csr.transpose_into(&mut xt);
+    let want = chain(&xt, b.view());
+    for threads in [1, 2, 3] {
+        set_num_threads(threads);
+        let mut blocked = BlockedTranspose::new();
+        blocked.assign(&csr);
+        let mut c = Array2::from_elem((784, 256), f32::NAN);
+        spmm_transposed(&blocked, b.view(), c.view_mut()).unwrap();
+        assert!(same_bits(c.view(), want.view()), "{threads} threads");
+    }
+    set_num_threads(0);
 }
 
 #[test]

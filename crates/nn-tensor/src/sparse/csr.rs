@@ -4,8 +4,7 @@ use crate::Float;
 use ndarray::ArrayView2;
 use std::sync::{Mutex, PoisonError};
 
-/// Entries per thread before [`CsrMatrix::transpose_into`] splits the work.
-const TRANSPOSE_PER_THREAD: usize = 4096;
+use super::TRANSPOSE_PER_THREAD;
 
 /// A sparse matrix in compressed sparse row form: row `i`'s non-zeros are
 /// `values[indptr[i]..indptr[i + 1]]`, in columns `indices[…]`, columns increasing.
@@ -29,9 +28,12 @@ pub struct CsrMatrix<T> {
     pub(super) indptr: Vec<usize>,
     pub(super) indices: Vec<u32>,
     pub(super) values: Vec<T>,
-    /// Stored entries per column, counted while the rows are filled (empty when unknown), so
-    /// that [`transpose_into`](Self::transpose_into) need not count them again.
-    col_nnz: Vec<u32>,
+    /// Stored entries per column in each block of `count_rows` rows (`block_nnz[b·cols + j]`
+    /// for rows `b·count_rows..`), counted while the rows are filled (empty when unknown), so
+    /// that the transposes need not count them again.
+    pub(super) block_nnz: Vec<u32>,
+    /// Rows per block of `block_nnz` (a power of two).
+    pub(super) count_rows: usize,
 }
 
 impl<T: Float> CsrMatrix<T> {
@@ -47,7 +49,8 @@ impl<T: Float> CsrMatrix<T> {
             indptr: vec![0],
             indices: Vec::new(),
             values: Vec::new(),
-            col_nnz: Vec::new(),
+            block_nnz: Vec::new(),
+            count_rows: usize::MAX,
         }
     }
 
@@ -113,14 +116,16 @@ impl<T: Float> CsrMatrix<T> {
             self.indices.resize(room, 0);
             self.values.resize(room, T::zero());
         }
-        self.col_nnz.clear();
-        self.col_nnz.resize(cols, 0);
+        self.count_rows = super::spmm::transpose_depth::<T>();
+        self.block_nnz.clear();
+        self.block_nnz
+            .resize(rows.div_ceil(self.count_rows).max(1) * cols, 0);
         let filled = self.fill_rows(x, max_nnz);
         if !filled {
             // Leave a valid (empty, `0 × cols`) matrix rather than a half-filled one.
             self.rows = 0;
             self.indptr.truncate(1);
-            self.col_nnz.clear();
+            self.block_nnz.clear();
         }
         filled
     }
@@ -159,9 +164,11 @@ impl<T: Float> CsrMatrix<T> {
         out.cols = self.rows;
         out.indptr.clear();
         out.indptr.resize(self.cols + 1, 0);
-        if self.col_nnz.len() == self.cols {
-            for (j, &count) in self.col_nnz.iter().enumerate() {
-                out.indptr[j + 1] = count as usize;
+        if self.counted() {
+            for counts in self.block_nnz.chunks_exact(self.cols.max(1)) {
+                for (j, &count) in counts.iter().enumerate() {
+                    out.indptr[j + 1] += count as usize;
+                }
             }
         } else {
             for &j in &self.indices[..self.nnz()] {
@@ -171,9 +178,10 @@ impl<T: Float> CsrMatrix<T> {
         for j in 0..self.cols {
             out.indptr[j + 1] += out.indptr[j];
         }
-        // The transpose's column counts are this matrix's row lengths.
-        out.col_nnz.clear();
-        out.col_nnz
+        // The transpose's column counts are this matrix's row lengths (one block of all rows).
+        out.count_rows = usize::MAX;
+        out.block_nnz.clear();
+        out.block_nnz
             .extend(self.indptr.windows(2).map(|w| (w[1] - w[0]) as u32));
         if out.indices.len() < self.nnz() {
             out.indices.resize(self.nnz(), 0);
@@ -248,6 +256,12 @@ impl<T: Float> CsrMatrix<T> {
                 }
             }
         }
+    }
+
+    /// Whether `block_nnz` holds this matrix's column counts (per block of `count_rows` rows).
+    pub(super) fn counted(&self) -> bool {
+        let blocks = self.rows.div_ceil(self.count_rows).max(1);
+        self.block_nnz.len() == blocks * self.cols
     }
 
     /// `(rows, columns)`.
@@ -325,7 +339,7 @@ unsafe fn fill_rows_avx2<T: Float>(m: &mut CsrMatrix<T>, x: ArrayView2<T>, max: 
 }
 
 /// Appends the rows of `x` to `m` (whose `indptr` holds the leading 0, buffers room for
-/// `max_nnz` plus a row, `col_nnz` zeros) with `push` (row, room as long as the row, column
+/// `max_nnz` plus a row, `block_nnz` zeros) with `push` (row, room as long as the row, column
 /// counts; returns how many it wrote); `false` as soon as more than `max_nnz` are found.
 #[inline(always)]
 fn fill_rows_body<T: Float, P>(
@@ -339,7 +353,8 @@ where
 {
     let mut len = 0;
     let mut scratch = Vec::new();
-    for row in x.rows() {
+    let cols = x.ncols();
+    for (i, row) in x.rows().into_iter().enumerate() {
         let row = match row.as_slice() {
             Some(r) => r,
             None => {
@@ -352,7 +367,8 @@ where
             &mut m.indices[len..][..row.len()],
             &mut m.values[len..][..row.len()],
         );
-        len += push(row, room, &mut m.col_nnz);
+        let counts = &mut m.block_nnz[i / m.count_rows * cols..][..cols];
+        len += push(row, room, counts);
         if len > max_nnz {
             return false;
         }

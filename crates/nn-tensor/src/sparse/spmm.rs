@@ -6,11 +6,12 @@
 //! fused multiply-add chain over the row's non-zeros in increasing `k` (`a·b + c` rounded twice
 //! in the portable build, where no FMA instruction is assumed).
 
-use super::CsrMatrix;
+use super::{BlockedTranspose, CsrMatrix};
 use crate::cpu::Isa;
 use crate::matmul::KernelChoice;
 use crate::{Float, Result, TensorError};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
+use std::borrow::Cow;
 
 /// Multiply-adds per thread before a product is split across threads.
 const FMAS_PER_THREAD: usize = 1 << 18;
@@ -54,6 +55,92 @@ pub fn spmm_with_kernel<T: Float>(
     kernel: KernelChoice,
     a: &CsrMatrix<T>,
     b: ArrayView2<T>,
+    c: ArrayViewMut2<T>,
+) -> Result<()> {
+    product(kernel, Operand::Csr(a), b, c)
+}
+
+/// `C = Xᵀ·B` for the transpose built by [`BlockedTranspose::assign`]: the same arithmetic as
+/// [`spmm`] on [`CsrMatrix::transpose_into`]'s result, so the same bits, without finding each
+/// row's depth blocks again (the entries are stored block by block).
+///
+/// ```
+/// use ndarray::{array, Array2};
+/// use nn_tensor::sparse::{spmm_transposed, BlockedTranspose, CsrMatrix};
+/// let x = CsrMatrix::from_dense(array![[0.0_f32, 2.0], [3.0, 0.0]].view());
+/// let mut xt = BlockedTranspose::new();
+/// xt.assign(&x);
+/// let mut c = Array2::zeros((2, 1));
+/// spmm_transposed(&xt, array![[5.0], [7.0]].view(), c.view_mut())?;
+/// assert_eq!(c, array![[21.0], [10.0]]);
+/// # Ok::<(), nn_tensor::TensorError>(())
+/// ```
+pub fn spmm_transposed<T: Float>(
+    xt: &BlockedTranspose<T>,
+    b: ArrayView2<T>,
+    c: ArrayViewMut2<T>,
+) -> Result<()> {
+    product(KernelChoice::Auto, Operand::Blocked(xt), b, c)
+}
+
+/// The sparse left operand of a product.
+#[derive(Clone, Copy)]
+enum Operand<'a, T> {
+    /// Row by row; each call finds where the rows cross the depth blocks ([`Bounds::new`]).
+    Csr(&'a CsrMatrix<T>),
+    /// Block by block, as the kernels read it.
+    Blocked(&'a BlockedTranspose<T>),
+}
+
+impl<'a, T: Float> Operand<'a, T> {
+    fn shape(self) -> (usize, usize) {
+        match self {
+            Operand::Csr(a) => (a.rows, a.cols),
+            Operand::Blocked(a) => (a.rows, a.cols),
+        }
+    }
+
+    /// Entries before each row, and one more: where the row ranges of threads are cut.
+    fn indptr(self) -> &'a [usize] {
+        match self {
+            Operand::Csr(a) => &a.indptr,
+            Operand::Blocked(a) => &a.indptr,
+        }
+    }
+
+    fn entries(self) -> (&'a [u32], &'a [T]) {
+        match self {
+            Operand::Csr(a) => (&a.indices, &a.values),
+            Operand::Blocked(a) => (&a.indices, &a.values),
+        }
+    }
+
+    fn nnz(self) -> usize {
+        self.indptr().last().copied().unwrap_or(0)
+    }
+
+    /// Where rows `r0..r1` cross depth blocks of `depth` columns (a CSR operand's), or the
+    /// blocks the operand is stored in.
+    fn bounds(self, r0: usize, r1: usize, depth: usize) -> Bounds<'a> {
+        match self {
+            Operand::Csr(a) => Bounds::new(a, r0, r1, depth),
+            Operand::Blocked(a) => Bounds {
+                rows: r0..r1,
+                base: 0,
+                blocks: a.blocks(),
+                row_step: 1,
+                block_step: a.rows,
+                at: Cow::Borrowed(&a.seg),
+            },
+        }
+    }
+}
+
+/// [`spmm_with_kernel`] for either operand.
+fn product<T: Float>(
+    kernel: KernelChoice,
+    a: Operand<'_, T>,
+    b: ArrayView2<T>,
     mut c: ArrayViewMut2<T>,
 ) -> Result<()> {
     let isa = sparse_isa(kernel).ok_or(TensorError::KernelUnavailable {
@@ -74,11 +161,11 @@ pub fn spmm_with_kernel<T: Float>(
     }
     if !rows_contiguous(b.dim(), b.strides()) {
         let b = Array2::from_shape_vec((k, n), b.iter().copied().collect());
-        return spmm_with_kernel(kernel, a, b.expect("k·n elements").view(), c);
+        return product(kernel, a, b.expect("k·n elements").view(), c);
     }
     if !rows_contiguous(c.dim(), c.strides()) {
         let mut tmp = Array2::zeros((m, n));
-        spmm_with_kernel(kernel, a, b, tmp.view_mut())?;
+        product(kernel, a, b, tmp.view_mut())?;
         c.assign(&tmp);
         return Ok(());
     }
@@ -109,7 +196,7 @@ fn rows_contiguous(dim: (usize, usize), strides: &[isize]) -> bool {
 /// One product, as raw row pointers (so that threads can share it).
 struct Job<'a, T> {
     isa: Isa,
-    a: &'a CsrMatrix<T>,
+    a: Operand<'a, T>,
     b: *const T,
     ldb: usize,
     c: *mut T,
@@ -133,7 +220,8 @@ impl<T: Float> Job<'_, T> {
         }
         // Parts with equal work (non-zeros, plus one per row for its stores), not equal rows:
         // the non-zeros of an image's pixels crowd in the middle rows of Xᵀ.
-        let work = |r: usize| self.a.indptr[r] + r;
+        let indptr = self.a.indptr();
+        let work = |r: usize| indptr[r] + r;
         let cut = |p: usize| {
             // The first row whose work so far reaches the part's share (a binary search: the
             // work grows strictly with r).
@@ -194,9 +282,8 @@ fn sparse_isa(kernel: KernelChoice) -> Option<Isa> {
 macro_rules! panels {
     ($job:expr, $r0:expr, $r1:expr, $fused:literal; $w0:literal $(, $w:literal)*) => {{
         let job = $job;
-        let depth = (BLOCK_BYTES / ($w0 * std::mem::size_of::<T>()) + 1).next_power_of_two() / 2;
-        let depth = depth.max(16);
-        let bounds = Bounds::new(job.a, $r0, $r1, depth);
+        let depth = block_depth(BLOCK_BYTES, $w0 * std::mem::size_of::<T>());
+        let bounds = job.a.bounds($r0, $r1, depth);
         let mut j = 0;
         // SAFETY: each panel lies inside the n columns (forwarded contract).
         while job.n - j >= $w0 {
@@ -238,22 +325,47 @@ unsafe fn rows_avx2<T: Float>(job: &Job<'_, T>, r0: usize, r1: usize) {
     }
 }
 
-/// Bytes of B one depth block of a panel may take, so that it stays in L1 (32–48 KiB). Found
-/// by measurement on MNIST batches: 16–48 KiB within 10%, 32 KiB best.
-const BLOCK_BYTES: usize = 32 * 1024;
+/// Bytes of B one depth block of a panel may take. Measured on MNIST batches of 128 and 512
+/// (784→256 layer, `benches/examples/sparse_ops.rs`): for `x·Wᵀ`, 64 KiB beats 32 KiB by
+/// 10–12% (fewer reloads of each output row outweigh reading B from beyond L1).
+const BLOCK_BYTES: usize = 64 * 1024;
 
-/// Where each row's non-zeros cross each depth block: row `r0 + r`'s entries in block `d`
-/// (columns `d·depth..(d + 1)·depth` of A) are `at[r·(blocks + 1) + d..][..2]`.
-struct Bounds {
-    r0: usize,
-    blocks: usize,
-    at: Vec<usize>,
+/// [`BLOCK_BYTES`] for the weight gradient `xᵀ·δ` ([`BlockedTranspose`]): there 32 KiB beats
+/// 16 KiB by 15% and 64 KiB by 25%.
+const TRANSPOSE_BLOCK_BYTES: usize = 32 * 1024;
+
+/// Depth (rows of B) of a block of `block_bytes` for panels of `panel_bytes` per row: a power of
+/// two, at least 16.
+fn block_depth(block_bytes: usize, panel_bytes: usize) -> usize {
+    ((block_bytes / panel_bytes + 1).next_power_of_two() / 2).max(16)
 }
 
-impl Bounds {
+/// Rows of `X` per depth block of `Xᵀ·B` with the widest panel of this CPU's kernels.
+pub(super) fn transpose_depth<T>() -> usize {
+    // 256 f32 or 128 f64 columns with AVX-512, 64 or 32 with AVX2, 16 portable.
+    let widest = match sparse_isa(KernelChoice::Auto) {
+        Some(Isa::Avx512) => 1024,
+        Some(Isa::Avx2) => 256,
+        _ => 16 * std::mem::size_of::<T>(),
+    };
+    block_depth(TRANSPOSE_BLOCK_BYTES, widest)
+}
+
+/// Where each row's non-zeros cross each depth block: row `r`'s entries in block `d` are
+/// `at[p..p + 2]` (start and end), `p = (r − base)·row_step + d·block_step`.
+struct Bounds<'a> {
+    rows: std::ops::Range<usize>,
+    base: usize,
+    blocks: usize,
+    row_step: usize,
+    block_step: usize,
+    at: Cow<'a, [usize]>,
+}
+
+impl Bounds<'_> {
     /// Branch-free: every entry stores its position + 1 as the end of its block (entries are
     /// sorted, so the last store wins), then a running maximum carries ends over empty blocks.
-    fn new<T>(a: &CsrMatrix<T>, r0: usize, r1: usize, depth: usize) -> Self {
+    fn new<T>(a: &CsrMatrix<T>, r0: usize, r1: usize, depth: usize) -> Bounds<'static> {
         debug_assert!(depth.is_power_of_two());
         let shift = depth.trailing_zeros();
         let blocks = a.cols.div_ceil(depth).max(1);
@@ -268,7 +380,14 @@ impl Bounds {
                 at[d] = at[d].max(at[d - 1]);
             }
         }
-        Bounds { r0, blocks, at }
+        Bounds {
+            rows: r0..r1,
+            base: r0,
+            blocks,
+            row_step: blocks + 1,
+            block_step: 1,
+            at: Cow::Owned(at),
+        }
     }
 }
 
@@ -284,8 +403,7 @@ unsafe fn panel<T: Float, const W: usize, const FUSED: bool>(
     bounds: &Bounds,
     j0: usize,
 ) {
-    let rows = bounds.at.len() / (bounds.blocks + 1);
-    for i in bounds.r0..bounds.r0 + rows {
+    for i in bounds.rows.clone() {
         // SAFETY: row i, columns j0..j0+W of C (forwarded contract).
         unsafe {
             job.c
@@ -294,14 +412,16 @@ unsafe fn panel<T: Float, const W: usize, const FUSED: bool>(
                 .write_unaligned([T::zero(); W])
         };
     }
+    let (indices, values) = job.a.entries();
     for d in 0..bounds.blocks {
-        for (r, at) in bounds.at.chunks_exact(bounds.blocks + 1).enumerate() {
-            let (start, end) = (at[d], at[d + 1]);
+        for r in bounds.rows.clone() {
+            let p = (r - bounds.base) * bounds.row_step + d * bounds.block_step;
+            let (start, end) = (bounds.at[p], bounds.at[p + 1]);
             if start == end {
                 continue;
             }
-            let (idx, val) = (&job.a.indices[start..end], &job.a.values[start..end]);
-            let c = (bounds.r0 + r) * job.ldc + j0;
+            let (idx, val) = (&indices[start..end], &values[start..end]);
+            let c = r * job.ldc + j0;
             // SAFETY: forwarded contract; the indices are below k.
             unsafe { chunk::<T, W, FUSED>(idx, val, job.b.add(j0), job.ldb, job.c.add(c)) };
         }

@@ -366,6 +366,27 @@ fn bits_do_not_depend_on_the_thread_count() {
     run::<f64>();
 }
 
+/// A CSR matrix filled from a dense one notes where its rows cross `spmm`'s depth blocks; one
+/// made by `transpose_into` does not, and `spmm` finds them itself. Both give the chain's bits,
+/// around the depth blocks (16 to 1024 columns of A, depending on the CPU and the kernel).
+#[test]
+fn products_with_and_without_noted_block_ends_agree() {
+    for k in [1, 15, 16, 17, 63, 64, 65, 129, 784, 1100] {
+        let a = sparse_dense::<f32>(37, k, 0.3, k as u64);
+        let b = dense::<f32>(k, 33, 3);
+        let noted = CsrMatrix::from_dense(a.view());
+        let (mut at, mut found) = (CsrMatrix::new(), CsrMatrix::new());
+        noted.transpose_into(&mut at);
+        at.transpose_into(&mut found);
+        assert_eq!(found, noted);
+        for (m, what) in [(&noted, "noted"), (&found, "found")] {
+            let mut c = Array2::from_elem((37, 33), f32::NAN);
+            spmm(m, b.view(), c.view_mut()).unwrap();
+            assert_product(a.view(), m, b.view(), c.view(), &format!("k {k}, {what}"));
+        }
+    }
+}
+
 /// `C = Xᵀ·B` through [`BlockedTranspose`] into a NaN-filled C, checked bit for bit against
 /// the multiply-add chain over the rows of `Xᵀ` (and within the bound of `matmul_naive`), from
 /// the CSR build (which counts the columns per block of rows) and from a CSR without counts

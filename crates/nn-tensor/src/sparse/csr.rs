@@ -34,6 +34,14 @@ pub struct CsrMatrix<T> {
     pub(super) block_nnz: Vec<u32>,
     /// Rows per block of `block_nnz` (a power of two).
     pub(super) count_rows: usize,
+    /// Where each row crosses each block of `end_cols` columns, noted while the rows are
+    /// filled (for [`spmm`](super::spmm)'s depth blocks): row `i`'s entries in block `d` are
+    /// `ends[i·(blocks + 1) + d..][..2]` (start, end); unused unless `ends_rows == rows`.
+    pub(super) ends: Vec<usize>,
+    /// Columns per block of `ends` (a power of two, at least 16).
+    pub(super) end_cols: usize,
+    /// Rows whose `ends` are noted (0 when there are none).
+    pub(super) ends_rows: usize,
 }
 
 impl<T: Float> CsrMatrix<T> {
@@ -51,6 +59,9 @@ impl<T: Float> CsrMatrix<T> {
             values: Vec::new(),
             block_nnz: Vec::new(),
             count_rows: usize::MAX,
+            ends: Vec::new(),
+            end_cols: 16,
+            ends_rows: 0,
         }
     }
 
@@ -120,7 +131,16 @@ impl<T: Float> CsrMatrix<T> {
         self.block_nnz.clear();
         self.block_nnz
             .resize(rows.div_ceil(self.count_rows).max(1) * cols, 0);
+        self.end_cols = super::spmm::forward_depth::<T>();
+        let ends = rows * (self.end_blocks() + 1);
+        if self.ends.len() < ends {
+            self.ends.resize(ends, 0);
+        }
+        self.ends_rows = 0;
         let filled = self.fill_rows(x, max_nnz);
+        if filled {
+            self.ends_rows = rows;
+        }
         if !filled {
             // Leave a valid (empty, `0 × cols`) matrix rather than a half-filled one.
             self.rows = 0;
@@ -143,9 +163,14 @@ impl<T: Float> CsrMatrix<T> {
                 Isa::Portable => {}
             }
         }
-        fill_rows_body(self, x, max_nnz, |row, room, counts| {
-            push_row(row, 0, room, counts)
+        fill_rows_body(self, x, max_nnz, |row, room, tally| {
+            push_row(row, 0, room, tally)
         })
+    }
+
+    /// Blocks of `end_cols` columns in a row.
+    pub(super) fn end_blocks(&self) -> usize {
+        self.cols.div_ceil(self.end_cols).max(1)
     }
 
     /// Writes the transpose of `self` into `out` (a counting sort by column; the result's
@@ -180,6 +205,7 @@ impl<T: Float> CsrMatrix<T> {
         }
         // The transpose's column counts are this matrix's row lengths (one block of all rows).
         out.count_rows = usize::MAX;
+        out.ends_rows = 0;
         out.block_nnz.clear();
         out.block_nnz
             .extend(self.indptr.windows(2).map(|w| (w[1] - w[0]) as u32));
@@ -320,27 +346,46 @@ impl<T: Float> PartialEq for CsrMatrix<T> {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2")]
 unsafe fn fill_rows_avx512<T: Float>(m: &mut CsrMatrix<T>, x: ArrayView2<T>, max: usize) -> bool {
-    fill_rows_body(m, x, max, |row, (indices, values), counts| {
+    fill_rows_body(m, x, max, |row, (indices, values), tally| {
         if let Some(row) = T::as_f32(row) {
             let values = T::as_f32_mut(values).expect("T is f32 when its rows are");
             // SAFETY: the caller checked AVX-512F; the lengths agree (see `fill_rows_body`).
-            return unsafe { push_row_f32_avx512(row, (indices, values), counts) };
+            return unsafe { push_row_f32_avx512(row, (indices, values), tally) };
         }
-        push_row(row, 0, (indices, values), counts)
+        push_row(row, 0, (indices, values), tally)
     })
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn fill_rows_avx2<T: Float>(m: &mut CsrMatrix<T>, x: ArrayView2<T>, max: usize) -> bool {
-    fill_rows_body(m, x, max, |row, room, counts| {
-        push_row(row, 0, room, counts)
-    })
+    fill_rows_body(m, x, max, |row, room, tally| push_row(row, 0, room, tally))
+}
+
+/// What filling a row notes besides its entries: the column counts of its block of rows, and
+/// the row's entry count before each block of `1 << shift` columns (`ends`, one per block).
+struct Tally<'a> {
+    counts: &'a mut [u32],
+    ends: &'a mut [usize],
+    shift: u32,
+}
+
+impl Tally<'_> {
+    /// Notes `n` entries before column `col` if a block of columns starts there.
+    #[inline(always)]
+    fn mark(&mut self, col: usize, n: usize) {
+        if col & ((1 << self.shift) - 1) == 0 {
+            if let Some(end) = self.ends.get_mut(col >> self.shift) {
+                *end = n;
+            }
+        }
+    }
 }
 
 /// Appends the rows of `x` to `m` (whose `indptr` holds the leading 0, buffers room for
-/// `max_nnz` plus a row, `block_nnz` zeros) with `push` (row, room as long as the row, column
-/// counts; returns how many it wrote); `false` as soon as more than `max_nnz` are found.
+/// `max_nnz` plus a row, `block_nnz` zeros, `ends` room for every row) with `push` (row, room as
+/// long as the row, its [`Tally`]; returns how many it wrote); `false` as soon as more than
+/// `max_nnz` are found.
 #[inline(always)]
 fn fill_rows_body<T: Float, P>(
     m: &mut CsrMatrix<T>,
@@ -349,11 +394,12 @@ fn fill_rows_body<T: Float, P>(
     push: P,
 ) -> bool
 where
-    P: Fn(&[T], (&mut [u32], &mut [T]), &mut [u32]) -> usize,
+    P: Fn(&[T], (&mut [u32], &mut [T]), Tally<'_>) -> usize,
 {
     let mut len = 0;
     let mut scratch = Vec::new();
     let cols = x.ncols();
+    let (blocks, shift) = (m.end_blocks(), m.end_cols.trailing_zeros());
     for (i, row) in x.rows().into_iter().enumerate() {
         let row = match row.as_slice() {
             Some(r) => r,
@@ -368,7 +414,22 @@ where
             &mut m.values[len..][..row.len()],
         );
         let counts = &mut m.block_nnz[i / m.count_rows * cols..][..cols];
-        len += push(row, room, counts);
+        let ends = &mut m.ends[i * (blocks + 1)..][..blocks + 1];
+        // Block 0 starts the row (the pushes note it too, unless the row has no columns).
+        ends[0] = 0;
+        let n = push(
+            row,
+            room,
+            Tally {
+                counts,
+                ends: &mut ends[..blocks],
+                shift,
+            },
+        );
+        // The pushes note counts within the row; the matrix wants positions.
+        ends[blocks] = n;
+        ends.iter_mut().for_each(|e| *e += len);
+        len += n;
         if len > max_nnz {
             return false;
         }
@@ -382,16 +443,17 @@ where
 /// straight to memory is slow on AMD) pack the values and their column numbers.
 ///
 /// # Safety
-/// AVX-512F must be available; `room` and `col_nnz` as long as `row`.
+/// AVX-512F must be available; `room` and `tally.counts` as long as `row`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 unsafe fn push_row_f32_avx512(
     row: &[f32],
     room: (&mut [u32], &mut [f32]),
-    col_nnz: &mut [u32],
+    mut tally: Tally<'_>,
 ) -> usize {
     use std::arch::x86_64::*;
     let (indices, values) = room;
+    let col_nnz = std::mem::take(&mut tally.counts);
     assert!(indices.len() == row.len() && values.len() == row.len() && col_nnz.len() == row.len());
     let full = row.len() / 16 * 16;
     let iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -401,6 +463,7 @@ unsafe fn push_row_f32_avx512(
         // slice, and `n <= c` (at most one entry per column so far), so `n + 16 <= row.len()`.
         let v = unsafe { _mm512_loadu_ps(row.as_ptr().add(c)) };
         let mask = _mm512_cmp_ps_mask::<_CMP_NEQ_UQ>(v, _mm512_setzero_ps());
+        tally.mark(c, n);
         if mask == 0 {
             continue;
         }
@@ -426,11 +489,19 @@ unsafe fn push_row_f32_avx512(
     }
     let tail = row.len() - full;
     let room = (&mut indices[n..][..tail], &mut values[n..][..tail]);
-    n + push_row(&row[full..], full, room, &mut col_nnz[full..])
+    if tail > 0 {
+        tally.mark(full, n);
+    }
+    let rest = Tally {
+        counts: &mut col_nnz[full..],
+        ends: &mut [],
+        shift: tally.shift,
+    };
+    n + push_row(&row[full..], full, room, rest)
 }
 
 /// Writes the non-zeros of `row` (whose first entry is in column `offset`) to the front of
-/// `room` (as long as the row) and counts them into `col_nnz`; returns how many. The row is read
+/// `room` (as long as the row) and counts them into `tally`; returns how many. The row is read
 /// sixteen entries at a time into a bit mask of its non-zeros, and only the set bits are
 /// visited, so runs of zeros cost one test.
 #[inline(always)]
@@ -438,11 +509,13 @@ fn push_row<T: Float>(
     row: &[T],
     offset: usize,
     room: (&mut [u32], &mut [T]),
-    col_nnz: &mut [u32],
+    mut tally: Tally<'_>,
 ) -> usize {
     let (indices, values) = room;
     let mut n = 0;
+    let col_nnz = std::mem::take(&mut tally.counts);
     for ((c, chunk), counts) in row.chunks(16).enumerate().zip(col_nnz.chunks_mut(16)) {
+        tally.mark(offset + c * 16, n);
         let mut mask = 0_u32;
         for (t, (&v, count)) in chunk.iter().zip(counts.iter_mut()).enumerate() {
             let nonzero = u32::from(v != T::zero());

@@ -123,6 +123,14 @@ impl<'a, T: Float> Operand<'a, T> {
     /// blocks the operand is stored in.
     fn bounds(self, r0: usize, r1: usize, depth: usize) -> Bounds<'a> {
         match self {
+            Operand::Csr(a) if a.ends_rows == a.rows && a.end_cols == depth => Bounds {
+                rows: r0..r1,
+                base: 0,
+                blocks: a.end_blocks(),
+                row_step: a.end_blocks() + 1,
+                block_step: 1,
+                at: Cow::Borrowed(&a.ends),
+            },
             Operand::Csr(a) => Bounds::new(a, r0, r1, depth),
             Operand::Blocked(a) => Bounds {
                 rows: r0..r1,
@@ -342,13 +350,23 @@ fn block_depth(block_bytes: usize, panel_bytes: usize) -> usize {
 
 /// Rows of `X` per depth block of `Xᵀ·B` with the widest panel of this CPU's kernels.
 pub(super) fn transpose_depth<T>() -> usize {
-    // 256 f32 or 128 f64 columns with AVX-512, 64 or 32 with AVX2, 16 portable.
-    let widest = match sparse_isa(KernelChoice::Auto) {
+    block_depth(TRANSPOSE_BLOCK_BYTES, widest_panel_bytes::<T>())
+}
+
+/// Columns of `A` per depth block of `A·B` (CSR `A`) with the widest panel of this CPU's
+/// kernels.
+pub(super) fn forward_depth<T>() -> usize {
+    block_depth(BLOCK_BYTES, widest_panel_bytes::<T>())
+}
+
+/// Bytes per row of the widest panel of the kernels [`spmm`] picks on this CPU: 256 f32 or
+/// 128 f64 columns with AVX-512, 64 or 32 with AVX2, 16 portable.
+fn widest_panel_bytes<T>() -> usize {
+    match sparse_isa(KernelChoice::Auto) {
         Some(Isa::Avx512) => 1024,
         Some(Isa::Avx2) => 256,
         _ => 16 * std::mem::size_of::<T>(),
-    };
-    block_depth(TRANSPOSE_BLOCK_BYTES, widest)
+    }
 }
 
 /// Where each row's non-zeros cross each depth block: row `r`'s entries in block `d` are

@@ -188,4 +188,30 @@ mod tests {
             }
         }
     }
+
+    /// `to_bf16_bits` against the instruction on every `f32` bit pattern (≈ 15 s in release:
+    /// `cargo test --release -p nn-tensor --lib -- --ignored every_f32`).
+    #[test]
+    #[ignore = "2^32 inputs: run in release"]
+    fn every_f32_rounds_as_vcvtneps2bf16_does() {
+        if !crate::cpu::has_avx512_bf16() {
+            return;
+        }
+        let mut mismatches = 0_u64;
+        for start in (0..1_u64 << 32).step_by(2 * V) {
+            let x: [f32; 2 * V] =
+                std::array::from_fn(|i| f32::from_bits((start + i as u64) as u32));
+            let mut got = [0_u16; 2 * V];
+            // SAFETY: the CPU has AVX512_BF16 (checked above); both arrays hold 32 elements.
+            unsafe {
+                let lo = _mm512_loadu_ps(x.as_ptr());
+                let hi = _mm512_loadu_ps(x.as_ptr().add(V));
+                let both: __m512i = std::mem::transmute(_mm512_cvtne2ps_pbh(hi, lo));
+                _mm512_storeu_si512(got.as_mut_ptr().cast(), both);
+            }
+            let want = x.map(super::super::round::to_bf16_bits);
+            mismatches += got.iter().zip(&want).filter(|(g, w)| g != w).count() as u64;
+        }
+        assert_eq!(mismatches, 0);
+    }
 }

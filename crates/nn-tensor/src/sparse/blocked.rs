@@ -13,7 +13,10 @@
 use super::CsrMatrix;
 use crate::Float;
 
-/// `Xᵀ` for a sparse `X`, in depth blocks: see the [module docs](self).
+/// `Xᵀ` for a sparse `X`, its entries sorted by (depth block, row, column) rather than by
+/// (row, column): block `d` holds rows `d·depth..` of `X` transposed, so that
+/// [`spmm_transposed`](super::spmm_transposed) reads each block in order. Built by
+/// [`assign`](Self::assign) (a counting sort that stays inside one block at a time).
 ///
 /// ```
 /// use ndarray::array;

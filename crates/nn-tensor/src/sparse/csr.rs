@@ -458,34 +458,37 @@ unsafe fn push_row_f32_avx512(
     let full = row.len() / 16 * 16;
     let iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     let mut n = 0;
-    for c in (0..full).step_by(16) {
-        // SAFETY: `c + 16 <= full <= row.len()`, the length of every
-        // slice, and `n <= c` (at most one entry per column so far), so `n + 16 <= row.len()`.
-        let v = unsafe { _mm512_loadu_ps(row.as_ptr().add(c)) };
-        let mask = _mm512_cmp_ps_mask::<_CMP_NEQ_UQ>(v, _mm512_setzero_ps());
-        tally.mark(c, n);
-        if mask == 0 {
-            continue;
+    // Blocks of `1 << shift` columns (a multiple of 16) outside, chunks of 16 inside.
+    for c0 in (0..full).step_by(1 << tally.shift) {
+        tally.mark(c0, n);
+        for c in (c0..full.min(c0 + (1 << tally.shift))).step_by(16) {
+            // SAFETY: `c + 16 <= full <= row.len()`, the length of every
+            // slice, and `n <= c` (at most one entry per column so far), so `n + 16 <= row.len()`.
+            let v = unsafe { _mm512_loadu_ps(row.as_ptr().add(c)) };
+            let mask = _mm512_cmp_ps_mask::<_CMP_NEQ_UQ>(v, _mm512_setzero_ps());
+            if mask == 0 {
+                continue;
+            }
+            // SAFETY: as above.
+            let counts = unsafe { col_nnz.as_mut_ptr().add(c).cast::<__m512i>() };
+            // SAFETY: as above.
+            let added = unsafe {
+                let old = _mm512_loadu_si512(counts);
+                _mm512_mask_add_epi32(old, mask, old, _mm512_set1_epi32(1))
+            };
+            let cols = _mm512_add_epi32(iota, _mm512_set1_epi32(c as i32));
+            // SAFETY: as above.
+            unsafe {
+                _mm512_storeu_si512(counts, added);
+                _mm512_storeu_ps(
+                    values.as_mut_ptr().add(n),
+                    _mm512_maskz_compress_ps(mask, v),
+                );
+                let idx = indices.as_mut_ptr().add(n).cast::<__m512i>();
+                _mm512_storeu_si512(idx, _mm512_maskz_compress_epi32(mask, cols));
+            }
+            n += mask.count_ones() as usize;
         }
-        // SAFETY: as above.
-        let counts = unsafe { col_nnz.as_mut_ptr().add(c).cast::<__m512i>() };
-        // SAFETY: as above.
-        let added = unsafe {
-            let old = _mm512_loadu_si512(counts);
-            _mm512_mask_add_epi32(old, mask, old, _mm512_set1_epi32(1))
-        };
-        let cols = _mm512_add_epi32(iota, _mm512_set1_epi32(c as i32));
-        // SAFETY: as above.
-        unsafe {
-            _mm512_storeu_si512(counts, added);
-            _mm512_storeu_ps(
-                values.as_mut_ptr().add(n),
-                _mm512_maskz_compress_ps(mask, v),
-            );
-            let idx = indices.as_mut_ptr().add(n).cast::<__m512i>();
-            _mm512_storeu_si512(idx, _mm512_maskz_compress_epi32(mask, cols));
-        }
-        n += mask.count_ones() as usize;
     }
     let tail = row.len() - full;
     let room = (&mut indices[n..][..tail], &mut values[n..][..tail]);

@@ -1,7 +1,7 @@
 //! [`MinMaxScaler`]: `y = a + (x − min)·(b − a)/(max − min)` per column, into `[a, b]`.
 
 use crate::consistency::{finite, same_len, unfitted};
-use crate::transformer::{check_cols, check_rows, map_rows};
+use crate::transformer::{check_cols, check_count, map_rows, non_finite};
 use crate::{DataError, Result, Transformer};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 use nn_tensor::Float;
@@ -140,17 +140,32 @@ impl MinMaxScaler {
     }
 }
 
+/// Column minima and maxima of `x` in one pass, which also checks finiteness: `None` if `x`
+/// holds a NaN or an infinity. `v − v` is 0 for every finite `v` and NaN otherwise, so one
+/// running sum per column flags them beside the extremes (all three vectorise).
+fn extremes<T: Float>(x: ArrayView2<T>) -> Option<(Vec<T>, Vec<T>)> {
+    let d = x.ncols();
+    let mut lo = vec![T::infinity(); d];
+    let mut hi = vec![T::neg_infinity(); d];
+    let mut probe = vec![T::zero(); d];
+    let x = x.as_standard_layout();
+    let values = x.as_slice().unwrap_or(&[]); // standard layout: always contiguous
+    for row in values.chunks_exact(d.max(1)) {
+        let columns = lo.iter_mut().zip(hi.iter_mut()).zip(probe.iter_mut());
+        for (((l, h), p), &v) in columns.zip(row) {
+            *l = if v < *l { v } else { *l }; // select form: vectorises (minps/maxps)
+            *h = if v > *h { v } else { *h };
+            *p = *p + (v - v);
+        }
+    }
+    probe.iter().all(|p| *p == T::zero()).then_some((lo, hi))
+}
+
 impl<T: Float> Transformer<T> for MinMaxScaler {
     fn fit(&mut self, x: ArrayView2<T>) -> Result<()> {
-        check_rows("MinMaxScaler::fit", &x, 1)?;
-        let mut lo = vec![T::infinity(); x.ncols()];
-        let mut hi = vec![T::neg_infinity(); x.ncols()];
-        for row in x.rows() {
-            for ((l, h), &v) in lo.iter_mut().zip(hi.iter_mut()).zip(row) {
-                *l = if v < *l { v } else { *l }; // select form: vectorises (minpd/maxpd)
-                *h = if v > *h { v } else { *h };
-            }
-        }
+        const OP: &str = "MinMaxScaler::fit";
+        check_count(OP, &x, 1)?;
+        let (lo, hi) = extremes(x).ok_or_else(|| non_finite(OP))?;
         // Exact: the extremes are values of `x`, and f32 → f64 is exact.
         let (lo, hi): (Vec<f64>, Vec<f64>) = lo
             .iter()
@@ -158,7 +173,7 @@ impl<T: Float> Transformer<T> for MinMaxScaler {
             .map(|(&l, &h)| (l.to_f64(), h.to_f64()))
             .unzip();
         self.data_range = lo.iter().zip(&hi).map(|(l, h)| h - l).collect();
-        crate::standard::overflow("MinMaxScaler::fit", "range (max − min)", &self.data_range)?;
+        crate::standard::overflow(OP, "range (max − min)", &self.data_range)?;
         self.min = lo;
         self.fitted = true;
         Ok(())

@@ -141,7 +141,7 @@ impl MinMaxScaler {
 }
 
 /// Column minima and maxima of `x` in one pass, which also checks finiteness: `None` if `x`
-/// holds a NaN or an infinity. `v − v` is 0 for every finite `v` and NaN otherwise, so one
+/// holds a NaN or an infinity. `0 · v` is ±0 for every finite `v` and NaN otherwise, so one
 /// running sum per column flags them beside the extremes (all three vectorise).
 fn extremes<T: Float>(x: ArrayView2<T>) -> Option<(Vec<T>, Vec<T>)> {
     let d = x.ncols();
@@ -155,7 +155,7 @@ fn extremes<T: Float>(x: ArrayView2<T>) -> Option<(Vec<T>, Vec<T>)> {
         for (((l, h), p), &v) in columns.zip(row) {
             *l = if v < *l { v } else { *l }; // select form: vectorises (minps/maxps)
             *h = if v > *h { v } else { *h };
-            *p = *p + (v - v);
+            *p += v * T::zero();
         }
     }
     probe.iter().all(|p| *p == T::zero()).then_some((lo, hi))

@@ -49,7 +49,7 @@ fn fit_error<T: nn_tensor::Float>(name: &str, x: &[[f64; 2]]) -> String {
 #[test]
 fn fits_refuse_nan_and_infinity_without_a_pass_of_their_own() {
     // The fits find NaN and ±∞ in the pass that computes their statistics (min-max: a running
-    // sum of v − v; the others: the column means), in f32 and f64, wherever they sit: a lone
+    // sum of 0 · v; the others: the column means), in f32 and f64, wherever they sit: a lone
     // NaN or ∞, and +∞ with −∞ in one column (whose sum is NaN, not ∞).
     let (nan, inf) = (f64::NAN, f64::INFINITY);
     let bad: [&[[f64; 2]]; 4] = [

@@ -16,6 +16,10 @@ With `--load-bench`, each round also runs `target/release/load_bench DIR --reps 
 loading train and test sets, median of 5) on the `.gz` folder and on the uncompressed one: their
 difference is what decompressing costs nn before the first epoch.
 
+For each nn run it also prints nn's own time to the first epoch (loading the `.gz` files,
+splitting, preprocessing, building the network: `seconds_to_first_epoch` in the model file's
+metrics) and its seconds per epoch, and summarises both as rows "nn to epoch 1" and "nn epoch".
+
 The runs alternate (nn, numpy, nn, numpy, …) so that background load hits both alike, with
 `--threads T` each (default 2: OMP/OPENBLAS/MKL_NUM_THREADS=T and `nn --threads T`; on a loaded
 machine OpenBLAS's spinning worker threads make the 2-thread numpy figure swing most). It prints
@@ -83,6 +87,7 @@ def main():
             runs += [("load .gz", [bench, str(ROOT / "datasets" / "mnist"), "--reps", "5"], {}),
                      ("load raw", [bench, str(opts.raw), "--reps", "5"], {})]
         times = {name: [] for name, _, _ in runs}
+        phases = {"nn to epoch 1": [], "nn epoch": []}
         for r in range(opts.rounds):
             for name, cmd, extra in runs:
                 seconds, last = timed(cmd, {**env, **extra})
@@ -90,8 +95,15 @@ def main():
                     seconds = json.loads(last)["load_s"]
                 times[name].append(seconds)
                 print(f"round {r + 1} {name:8} {seconds:7.3f} s   {last}", flush=True)
+                if name == "nn":
+                    with open(f"{tmp}/model.json") as f:
+                        metrics = json.load(f)["metrics"]
+                    ready, epoch = metrics["seconds_to_first_epoch"], metrics["seconds_per_epoch"]
+                    phases["nn to epoch 1"].append(ready)
+                    phases["nn epoch"].append(epoch)
+                    print(f"        to epoch 1 {ready:.3f} s, {epoch:.3f} s per epoch", flush=True)
     print("\n| process | runs | min s | median s |\n|---|---|---|---|")
-    for name, t in times.items():
+    for name, t in {**times, **phases}.items():
         print(f"| {name} | {len(t)} | {min(t):.3f} | {statistics.median(t):.3f} |")
     ratio = lambda f: f(times["nn"]) / f(times["numpy"])
     print(f"| nn / numpy | | {ratio(min):.3f} | {ratio(statistics.median):.3f} |")

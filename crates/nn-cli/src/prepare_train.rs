@@ -38,6 +38,9 @@ pub struct TrainData<D> {
     pub val: Option<Part<D>>,
     /// The test part, evaluated once after training.
     pub test: Part<D>,
+    /// When the preparation began (before the data was read): the time to the first epoch
+    /// is measured from it.
+    pub started: std::time::Instant,
 }
 
 impl<D> TrainData<D> {
@@ -59,10 +62,12 @@ impl<D> TrainData<D> {
 /// features are read into `D` and preprocessed in place (fitted with `f64` sums), so for `f32`
 /// no `f64` copy of the training set exists.
 pub fn prepare<D: Float>(args: &TrainArgs) -> Result<TrainData<D>> {
+    let started = std::time::Instant::now();
     let loaded = load(args)?;
     let schema = loaded.schema.clone();
     let (train, test) = split_test(args, loaded)?;
-    from_parts(args, train, test, schema)
+    let data = from_parts(args, train, test, schema)?;
+    Ok(TrainData { started, ..data })
 }
 
 /// Reads `--data` (a CSV with the target, task and missing-cell flags, or an MNIST folder).
@@ -85,6 +90,7 @@ pub fn from_parts<D: Float>(
     test: Dataset<D>,
     schema: Option<nn_data::CsvSchema>,
 ) -> Result<TrainData<D>> {
+    let started = std::time::Instant::now();
     let (mut train, val) = split_val(args, train, schema.as_ref())?;
     let task = task_of(&train);
     let loss = pick_loss(args, task)?;
@@ -135,6 +141,7 @@ pub fn from_parts<D: Float>(
         train: (x_train, y_train),
         val,
         test,
+        started,
     })
 }
 

@@ -54,7 +54,9 @@ pub fn read_idx(path: impl AsRef<Path>, magic: u32) -> Result<(Vec<usize>, Vec<u
 /// ```
 pub fn read_idx_stream(r: impl Read, file: &str, magic: u32) -> Result<(Vec<usize>, Vec<u8>)> {
     let mut data = Vec::new();
-    let dims = stream_idx(BufReader::new(r), file, magic, |b| data.extend_from_slice(b))?;
+    let dims = stream_idx(BufReader::new(r), file, magic, |b| {
+        data.extend_from_slice(b)
+    })?;
     Ok((dims, data))
 }
 

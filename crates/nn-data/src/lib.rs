@@ -60,6 +60,7 @@ mod partition;
 mod preprocessor;
 mod quoted;
 mod read_capped;
+mod row_blocks;
 mod schema;
 mod select;
 mod split;

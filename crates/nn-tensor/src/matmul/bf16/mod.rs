@@ -28,6 +28,8 @@ mod pack;
 mod round;
 #[cfg(target_arch = "x86_64")]
 mod x86;
+#[cfg(target_arch = "x86_64")]
+mod x86_pack;
 
 pub use round::{round_bf16, to_bf16_bits};
 

@@ -4,9 +4,12 @@
 //! Two layouts get a loop that reads memory in order: lanes contiguous (`ls = 1`: B of `A·B`,
 //! A of `Aᵀ·B`), converted a row pair at a time, and depth contiguous (`ds = 1`: A of `A·B`,
 //! B of `A·Bᵀ`), converted a lane at a time. Any other stride takes the element-wise loop. All
-//! three write the same values.
+//! three write the same values, and so do the AVX512_BF16 versions of the first two
+//! (`x86_pack.rs`), used where the CPU has it.
 
 use super::round::to_bf16_bits;
+#[cfg(target_arch = "x86_64")]
+use super::x86_pack as x86;
 
 /// A strided `f32` source: lane `l`, depth `d` at `ptr + l·ls + d·ds`.
 #[derive(Clone, Copy)]
@@ -31,6 +34,8 @@ fn pair(lo: f32, hi: f32) -> u32 {
 /// `⌈lanes/R⌉·R·⌈depth/2⌉` elements.
 pub(crate) unsafe fn pack<const R: usize>(out: &mut [u32], src: Src, lanes: usize, depth: usize) {
     let kp = depth.div_ceil(2);
+    #[cfg(target_arch = "x86_64")]
+    let simd = crate::cpu::has_avx512_bf16();
     for (p, panel) in out
         .chunks_exact_mut(R * kp)
         .take(lanes.div_ceil(R))
@@ -46,6 +51,10 @@ pub(crate) unsafe fn pack<const R: usize>(out: &mut [u32], src: Src, lanes: usiz
         // contract, shifted to the panel's first lane).
         unsafe {
             match (src.ls, src.ds) {
+                #[cfg(target_arch = "x86_64")]
+                (1, _) if simd => x86::panel_lanes_contiguous::<R>(panel, src, rows, depth),
+                #[cfg(target_arch = "x86_64")]
+                (_, 1) if simd => x86::panel_depth_contiguous::<R>(panel, src, rows, depth),
                 (1, _) => panel_lanes_contiguous::<R>(panel, src, rows, depth),
                 (_, 1) => panel_depth_contiguous::<R>(panel, src, rows, depth),
                 _ => panel_strided::<R>(panel, src, rows, depth),
@@ -58,7 +67,7 @@ pub(crate) unsafe fn pack<const R: usize>(out: &mut [u32], src: Src, lanes: usiz
 ///
 /// # Safety
 /// As [`pack`], for one panel of `rows ≤ R` lanes.
-unsafe fn panel_lanes_contiguous<const R: usize>(
+pub(super) unsafe fn panel_lanes_contiguous<const R: usize>(
     panel: &mut [u32],
     src: Src,
     rows: usize,
@@ -91,7 +100,7 @@ unsafe fn panel_lanes_contiguous<const R: usize>(
 ///
 /// # Safety
 /// As [`pack`], for one panel of `rows ≤ R` lanes.
-unsafe fn panel_depth_contiguous<const R: usize>(
+pub(super) unsafe fn panel_depth_contiguous<const R: usize>(
     panel: &mut [u32],
     src: Src,
     rows: usize,

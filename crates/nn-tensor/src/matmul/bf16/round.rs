@@ -1,8 +1,9 @@
 //! Rounding `f32` to bf16 (the top 16 bits of an `f32`): round to nearest, ties to even.
 
-/// The bf16 nearest to `x` (ties to even), as its 16 bits. Results too small to be normal bf16
-/// are flushed to a zero of the same sign (the bf16 kernels treat subnormal inputs as zero
-/// anyway); values beyond bf16's range round to ±∞; NaN stays NaN (quieted).
+/// The bf16 nearest to `x` (ties to even), as its 16 bits: exactly what AVX512_BF16's
+/// `vcvtneps2bf16` computes (checked against it on all 2³² inputs). Subnormal inputs count as a
+/// zero of their sign, as the instruction treats them (and the bf16 kernels would anyway);
+/// values beyond bf16's range round to ±∞; NaN stays NaN (quieted).
 ///
 /// ```
 /// use nn_tensor::matmul::bf16::to_bf16_bits;
@@ -14,18 +15,16 @@
 /// ```
 #[inline(always)]
 pub fn to_bf16_bits(x: f32) -> u16 {
-    let bits = x.to_bits();
-    // No overflow: the largest non-NaN pattern, 0xff80_0000 (−∞), plus 0x8000 fits in u32.
-    let rounded = ((bits + 0x7fff + ((bits >> 16) & 1)) >> 16) as u16;
-    let flushed = if rounded & 0x7f80 == 0 {
-        rounded & 0x8000
-    } else {
-        rounded
+    let bits = match x.abs() < f32::MIN_POSITIVE {
+        true => x.to_bits() & 0x8000_0000,
+        false => x.to_bits(),
     };
-    if x.is_nan() {
-        ((bits >> 16) as u16) | 0x0040
-    } else {
-        flushed
+    // No overflow: the largest non-NaN pattern, 0xff80_0000 (−∞), plus 0x8000 fits in u32.
+    // A normal input never rounds to a subnormal bf16 (rounding only moves away from zero).
+    let rounded = ((bits + 0x7fff + ((bits >> 16) & 1)) >> 16) as u16;
+    match x.is_nan() {
+        true => ((bits >> 16) as u16) | 0x0040,
+        false => rounded,
     }
 }
 
@@ -68,6 +67,10 @@ mod tests {
         assert_eq!(to_bf16_bits(f32::INFINITY), 0x7f80);
         assert_eq!(to_bf16_bits(f32::MIN_POSITIVE), 0x0080); // smallest normal stays
         assert_eq!(to_bf16_bits(f32::MIN_POSITIVE / 4.0), 0x0000); // subnormal: flushed
+                                                                   // The largest subnormal would round up to the smallest normal bf16; as an input it
+                                                                   // counts as zero (vcvtneps2bf16's rule), keeping its sign.
+        assert_eq!(to_bf16_bits(f32::from_bits(0x007f_ffff)), 0x0000);
+        assert_eq!(to_bf16_bits(f32::from_bits(0x807f_ffff)), 0x8000);
         assert!(widen(to_bf16_bits(f32::NAN)).is_nan());
     }
 }

@@ -86,7 +86,8 @@ fn run_fold<T: Real>(
 ) -> Result<(f64, f64, Task)> {
     let data = from_parts(args, train, test, schema)?;
     let schedule = crate::builder::schedule(&args.lr, args.run.epochs)?;
-    let (mut state, stop) = fit(args, &data, schedule)?;
+    let fitted = fit(args, &data, schedule)?;
+    let (mut state, stop) = (fitted.state, fitted.stop);
     if let nn_optim::Stop::Interrupted { epoch, steps } = stop {
         // A part-trained fold's figure would pass for a real one (and every later fold would
         // stop at once): nothing is reported or written.

@@ -26,13 +26,24 @@ use crate::train_checkpoint as checkpoint;
 pub trait Real: Float + serde::Serialize + serde::de::DeserializeOwned {}
 impl<T: Float + serde::Serialize + serde::de::DeserializeOwned> Real for T {}
 
+/// What [`fit`] returns.
+pub struct Fitted<T> {
+    /// The final state (network, optimizer, history).
+    pub state: TrainState<T>,
+    /// How training stopped.
+    pub stop: Stop,
+    /// Seconds from the start of the data's preparation to the start of the first epoch:
+    /// reading, splitting and preprocessing the data, building the network.
+    pub seconds_to_first_epoch: f64,
+}
+
 /// Trains a network on `data` in its float type `T` (from scratch, or from `--resume DIR`);
-/// returns the final state and how training stopped.
+/// returns the final state, how training stopped and the time to the first epoch.
 pub fn fit<T: Real>(
     args: &TrainArgs,
     data: &TrainData<T>,
     schedule: Schedule,
-) -> Result<(TrainState<T>, Stop)> {
+) -> Result<Fitted<T>> {
     check_validation(args, data, &schedule)?;
     let (mut state, initial_loss) = match &args.resume {
         Some(dir) => restore(args, dir, fresh(args, data, schedule)?)?,
@@ -87,12 +98,31 @@ pub fn fit<T: Real>(
         options = options.gradient_hook(dp);
     }
     let (x, y) = (data.train.0.view(), data.train.1.view());
+    let seconds_to_first_epoch = data.started.elapsed().as_secs_f64();
+    progress.ready(&rows(data), seconds_to_first_epoch)?;
     let stop = state
         .fit(data.loss, x, y, options)
         .map_err(diverged_message)?;
     progress.finish();
     printing?;
-    Ok((state, stop))
+    Ok(Fitted {
+        state,
+        stop,
+        seconds_to_first_epoch,
+    })
+}
+
+/// The row counts of the parts, e.g. `[("train", 54000), ("val", 6000), ("test", 10000)]`.
+fn rows<T>(data: &TrainData<T>) -> Vec<(&'static str, usize)> {
+    let val = data.val.as_ref().map(|(x, _)| ("val", x.nrows()));
+    let (train, test) = (
+        ("train", data.train.0.nrows()),
+        ("test", data.test.0.nrows()),
+    );
+    [Some(train), val, Some(test)]
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// The gradient all-reduce of a run under `mpirun` (several ranks) or with

@@ -38,6 +38,9 @@ pub struct TrainData<D> {
     pub val: Option<Part<D>>,
     /// The test part, evaluated once after training.
     pub test: Part<D>,
+    /// When the preparation began (before the data was read): the time to the first epoch
+    /// is measured from it.
+    pub started: std::time::Instant,
 }
 
 impl<D> TrainData<D> {
@@ -59,10 +62,12 @@ impl<D> TrainData<D> {
 /// features are read into `D` and preprocessed in place (fitted with `f64` sums), so for `f32`
 /// no `f64` copy of the training set exists.
 pub fn prepare<D: Float>(args: &TrainArgs) -> Result<TrainData<D>> {
+    let started = std::time::Instant::now();
     let loaded = load(args)?;
     let schema = loaded.schema.clone();
     let (train, test) = split_test(args, loaded)?;
-    from_parts(args, train, test, schema)
+    let data = from_parts(args, train, test, schema)?;
+    Ok(TrainData { started, ..data })
 }
 
 /// Reads `--data` (a CSV with the target, task and missing-cell flags, or an MNIST folder).
@@ -85,6 +90,7 @@ pub fn from_parts<D: Float>(
     test: Dataset<D>,
     schema: Option<nn_data::CsvSchema>,
 ) -> Result<TrainData<D>> {
+    let started = std::time::Instant::now();
     let (mut train, val) = split_val(args, train, schema.as_ref())?;
     let task = task_of(&train);
     let loss = pick_loss(args, task)?;
@@ -135,6 +141,7 @@ pub fn from_parts<D: Float>(
         train: (x_train, y_train),
         val,
         test,
+        started,
     })
 }
 
@@ -195,13 +202,13 @@ fn pick_loss(args: &TrainArgs, task: Task) -> Result<Loss> {
 }
 
 /// The test part: a separate file read with the training schema, an MNIST folder's `t10k`
-/// files, or nn-data's seeded (stratified) split.
+/// files, or nn-data's seeded (stratified) split (which moves the training rows in place).
 fn split_test<D: Float>(args: &TrainArgs, loaded: Training<D>) -> Result<(Dataset<D>, Dataset<D>)> {
     let (train, test) = match (&args.test.test, loaded.folder_test) {
         (Some(path), _) => (loaded.data, labelled(args, path, loaded.schema.as_ref())?),
         (None, Some(test)) => (loaded.data, test),
         (None, None) => {
-            nn_data::train_test_split(&loaded.data, args.test.test_split, args.run.seed)?
+            nn_data::train_test_split_owned(loaded.data, args.test.test_split, args.run.seed)?
         }
     };
     if train.n_samples() == 0 || test.n_samples() == 0 {
@@ -226,8 +233,8 @@ fn split_val<D: Float>(
         Some(path) => (train, labelled(args, path, schema)?),
         None if args.val.val_split == 0.0 => return Ok((train, None)),
         None => {
-            let (part, val) = nn_data::train_test_split(&train, args.val.val_split, args.run.seed)?;
-            if val.n_samples() == 0 || part.n_samples() == 0 {
+            let (part, val) = nn_data::train_test_rows(&train, args.val.val_split, args.run.seed)?;
+            if val.is_empty() || part.is_empty() {
                 // Too few rows for a validation part (a tiny file): train on all of them.
                 crate::stdout::errln!(
                     "note: --val-split {} of {} training rows leaves no validation rows; training without validation",
@@ -236,7 +243,8 @@ fn split_val<D: Float>(
                 );
                 return Ok((train, None));
             }
-            (part, val)
+            // The training rows move in place; only the validation rows are copied.
+            train.partition(&part, &val)?
         }
     };
     if train.n_samples() == 0 || val.n_samples() == 0 {

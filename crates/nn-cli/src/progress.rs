@@ -83,6 +83,23 @@ impl Progress {
         Ok(())
     }
 
+    /// Reports the parts' row counts and the seconds from the start to the first epoch, as a
+    /// line before the first epoch's, e.g.
+    /// `data        54000 train  6000 val  10000 test rows  (ready in 0.42s)`.
+    pub fn ready(&self, rows: &[(&str, usize)], seconds: f64) -> anyhow::Result<()> {
+        let parts: Vec<String> = rows.iter().map(|(part, n)| format!("{n} {part}")).collect();
+        let text = format!(
+            "data        {} rows  (ready in {seconds:.2}s)",
+            parts.join("  ")
+        );
+        match self {
+            Progress::Bar(bar) => bar.println(text),
+            Progress::Lines => outln!("{text}")?,
+            Progress::Quiet => {}
+        }
+        Ok(())
+    }
+
     /// Removes the bar.
     pub fn finish(&self) {
         if let Progress::Bar(bar) = self {

@@ -25,6 +25,8 @@ struct Trained {
     optimizer: nn_optim::OptimizerConfig,
     /// The test part's score (absent when Ctrl-C stopped training).
     test: Option<Validation>,
+    /// From the start of the data's preparation to the first epoch.
+    seconds_to_first_epoch: f64,
 }
 
 /// Runs `nn train` (from scratch, or continuing a checkpoint with `--resume`).
@@ -139,7 +141,8 @@ fn train_as<T: Real>(args: &TrainArgs) -> Result<Trained> {
         let (data, out) = (crate::prepare_train::data_name(args), args.out.display());
         format!("training on {data} (model file {out} not written)")
     };
-    let (mut state, stop) = fit(args, &data, schedule).with_context(context)?;
+    let fitted = fit(args, &data, schedule).with_context(context)?;
+    let (mut state, stop) = (fitted.state, fitted.stop);
     let test = match stop {
         Stop::Interrupted { .. } => None,
         _ => Some(test_score(&data, &mut state.network).with_context(context)?),
@@ -154,6 +157,7 @@ fn train_as<T: Real>(args: &TrainArgs) -> Result<Trained> {
         stop,
         optimizer,
         test,
+        seconds_to_first_epoch: fitted.seconds_to_first_epoch,
     })
 }
 
@@ -196,7 +200,8 @@ fn interruption(args: &TrainArgs, run: &Trained) -> Option<String> {
     })
 }
 
-/// The model file's `metrics`: final losses, the test metric, epochs and timing.
+/// The model file's `metrics`: final losses, the test metric, epochs and timing (seconds per
+/// epoch, seconds to the first epoch).
 fn final_metrics(run: &Trained) -> BTreeMap<String, f64> {
     let mut m = BTreeMap::new();
     let epochs = &run.history.epochs;
@@ -208,6 +213,7 @@ fn final_metrics(run: &Trained) -> BTreeMap<String, f64> {
             run.history.seconds / epochs.len() as f64,
         );
     }
+    m.insert("seconds_to_first_epoch".into(), run.seconds_to_first_epoch);
     if let Some(v) = epochs.last().and_then(|l| l.val_loss) {
         m.insert("val_loss".into(), v);
     }

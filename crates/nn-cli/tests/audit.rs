@@ -255,6 +255,8 @@ fn sigterm_stops_training_like_ctrl_c() {
     ];
     let mut child = spawn(&args, Stdio::piped());
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let data = lines.next().expect("the data line").unwrap();
+    assert!(data.starts_with("data "), "{data}");
     let first = lines.next().expect("an epoch line").unwrap();
     assert!(first.starts_with("epoch    1"), "{first}");
     std::thread::spawn(move || lines.for_each(drop));
@@ -319,6 +321,8 @@ fn a_closed_pipe_still_writes_the_model() {
     // `nn train … | head -1`: the reader leaves after the first epoch line.
     let mut child = spawn(&args, Stdio::piped());
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let data = lines.next().expect("the data line").unwrap();
+    assert!(data.starts_with("data "), "{data}");
     let first = lines.next().expect("an epoch line").unwrap();
     assert!(first.starts_with("epoch    1"), "{first}");
     drop(lines);

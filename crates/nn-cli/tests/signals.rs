@@ -106,6 +106,8 @@ fn start_and_wait_for_epoch_1(args: &[&str]) -> Child {
     let mut child = spawn(args);
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
+    let data = lines.next().expect("the data line").unwrap();
+    assert!(data.starts_with("data "), "{data}");
     let first = lines.next().expect("an epoch line").unwrap();
     assert!(first.starts_with("epoch    1"), "{first}");
     std::thread::spawn(move || lines.for_each(drop));

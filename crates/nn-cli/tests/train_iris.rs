@@ -26,10 +26,17 @@ fn train_evaluate_predict_iris() {
         out.lines().filter(|l| l.starts_with("epoch")).count() == 100,
         "{out}"
     );
+    // 150 rows: 30 (20 %) held out for the test, 12 of the other 120 (10 %) for validation,
+    // then the time from the start to the first epoch.
+    let first = out.lines().next().unwrap_or_default();
+    let want = "data        108 train  12 val  30 test rows  (ready in ";
+    assert!(first.starts_with(want) && first.ends_with("s)"), "{first}");
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
     let acc = saved["metrics"]["test_accuracy"].as_f64().unwrap();
     assert!(acc >= 0.95, "test accuracy {acc}");
+    let ready = saved["metrics"]["seconds_to_first_epoch"].as_f64().unwrap();
+    assert!(ready > 0.0 && ready.is_finite(), "{ready}");
     assert_eq!(
         saved["labels"],
         serde_json::json!(["setosa", "versicolor", "virginica"])

@@ -1,10 +1,10 @@
-//! Gzip decompression on a second thread: [`GzThread`] is a `Read` whose bytes a helper thread
+//! Gzip decompression on a second thread: [`GzThread`] is a `BufRead` whose bytes a helper thread
 //! inflates ahead of the reader, in 1 MiB chunks, so that the caller's own work on the bytes
 //! (parsing, converting to floats, touching fresh pages) overlaps the decompression instead of
 //! following it.
 
 use flate2::read::GzDecoder;
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 use std::sync::mpsc::{sync_channel, Receiver};
 
 /// Bytes per chunk handed from the inflating thread to the reader.
@@ -64,11 +64,13 @@ fn fill(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
-impl Read for GzThread {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+impl BufRead for GzThread {
+    /// The rest of the current chunk, waiting for the next one when it is used up: the
+    /// inflated bytes are lent out where they lie, not copied.
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
         while self.pos == self.current.len() {
             if self.done {
-                return Ok(0);
+                return Ok(&[]);
             }
             // A closed channel means the thread finished after its last (short) chunk.
             match self.chunks.recv() {
@@ -83,9 +85,20 @@ impl Read for GzThread {
                 Err(_) => self.done = true,
             }
         }
-        let n = buf.len().min(self.current.len() - self.pos);
-        buf[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
-        self.pos += n;
+        Ok(&self.current[self.pos..])
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.pos = (self.pos + amt).min(self.current.len());
+    }
+}
+
+impl Read for GzThread {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let chunk = self.fill_buf()?;
+        let n = buf.len().min(chunk.len());
+        buf[..n].copy_from_slice(&chunk[..n]);
+        self.consume(n);
         Ok(n)
     }
 }
@@ -113,6 +126,26 @@ mod tests {
                 .unwrap();
             assert!(out == data, "length {len}");
         }
+    }
+
+    #[test]
+    fn lends_whole_chunks() {
+        let data: Vec<u8> = (0..2 * CHUNK + 5).map(|i| (i % 253) as u8).collect();
+        let mut r = GzThread::spawn(std::io::Cursor::new(gzip(&data)));
+        let mut lens = Vec::new();
+        let mut out = Vec::new();
+        loop {
+            let chunk = r.fill_buf().unwrap();
+            if chunk.is_empty() {
+                break;
+            }
+            let n = chunk.len().min(CHUNK - 3); // consume less than a chunk: the rest stays
+            lens.push(chunk.len());
+            out.extend_from_slice(&chunk[..n]);
+            r.consume(n);
+        }
+        assert!(out == data);
+        assert_eq!(lens, vec![CHUNK, 3, CHUNK, 3, 5]);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::gz_thread::GzThread;
 use crate::{DataError, Result};
 use ndarray::Array2;
 use nn_tensor::Float;
-use std::io::{BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 /// The IDX magic number of image files (`0x00000803`: unsigned bytes, 3 dimensions).
@@ -36,21 +36,9 @@ const MAX_ITEMS: u64 = 1 << 32;
 /// # Ok::<(), nn_data::DataError>(())
 /// ```
 pub fn read_idx(path: impl AsRef<Path>, magic: u32) -> Result<(Vec<usize>, Vec<u8>)> {
-    let path = path.as_ref();
-    let name = path.display().to_string();
-    let io = |source| DataError::Io {
-        file: name.clone(),
-        source,
-    };
-    let mut file = BufReader::new(std::fs::File::open(path).map_err(io)?);
-    let mut head = [0u8; 2];
-    let n = read_up_to(&mut file, &mut head).map_err(io)?;
-    let chained = std::io::Cursor::new(head[..n].to_vec()).chain(file);
-    if n == 2 && head == [0x1f, 0x8b] {
-        read_idx_stream(GzThread::spawn(chained), &name, magic)
-    } else {
-        read_idx_stream(chained, &name, magic)
-    }
+    let mut data = Vec::new();
+    let dims = stream_idx_file(path.as_ref(), magic, |bytes| data.extend_from_slice(bytes))?;
+    Ok((dims, data))
 }
 
 /// Reads an IDX stream (already decompressed); `file` names it in errors.
@@ -64,7 +52,43 @@ pub fn read_idx(path: impl AsRef<Path>, magic: u32) -> Result<(Vec<usize>, Vec<u
 /// assert!(nn_data::read_idx_stream(&lying[..], "x", 2049).is_err());
 /// # Ok::<(), nn_data::DataError>(())
 /// ```
-pub fn read_idx_stream(mut r: impl Read, file: &str, magic: u32) -> Result<(Vec<usize>, Vec<u8>)> {
+pub fn read_idx_stream(r: impl Read, file: &str, magic: u32) -> Result<(Vec<usize>, Vec<u8>)> {
+    let mut data = Vec::new();
+    let dims = stream_idx(BufReader::new(r), file, magic, |b| {
+        data.extend_from_slice(b)
+    })?;
+    Ok((dims, data))
+}
+
+/// [`stream_idx`] on the file at `path`, inflated on a second thread when it is gzip
+/// (detected from the first two bytes, `1f 8b`).
+fn stream_idx_file(path: &Path, magic: u32, sink: impl FnMut(&[u8])) -> Result<Vec<usize>> {
+    let name = path.display().to_string();
+    let io = |source| DataError::Io {
+        file: name.clone(),
+        source,
+    };
+    let mut file = BufReader::new(std::fs::File::open(path).map_err(io)?);
+    let mut head = [0u8; 2];
+    let n = read_up_to(&mut file, &mut head).map_err(io)?;
+    let chained = std::io::Cursor::new(head[..n].to_vec()).chain(file);
+    if n == 2 && head == [0x1f, 0x8b] {
+        stream_idx(GzThread::spawn(chained), &name, magic, sink)
+    } else {
+        stream_idx(chained, &name, magic, sink)
+    }
+}
+
+/// Checks the header of the IDX stream `r` and hands its data to `sink` piece by piece, as
+/// the reader holds it (no copy of the whole payload is made); returns the dimension sizes.
+/// At most one byte past the length the header gives is read, and `sink` never gets more
+/// than that length; a stream of any other length is an error (after `sink` has seen it).
+fn stream_idx(
+    mut r: impl BufRead,
+    file: &str,
+    magic: u32,
+    mut sink: impl FnMut(&[u8]),
+) -> Result<Vec<usize>> {
     let dims = read_header(&mut r, file, magic)?;
     let expected = match dims
         .iter()
@@ -78,22 +102,28 @@ pub fn read_idx_stream(mut r: impl Read, file: &str, magic: u32) -> Result<(Vec<
             ))
         }
     };
-    // Reads at most one byte past the expected length: never allocates more than the file has.
-    let mut data = Vec::new();
-    r.take(expected + 1)
-        .read_to_end(&mut data)
-        .map_err(|e| corrupt(file, e))?;
-    if data.len() as u64 != expected {
-        let more = if data.len() as u64 > expected {
-            "more than "
-        } else {
-            ""
+    let mut r = r.take(expected + 1);
+    let mut total = 0u64;
+    loop {
+        let chunk = match r.fill_buf() {
+            Ok([]) => break,
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(corrupt(file, e)),
         };
-        let has = data.len().min(expected as usize);
+        let n = chunk.len();
+        let room = (expected - total.min(expected)) as usize;
+        sink(&chunk[..n.min(room)]);
+        total += n as u64;
+        r.consume(n);
+    }
+    if total != expected {
+        let more = if total > expected { "more than " } else { "" };
+        let has = total.min(expected);
         let msg = format!("IDX header {dims:?} needs {expected} data bytes, file has {more}{has}");
         return Err(DataError::file(file, msg));
     }
-    Ok((dims, data))
+    Ok(dims)
 }
 
 fn corrupt(file: &str, e: std::io::Error) -> DataError {
@@ -161,14 +191,14 @@ pub fn read_idx_images(path: impl AsRef<Path>) -> Result<Array2<f64>> {
 /// # Ok::<(), nn_data::DataError>(())
 /// ```
 pub fn read_idx_images_as<T: Float>(path: impl AsRef<Path>) -> Result<Array2<T>> {
-    let (dims, data) = read_idx(path, IMAGES_MAGIC)?;
-    let shape = (dims[0], dims[1] * dims[2]);
     let table: Vec<T> = (0..=255u8)
         .map(|b| T::from_f64(f64::from(b) / 255.0))
         .collect();
-    let mut pixels = nn_tensor::buffer::with_capacity(data.len());
-    pixels.extend(data.iter().map(|&b| table[usize::from(b)]));
-    drop(data);
+    // Converted as the bytes arrive: no buffer of the raw bytes is made.
+    let mut pixels = Vec::new();
+    let to_pixels = |bytes: &[u8]| pixels.extend(bytes.iter().map(|&b| table[usize::from(b)]));
+    let dims = stream_idx_file(path.as_ref(), IMAGES_MAGIC, to_pixels)?;
+    let shape = (dims[0], dims[1] * dims[2]);
     Array2::from_shape_vec(shape, pixels).map_err(|e| DataError::file("idx", e.to_string()))
 }
 

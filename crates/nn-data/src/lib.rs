@@ -56,9 +56,11 @@ mod impute;
 mod labels;
 mod leading;
 mod min_max;
+mod partition;
 mod preprocessor;
 mod quoted;
 mod read_capped;
+mod row_blocks;
 mod schema;
 mod select;
 mod split;
@@ -91,7 +93,7 @@ pub use schema::{
     ApplyOptions, CsvOptions, CsvSchema, Loaded, Missing, SkippedRow, TargetKind, Task, Unknown,
     DEFAULT_MAX_BYTES, DEFAULT_MAX_CATEGORIES, MAX_AUTO_CLASSES,
 };
-pub use split::{k_fold, train_test_split};
+pub use split::{k_fold, train_test_rows, train_test_split, train_test_split_owned};
 pub use standard::StandardScaler;
 pub use transformer::Transformer;
 pub use whitening::{Components, Whitener, WhiteningMethod, DEFAULT_EPSILON};

@@ -1,7 +1,7 @@
 //! [`StandardScaler`]: `z = (x − μ) / σ` per column, with the population standard deviation.
 
 use crate::consistency::{finite, increasing_indices, same_len, unfitted};
-use crate::transformer::{check_cols, check_rows, map_rows};
+use crate::transformer::{check_cols, check_count, check_sums, map_rows};
 use crate::{DataError, Result, Transformer};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 use nn_tensor::Float;
@@ -137,11 +137,13 @@ pub(crate) fn mean_and_variance<T: Float>(x: ArrayView2<T>) -> (Vec<f64>, Vec<f6
 
 impl<T: Float> Transformer<T> for StandardScaler {
     fn fit(&mut self, x: ArrayView2<T>) -> Result<()> {
-        check_rows("StandardScaler::fit", &x, 1)?;
+        const OP: &str = "StandardScaler::fit";
+        check_count(OP, &x, 1)?;
         let x = x.as_standard_layout();
         let (mean, var) = mean_and_variance(x.view());
-        overflow("StandardScaler::fit", "mean", &mean)?;
-        overflow("StandardScaler::fit", "variance", &var)?;
+        // The means double as the finiteness check (no pass of its own).
+        check_sums(OP, &x.view(), "mean", &mean)?;
+        overflow(OP, "variance", &var)?;
         let n = x.nrows() as f64;
         let constant = |j: usize| var[j] <= (n * f64::EPSILON * mean[j].abs()).powi(2);
         self.zero_variance = (0..var.len()).filter(|&j| constant(j)).collect();

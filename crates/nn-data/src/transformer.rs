@@ -66,18 +66,37 @@ pub(crate) fn check_cols<T>(op: &'static str, x: &ArrayView2<T>, expected: usize
 }
 
 /// Checks that `x` has at least `min` rows for fitting.
-pub(crate) fn check_rows<T: Float>(op: &'static str, x: &ArrayView2<T>, min: usize) -> Result<()> {
+pub(crate) fn check_count<T>(op: &'static str, x: &ArrayView2<T>, min: usize) -> Result<()> {
     if x.nrows() < min {
         let msg = format!("{op} needs at least {min} samples, got {}", x.nrows());
         return Err(crate::DataError::invalid("x", msg));
     }
-    if x.iter().any(|v| !v.is_finite()) {
-        return Err(crate::DataError::invalid(
-            "x",
-            format!("{op}: input holds NaN or infinity"),
-        ));
-    }
     Ok(())
+}
+
+/// The error of a fit whose input holds NaN or infinity.
+pub(crate) fn non_finite(op: &'static str) -> crate::DataError {
+    crate::DataError::invalid("x", format!("{op}: input holds NaN or infinity"))
+}
+
+/// Checks the column sums (or means) `sums` that a fit accumulated in `f64` over `x`, instead
+/// of a finiteness pass of its own: a NaN or infinity in `x` makes its column's sum NaN or
+/// infinite, so finite sums mean finite data. Only when a sum is not finite is `x` scanned
+/// again, to tell a NaN or infinity in the data ([`non_finite`]) from finite values whose sum
+/// overflows ([`DataError::Overflow`](crate::DataError::Overflow) naming `what`).
+pub(crate) fn check_sums<T: Float>(
+    op: &'static str,
+    x: &ArrayView2<T>,
+    what: &'static str,
+    sums: &[f64],
+) -> Result<()> {
+    if sums.iter().all(|s| s.is_finite()) {
+        return Ok(());
+    }
+    if x.iter().any(|v| !v.is_finite()) {
+        return Err(non_finite(op));
+    }
+    crate::standard::overflow(op, what, sums)
 }
 
 /// Builds a new `(n_samples, n_out)` array row by row: `f(row, out_row)` fills `out_row`.

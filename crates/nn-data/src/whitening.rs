@@ -15,7 +15,7 @@
 //! eigenvectors and products), and only the output is rounded to `f32`.
 
 use crate::covariance::{centre_into, covariance};
-use crate::transformer::{check_cols, check_rows};
+use crate::transformer::{check_cols, check_count, check_sums};
 use crate::{DataError, Result, Transformer};
 use ndarray::{Array2, ArrayView2};
 use nn_tensor::s;
@@ -310,9 +310,10 @@ fn covariance_eigen<T: Float>(x: ArrayView2<T>, mean: &[f64]) -> Result<(Vec<f64
 
 impl<T: Float> Transformer<T> for Whitener {
     fn fit(&mut self, x: ArrayView2<T>) -> Result<()> {
-        check_rows("Whitener::fit", &x, 2)?;
+        check_count("Whitener::fit", &x, 2)?;
         let mean = column_means(x);
-        crate::standard::overflow("Whitener::fit", "mean", &mean)?;
+        // The means double as the finiteness check (no pass of its own).
+        check_sums("Whitener::fit", &x, "mean", &mean)?;
         let (lambda, u) = covariance_eigen(x, &mean)?;
         let k = self.keep(&lambda)?;
         let u_k = u.slice(s![.., ..k]);

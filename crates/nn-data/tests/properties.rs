@@ -2,8 +2,8 @@
 
 use ndarray::{Array2, Axis};
 use nn_data::{
-    train_test_split, Components, Dataset, MinMaxScaler, Preprocessor, StandardScaler, Target,
-    Transformer, Whitener, WhiteningMethod,
+    train_test_split, train_test_split_owned, Components, Dataset, MinMaxScaler, Preprocessor,
+    StandardScaler, Target, Transformer, Whitener, WhiteningMethod,
 };
 use proptest::prelude::*;
 
@@ -86,6 +86,23 @@ proptest! {
             let t_c = indices.iter().filter(|&&k| k == c).count() as f64;
             prop_assert!((t_c - frac * n_c).abs() <= 1.0);
         }
+    }
+
+    #[test]
+    fn owned_split_equals_the_copying_split(
+        classes in proptest::collection::vec(0usize..4, 1..80), width in 0usize..4,
+        frac in 0.0..1.0f64, seed in 0u64..1000, regression in any::<bool>(),
+    ) {
+        // Row r holds r, r + 0.25, … so any misplaced row shows.
+        let x = Array2::from_shape_fn((classes.len(), width), |(r, c)| r as f32 + c as f32 / 4.0);
+        let mut data = Dataset::unlabelled(x);
+        data.target = if regression {
+            Target::Values(classes.iter().map(|&c| c as f64).collect())
+        } else {
+            Target::Classes { indices: classes.clone(), labels: (0..4).map(|c| c.to_string()).collect() }
+        };
+        let copied = train_test_split(&data, frac, seed).unwrap();
+        prop_assert_eq!(train_test_split_owned(data, frac, seed).unwrap(), copied);
     }
 }
 

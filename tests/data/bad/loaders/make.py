@@ -30,6 +30,7 @@ def save(name, value):
     # nothing.
     if isinstance(value.get("metrics"), dict):
         value["metrics"].pop("seconds_per_epoch", None)
+        value["metrics"].pop("seconds_to_first_epoch", None)
     for report in value.get("state", {}).get("history", []):
         report["seconds"] = 0.0
     with open(os.path.join(OUT, name), "w") as f:

@@ -1,11 +1,12 @@
 //! Running a saved model on a data file: read it the way the model's training data was read,
 //! apply the saved preprocessing (to the numeric columns; one-hot indicators pass through) and
-//! the network, and undo the target scaling.
+//! the network (4 096 rows at a time, so memory for the copies and activations does not grow
+//! with the file), and undo the target scaling.
 
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView2, Axis};
 use nn_data::{ApplyOptions, CsvSchema, Dataset, Transformer};
 
 use crate::args::PrecisionArg;
@@ -46,18 +47,13 @@ pub fn apply(
     let schema = pre.as_ref().and_then(|p| p.schema.as_ref());
     let (data, report) = dataset::load_with_schema(path, schema, options)?;
     let sizes = &model.architecture.sizes;
-    let bytes = crate::limits::estimate::forward(sizes, data.n_samples(), 8);
-    let what = format!("the {sizes:?} network on {} rows", data.n_samples());
-    crate::limits::budget::check(bytes, &what, "split the data into smaller files")?;
-    let x = match &pre {
-        Some(p) => {
-            let n_numeric = schema.map_or(usize::MAX, CsvSchema::n_numeric);
-            p.features
-                .transform_leading(data.features.clone(), n_numeric)?
-        }
-        None => data.features.clone(),
-    };
-    let mut out = outputs(model, x, precision)?;
+    let rows = data.n_samples().min(CHUNK_ROWS);
+    let bytes = crate::limits::estimate::forward(sizes, rows, 8);
+    let what = format!("the {sizes:?} network on {rows} rows at a time");
+    crate::limits::budget::check(bytes, &what, "raise --max-memory")?;
+    let n_numeric = schema.map_or(usize::MAX, CsvSchema::n_numeric);
+    let features = pre.as_ref().map(|p| &p.features);
+    let mut out = outputs(model, data.features.view(), features, n_numeric, precision)?;
     if let Some(scaler) = pre.as_ref().and_then(|p| p.target.as_ref()) {
         out = scaler.inverse_transform(out.view())?;
     }
@@ -90,17 +86,55 @@ fn check_finite(out: &Array2<f64>, report: &RowReport, path: &Path) -> Result<()
     )
 }
 
-/// The network's predictions for the preprocessed features `x` (see [`apply`]).
-fn outputs(model: &ModelFile, x: Array2<f64>, precision: PrecisionArg) -> Result<Array2<f64>> {
-    Ok(match precision {
-        PrecisionArg::F32 => model.network::<f64>()?.predict(x.view(), model.loss)?,
-        PrecisionArg::Bf16 => {
-            let mut net = model.network::<f32>()?;
-            net.set_precision(precision.precision())?;
-            let x = x.mapv(|v| v as f32);
-            net.predict(x.view(), model.loss)?.mapv(f64::from)
-        }
-    })
+/// Rows preprocessed and run through the network at a time: the copies and activations stay
+/// this size whatever the file's length (each row's outputs depend on that row only).
+const CHUNK_ROWS: usize = 4096;
+
+/// The network's predictions for the features `x`, preprocessed by `features` (its first
+/// `n_numeric` columns; see [`apply`]), [`CHUNK_ROWS`] rows at a time.
+fn outputs(
+    model: &ModelFile,
+    x: ArrayView2<f64>,
+    features: Option<&nn_data::Preprocessor>,
+    n_numeric: usize,
+    precision: PrecisionArg,
+) -> Result<Array2<f64>> {
+    let width = model.architecture.sizes.last().copied().unwrap_or(0);
+    let mut out = Array2::zeros((x.nrows(), width));
+    let mut f64_net = None;
+    let mut f32_net = None;
+    for (rows, mut chunk_out) in x
+        .axis_chunks_iter(Axis(0), CHUNK_ROWS)
+        .zip(out.axis_chunks_iter_mut(Axis(0), CHUNK_ROWS))
+    {
+        let rows = match features {
+            Some(f) => f.transform_leading(rows.to_owned(), n_numeric)?,
+            None => rows.to_owned(),
+        };
+        let predicted = match precision {
+            PrecisionArg::F32 => {
+                let net = match &mut f64_net {
+                    Some(net) => net,
+                    None => f64_net.insert(model.network::<f64>()?),
+                };
+                net.predict(rows.view(), model.loss)?
+            }
+            PrecisionArg::Bf16 => {
+                let net = match &mut f32_net {
+                    Some(net) => net,
+                    None => {
+                        let mut net = model.network::<f32>()?;
+                        net.set_precision(precision.precision())?;
+                        f32_net.insert(net)
+                    }
+                };
+                let rows = rows.mapv(|v| v as f32);
+                net.predict(rows.view(), model.loss)?.mapv(f64::from)
+            }
+        };
+        chunk_out.assign(&predicted);
+    }
+    Ok(out)
 }
 
 /// Tells on stderr what reading `path` left out: rows skipped for missing cells (the first

@@ -135,6 +135,27 @@ fn regression_predictions_are_in_target_units() {
     let values: Vec<f64> = preds.lines().skip(1).map(|l| l.parse().unwrap()).collect();
     assert_eq!(values.len(), 50);
     close(values[10], 3.0, 0.05, "prediction at a = 1");
+
+    // A file longer than the rows predicted at a time (4096): 9000 rows cycling through the
+    // same 50 inputs. Every row's prediction must be its input's prediction above, in every
+    // chunk and across the chunk edges (a row placed one off would read another input's value,
+    // 0.2 away).
+    let long: String = (0..9000)
+        .map(|i| format!("{},0\n", (i % 50) as f64 / 10.0))
+        .collect();
+    let long_data = format!("{dir}/long.csv");
+    std::fs::write(&long_data, format!("a,y\n{long}")).unwrap();
+    let preds = ok(&["predict", "--model", &model, "--data", &long_data]);
+    let long_values: Vec<f64> = preds.lines().skip(1).map(|l| l.parse().unwrap()).collect();
+    assert_eq!(long_values.len(), 9000);
+    for (i, &v) in long_values.iter().enumerate() {
+        close(
+            v,
+            values[i % 50],
+            1e-9,
+            &format!("row {i} of the long file"),
+        );
+    }
 }
 
 #[test]

@@ -28,9 +28,32 @@ fn launched_group() -> Result<Option<Rc<dyn Communicator>>> {
     Ok(mpi.map(|m| Rc::new(m) as Rc<dyn Communicator>))
 }
 
+/// Without the feature, a launcher's several processes would each train alone on all the data
+/// and write the same files: refused, saying how to build the MPI-enabled `nn`.
 #[cfg(not(feature = "mpi"))]
 fn launched_group() -> Result<Option<Rc<dyn Communicator>>> {
+    if let Some((variable, size)) = announced_size(|v| std::env::var(v).ok()) {
+        return Err(crate::fsutil::usage(format!(
+            "this nn was built without MPI, but a launcher started it as one of {size} processes \
+             ({variable}={size}); build it with `cargo build --release -p nn-cli --features mpi` \
+             for data-parallel training, or run it without mpirun/srun"
+        )));
+    }
     Ok(None)
+}
+
+/// The process count that Open MPI's `mpirun` (`OMPI_COMM_WORLD_SIZE`) or a PMI launcher such
+/// as Slurm's `srun` (`PMI_SIZE`) gave this process, when above 1 (`var` reads a variable).
+///
+/// ```text
+/// OMPI_COMM_WORLD_SIZE=4 → Some(("OMPI_COMM_WORLD_SIZE", 4)); =1, unset or not a number → None
+/// ```
+#[cfg_attr(feature = "mpi", allow(dead_code))]
+fn announced_size(var: impl Fn(&str) -> Option<String>) -> Option<(&'static str, usize)> {
+    ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE"]
+        .into_iter()
+        .find_map(|name| Some((name, var(name)?.trim().parse::<usize>().ok()?)))
+        .filter(|&(_, size)| size > 1)
 }
 
 /// Leaves the group: MPI is finalised here (every rank must call it), not at exit, where
@@ -115,4 +138,32 @@ pub fn abort_group(err: &anyhow::Error, code: u8, collective: bool) {
         crate::stdout::errln!("error (rank {} of {}): {err:#}", comm.rank(), comm.size());
     }
     comm.abort(i32::from(code));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::announced_size;
+
+    #[test]
+    fn a_launchers_process_count_is_read_from_its_variables() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |v: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == v)
+                    .map(|(_, x)| x.to_string())
+            }
+        };
+        assert_eq!(
+            announced_size(env(&[("OMPI_COMM_WORLD_SIZE", "4")])),
+            Some(("OMPI_COMM_WORLD_SIZE", 4))
+        );
+        assert_eq!(
+            announced_size(env(&[("PMI_SIZE", "2")])),
+            Some(("PMI_SIZE", 2))
+        );
+        assert_eq!(announced_size(env(&[("OMPI_COMM_WORLD_SIZE", "1")])), None);
+        assert_eq!(announced_size(env(&[("PMI_SIZE", "many")])), None);
+        assert_eq!(announced_size(env(&[])), None);
+    }
 }

@@ -275,3 +275,49 @@ fn a_missing_file_is_one_line_naming_it() {
         );
     }
 }
+
+/// An `nn` built without the `mpi` feature, started by a launcher as one of several processes
+/// (`OMPI_COMM_WORLD_SIZE`, `PMI_SIZE`), refuses to train alone on all the data in every process
+/// (each would write the same model file) and says how to build the MPI-enabled one.
+#[cfg(not(feature = "mpi"))]
+#[test]
+fn a_launcher_without_the_mpi_feature_is_refused_before_any_work() {
+    let (_d, dir) = tempdir();
+    let out = format!("{dir}/m.json");
+    for (variable, size) in [("OMPI_COMM_WORLD_SIZE", "4"), ("PMI_SIZE", "2")] {
+        let args = ["train", "--data", "datasets/iris.csv", "--out", &out];
+        let run = common::collect(
+            std::process::Command::new(env!("CARGO_BIN_EXE_nn"))
+                .args(args)
+                .current_dir(common::root())
+                .env(variable, size)
+                .output()
+                .expect("the nn binary runs"),
+            &args,
+        );
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        let want = format!("one of {size} processes ({variable}={size}); build it with `cargo build --release -p nn-cli --features mpi`");
+        assert!(run.stderr.contains(&want), "{}", run.stderr);
+        assert!(!std::path::Path::new(&out).exists());
+    }
+    // One process is an ordinary run.
+    let args = [
+        "train",
+        "--data",
+        "datasets/iris.csv",
+        "--epochs",
+        "1",
+        "--out",
+        &out,
+    ];
+    let run = common::collect(
+        std::process::Command::new(env!("CARGO_BIN_EXE_nn"))
+            .args(args)
+            .current_dir(common::root())
+            .env("OMPI_COMM_WORLD_SIZE", "1")
+            .output()
+            .expect("the nn binary runs"),
+        &args,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}

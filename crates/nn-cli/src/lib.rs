@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 pub mod fsutil;
+pub mod json_layout;
 pub mod limits;
 pub mod model_file;
 pub mod preprocessing;

@@ -46,7 +46,7 @@ mod targets;
 mod train_checkpoint;
 
 // The library part (model file, preprocessing record, error types), reachable as `crate::…`.
-use nn_cli::{fsutil, limits, model_file, preprocessing};
+use nn_cli::{fsutil, json_layout, limits, model_file, preprocessing};
 
 use std::process::ExitCode;
 

@@ -146,13 +146,13 @@ impl ModelFile {
         Ok(model)
     }
 
-    /// Writes the model atomically as pretty JSON: [`stage`](ModelFile::stage), then put in
+    /// Writes the model atomically as JSON ([`crate::json_layout`]): [`stage`](ModelFile::stage), then put in
     /// place at once.
     pub fn save(&self, path: &Path) -> Result<()> {
         self.stage(path)?.commit()
     }
 
-    /// Writes the model as pretty JSON next to `path`, put in place by
+    /// Writes the model as JSON ([`crate::json_layout`]) next to `path`, put in place by
     /// [`Staged::commit`](crate::fsutil::Staged::commit) once the run has reported; first
     /// [`validate`](ModelFile::validate): a model that would not load again (e.g. a weight
     /// that overflowed to ±∞, which JSON would hold as `null`) is an error and nothing is
@@ -164,7 +164,7 @@ impl ModelFile {
                 path.display()
             )
         })?;
-        let json = serde_json::to_string_pretty(self)?;
+        let json = crate::json_layout::to_string(self)?;
         crate::fsutil::stage_bytes(path, json.as_bytes())
     }
 

@@ -109,7 +109,7 @@ fn fit(method: Method, data: &Path, options: &CsvOptions, out: &Path) -> Result<
     };
     // Staged, reported, then put in place: a report that cannot be printed writes nothing.
     let staged =
-        crate::fsutil::stage_bytes(out, serde_json::to_string_pretty(&params)?.as_bytes())?;
+        crate::fsutil::stage_bytes(out, crate::json_layout::to_string(&params)?.as_bytes())?;
     let n_text = params.schema.as_ref().map_or(0, |s| s.categorical.len());
     outln!(
         "fitted {method:?} on {n_numeric} numeric columns of {name} ({n_text} text columns one-hot encoded); wrote {}",

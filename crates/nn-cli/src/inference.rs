@@ -99,10 +99,23 @@ fn outputs(
     n_numeric: usize,
     precision: PrecisionArg,
 ) -> Result<Array2<f64>> {
+    let loss = model.loss;
+    let mut predict: Box<dyn FnMut(Array2<f64>) -> Result<Array2<f64>>> = match precision {
+        PrecisionArg::F32 => {
+            let mut net = model.network::<f64>()?;
+            Box::new(move |x| Ok(net.predict(x.view(), loss)?))
+        }
+        PrecisionArg::Bf16 => {
+            let mut net = model.network::<f32>()?;
+            net.set_precision(precision.precision())?;
+            Box::new(move |x| {
+                let x = x.mapv(|v| v as f32);
+                Ok(net.predict(x.view(), loss)?.mapv(f64::from))
+            })
+        }
+    };
     let width = model.architecture.sizes.last().copied().unwrap_or(0);
     let mut out = Array2::zeros((x.nrows(), width));
-    let mut f64_net = None;
-    let mut f32_net = None;
     for (rows, mut chunk_out) in x
         .axis_chunks_iter(Axis(0), CHUNK_ROWS)
         .zip(out.axis_chunks_iter_mut(Axis(0), CHUNK_ROWS))
@@ -111,28 +124,7 @@ fn outputs(
             Some(f) => f.transform_leading(rows.to_owned(), n_numeric)?,
             None => rows.to_owned(),
         };
-        let predicted = match precision {
-            PrecisionArg::F32 => {
-                let net = match &mut f64_net {
-                    Some(net) => net,
-                    None => f64_net.insert(model.network::<f64>()?),
-                };
-                net.predict(rows.view(), model.loss)?
-            }
-            PrecisionArg::Bf16 => {
-                let net = match &mut f32_net {
-                    Some(net) => net,
-                    None => {
-                        let mut net = model.network::<f32>()?;
-                        net.set_precision(precision.precision())?;
-                        f32_net.insert(net)
-                    }
-                };
-                let rows = rows.mapv(|v| v as f32);
-                net.predict(rows.view(), model.loss)?.mapv(f64::from)
-            }
-        };
-        chunk_out.assign(&predicted);
+        chunk_out.assign(&predict(rows)?);
     }
     Ok(out)
 }

@@ -276,6 +276,18 @@ fn a_missing_file_is_one_line_naming_it() {
     }
 }
 
+/// `nn ARGS` in the workspace root with the environment variable `variable` set to `value`.
+#[cfg(not(feature = "mpi"))]
+fn nn_with_env(args: &[&str], variable: &str, value: &str) -> common::Run {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nn"))
+        .args(args)
+        .current_dir(common::root())
+        .env(variable, value)
+        .output()
+        .expect("the nn binary runs");
+    common::collect(out, &args)
+}
+
 /// An `nn` built without the `mpi` feature, started by a launcher as one of several processes
 /// (`OMPI_COMM_WORLD_SIZE`, `PMI_SIZE`), refuses to train alone on all the data in every process
 /// (each would write the same model file) and says how to build the MPI-enabled one.
@@ -286,15 +298,7 @@ fn a_launcher_without_the_mpi_feature_is_refused_before_any_work() {
     let out = format!("{dir}/m.json");
     for (variable, size) in [("OMPI_COMM_WORLD_SIZE", "4"), ("PMI_SIZE", "2")] {
         let args = ["train", "--data", "datasets/iris.csv", "--out", &out];
-        let run = common::collect(
-            std::process::Command::new(env!("CARGO_BIN_EXE_nn"))
-                .args(args)
-                .current_dir(common::root())
-                .env(variable, size)
-                .output()
-                .expect("the nn binary runs"),
-            &args,
-        );
+        let run = nn_with_env(&args, variable, size);
         assert_eq!(run.code, 2, "{}", run.stderr);
         let want = format!("one of {size} processes ({variable}={size}); build it with `cargo build --release -p nn-cli --features mpi`");
         assert!(run.stderr.contains(&want), "{}", run.stderr);
@@ -310,14 +314,6 @@ fn a_launcher_without_the_mpi_feature_is_refused_before_any_work() {
         "--out",
         &out,
     ];
-    let run = common::collect(
-        std::process::Command::new(env!("CARGO_BIN_EXE_nn"))
-            .args(args)
-            .current_dir(common::root())
-            .env("OMPI_COMM_WORLD_SIZE", "1")
-            .output()
-            .expect("the nn binary runs"),
-        &args,
-    );
+    let run = nn_with_env(&args, "OMPI_COMM_WORLD_SIZE", "1");
     assert_eq!(run.code, 0, "{}", run.stderr);
 }

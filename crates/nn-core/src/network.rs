@@ -394,12 +394,53 @@ impl<T: Float> Network<T> {
         self.backward_from_loss(x, target, loss, Some(weights))
     }
 
+    /// Backpropagation of one part of a larger batch: [`backward_loss`](Self::backward_loss)
+    /// (or, with `weights`, [`backward_loss_weighted`](Self::backward_loss_weighted)) with the
+    /// loss gradient times `share`, the part's fraction of the batch (its rows, or its sample
+    /// weight, over the batch's). The parts' gradients then add up to the whole batch's mean
+    /// gradient, which is what a data-parallel all-reduce sums. Returns the part's own loss.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use nn_core::{Dense, Activation, Loss, Network};
+    /// let layer = Dense::from_parts(array![[1.0_f64]], array![0.0], Activation::Identity)?;
+    /// let mut net = Network::new(vec![layer])?;
+    /// let (x, t) = (array![[2.0]], array![[0.0]]);
+    /// net.forward(x.view())?;
+    /// // ℓ = ½o² = 2, ∂ℓ/∂w = o·x = 4; a quarter of the batch contributes 1.
+    /// let value = net.backward_loss_share(x.view(), t.view(), Loss::HalfSse, None, 0.25)?;
+    /// assert_eq!((value, net.layers()[0].grad_weight()[[0, 0]]), (2.0, 1.0));
+    /// # Ok::<(), nn_core::CoreError>(())
+    /// ```
+    pub fn backward_loss_share(
+        &mut self,
+        x: ArrayView2<T>,
+        target: ArrayView2<T>,
+        loss: Loss,
+        weights: Option<ArrayView1<T>>,
+        share: f64,
+    ) -> Result<f64> {
+        self.backward_scaled(x, target, loss, weights, Some(share))
+    }
+
     fn backward_from_loss(
         &mut self,
         x: ArrayView2<T>,
         target: ArrayView2<T>,
         loss: Loss,
         weights: Option<ArrayView1<T>>,
+    ) -> Result<f64> {
+        self.backward_scaled(x, target, loss, weights, None)
+    }
+
+    /// The loss's gradient (times `share`, when given), then backpropagation.
+    fn backward_scaled(
+        &mut self,
+        x: ArrayView2<T>,
+        target: ArrayView2<T>,
+        loss: Loss,
+        weights: Option<ArrayView1<T>>,
+        share: Option<f64>,
     ) -> Result<f64> {
         let n = self.check_backward(x)?;
         let total = weights
@@ -410,7 +451,10 @@ impl<T: Float> Network<T> {
         let mut grad = self.grads[last].slice_mut(s![..n, ..]);
         let mut value = loss.value_and_grad(out, target, grad.view_mut())?;
         if let (Some(w), Some(total)) = (weights, total) {
-            value = sample_weight::reweight(loss, out, target, w, total, grad)?;
+            value = sample_weight::reweight(loss, out, target, w, total, grad.view_mut())?;
+        }
+        if let Some(share) = share.map(T::from_f64) {
+            grad.mapv_inplace(|g| g * share);
         }
         self.backpropagate(x);
         Ok(value)

@@ -47,6 +47,13 @@ pub trait GradientHook<T: Float> {
     fn parts(&mut self, rows: usize) -> Vec<Range<usize>> {
         std::iter::once(0..rows).collect()
     }
+    /// Whether each part's gradients should be its share of the batch's mean gradient (the
+    /// part's loss gradient scaled by its rows, or class weight, over the batch's), so that
+    /// summing every part's gradients gives the batch's mean, as a summing all-reduce needs.
+    /// The default, `false`, leaves each part's gradients its own mean.
+    fn sums_parts(&self) -> bool {
+        false
+    }
     /// After the backward pass of one part: the network holds its gradients, `loss` is its
     /// mean loss over `rows` rows.
     fn after_part(&mut self, _net: &mut Network<T>, _loss: f64, _rows: usize) {}

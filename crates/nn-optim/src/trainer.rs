@@ -355,24 +355,19 @@ impl Trainer {
                 stop: self.stop.as_ref().is_some_and(|f| f.load(Ordering::SeqCst)),
             };
             let batch_rows = batches.rows_of(step).len();
-            for part in hook_or(control, &mut plain).parts(batch_rows) {
+            let hook = hook_or(control, &mut plain);
+            let batch_weight = hook
+                .sums_parts()
+                .then(|| batches.batch_weight(step, self.class_weights.as_deref()));
+            for part in hook.parts(batch_rows) {
                 if part.is_empty() {
                     continue;
                 }
-                let first_row = self.rows_seen + part.start as u64;
-                batches.gather(step, part);
-                if let Some(weights) = &self.class_weights {
-                    batches.sample_weights(weights);
-                }
-                let (xb, yb, wb) = batches.current();
-                net.forward_train(xb, &self.dropout_key, first_row)?;
-                let value = match self.class_weights {
-                    Some(_) => net.backward_loss_weighted(xb, yb, loss, wb)?,
-                    None => net.backward_loss(xb, yb, loss)?,
-                };
-                stats.loss_sum += value * xb.nrows() as f64;
-                stats.rows += xb.nrows();
-                hook_or(control, &mut plain).after_part(net, value, xb.nrows());
+                let rows = part.len();
+                let loss_sum = self.run_part(batches, net, loss, (step, part), batch_weight)?;
+                stats.loss_sum += loss_sum;
+                stats.rows += rows;
+                hook_or(control, &mut plain).after_part(net, loss_sum / rows as f64, rows);
             }
             self.rows_seen += batch_rows as u64;
             hook_or(control, &mut plain).after_backward(net, &mut stats)?;
@@ -401,6 +396,38 @@ impl Trainer {
 }
 
 impl Trainer {
+    /// Forward and backward on the rows `part` of batch `step`. Returns the part's loss sum:
+    /// its mean loss times its rows, or, when the hook sums the parts (`batch_weight` is the
+    /// batch's total weight), its share of the batch's mean loss times the batch's rows.
+    fn run_part<T: Float, D: Float>(
+        &self,
+        batches: &mut Batches<'_, T, D>,
+        net: &mut Network<T>,
+        loss: Loss,
+        (step, part): (usize, Range<usize>),
+        batch_weight: Option<f64>,
+    ) -> Result<f64> {
+        let first_row = self.rows_seen + part.start as u64;
+        let batch_rows = batches.rows_of(step).len() as f64;
+        batches.gather(step, part);
+        if let Some(weights) = &self.class_weights {
+            batches.sample_weights(weights);
+        }
+        let (xb, yb, wb) = batches.current();
+        net.forward_train(xb, &self.dropout_key, first_row)?;
+        let wb = self.class_weights.as_ref().map(|_| wb);
+        let rows = xb.nrows() as f64;
+        Ok(match (batch_weight, wb) {
+            (Some(total), _) => {
+                let share = batches.current_weight() / total;
+                let value = net.backward_loss_share(xb, yb, loss, wb, share)?;
+                value * share * batch_rows
+            }
+            (None, Some(wb)) => net.backward_loss_weighted(xb, yb, loss, wb)? * rows,
+            (None, None) => net.backward_loss(xb, yb, loss)? * rows,
+        })
+    }
+
     /// A non-finite batch loss, or one above the bound, is divergence.
     fn check_loss(&self, value: f64, step: usize, last_finite: Option<f64>) -> Result<()> {
         let bound = self.loss_bound.filter(|b| b.is_finite());
@@ -546,23 +573,35 @@ impl<'a, T: Float, D: Float> Batches<'a, T, D> {
         drop(chunks);
     }
 
-    /// The gathered batch's per-sample weights: each row's class weight (`Σ_c y_c·w_c` of a
-    /// one-hot row; `y·w₁ + (1 − y)·w₀` of a single 0/1 column).
+    /// The gathered batch's per-sample weights ([`row_weight`]).
     fn sample_weights(&mut self, class_weights: &[f64]) {
         self.wb.clear();
         for row in self.yb.slice(s![..self.last_rows, ..]).rows() {
-            let w = match (row.len(), class_weights) {
-                (1, &[w0, w1]) => {
-                    let y = row[0].to_f64();
-                    y * w1 + (1.0 - y) * w0
-                }
-                _ => row
-                    .iter()
-                    .zip(class_weights)
-                    .map(|(&y, &w)| y.to_f64() * w)
-                    .sum(),
-            };
-            self.wb.push(T::from_f64(w));
+            self.wb.push(T::from_f64(row_weight(row, class_weights)));
+        }
+    }
+
+    /// The total sample weight of batch `step`'s rows: their class weights, or their count.
+    fn batch_weight(&self, step: usize, class_weights: Option<&[f64]>) -> f64 {
+        let rows = &self.order[self.rows_of(step)];
+        match class_weights {
+            // in `T`, as the parts' weights are
+            Some(w) => rows
+                .iter()
+                .map(|&i| Float::to_f64(T::from_f64(row_weight(self.y.row(i), w))))
+                .sum(),
+            None => rows.len() as f64,
+        }
+    }
+
+    /// The total sample weight of the last gathered rows (see [`batch_weight`](Self::batch_weight)).
+    fn current_weight(&self) -> f64 {
+        match self.wb.is_empty() {
+            true => self.last_rows as f64,
+            false => self.wb[..self.last_rows]
+                .iter()
+                .map(|&w| Float::to_f64(w))
+                .sum(),
         }
     }
 
@@ -576,5 +615,21 @@ impl<'a, T: Float, D: Float> Batches<'a, T, D> {
             self.yb.slice(s![..n, ..]),
             ArrayView1::from(w),
         )
+    }
+}
+
+/// A target row's class weight: `Σ_c y_c·w_c` of a one-hot row, `y·w₁ + (1 − y)·w₀` of a
+/// single 0/1 column.
+fn row_weight<D: Float>(row: ArrayView1<D>, class_weights: &[f64]) -> f64 {
+    match (row.len(), class_weights) {
+        (1, &[w0, w1]) => {
+            let y = row[0].to_f64();
+            y * w1 + (1.0 - y) * w0
+        }
+        _ => row
+            .iter()
+            .zip(class_weights)
+            .map(|(&y, &w)| y.to_f64() * w)
+            .sum(),
     }
 }

@@ -60,17 +60,32 @@ fn train_rank<T: Float>(
     p: f64,
 ) -> (Vec<T>, Vec<f64>) {
     let (x, y) = data::<T>();
-    let (mut net, mut opt) = (network::<T>(p), sgd::<T>());
+    let mut net = network::<T>(p);
     let mut dp = DataParallel::<T>::new(comm, reduction).unwrap();
     let mut trainer = Trainer::new(BATCH, 5);
-    let losses = (0..EPOCHS)
+    let losses = epochs(&mut trainer, &mut net, Loss::Mse, (&x, &y), Some(&mut dp));
+    (weights(&mut net), losses)
+}
+
+/// `EPOCHS` epochs of SGD with momentum, through `dp` where given; each epoch's mean loss.
+fn epochs<T: Float>(
+    trainer: &mut Trainer,
+    net: &mut Network<T>,
+    loss: Loss,
+    (x, y): (&Array2<T>, &Array2<T>),
+    mut dp: Option<&mut DataParallel<T>>,
+) -> Vec<f64> {
+    let mut opt = sgd::<T>();
+    (0..EPOCHS)
         .map(|_| {
             let (x, y) = (x.view(), y.view());
-            let r = trainer.run_epoch_hooked(&mut net, &mut opt, Loss::Mse, x, y, 0.1, &mut dp);
-            r.unwrap().train_loss
+            let report = match dp.as_deref_mut() {
+                Some(dp) => trainer.run_epoch_hooked(net, &mut opt, loss, x, y, 0.1, dp),
+                None => trainer.run_epoch(net, &mut opt, loss, x, y, 0.1),
+            };
+            report.unwrap().train_loss
         })
-        .collect();
-    (weights(&mut net), losses)
+        .collect()
 }
 
 /// The same training on `ranks` threads; every rank's result.
@@ -87,14 +102,14 @@ fn train_threads<T: Float>(ranks: usize, reduction: Reduction, p: f64) -> Vec<(V
 /// The single-process trainer: forward and backward on each whole batch.
 fn train_single<T: Float>(p: f64) -> Vec<T> {
     let (x, y) = data::<T>();
-    let (mut net, mut opt) = (network::<T>(p), sgd::<T>());
-    let mut trainer = Trainer::new(BATCH, 5);
-    for _ in 0..EPOCHS {
-        let (x, y) = (x.view(), y.view());
-        trainer
-            .run_epoch(&mut net, &mut opt, Loss::Mse, x, y, 0.1)
-            .unwrap();
-    }
+    let mut net = network::<T>(p);
+    epochs(
+        &mut Trainer::new(BATCH, 5),
+        &mut net,
+        Loss::Mse,
+        (&x, &y),
+        None,
+    );
     weights(&mut net)
 }
 
@@ -125,6 +140,73 @@ fn averaged_gradients_match_one_process() {
     // Dropout changed the result (the tests above would pass with it ignored otherwise).
     let (with, without) = (train_single::<f64>(P), train_single::<f64>(0.0));
     assert!(with.iter().zip(&without).any(|(a, b)| (a - b).abs() > 1e-3));
+}
+
+/// A 3-256-256-3 softmax classifier with class weights [1, 4, 0.5] on one-hot targets (the
+/// class of the largest of `y`'s two columns and their sum): its 256×256 weight goes through
+/// the all-reduce on its own, straight from the network's buffer, the rest in one fused
+/// buffer; with class weights each rank's share of a batch is its weight, not its rows, over
+/// the batch's (2 ranks split 16 rows 8 + 8 whatever their classes).
+fn weighted_wide(comm: Option<(Rc<dyn Communicator>, Reduction)>) -> (Vec<f64>, Vec<f64>) {
+    let (x, y) = data::<f64>();
+    let y = Array2::from_shape_fn((y.nrows(), 3), |(i, c)| {
+        let (a, b) = (y[[i, 0]], y[[i, 1]]);
+        let class = if a + b > 0.5 { 2 } else { usize::from(a > b) };
+        f64::from(u8::from(class == c))
+    });
+    let mut net =
+        Network::mlp(&[3, 256, 256, 3], Activation::Tanh, Activation::Softmax, 5).unwrap();
+    let mut trainer = Trainer::new(BATCH, 5).with_class_weights(vec![1.0, 4.0, 0.5]);
+    let mut dp = comm.map(|(c, r)| DataParallel::new(c, r).unwrap());
+    let data = (&x, &y);
+    let losses = epochs(
+        &mut trainer,
+        &mut net,
+        Loss::CrossEntropy,
+        data,
+        dp.as_mut(),
+    );
+    (weights(&mut net), losses)
+}
+
+#[test]
+fn large_gradients_and_class_weights_match_one_process() {
+    let (single, single_losses) = weighted_wide(None);
+    assert!(single.len() > 65_536);
+    let exact = Reduction::Exact { shards: 3 };
+    let (one, _) = weighted_wide(Some((Rc::new(Local), exact)));
+    let cases = [
+        (2, Reduction::Average),
+        (3, Reduction::Average),
+        (2, exact),
+        (3, exact),
+    ];
+    for (ranks, reduction) in cases {
+        let results = std::thread::scope(|s| {
+            let handles: Vec<_> = ThreadGroup::new(ranks)
+                .into_iter()
+                .map(|comm| s.spawn(move || weighted_wide(Some((Rc::new(comm), reduction)))))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .collect::<Vec<_>>()
+        });
+        let case = format!("{ranks} ranks, {reduction:?}");
+        for (w, losses) in &results {
+            assert_eq!(w, &results[0].0, "{case}: ranks hold different bits");
+            if reduction == exact {
+                assert_eq!(w, &one, "{case}: not the bits of one process");
+            }
+            for (a, b) in w.iter().zip(&single) {
+                assert!((a - b).abs() < 1e-12, "{case}: {a} vs {b}");
+            }
+            // The reported loss is the batches' weighted mean too.
+            for (a, b) in losses.iter().zip(&single_losses) {
+                assert!((a - b).abs() < 1e-12, "{case}: loss {a} vs {b}");
+            }
+        }
+    }
 }
 
 #[test]
@@ -171,10 +253,10 @@ fn stop_and_divergence_reach_every_rank() {
                         net.forward(x.view()).unwrap();
                         net.backward_loss(x.view(), y.view(), Loss::Mse).unwrap();
                         dp.add_shard(&mut net, 0.5, 40);
-                        let first = dp.reduce(rank == 1);
+                        let first = dp.reduce(&mut net, rank == 1);
                         let loss = if rank == 0 { f64::NAN } else { 0.5 };
                         dp.add_shard(&mut net, loss, 40);
-                        (first, dp.reduce(false))
+                        (first, dp.reduce(&mut net, false))
                     })
                 })
                 .collect();

@@ -47,6 +47,17 @@ pub trait Communicator {
     fn all_reduce_sum_f32(&self, buf: &mut [f32]);
     /// Element-wise sum over the ranks, in place.
     fn all_reduce_sum_f64(&self, buf: &mut [f64]);
+    /// `recv` ← the element-wise sum over the ranks of their `send` (same lengths), leaving
+    /// `send` as it is: no copy of `send` where the transport reads it directly.
+    fn all_reduce_sum_into_f32(&self, send: &[f32], recv: &mut [f32]) {
+        recv.copy_from_slice(send);
+        self.all_reduce_sum_f32(recv);
+    }
+    /// `recv` ← the element-wise sum over the ranks of their `send` (same lengths).
+    fn all_reduce_sum_into_f64(&self, send: &[f64], recv: &mut [f64]) {
+        recv.copy_from_slice(send);
+        self.all_reduce_sum_f64(recv);
+    }
     /// Element-wise (exact, wrapping never happens within [`exact`]'s bounds) sum, in place.
     fn all_reduce_sum_i64(&self, buf: &mut [i64]);
     /// Element-wise maximum over the ranks, in place (NaN must be mapped away by the caller).
@@ -76,6 +87,23 @@ pub fn all_reduce_sum<T: Float>(comm: &dyn Communicator, buf: &mut [T]) {
     buf.iter_mut()
         .zip(wide)
         .for_each(|(b, w)| *b = T::from_f64(w));
+}
+
+/// `recv` ← the sum over the ranks of their `send`, in the network's float type (`f32`
+/// buffers go to the transport as they are, others through an `f64` copy).
+///
+/// ```
+/// use nn_optim::dist::{all_reduce_sum_into, Local};
+/// let mut sum = [0.0_f32; 2];
+/// all_reduce_sum_into(&Local, &[0.5, 2.0], &mut sum);
+/// assert_eq!(sum, [0.5, 2.0]);
+/// ```
+pub fn all_reduce_sum_into<T: Float>(comm: &dyn Communicator, send: &[T], recv: &mut [T]) {
+    if let (Some(send), Some(recv)) = (T::as_f32(send), T::as_f32_mut(recv)) {
+        return comm.all_reduce_sum_into_f32(send, recv);
+    }
+    recv.copy_from_slice(send);
+    all_reduce_sum(comm, recv);
 }
 
 /// Replaces every parameter of `model` with rank 0's value (exactly, through `f64`).

@@ -112,6 +112,14 @@ impl Communicator for Mpi {
     fn all_reduce_sum_f32(&self, buf: &mut [f32]) {
         self.reduce(&self.send.f32, buf, SystemOperation::sum());
     }
+    fn all_reduce_sum_into_f32(&self, send: &[f32], recv: &mut [f32]) {
+        self.world
+            .all_reduce_into(send, recv, SystemOperation::sum());
+    }
+    fn all_reduce_sum_into_f64(&self, send: &[f64], recv: &mut [f64]) {
+        self.world
+            .all_reduce_into(send, recv, SystemOperation::sum());
+    }
     fn all_reduce_sum_f64(&self, buf: &mut [f64]) {
         self.reduce(&self.send.f64, buf, SystemOperation::sum());
     }

@@ -8,7 +8,7 @@ use nn_core::{Network, Param, Parameters};
 
 use nn_tensor::Float;
 
-use super::{all_reduce_sum, exact, Communicator};
+use super::{all_reduce_sum, all_reduce_sum_into, exact, Communicator};
 use crate::{BatchStats, GradientHook, OptimError, Optimizer, Result};
 
 /// How the ranks' gradients are combined.
@@ -16,7 +16,9 @@ use crate::{BatchStats, GradientHook, OptimError, Optimizer, Result};
 pub enum Reduction {
     /// One contiguous slice of each global batch per rank, summed by a float all-reduce in the
     /// network's type (as PyTorch DDP and Horovod do): identical bits on every rank and for
-    /// reruns with the same process count.
+    /// reruns with the same process count. Each rank's gradients are its share of the batch's
+    /// mean ([`GradientHook::sums_parts`]), so the all-reduce reads them where backpropagation
+    /// wrote them and its sum is the mean: no copy, no scaling pass.
     Average,
     /// Each global batch split into `shards` slices whatever the process count, each shard's
     /// gradient summed exactly ([`exact`]): the same bits for any process count `≤ shards`.
@@ -55,6 +57,10 @@ impl StepTotals {
 /// those rows of the global batch and [`add_shard`](Self::add_shard); then
 /// [`reduce`](Self::reduce) (collective) and an optimizer step on
 /// [`reduced`](Self::reduced)`(net)`, which shows the optimizer the global mean gradient.
+/// The backward pass of each shard must give the shard's share of the batch's mean gradient
+/// (its rows, or sample weight, over the batch's: [`nn_core::Network::backward_loss_share`];
+/// the trainer does so, see [`GradientHook::sums_parts`]), so that the sum over the shards
+/// of every rank is the batch's mean.
 ///
 /// ```
 /// use std::rc::Rc;
@@ -67,14 +73,15 @@ impl StepTotals {
 ///     }
 /// }
 /// let mut dp = DataParallel::<f64>::new(Rc::new(Local), Reduction::Exact { shards: 2 })?;
-/// assert_eq!(dp.local_shards(5), [0..2, 2..5]);
-/// let mut w = W { v: [0.0], g: [1.0] };
-/// dp.add_shard(&mut w, 0.5, 2); // mean gradient 1 and mean loss 0.5 over rows 0..2
-/// w.g = [4.0];
-/// dp.add_shard(&mut w, 2.0, 3); // mean gradient 4 over rows 2..5
-/// let totals = dp.reduce(false);
-/// assert_eq!((totals.loss_sum, totals.rows), (7.0, 5));
-/// dp.reduced(&mut w).visit_params(&mut |p| assert_eq!(p.grad, [2.8])); // (2·1 + 3·4) / 5
+/// assert_eq!(dp.local_shards(8), [0..4, 4..8]);
+/// // Rows 0..4: mean gradient 1 and mean loss 0.5; their share of the batch is 4/8.
+/// let mut w = W { v: [0.0], g: [1.0 * 0.5] };
+/// dp.add_shard(&mut w, 0.5, 4);
+/// w.g = [4.0 * 0.5]; // rows 4..8: mean gradient 4 (and loss 2), share 4/8
+/// dp.add_shard(&mut w, 2.0, 4);
+/// let totals = dp.reduce(&mut w, false);
+/// assert_eq!((totals.loss_sum, totals.rows), (10.0, 8));
+/// dp.reduced(&mut w).visit_params(&mut |p| assert_eq!(p.grad, [2.5])); // (4·1 + 4·4) / 8
 /// # Ok::<(), nn_optim::OptimError>(())
 /// ```
 pub struct DataParallel<T> {
@@ -86,10 +93,13 @@ pub struct DataParallel<T> {
     shards: Vec<Shard<T>>,
     /// Shards added in the current step.
     used: usize,
-    /// [`Reduction::Average`]'s all-reduce buffer: this rank's `Σ g·rows`, flattened, then
-    /// `Σ loss·rows`, rows and the stop flag; the two sums are kept in `local` until then.
+    /// [`Reduction::Average`]'s all-reduce buffer of the small parameters (below
+    /// [`BUCKET`] values; the large ones go from their own gradients), then `Σ loss·rows`, rows
+    /// and the stop flag; the two sums are kept in `local` until then.
     fused: Vec<T>,
     local: (T, T),
+    /// Zero gradients, sent by a rank with no rows in a step ([`Reduction::Average`]).
+    zeros: Vec<T>,
     /// [`Reduction::Exact`]'s all-reduce buffer (integers in `f64`, see [`exact`]). Both are
     /// kept between steps (a fresh megabyte-sized buffer per step is fresh pages for the
     /// kernel to zero).
@@ -119,6 +129,7 @@ impl<T: Float> DataParallel<T> {
             used: 0,
             fused: Vec::new(),
             local: (T::zero(), T::zero()),
+            zeros: Vec::new(),
             ints: Vec::new(),
         })
     }
@@ -141,21 +152,26 @@ impl<T: Float> DataParallel<T> {
     }
 
     /// Records the gradients `model` holds after a backward pass over `rows` rows whose mean
-    /// loss was `loss`.
+    /// loss was `loss`: the shard's share of the batch's mean gradient
+    /// ([`Reduction::Average`] records only the loss and rows; [`reduce`](Self::reduce) reads
+    /// the gradients where backward wrote them).
     pub fn add_shard(&mut self, model: &mut dyn Parameters<T>, loss: f64, rows: usize) {
         if self.reduction == Reduction::Average {
-            return self.add_to_sum(model, loss, rows);
+            self.local.0 += T::from_f64(loss * rows as f64);
+            self.local.1 += T::from_f64(rows as f64);
+            self.used += 1;
+            return;
         }
         if self.shards.len() == self.used {
             self.shards.push(Shard::default());
         }
         let shard = &mut self.shards[self.used];
-        let (weight, grad, mut max) = (T::from_f64(rows as f64), &mut shard.grad, 0.0_f64);
+        let (grad, mut max) = (&mut shard.grad, 0.0_f64);
         grad.clear();
         model.visit_params(&mut |p| {
             for chunk in p.grad.chunks(BLOCK) {
                 let start = grad.len();
-                grad.extend(chunk.iter().map(|&g| g * weight));
+                grad.extend_from_slice(chunk);
                 // while the block is in cache
                 max = max.max(exact::max_abs(&grad[start..], 1.0));
             }
@@ -164,75 +180,71 @@ impl<T: Float> DataParallel<T> {
         self.used += 1;
     }
 
-    /// [`add_shard`](Self::add_shard) of [`Reduction::Average`]: `g · rows` straight into the
-    /// all-reduce buffer (written by the step's first shard, added to by the others).
-    fn add_to_sum(&mut self, model: &mut dyn Parameters<T>, loss: f64, rows: usize) {
-        let (weight, fused, first) = (T::from_f64(rows as f64), &mut self.fused, self.used == 0);
-        if first {
-            fused.clear();
-        }
-        let mut offset = 0;
-        model.visit_params(&mut |p| {
-            let weighted = p.grad.iter().map(|&g| g * weight);
-            if first {
-                fused.extend(weighted);
-            } else {
-                let sums = &mut fused[offset..offset + p.grad.len()];
-                sums.iter_mut().zip(weighted).for_each(|(f, g)| *f += g);
-            }
-            offset += p.grad.len();
-        });
-        self.local.0 += T::from_f64(loss * rows as f64);
-        self.local.1 += T::from_f64(rows as f64);
-        self.used += 1;
-    }
-
     /// The collective step: sums the shards of every rank (and the stop flags), leaving the
     /// global mean gradient for [`reduced`](Self::reduced). Every rank must call it once per
-    /// step, with or without shards.
-    pub fn reduce(&mut self, stop: bool) -> StepTotals {
-        let len = match (self.reduction, self.used) {
-            (_, 0) => self.mean.len(),
-            (Reduction::Average, _) => self.fused.len(),
-            (Reduction::Exact { .. }, _) => self.shards[0].grad.len(),
-        };
-        self.mean.resize(len, T::zero());
+    /// step, with or without shards, with `model` holding the step's gradients.
+    pub fn reduce(&mut self, model: &mut dyn Parameters<T>, stop: bool) -> StepTotals {
         let totals = match self.reduction {
-            Reduction::Average => self.reduce_average(stop),
-            Reduction::Exact { shards } => self.reduce_exact(stop, shards),
+            Reduction::Average => self.reduce_average(model, stop),
+            Reduction::Exact { shards } => {
+                if self.used > 0 {
+                    let len = self.shards[0].grad.len();
+                    self.mean.resize(len, T::zero());
+                }
+                self.reduce_exact(stop, shards)
+            }
         };
         self.used = 0;
         totals
     }
 
-    /// One float all-reduce of `[Σ g·rows, Σ loss·rows, rows, stop]` in `T`; the buffer then
-    /// becomes the mean gradient (and the old mean the next step's buffer).
-    fn reduce_average(&mut self, stop: bool) -> StepTotals {
-        let p = self.mean.len();
-        if self.used == 0 {
-            self.fused.clear();
-            self.fused.resize(p, T::zero());
+    /// The all-reduces of [`Reduction::Average`]: each large gradient from where backward
+    /// wrote it into the mean, then the small ones with `[Σ loss·rows, rows, stop]` in one
+    /// buffer. A rank without rows this step sends zeros.
+    fn reduce_average(&mut self, model: &mut dyn Parameters<T>, stop: bool) -> StepTotals {
+        let mut p = 0;
+        model.visit_params(&mut |q| p += q.grad.len());
+        self.mean.resize(p, T::zero());
+        let empty = self.used == 0;
+        if empty {
+            self.zeros.resize(p, T::zero());
         }
+        let (comm, mean, fused, zeros) =
+            (&*self.comm, &mut self.mean, &mut self.fused, &self.zeros);
+        fused.clear();
+        let mut offset = 0;
+        model.visit_params(&mut |q| {
+            let range = offset..offset + q.grad.len();
+            let send = if empty { &zeros[range.clone()] } else { q.grad };
+            if send.len() >= BUCKET {
+                all_reduce_sum_into(comm, send, &mut mean[range.clone()]);
+            } else {
+                fused.extend_from_slice(send);
+            }
+            offset = range.end;
+        });
         let (loss, rows) = std::mem::replace(&mut self.local, (T::zero(), T::zero()));
         let flag = T::from_f64(f64::from(u8::from(stop)));
-        self.fused.extend([loss, rows, flag]);
-        all_reduce_sum(&*self.comm, &mut self.fused);
-        let fused = &self.fused;
-        let rows = fused[p + 1].to_f64();
-        let totals = StepTotals {
-            loss_sum: fused[p].to_f64(),
-            rows: rows as usize,
-            stop: fused[p + 2].to_f64() > 0.0,
-        };
-        let scale = T::from_f64(rows.max(1.0));
-        std::mem::swap(&mut self.mean, &mut self.fused);
-        self.mean.truncate(p);
-        self.mean.iter_mut().for_each(|m| *m /= scale);
-        totals
+        fused.extend([loss, rows, flag]);
+        all_reduce_sum(comm, fused);
+        let (mut offset, mut at) = (0, 0);
+        model.visit_params(&mut |q| {
+            let len = q.grad.len();
+            if len < BUCKET {
+                mean[offset..offset + len].copy_from_slice(&fused[at..at + len]);
+                at += len;
+            }
+            offset += len;
+        });
+        StepTotals {
+            loss_sum: fused[at].to_f64(),
+            rows: fused[at + 1].to_f64() as usize,
+            stop: fused[at + 2].to_f64() > 0.0,
+        }
     }
 
     /// A maximum all-reduce for the shared scales, then one all-reduce of the integers
-    /// `[q(Σ g·rows), q(Σ loss·rows), rows, stop]` (held in `f64`s, see [`exact`]).
+    /// `[q(Σ shares of g), q(Σ loss·rows), rows, stop]` (held in `f64`s, see [`exact`]).
     fn reduce_exact(&mut self, stop: bool, terms: usize) -> StepTotals {
         let local = &self.shards[..self.used];
         let losses: Vec<f64> = local.iter().map(|s| s.loss_sum).collect();
@@ -269,8 +281,7 @@ impl<T: Float> DataParallel<T> {
         }
         ints[p + 2] = f64::from(u8::from(stop));
         self.comm.all_reduce_sum_f64(ints);
-        let rows = ints[p + 1].max(1.0);
-        exact::finish(&ints[..p], eg, rows, &mut self.mean);
+        exact::finish(&ints[..p], eg, 1.0, &mut self.mean);
         let mut loss = [0.0_f64];
         exact::finish(&ints[p..p + 1], el, 1.0, &mut loss);
         StepTotals {
@@ -300,8 +311,12 @@ impl<T: Float> GradientHook<T> for DataParallel<T> {
         self.add_shard(net, loss, rows);
     }
 
-    fn after_backward(&mut self, _net: &mut Network<T>, stats: &mut BatchStats) -> Result<()> {
-        let totals = self.reduce(stats.stop);
+    fn sums_parts(&self) -> bool {
+        true
+    }
+
+    fn after_backward(&mut self, net: &mut Network<T>, stats: &mut BatchStats) -> Result<()> {
+        let totals = self.reduce(net, stats.stop);
         *stats = BatchStats {
             loss_sum: totals.loss_sum,
             rows: totals.rows,
@@ -319,10 +334,14 @@ impl<T: Float> GradientHook<T> for DataParallel<T> {
 /// fit the first-level cache).
 const BLOCK: usize = 2048;
 
+/// Gradients of at least this many values are all-reduced on their own, straight from the
+/// network's buffer; smaller ones share one buffer (one collective's latency for them all).
+const BUCKET: usize = 1 << 16;
+
 /// One shard's part of a step.
 #[derive(Debug, Clone, Default)]
 struct Shard<T> {
-    /// The shard's gradient times its row count, flattened.
+    /// The shard's share of the batch's mean gradient, flattened.
     grad: Vec<T>,
     rows: usize,
     /// The shard's loss times its row count.

@@ -38,6 +38,16 @@ pub trait Float:
     fn as_f32(s: &[Self]) -> Option<&[f32]>;
     /// The slice as `&mut [f32]` when `Self` is `f32`, else `None`.
     fn as_f32_mut(s: &mut [Self]) -> Option<&mut [f32]>;
+    /// The slice as `&[f64]` when `Self` is `f64`, else `None`.
+    ///
+    /// ```
+    /// use nn_tensor::Float;
+    /// assert_eq!(f64::as_f64(&[1.0_f64]), Some(&[1.0_f64][..]));
+    /// assert_eq!(f32::as_f64(&[1.0_f32]), None);
+    /// ```
+    fn as_f64(s: &[Self]) -> Option<&[f64]>;
+    /// The slice as `&mut [f64]` when `Self` is `f64`, else `None`.
+    fn as_f64_mut(s: &mut [Self]) -> Option<&mut [f64]>;
     /// The matrix view as an `f32` view when `Self` is `f32`, else `None`.
     ///
     /// ```
@@ -64,6 +74,12 @@ impl Float for f32 {
     fn as_f32_mut(s: &mut [Self]) -> Option<&mut [f32]> {
         Some(s)
     }
+    fn as_f64(_: &[Self]) -> Option<&[f64]> {
+        None
+    }
+    fn as_f64_mut(_: &mut [Self]) -> Option<&mut [f64]> {
+        None
+    }
     fn view_f32(v: ArrayView2<'_, Self>) -> Option<ArrayView2<'_, f32>> {
         Some(v)
     }
@@ -85,6 +101,12 @@ impl Float for f64 {
     }
     fn as_f32_mut(_: &mut [Self]) -> Option<&mut [f32]> {
         None
+    }
+    fn as_f64(s: &[Self]) -> Option<&[f64]> {
+        Some(s)
+    }
+    fn as_f64_mut(s: &mut [Self]) -> Option<&mut [f64]> {
+        Some(s)
     }
     fn view_f32(_: ArrayView2<'_, Self>) -> Option<ArrayView2<'_, f32>> {
         None

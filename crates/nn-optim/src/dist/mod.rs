@@ -69,8 +69,7 @@ pub trait Communicator {
     }
 }
 
-/// Sums `buf` over the ranks of `comm`, in place, in the network's float type (`f32` buffers
-/// travel as `f32`; `f64` ones through an exact copy).
+/// Sums `buf` over the ranks of `comm`, in place, in the network's float type.
 ///
 /// ```
 /// use nn_optim::dist::{all_reduce_sum, Local};
@@ -82,15 +81,14 @@ pub fn all_reduce_sum<T: Float>(comm: &dyn Communicator, buf: &mut [T]) {
     if let Some(b) = T::as_f32_mut(buf) {
         return comm.all_reduce_sum_f32(b);
     }
-    let mut wide: Vec<f64> = buf.iter().map(|&v| Float::to_f64(v)).collect();
-    comm.all_reduce_sum_f64(&mut wide);
-    buf.iter_mut()
-        .zip(wide)
-        .for_each(|(b, w)| *b = T::from_f64(w));
+    if let Some(b) = T::as_f64_mut(buf) {
+        return comm.all_reduce_sum_f64(b);
+    }
+    unreachable!("nn_tensor::Float is f32 or f64");
 }
 
-/// `recv` ← the sum over the ranks of their `send`, in the network's float type (`f32`
-/// buffers go to the transport as they are, others through an `f64` copy).
+/// `recv` ← the sum over the ranks of their `send`, in the network's float type, read and
+/// written where they lie.
 ///
 /// ```
 /// use nn_optim::dist::{all_reduce_sum_into, Local};
@@ -102,8 +100,10 @@ pub fn all_reduce_sum_into<T: Float>(comm: &dyn Communicator, send: &[T], recv: 
     if let (Some(send), Some(recv)) = (T::as_f32(send), T::as_f32_mut(recv)) {
         return comm.all_reduce_sum_into_f32(send, recv);
     }
-    recv.copy_from_slice(send);
-    all_reduce_sum(comm, recv);
+    if let (Some(send), Some(recv)) = (T::as_f64(send), T::as_f64_mut(recv)) {
+        return comm.all_reduce_sum_into_f64(send, recv);
+    }
+    unreachable!("nn_tensor::Float is f32 or f64");
 }
 
 /// Replaces every parameter of `model` with rank 0's value (exactly, through `f64`).

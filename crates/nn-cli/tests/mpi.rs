@@ -1,8 +1,8 @@
 //! `nn train` under `mpirun` on this machine (feature `mpi`; run with `cargo xtask test --mpi`):
 //! identical weights across runs and ranks, agreement with one process, process-count
-//! independence with `--deterministic-reduce`, all of them with dropout too, a killed rank
-//! ending the job, resume, and input files (`--data`, `--val`, `--test`, `--init`) that differ
-//! between ranks being refused.
+//! independence with `--deterministic-reduce`, all of them with dropout and class weights
+//! too, a killed rank ending the job, resume, and input files (`--data`, `--val`, `--test`,
+//! `--init`) that differ between ranks being refused.
 #![cfg(feature = "mpi")]
 
 mod common;
@@ -87,22 +87,21 @@ fn iris_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
 /// rank computes it.
 const DROPOUT: [&str; 2] = ["--dropout", "0.3,0.2"];
 
+/// Class weights: each rank's slice counts by its weight, not its rows, in the batch's mean.
+const CLASS_WEIGHTS: [&str; 2] = ["--class-weight", "setosa=4,virginica=0.5"];
+
 #[test]
 fn ranks_agree_reruns_repeat_and_one_process_matches() {
-    for (np, dropout) in [(2, false), (3, false), (2, true)] {
-        ranks_agree_and_match_one_process(np, dropout);
+    for (np, flags) in [(2, &[][..]), (3, &[]), (2, &DROPOUT), (2, &CLASS_WEIGHTS)] {
+        ranks_agree_and_match_one_process(np, flags);
     }
 }
 
 /// `-np NP` twice (the same bits) against the single process (within 1e-5, in f64).
-fn ranks_agree_and_match_one_process(np: usize, dropout: bool) {
+fn ranks_agree_and_match_one_process(np: usize, flags: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
-    let f64_ = [
-        &["--dtype", "f64"][..],
-        if dropout { &DROPOUT } else { &[] },
-    ]
-    .concat();
+    let f64_ = [&["--dtype", "f64"][..], flags].concat();
     common::ok(&iris_args(&path("one.json"), &f64_));
     let mut single = Vec::new();
     numbers(&layers(Path::new(&path("one.json"))), &mut single);
@@ -110,7 +109,7 @@ fn ranks_agree_and_match_one_process(np: usize, dropout: bool) {
     train(np, &iris_args(&a, &f64_));
     train(np, &iris_args(&b, &f64_));
     let (la, lb) = (layers(Path::new(&a)), layers(Path::new(&b)));
-    assert_eq!(la, lb, "-np {np}, dropout {dropout}: two runs differ");
+    assert_eq!(la, lb, "-np {np} {flags:?}: two runs differ");
     let mut parallel = Vec::new();
     numbers(&la, &mut parallel);
     assert_eq!(parallel.len(), single.len());
@@ -121,7 +120,7 @@ fn ranks_agree_and_match_one_process(np: usize, dropout: bool) {
         .fold(0.0, f64::max);
     assert!(
         worst < 1e-5,
-        "-np {np}, dropout {dropout}: {worst:e} from the single-process run"
+        "-np {np} {flags:?}: {worst:e} from the single-process run"
     );
 }
 
@@ -131,8 +130,14 @@ fn deterministic_reduce_gives_the_same_bits_for_any_process_count() {
     let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
     let exact = ["--deterministic-reduce", "8"];
     let with_dropout = [&exact[..], &DROPOUT].concat();
+    let weighted = [&exact[..], &CLASS_WEIGHTS].concat();
     let mut references = Vec::new();
-    for (name, flags) in [("plain", &exact[..]), ("dropout", &with_dropout)] {
+    let cases = [
+        ("plain", &exact[..]),
+        ("dropout", &with_dropout),
+        ("weighted", &weighted),
+    ];
+    for (name, flags) in cases {
         common::ok(&iris_args(&path(&format!("{name}.json")), flags));
         let reference = layers(Path::new(&path(&format!("{name}.json"))));
         for np in [1, 2, 4] {

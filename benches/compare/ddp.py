@@ -7,7 +7,9 @@ shuffled each epoch, GLOBAL batch B split evenly over the processes. Rows:
 
 * nn-np1-t2: `nn --threads 2 train` (one process, 2 threads), no launcher;
 * nn-np1-t1: the same on 1 thread (the per-row compute cost c of the model);
-* nn-npP-t1: `mpirun -np P nn --threads 1 train` (P processes of 1 thread), P = 2, 3, 4;
+* nn-npP-t1: `mpirun -np P nn --threads 1 train` (P processes of 1 thread), P = 2, 3, 4
+  (each run also prints the all-reduces' share of rank 0's training time, from the model
+  file's metrics);
 * nn-np2-t1-det: `-np 2` with `--deterministic-reduce` (16 shards, exact integer sums), at
   the batch sizes of `--det-batch` only (it is the slowest row);
 * torch-ddp-np2: `torchrun --nproc_per_node 2`, DistributedDataParallel over gloo, one thread
@@ -66,6 +68,11 @@ def nn_epochs(np, threads, batch, epochs, extra=()):
         subprocess.run(cmd, cwd=ROOT, check=True, env={**os.environ, **MPI_ENV},
                        stdout=subprocess.DEVNULL)
         history = json.loads((ck / "checkpoint.json").read_text())["state"]["history"]
+        metrics = json.loads(out.read_text())["metrics"]
+        if "all_reduce_share" in metrics:
+            print(f"# -np {np} B {batch}{' ' + ' '.join(extra) if extra else ''}: all-reduce "
+                  f"{metrics['all_reduce_seconds']:.3f} s, "
+                  f"{100 * metrics['all_reduce_share']:.1f} % of rank 0's training", flush=True)
         return [h["seconds"] for h in history]
 
 

@@ -35,6 +35,26 @@ pub struct Fitted<T> {
     /// Seconds from the start of the data's preparation to the start of the first epoch:
     /// reading, splitting and preprocessing the data, building the network.
     pub seconds_to_first_epoch: f64,
+    /// The gradient all-reduces' share of this run's training, under `mpirun`.
+    pub all_reduce: Option<AllReduceTime>,
+}
+
+/// What the all-reduces of a data-parallel run cost this process.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AllReduceTime {
+    /// Seconds in the all-reduces, waiting for the slowest rank included.
+    pub seconds: f64,
+    /// Seconds of the epochs this run trained (a resumed run's earlier epochs not included).
+    pub training_seconds: f64,
+    /// Processes in the job.
+    pub processes: usize,
+}
+
+impl AllReduceTime {
+    /// The all-reduces' fraction of the training time.
+    pub fn share(&self) -> f64 {
+        self.seconds / self.training_seconds.max(f64::MIN_POSITIVE)
+    }
 }
 
 /// Trains a network on `data` in its float type `T` (from scratch, or from `--resume DIR`);
@@ -98,6 +118,7 @@ pub fn fit<T: Real>(
         options = options.gradient_hook(dp);
     }
     let (x, y) = (data.train.0.view(), data.train.1.view());
+    let earlier_epochs = state.history.len();
     let seconds_to_first_epoch = data.started.elapsed().as_secs_f64();
     progress.ready(&rows(data), seconds_to_first_epoch)?;
     let stop = state
@@ -105,10 +126,19 @@ pub fn fit<T: Real>(
         .map_err(diverged_message)?;
     progress.finish();
     printing?;
+    let all_reduce = parallel.map(|dp| AllReduceTime {
+        seconds: dp.reduce_seconds(),
+        training_seconds: state.history[earlier_epochs..]
+            .iter()
+            .map(|e| e.seconds)
+            .sum(),
+        processes: dp.comm().size(),
+    });
     Ok(Fitted {
         state,
         stop,
         seconds_to_first_epoch,
+        all_reduce,
     })
 }
 

@@ -9,7 +9,7 @@ use nn_data::Task;
 use nn_optim::{Stop, Validation};
 
 use crate::args::{Dtype, TrainArgs};
-use crate::fit::{fit, Real};
+use crate::fit::{fit, AllReduceTime, Real};
 use crate::fsutil::Interrupted;
 use crate::history::History;
 use crate::model_file::ModelFile;
@@ -27,6 +27,8 @@ struct Trained {
     test: Option<Validation>,
     /// From the start of the data's preparation to the first epoch.
     seconds_to_first_epoch: f64,
+    /// The all-reduces' time, under `mpirun`.
+    all_reduce: Option<AllReduceTime>,
 }
 
 /// Runs `nn train` (from scratch, or continuing a checkpoint with `--resume`).
@@ -158,6 +160,7 @@ fn train_as<T: Real>(args: &TrainArgs) -> Result<Trained> {
         optimizer,
         test,
         seconds_to_first_epoch: fitted.seconds_to_first_epoch,
+        all_reduce: fitted.all_reduce,
     })
 }
 
@@ -201,7 +204,8 @@ fn interruption(args: &TrainArgs, run: &Trained) -> Option<String> {
 }
 
 /// The model file's `metrics`: final losses, the test metric, epochs and timing (seconds per
-/// epoch, seconds to the first epoch).
+/// epoch, seconds to the first epoch; under `mpirun`, rank 0's seconds in the all-reduces and
+/// their share of its training time).
 fn final_metrics(run: &Trained) -> BTreeMap<String, f64> {
     let mut m = BTreeMap::new();
     let epochs = &run.history.epochs;
@@ -214,6 +218,10 @@ fn final_metrics(run: &Trained) -> BTreeMap<String, f64> {
         );
     }
     m.insert("seconds_to_first_epoch".into(), run.seconds_to_first_epoch);
+    if let Some(all_reduce) = run.all_reduce {
+        m.insert("all_reduce_seconds".into(), all_reduce.seconds);
+        m.insert("all_reduce_share".into(), all_reduce.share());
+    }
     if let Some(v) = epochs.last().and_then(|l| l.val_loss) {
         m.insert("val_loss".into(), v);
     }
@@ -264,6 +272,14 @@ fn report(args: &TrainArgs, run: &Trained) -> Result<()> {
     }
     if let (Some(p), false) = (&args.plot, args.quiet) {
         outln!("curves written to {}", p.display())?;
+    }
+    if let (Some(a), false) = (run.all_reduce, args.quiet) {
+        outln!(
+            "all-reduce: {:.3} s, {:.1}% of rank 0's training time ({} processes)",
+            a.seconds,
+            100.0 * a.share(),
+            a.processes
+        )?;
     }
     Ok(())
 }

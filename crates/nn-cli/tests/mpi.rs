@@ -52,6 +52,12 @@ fn layers(path: &Path) -> Value {
     serde_json::from_str::<Value>(&text).expect("model is JSON")["layers"].clone()
 }
 
+/// The model file's metrics.
+fn metrics(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).expect("model written");
+    serde_json::from_str::<Value>(&text).expect("model is JSON")["metrics"].clone()
+}
+
 /// Every number in `v`, in document order.
 fn numbers(v: &Value, out: &mut Vec<f64>) {
     match v {
@@ -108,6 +114,12 @@ fn ranks_agree_and_match_one_process(np: usize, flags: &[&str]) {
     let (a, b) = (path("a.json"), path("b.json"));
     train(np, &iris_args(&a, &f64_));
     train(np, &iris_args(&b, &f64_));
+    let share = &metrics(Path::new(&a))["all_reduce_share"];
+    assert!(
+        share.as_f64().is_some_and(|s| s > 0.0 && s < 1.0),
+        "{share}"
+    );
+    assert!(metrics(Path::new(&path("one.json")))["all_reduce_share"].is_null());
     let (la, lb) = (layers(Path::new(&a)), layers(Path::new(&b)));
     assert_eq!(la, lb, "-np {np} {flags:?}: two runs differ");
     let mut parallel = Vec::new();

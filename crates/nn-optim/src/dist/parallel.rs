@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 use std::rc::Rc;
+use std::time::{Duration, Instant};
 
 use nn_core::{Network, Param, Parameters};
 
@@ -104,6 +105,8 @@ pub struct DataParallel<T> {
     /// kept between steps (a fresh megabyte-sized buffer per step is fresh pages for the
     /// kernel to zero).
     ints: Vec<f64>,
+    /// Time spent in [`reduce`](Self::reduce), waiting for the other ranks included.
+    reducing: Duration,
 }
 
 impl<T: Float> DataParallel<T> {
@@ -131,6 +134,7 @@ impl<T: Float> DataParallel<T> {
             local: (T::zero(), T::zero()),
             zeros: Vec::new(),
             ints: Vec::new(),
+            reducing: Duration::ZERO,
         })
     }
 
@@ -184,6 +188,7 @@ impl<T: Float> DataParallel<T> {
     /// global mean gradient for [`reduced`](Self::reduced). Every rank must call it once per
     /// step, with or without shards, with `model` holding the step's gradients.
     pub fn reduce(&mut self, model: &mut dyn Parameters<T>, stop: bool) -> StepTotals {
+        let start = Instant::now();
         let totals = match self.reduction {
             Reduction::Average => self.reduce_average(model, stop),
             Reduction::Exact { shards } => {
@@ -195,7 +200,22 @@ impl<T: Float> DataParallel<T> {
             }
         };
         self.used = 0;
+        self.reducing += start.elapsed();
         totals
+    }
+
+    /// Seconds spent in [`reduce`](Self::reduce) so far: the collectives, their buffers and
+    /// the wait for the slowest rank (what data parallelism adds to each step).
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use nn_optim::dist::{DataParallel, Local, Reduction};
+    /// let dp = DataParallel::<f32>::new(Rc::new(Local), Reduction::Average)?;
+    /// assert_eq!(dp.reduce_seconds(), 0.0);
+    /// # Ok::<(), nn_optim::OptimError>(())
+    /// ```
+    pub fn reduce_seconds(&self) -> f64 {
+        self.reducing.as_secs_f64()
     }
 
     /// The all-reduces of [`Reduction::Average`]: each large gradient from where backward

@@ -14,7 +14,8 @@ use nn_core::{Loss, Network};
 use nn_tensor::Float;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
-use crate::trainer::{Batches, ConstantLr};
+use crate::batches::Batches;
+use crate::trainer::ConstantLr;
 use crate::{
     AnyOptimizer, Checkpoint, ClipGradNorm, EarlyStopping, EpochReport, GradientHook, LrSchedule,
     OptimError, Result, Schedule, Trainer, Validator,

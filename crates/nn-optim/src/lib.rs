@@ -23,6 +23,7 @@
 
 mod adam;
 mod any_optimizer;
+mod batches;
 mod check;
 pub mod checkpoint;
 pub mod clip;

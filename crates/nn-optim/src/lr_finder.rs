@@ -9,7 +9,8 @@ use ndarray::ArrayView2;
 use nn_core::{Loss, Network};
 use nn_tensor::Float;
 
-use crate::trainer::{Batches, StepControl};
+use crate::batches::Batches;
+use crate::trainer::StepControl;
 use crate::{OptimError, Optimizer, Result, StepReport, Trainer};
 
 /// The settings of [`lr_range_test`].

@@ -1,0 +1,203 @@
+//! [`Batches`]: the data, the epoch's sample order, and the preallocated buffers each
+//! mini-batch (or part of one) is gathered into, converted to the network's float type; and
+//! the class weights of its rows.
+
+use std::ops::Range;
+use std::sync::{Mutex, PoisonError};
+
+use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut1, Axis};
+use nn_tensor::s;
+use nn_tensor::Float;
+
+use crate::{OptimError, Result};
+
+/// `dst = src` converted element-wise to `T` (a plain copy when `T` and `D` agree).
+fn copy_row<T: Float, D: Float>(mut dst: ArrayViewMut1<T>, src: ArrayView1<D>) {
+    let cast = |b: &mut T, &v: &D| *b = T::from_f64(v.to_f64());
+    match (dst.as_slice_mut(), src.as_slice()) {
+        (Some(d), Some(s)) => d.iter_mut().zip(s).for_each(|(b, v)| cast(b, v)),
+        _ => dst.zip_mut_with(&src, cast),
+    }
+}
+
+/// At most this many threads copy one batch.
+const GATHER_PARTS: usize = 2;
+
+/// Rows per thread below which a batch is copied on one thread.
+const GATHER_ROWS: usize = 32;
+
+/// How many rows ahead [`Batches::gather`] prefetches.
+const PREFETCH_ROWS: usize = 8;
+
+/// Asks the CPU to start loading `row` into the cache (a hint; no effect on results).
+fn prefetch<D>(row: ArrayView1<D>) {
+    if let Some(r) = row.as_slice() {
+        nn_tensor::cpu::prefetch(r);
+    }
+}
+
+/// The data, a sample order, and preallocated buffers for one mini-batch.
+pub(crate) struct Batches<'a, T, D> {
+    x: ArrayView2<'a, D>,
+    y: ArrayView2<'a, D>,
+    /// The sample order of the current epoch (a permutation of the rows).
+    pub(crate) order: Vec<usize>,
+    size: usize,
+    xb: Array2<T>,
+    yb: Array2<T>,
+    /// Per-sample loss weights of the current batch (class weights).
+    wb: Vec<T>,
+    /// Rows in the last gathered batch.
+    last_rows: usize,
+}
+
+impl<'a, T: Float, D: Float> Batches<'a, T, D> {
+    pub(crate) fn new(
+        batch_size: usize,
+        x: ArrayView2<'a, D>,
+        y: ArrayView2<'a, D>,
+    ) -> Result<Self> {
+        if x.nrows() != y.nrows() || x.nrows() == 0 {
+            let reason = format!(
+                "need as many targets as samples (≥ 1), got {} samples and {} targets",
+                x.nrows(),
+                y.nrows()
+            );
+            return Err(OptimError::InvalidConfig {
+                name: "training data",
+                reason,
+            });
+        }
+        let size = if batch_size == 0 {
+            x.nrows()
+        } else {
+            batch_size.min(x.nrows())
+        };
+        let (xb, yb) = (
+            Array2::zeros((size, x.ncols())),
+            Array2::zeros((size, y.ncols())),
+        );
+        Ok(Batches {
+            x,
+            y,
+            order: (0..x.nrows()).collect(),
+            size,
+            xb,
+            yb,
+            wb: Vec::with_capacity(size),
+            last_rows: 0,
+        })
+    }
+
+    pub(crate) fn n(&self) -> usize {
+        self.order.len()
+    }
+
+    pub(crate) fn count(&self) -> usize {
+        self.n().div_ceil(self.size)
+    }
+
+    /// The positions in the current order of batch `step`'s rows.
+    pub(crate) fn rows_of(&self, step: usize) -> Range<usize> {
+        step * self.size..((step + 1) * self.size).min(self.n())
+    }
+
+    /// Copies the rows `part` (relative to the batch's first row) of batch `step` (in the
+    /// current order) into the buffers; large batches are copied by [`GATHER_PARTS`] threads at
+    /// once where nn-tensor may use them (the rows come from all over memory, so the copy waits
+    /// on memory more than it computes).
+    pub(crate) fn gather(&mut self, step: usize, part: Range<usize>) {
+        let first = self.rows_of(step).start;
+        let rows = &self.order[first + part.start..first + part.end];
+        let n = rows.len();
+        self.last_rows = n;
+        let parts = nn_tensor::num_threads()
+            .min(GATHER_PARTS)
+            .min(n / GATHER_ROWS)
+            .max(1);
+        let step = n.div_ceil(parts);
+        let (x, y) = (self.x, self.y);
+        let mut xb = self.xb.slice_mut(s![..n, ..]);
+        let mut yb = self.yb.slice_mut(s![..n, ..]);
+        let chunks: Vec<_> = xb
+            .axis_chunks_iter_mut(Axis(0), step)
+            .zip(yb.axis_chunks_iter_mut(Axis(0), step))
+            .zip(rows.chunks(step))
+            .map(Mutex::new)
+            .collect();
+        nn_tensor::run_parts(chunks.len(), &|p| {
+            let mut chunk = chunks[p].lock().unwrap_or_else(PoisonError::into_inner);
+            let ((xb, yb), rows) = &mut *chunk;
+            for (k, &i) in rows.iter().enumerate() {
+                // Rows come from all over a set that need not fit any cache: ask for the rows
+                // a few steps ahead now, so that they arrive while this one is copied.
+                if let Some(&ahead) = rows.get(k + PREFETCH_ROWS) {
+                    prefetch(x.row(ahead));
+                }
+                copy_row(xb.row_mut(k), x.row(i));
+                copy_row(yb.row_mut(k), y.row(i));
+            }
+        });
+        drop(chunks);
+    }
+
+    /// The gathered batch's per-sample weights ([`row_weight`]).
+    pub(crate) fn sample_weights(&mut self, class_weights: &[f64]) {
+        self.wb.clear();
+        for row in self.yb.slice(s![..self.last_rows, ..]).rows() {
+            self.wb.push(T::from_f64(row_weight(row, class_weights)));
+        }
+    }
+
+    /// The total sample weight of batch `step`'s rows: their class weights, or their count.
+    pub(crate) fn batch_weight(&self, step: usize, class_weights: Option<&[f64]>) -> f64 {
+        let rows = &self.order[self.rows_of(step)];
+        match class_weights {
+            // in `T`, as the parts' weights are
+            Some(w) => rows
+                .iter()
+                .map(|&i| Float::to_f64(T::from_f64(row_weight(self.y.row(i), w))))
+                .sum(),
+            None => rows.len() as f64,
+        }
+    }
+
+    /// The total sample weight of the last gathered rows (see [`batch_weight`](Self::batch_weight)).
+    pub(crate) fn current_weight(&self) -> f64 {
+        match self.wb.is_empty() {
+            true => self.last_rows as f64,
+            false => self.wb[..self.last_rows]
+                .iter()
+                .map(|&w| Float::to_f64(w))
+                .sum(),
+        }
+    }
+
+    /// The last gathered batch: features, targets, and sample weights (empty without class
+    /// weights).
+    pub(crate) fn current(&self) -> (ArrayView2<'_, T>, ArrayView2<'_, T>, ArrayView1<'_, T>) {
+        let n = self.last_rows;
+        let w = &self.wb[..self.wb.len().min(n)];
+        (
+            self.xb.slice(s![..n, ..]),
+            self.yb.slice(s![..n, ..]),
+            ArrayView1::from(w),
+        )
+    }
+}
+
+/// A target row's class weight: `Σ_c y_c·w_c` of a one-hot row, `y·w₁ + (1 − y)·w₀` of a
+/// single 0/1 column.
+fn row_weight<D: Float>(row: ArrayView1<D>, class_weights: &[f64]) -> f64 {
+    match (row.len(), class_weights) {
+        (1, &[w0, w1]) => {
+            let y = row[0].to_f64();
+            y * w1 + (1.0 - y) * w0
+        }
+        _ => row
+            .iter()
+            .zip(class_weights)
+            .map(|(&y, &w)| y.to_f64() * w)
+            .sum(),
+    }
+}

@@ -1,7 +1,8 @@
-//! `nn train` started by `mpirun` or `srun` (feature `mpi`): joining the process group, files
-//! read by rank 0 only and sent to the others, the check that every rank reads the same input
-//! files, and ending the whole job when one rank fails. Without a launcher (or without the feature) the group is
-//! the single process [`Local`], and everything here is a no-op.
+//! `nn train` and `nn cv` started by `mpirun` or `srun` (feature `mpi`): joining the process
+//! group, files read by rank 0 only and sent to the others, the check that every rank reads the
+//! same input files, ending the whole job when one rank fails, and refusing the commands that
+//! have no data-parallel form. Without a launcher (or without the feature) the group is the
+//! single process [`Local`], and everything here is a no-op.
 
 use std::cell::RefCell;
 use std::path::Path;
@@ -42,13 +43,25 @@ fn launched_group() -> Result<Option<Rc<dyn Communicator>>> {
     Ok(None)
 }
 
+/// Refuses to run `command`, which has no data-parallel form, as one of several processes a
+/// launcher started: each copy would do the whole work and write the same files.
+pub fn single_process(command: &str) -> Result<()> {
+    match announced_size(|v| std::env::var(v).ok()) {
+        Some((variable, size)) => Err(crate::fsutil::usage(format!(
+            "nn {command} runs on one process, but a launcher started it as one of {size} \
+             processes ({variable}={size}); run it without mpirun/srun (nn train and nn cv \
+             train data-parallel)"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// The process count that Open MPI's `mpirun` (`OMPI_COMM_WORLD_SIZE`) or a PMI launcher such
 /// as Slurm's `srun` (`PMI_SIZE`) gave this process, when above 1 (`var` reads a variable).
 ///
 /// ```text
 /// OMPI_COMM_WORLD_SIZE=4 → Some(("OMPI_COMM_WORLD_SIZE", 4)); =1, unset or not a number → None
 /// ```
-#[cfg_attr(feature = "mpi", allow(dead_code))]
 fn announced_size(var: impl Fn(&str) -> Option<String>) -> Option<(&'static str, usize)> {
     ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE"]
         .into_iter()

@@ -1,7 +1,7 @@
 //! `nn cv`: K-fold cross-validation (optionally repeated). Each fold trains a fresh network with
 //! `nn train`'s flags on the other folds (with its own validation split) and scores its own
 //! rows; the result is each fold's figure and their mean ± std — an accuracy estimate that does
-//! not hang on one lucky split.
+//! not hang on one lucky split. Started by `mpirun`/`srun`, each fold trains data-parallel.
 
 use std::fmt::Write as _;
 
@@ -10,7 +10,7 @@ use nn_data::Task;
 
 use crate::args::Dtype;
 use crate::args::{CvArgs, TestArgs, TrainArgs};
-use crate::fit::{fit, Real};
+use crate::fit::{fit, AllReduceTime, Real};
 use crate::prepare_train::{from_parts, load};
 use crate::scoring::Scorer;
 use crate::stdout::outln;
@@ -23,21 +23,35 @@ struct Fold {
     test_rows: usize,
     loss: f64,
     metric: f64,
+    /// The fold's all-reduces, under `mpirun`.
+    all_reduce: Option<AllReduceTime>,
 }
 
-/// Runs `nn cv`.
+/// Runs `nn cv`. Under `mpirun` every fold trains data-parallel, as `nn train` does, and only
+/// rank 0 prints and writes.
 pub fn run(args: CvArgs) -> Result<()> {
+    let comm = crate::cluster::join()?;
     crate::outputs::Outputs::new()
         .input("--data", args.data.data.as_deref())
         .input("--val", args.val.val.as_deref())
         .file("--out", args.out.as_deref())
         .check()?;
     args.run.check()?;
+    if comm.size() > 1 {
+        crate::cluster::check_same_inputs(&[
+            ("--data", args.data.data.as_deref()),
+            ("--val", args.val.val.as_deref()),
+        ])?;
+    }
+    drop(comm);
     let train_args = as_train_args(&args);
     let (results, task) = match train_args.run.dtype {
         Dtype::F32 => folds_as::<f32>(&args, &train_args)?,
         Dtype::F64 => folds_as::<f64>(&args, &train_args)?,
     };
+    if !crate::cluster::is_root() {
+        return Ok(());
+    }
     summary(&results, task)?;
     if let Some(path) = &args.out {
         let staged = crate::fsutil::stage_bytes(path, fold_csv(&results, task).as_bytes())?;
@@ -69,6 +83,7 @@ fn folds_as<T: Real>(args: &CvArgs, train_args: &TrainArgs) -> Result<(Vec<Fold>
                 test_rows: test_rows.len(),
                 loss: fold.0,
                 metric: fold.1,
+                all_reduce: fold.3,
             };
             print_fold(&result, fold.2)?;
             results.push(result);
@@ -77,17 +92,17 @@ fn folds_as<T: Real>(args: &CvArgs, train_args: &TrainArgs) -> Result<(Vec<Fold>
     Ok((results, crate::prepare_train::task_of(&data)))
 }
 
-/// Trains on `train` and scores `test`: (test loss, metric, task).
+/// Trains on `train` and scores `test`: (test loss, metric, task, the all-reduces' time).
 fn run_fold<T: Real>(
     args: &TrainArgs,
     train: nn_data::Dataset<T>,
     test: nn_data::Dataset<T>,
     schema: Option<nn_data::CsvSchema>,
-) -> Result<(f64, f64, Task)> {
+) -> Result<(f64, f64, Task, Option<AllReduceTime>)> {
     let data = from_parts(args, train, test, schema)?;
     let schedule = crate::builder::schedule(&args.lr, args.run.epochs)?;
     let fitted = fit(args, &data, schedule)?;
-    let (mut state, stop) = (fitted.state, fitted.stop);
+    let (mut state, stop, all_reduce) = (fitted.state, fitted.stop, fitted.all_reduce);
     if let nn_optim::Stop::Interrupted { epoch, steps } = stop {
         // A part-trained fold's figure would pass for a real one (and every later fold would
         // stop at once): nothing is reported or written.
@@ -103,7 +118,12 @@ fn run_fold<T: Real>(
         task: data.task,
     };
     let score = scorer.score(&mut state.network)?;
-    Ok((score.loss, score.metric.unwrap_or(f64::NAN), data.task))
+    Ok((
+        score.loss,
+        score.metric.unwrap_or(f64::NAN),
+        data.task,
+        all_reduce,
+    ))
 }
 
 fn metric_name(task: Task) -> &'static str {
@@ -113,7 +133,11 @@ fn metric_name(task: Task) -> &'static str {
     }
 }
 
+/// Prints one fold's figures (on rank 0 only, under `mpirun`).
 fn print_fold(f: &Fold, task: Task) -> Result<()> {
+    if !crate::cluster::is_root() {
+        return Ok(());
+    }
     outln!(
         "repeat {} fold {}: {} {:.4} (loss {:.4}; {} train, {} test rows)",
         f.repeat + 1,
@@ -141,7 +165,17 @@ fn summary(results: &[Fold], task: Task) -> Result<()> {
         "mean {} {mean:.4} ± {std:.4} over {} folds",
         metric_name(task),
         results.len()
-    )
+    )?;
+    let times: Vec<AllReduceTime> = results.iter().filter_map(|f| f.all_reduce).collect();
+    if let Some(first) = times.first() {
+        let total = AllReduceTime {
+            seconds: times.iter().map(|t| t.seconds).sum(),
+            training_seconds: times.iter().map(|t| t.training_seconds).sum(),
+            processes: first.processes,
+        };
+        outln!("{}", total.line())?;
+    }
+    Ok(())
 }
 
 fn fold_csv(results: &[Fold], task: Task) -> String {

@@ -55,6 +55,16 @@ impl AllReduceTime {
     pub fn share(&self) -> f64 {
         self.seconds / self.training_seconds.max(f64::MIN_POSITIVE)
     }
+
+    /// The line `nn train` and `nn cv` print at the end of a data-parallel run.
+    pub fn line(&self) -> String {
+        format!(
+            "all-reduce: {:.3} s, {:.1}% of rank 0's training time ({} processes)",
+            self.seconds,
+            100.0 * self.share(),
+            self.processes
+        )
+    }
 }
 
 /// Trains a network on `data` in its float type `T` (from scratch, or from `--resume DIR`);

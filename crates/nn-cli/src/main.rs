@@ -93,13 +93,21 @@ fn run(cli: args::Cli) -> anyhow::Result<()> {
         nn_tensor::set_num_threads(n);
     }
     limits::budget::set_max_memory(cli.max_memory);
+    if !cli.command.trains() {
+        // Several copies would each do the whole work and write the same files.
+        cluster::single_process(cli.command.name())?;
+    }
     match cli.command {
         Command::Train(a) => {
             train::run(*a)?;
             cluster::leave();
             Ok(())
         }
-        Command::Cv(a) => cv::run(*a),
+        Command::Cv(a) => {
+            cv::run(*a)?;
+            cluster::leave();
+            Ok(())
+        }
         Command::Evaluate(a) => evaluate::run(a),
         Command::Predict(a) => predict::run(a),
         Command::Preprocess(a) => preprocess::run(a),

@@ -274,12 +274,7 @@ fn report(args: &TrainArgs, run: &Trained) -> Result<()> {
         outln!("curves written to {}", p.display())?;
     }
     if let (Some(a), false) = (run.all_reduce, args.quiet) {
-        outln!(
-            "all-reduce: {:.3} s, {:.1}% of rank 0's training time ({} processes)",
-            a.seconds,
-            100.0 * a.share(),
-            a.processes
-        )?;
+        outln!("{}", a.line())?;
     }
     Ok(())
 }

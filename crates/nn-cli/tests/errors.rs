@@ -277,7 +277,6 @@ fn a_missing_file_is_one_line_naming_it() {
 }
 
 /// `nn ARGS` in the workspace root with the environment variable `variable` set to `value`.
-#[cfg(not(feature = "mpi"))]
 fn nn_with_env(args: &[&str], variable: &str, value: &str) -> common::Run {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_nn"))
         .args(args)
@@ -316,4 +315,37 @@ fn a_launcher_without_the_mpi_feature_is_refused_before_any_work() {
     ];
     let run = nn_with_env(&args, "OMPI_COMM_WORLD_SIZE", "1");
     assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+/// The commands with no data-parallel form (all but train and cv) refuse to run as one of
+/// several launched processes, in any build: each copy would do the whole work and write the
+/// same files. One process is an ordinary run.
+#[test]
+fn commands_without_a_data_parallel_form_refuse_several_processes() {
+    let (_d, dir) = tempdir();
+    let out = format!("{dir}/p.csv");
+    let predict = [
+        "predict",
+        "--model",
+        "no-such-model.json", // refused before any file is read
+        "--data",
+        "datasets/iris.csv",
+        "--out",
+        &out,
+    ];
+    let run = nn_with_env(&predict, "PMI_SIZE", "3");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let want = "nn predict runs on one process, but a launcher started it as one of 3 processes \
+                (PMI_SIZE=3); run it without mpirun/srun";
+    assert!(run.stderr.contains(want), "{}", run.stderr);
+    assert!(!std::path::Path::new(&out).exists());
+    let schedule = ["schedule", "--schedule", "step:2:0.5", "--epochs", "3"];
+    let run = nn_with_env(&schedule, "OMPI_COMM_WORLD_SIZE", "2");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("nn schedule runs on one process"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(nn_with_env(&schedule, "OMPI_COMM_WORLD_SIZE", "1").code, 0);
 }

@@ -380,3 +380,74 @@ fn input_files_that_differ_between_ranks_are_refused() {
     );
     assert!(dir.path().join("model.json").exists());
 }
+
+/// `nn cv` under `mpirun -np 2`: every fold trains data-parallel and only rank 0 prints and
+/// writes, so the output is the single process's (each fold once, the same figures to the
+/// printed digits; f64) and the per-fold file agrees with it to rounding.
+#[test]
+fn cv_trains_each_fold_data_parallel_and_prints_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    fn cv(out: &str) -> Vec<&str> {
+        let flags = [
+            "--data",
+            "datasets/iris.csv",
+            "--folds",
+            "3",
+            "--epochs",
+            "4",
+        ];
+        let tail = ["--dtype", "f64", "--batch-size", "8", "--out", out];
+        [&["--threads", "1", "cv"][..], &flags, &tail].concat()
+    }
+    let (one, two) = (path("one.csv"), path("two.csv"));
+    let single = common::ok(&cv(&one));
+    let parallel = String::from_utf8_lossy(&train(2, &cv(&two)).stdout).into_owned();
+    let lines = |s: &str| s.replace(&one, "OUT").replace(&two, "OUT");
+    // The data-parallel run adds its all-reduce line (the folds' batches were shared out).
+    let (all_reduce, kept): (Vec<&str>, Vec<&str>) = parallel
+        .lines()
+        .partition(|l| l.starts_with("all-reduce: "));
+    assert_eq!(all_reduce.len(), 1, "{parallel}");
+    assert!(all_reduce[0].ends_with("of rank 0's training time (2 processes)"));
+    assert_eq!(lines(&kept.join("\n")), lines(single.trim_end()));
+    assert_eq!(parallel.matches("fold 1:").count(), 1, "{parallel}");
+    let numbers = |p: &str| -> Vec<f64> {
+        let text = std::fs::read_to_string(p).expect("per-fold file written");
+        text.lines()
+            .skip(1)
+            .flat_map(|l| {
+                l.split(',')
+                    .map(|v| v.parse::<f64>().unwrap())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let (a, b) = (numbers(&one), numbers(&two));
+    assert_eq!(a.len(), 18);
+    for (x, y) in a.iter().zip(&b) {
+        assert!((x - y).abs() < 1e-9, "{x} vs {y}");
+    }
+}
+
+/// The commands with no data-parallel form refuse to run as several processes.
+#[test]
+fn commands_without_a_data_parallel_form_refuse_mpirun() {
+    let out = mpirun(
+        2,
+        &[
+            env!("CARGO_BIN_EXE_nn"),
+            "schedule",
+            "--schedule",
+            "step:2:0.5",
+        ],
+    )
+    .output()
+    .expect("mpirun runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("nn schedule runs on one process, but a launcher started it as one of 2"),
+        "{stderr}"
+    );
+}

@@ -125,6 +125,31 @@ pub enum Command {
     Export(ExportArgs),
 }
 
+impl Command {
+    /// The subcommand's name, as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Train(_) => "train",
+            Command::Cv(_) => "cv",
+            Command::Evaluate(_) => "evaluate",
+            Command::Predict(_) => "predict",
+            Command::Preprocess(_) => "preprocess",
+            Command::Explain(_) => "explain",
+            Command::Gradcheck(_) => "gradcheck",
+            Command::Schedule(_) => "schedule",
+            Command::Descend(_) => "descend",
+            Command::LrFind(_) => "lr-find",
+            Command::Export(_) => "export",
+        }
+    }
+
+    /// Whether the command trains data-parallel when `mpirun` or `srun` starts it on several
+    /// processes (`train`, `cv`); the others run on one process only.
+    pub fn trains(&self) -> bool {
+        matches!(self, Command::Train(_) | Command::Cv(_))
+    }
+}
+
 /// How `evaluate` and `predict` read a CSV with the model's schema.
 #[derive(Debug, Args)]
 pub struct ReadArgs {

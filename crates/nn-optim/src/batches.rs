@@ -150,16 +150,24 @@ impl<'a, T: Float, D: Float> Batches<'a, T, D> {
     }
 
     /// The total sample weight of batch `step`'s rows: their class weights, or their count.
-    pub(crate) fn batch_weight(&self, step: usize, class_weights: Option<&[f64]>) -> f64 {
+    /// A batch whose class weights add up to 0 is an error, as in one process
+    /// ([`nn_core::Network::backward_loss_weighted`]).
+    pub(crate) fn batch_weight(&self, step: usize, class_weights: Option<&[f64]>) -> Result<f64> {
         let rows = &self.order[self.rows_of(step)];
-        match class_weights {
-            // in `T`, as the parts' weights are
-            Some(w) => rows
-                .iter()
-                .map(|&i| Float::to_f64(T::from_f64(row_weight(self.y.row(i), w))))
-                .sum(),
-            None => rows.len() as f64,
+        let Some(w) = class_weights else {
+            return Ok(rows.len() as f64);
+        };
+        // in `T`, as the parts' weights are
+        let total: f64 = rows
+            .iter()
+            .map(|&i| Float::to_f64(T::from_f64(row_weight(self.y.row(i), w))))
+            .sum();
+        if !(total > 0.0 && total.is_finite()) {
+            let reason = format!("weights must have a positive, finite sum, got {total}");
+            let name = "sample weights";
+            return Err(nn_core::CoreError::InvalidConfig { name, reason }.into());
         }
+        Ok(total)
     }
 
     /// The total sample weight of the last gathered rows (see [`batch_weight`](Self::batch_weight)).

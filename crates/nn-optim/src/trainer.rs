@@ -358,7 +358,8 @@ impl Trainer {
             let hook = hook_or(control, &mut plain);
             let batch_weight = hook
                 .sums_parts()
-                .then(|| batches.batch_weight(step, self.class_weights.as_deref()));
+                .then(|| batches.batch_weight(step, self.class_weights.as_deref()))
+                .transpose()?;
             for part in hook.parts(batch_rows) {
                 if part.is_empty() {
                     continue;

@@ -209,6 +209,52 @@ fn large_gradients_and_class_weights_match_one_process() {
     }
 }
 
+/// Class 0 weighs nothing, and 4 ranks split batches of 4 rows one row each: a rank whose row
+/// is of class 0 adds nothing (it is not an error, as long as its batch weighs something),
+/// and the result is one process's.
+#[test]
+fn a_rank_whose_rows_weigh_nothing_adds_nothing() {
+    let run = |comm: Option<Rc<dyn Communicator>>| {
+        let (x, y) = data::<f64>();
+        let y = Array2::from_shape_fn((y.nrows(), 3), |(i, c)| {
+            let class = if y[[i, 0]] > 0.3 {
+                0
+            } else {
+                1 + usize::from(y[[i, 1]] > 0.0)
+            };
+            f64::from(u8::from(class == c))
+        });
+        let mut net = Network::mlp(&[3, 5, 3], Activation::Tanh, Activation::Softmax, 5).unwrap();
+        let mut trainer = Trainer::new(4, 9).with_class_weights(vec![0.0, 1.0, 2.0]);
+        let mut dp = comm.map(|c| DataParallel::new(c, Reduction::Average).unwrap());
+        epochs(
+            &mut trainer,
+            &mut net,
+            Loss::CrossEntropy,
+            (&x, &y),
+            dp.as_mut(),
+        );
+        (weights(&mut net), y.column(0).sum())
+    };
+    let (single, zeros) = run(None);
+    assert!(zeros >= 8.0, "{zeros} rows of class 0");
+    let results = std::thread::scope(|s| {
+        let handles: Vec<_> = ThreadGroup::new(4)
+            .into_iter()
+            .map(|comm| s.spawn(move || run(Some(Rc::new(comm))).0))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .collect::<Vec<_>>()
+    });
+    for w in &results {
+        for (a, b) in w.iter().zip(&single) {
+            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+        }
+    }
+}
+
 #[test]
 fn exact_reduction_is_independent_of_the_process_count() {
     let exact = Reduction::Exact { shards: 4 };

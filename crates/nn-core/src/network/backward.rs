@@ -55,6 +55,7 @@ impl<T: Float> Network<T> {
     /// loss gradient times `share`, the part's fraction of the batch (its rows, or its sample
     /// weight, over the batch's). The parts' gradients then add up to the whole batch's mean
     /// gradient, which is what a data-parallel all-reduce sums. Returns the part's own loss.
+    /// A part with share 0 (its rows weigh nothing) gets zero gradients and returns 0.
     ///
     /// ```
     /// use ndarray::array;
@@ -99,10 +100,16 @@ impl<T: Float> Network<T> {
         share: Option<f64>,
     ) -> Result<f64> {
         let n = self.check_backward(x)?;
+        let last = self.layers.len() - 1;
+        if share == Some(0.0) {
+            // No weight in its batch (every row's class weight is 0): it adds nothing.
+            self.grads[last].slice_mut(s![..n, ..]).fill(T::zero());
+            self.backpropagate(x);
+            return Ok(0.0);
+        }
         let total = weights
             .map(|w| sample_weight::check_weights(w, n))
             .transpose()?;
-        let last = self.layers.len() - 1;
         let out = self.acts[last].slice(s![..n, ..]);
         let mut grad = self.grads[last].slice_mut(s![..n, ..]);
         let mut value = loss.value_and_grad(out, target, grad.view_mut())?;

@@ -276,8 +276,8 @@ fn exact_reduction_is_independent_of_the_process_count() {
 
 #[test]
 fn more_processes_than_shards_is_refused() {
-    let comms = ThreadGroup::new(3);
-    let dp = DataParallel::<f32>::new(Rc::new(comms[0].clone()), Reduction::Exact { shards: 2 });
+    let rank0 = ThreadGroup::new(3).swap_remove(0);
+    let dp = DataParallel::<f32>::new(Rc::new(rank0), Reduction::Exact { shards: 2 });
     let err = dp.err().unwrap().to_string();
     assert!(err.contains("2 shard(s), 3 process(es)"), "{err}");
 }

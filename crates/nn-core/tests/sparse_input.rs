@@ -24,9 +24,10 @@
 
 use ndarray::{s, Array1, Array2, ArrayView2, Axis};
 use nn_core::gradcheck::check_gradients;
-use nn_core::network::{SPARSE_MAX_DENSITY, SPARSE_MIN_INPUTS};
-use nn_core::{Activation, Dense, Loss, Network, Parameters};
+use nn_core::network::{Input, SPARSE_MAX_DENSITY, SPARSE_MIN_INPUTS};
+use nn_core::{Activation, Dense, DropoutKey, Loss, Network, Parameters};
 use nn_tensor::matmul_naive;
+use nn_tensor::sparse::CsrMatrix;
 use nn_testutil::Lcg;
 
 /// A multiple of `2^-bits` in `[lo, hi]`, drawn from `rng`.
@@ -366,4 +367,98 @@ fn consecutive_sparse_batches_do_not_mix() {
     check_against_reference(&mut net, &dense, 21, "dense after sparse");
     let part = small.slice(s![..16, ..]).to_owned();
     check_against_reference(&mut net, &part, 22, "fewer rows");
+}
+
+/// [`check_against_reference`] with the batch given in CSR form ([`Input::Sparse`]).
+fn check_csr_against_reference(net: &mut Network<f64>, x: &Array2<f64>, seed: u64, what: &str) {
+    let t = targets(x.nrows(), net.n_out(), seed);
+    let want = reference(net.layers(), x.view(), t.view());
+    let csr = CsrMatrix::from_dense(x.view());
+    let key = DropoutKey::from_seed(0);
+    let out = net
+        .forward_train_input(Input::Sparse(&csr), &key, 0)
+        .unwrap();
+    assert_bits(
+        &out.iter().copied().collect::<Vec<_>>(),
+        &want.out.iter().copied().collect::<Vec<_>>(),
+        &format!("{what}: output"),
+    );
+    let loss = Loss::HalfSse;
+    net.backward_loss_input(Input::Sparse(&csr), t.view(), loss, None, None)
+        .unwrap();
+    for (l, (layer, (gw, _))) in net.layers().iter().zip(&want.grads).enumerate() {
+        let got_w: Vec<f64> = layer.grad_weight().iter().copied().collect();
+        assert_bits(&got_w, gw.as_slice().unwrap(), &format!("{what}: ∂L/∂W{l}"));
+    }
+}
+
+/// Batches given in CSR form: to a first layer ready for them (any density, even above the
+/// limit for dense batches), and written out densely for one that is not (too few inputs, or
+/// the sparse path turned off).
+#[test]
+fn csr_batches_give_the_reference_values_and_gradients() {
+    // 32 and 16 rows: `1/n` a power of two, as the reference needs (see the module docs).
+    let sparse = batch(32, 100, 400, 31);
+    let dense = batch(32, 100, 2000, 32);
+    check_csr_against_reference(&mut grid_net(&[100, 20, 3], 33), &sparse, 34, "ready");
+    check_csr_against_reference(&mut grid_net(&[100, 20, 3], 35), &dense, 36, "ready, dense");
+    let mut off = grid_net(&[100, 20, 3], 37);
+    off.set_sparse_input(false);
+    assert!(!off.takes_sparse_input());
+    check_csr_against_reference(&mut off, &sparse, 38, "sparse path off");
+    let narrow = batch(32, SPARSE_MIN_INPUTS - 1, 100, 39);
+    let mut row_major = grid_net(&[SPARSE_MIN_INPUTS - 1, 5, 2], 40);
+    assert!(!row_major.takes_sparse_input());
+    check_csr_against_reference(&mut row_major, &narrow, 41, "row-major first layer");
+    // A smaller CSR batch after a bigger one reuses the written-out buffer.
+    let part = sparse.slice(s![..16, ..]).to_owned();
+    check_csr_against_reference(&mut off, &part, 42, "sparse path off, fewer rows");
+}
+
+/// As in [`the_density_threshold_picks_the_path`]: an infinite weight on an all-zero input
+/// column shows which path a batch took. A CSR batch above the dense batches' limit still goes
+/// sparse; with the sparse path off it is written out and multiplied densely.
+#[test]
+fn a_csr_batch_takes_the_sparse_path_whatever_its_density() {
+    let base = grid_layer(100, 4, Activation::Identity, 43);
+    let mut w = base.weight().clone();
+    w[[2, 0]] = f64::INFINITY;
+    let layer = Dense::from_parts(w, base.bias().clone(), Activation::Identity).unwrap();
+    let mut net = Network::new(vec![layer]).unwrap();
+    let mut x = batch(30, 100, 2000, 44);
+    x.column_mut(0).fill(0.0);
+    let csr = CsrMatrix::from_dense(x.view());
+    let key = DropoutKey::from_seed(0);
+    for (enabled, nan) in [(true, false), (false, true)] {
+        net.set_sparse_input(enabled);
+        let out = net
+            .forward_train_input(Input::Sparse(&csr), &key, 0)
+            .unwrap();
+        assert_eq!(
+            out.column(2).iter().all(|v| v.is_nan()),
+            nan,
+            "enabled {enabled}"
+        );
+    }
+}
+
+/// Backward needs the batch in the form the forward pass got it.
+#[test]
+fn backward_refuses_a_batch_in_the_other_form() {
+    let mut net = grid_net(&[100, 20, 3], 45);
+    let x = batch(8, 100, 100, 46);
+    let t = targets(8, 3, 47);
+    let csr = CsrMatrix::from_dense(x.view());
+    let key = DropoutKey::from_seed(0);
+    net.forward_train_input(Input::Sparse(&csr), &key, 0)
+        .unwrap();
+    let err = net
+        .backward_loss(x.view(), t.view(), Loss::HalfSse)
+        .unwrap_err();
+    assert!(err.to_string().contains("same batch"), "{err}");
+    net.forward(x.view()).unwrap();
+    let loss = Loss::HalfSse;
+    let err =
+        (net.backward_loss_input(Input::Sparse(&csr), t.view(), loss, None, None)).unwrap_err();
+    assert!(err.to_string().contains("same batch"), "{err}");
 }

@@ -1,12 +1,23 @@
 //! [`Batches`]: the data, the epoch's sample order, and the preallocated buffers each
 //! mini-batch (or part of one) is gathered into, converted to the network's float type; and
 //! the class weights of its rows.
+//!
+//! For a network that takes sparse batches as they are ([`Network::takes_sparse_input`]), a
+//! long-lived `Batches` (one per fit) finds the data's non-zeros once, on its first batch
+//! ([`CsrRows`]), and gathers every later batch straight into CSR form: the same batch, the
+//! same bits, from fewer bytes and without scanning for zeros. Batches denser than the
+//! network's sparse path takes ([`SPARSE_MAX_DENSITY`]), and data with a block of rows that
+//! dense, are gathered densely as before.
+//!
+//! [`Network::takes_sparse_input`]: nn_core::Network::takes_sparse_input
 
 use std::ops::Range;
 use std::sync::{Mutex, PoisonError};
 
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut1, Axis};
+use nn_core::network::{Input, SPARSE_MAX_DENSITY};
 use nn_tensor::s;
+use nn_tensor::sparse::{CsrMatrix, CsrRows};
 use nn_tensor::Float;
 
 use crate::{OptimError, Result};
@@ -49,6 +60,14 @@ pub(crate) struct Batches<'a, T, D> {
     wb: Vec<T>,
     /// Rows in the last gathered batch.
     last_rows: usize,
+    /// Whether to keep the data's non-zeros for sparse batches (worth it across epochs).
+    keep_sparse: bool,
+    /// The data's non-zeros, once looked for: `None` inside when the data are too dense.
+    stored: Option<Option<CsrRows<T>>>,
+    /// The last batch in CSR form, when it was gathered that way.
+    xs: CsrMatrix<T>,
+    /// Whether the last batch is in `xs` (else in `xb`).
+    sparse_batch: bool,
 }
 
 impl<'a, T: Float, D: Float> Batches<'a, T, D> {
@@ -86,7 +105,19 @@ impl<'a, T: Float, D: Float> Batches<'a, T, D> {
             yb,
             wb: Vec::with_capacity(size),
             last_rows: 0,
+            keep_sparse: false,
+            stored: None,
+            xs: CsrMatrix::new(),
+            sparse_batch: false,
         })
+    }
+
+    /// Lets [`gather`](Self::gather) keep the data's non-zeros for networks that take sparse
+    /// batches (for a `Batches` that serves many epochs: finding them costs about one pass
+    /// over the data).
+    pub(crate) fn keeping_sparse(mut self) -> Self {
+        self.keep_sparse = true;
+        self
     }
 
     pub(crate) fn n(&self) -> usize {
@@ -103,14 +134,51 @@ impl<'a, T: Float, D: Float> Batches<'a, T, D> {
     }
 
     /// Copies the rows `part` (relative to the batch's first row) of batch `step` (in the
-    /// current order) into the buffers; large batches are copied by [`GATHER_PARTS`] threads at
-    /// once where nn-tensor may use them (the rows come from all over memory, so the copy waits
-    /// on memory more than it computes).
-    pub(crate) fn gather(&mut self, step: usize, part: Range<usize>) {
+    /// current order) into the buffers: in CSR form where `sparse` (the network takes such
+    /// batches), the data's non-zeros are kept and the rows sparse enough, else densely.
+    pub(crate) fn gather(&mut self, step: usize, part: Range<usize>, sparse: bool) {
         let first = self.rows_of(step).start;
-        let rows = &self.order[first + part.start..first + part.end];
+        let positions = first + part.start..first + part.end;
+        self.last_rows = positions.len();
+        self.sparse_batch = sparse && self.keep_sparse && self.gather_sparse(positions.clone());
+        if self.sparse_batch {
+            self.gather_targets(positions);
+        } else {
+            self.gather_dense(positions);
+        }
+    }
+
+    /// Gathers the rows at `positions` (in the current order) into `xs` if the data's
+    /// non-zeros are kept (looked for on the first call) and the rows have at most
+    /// [`SPARSE_MAX_DENSITY`] of their entries non-zero, the network's own limit for building a
+    /// CSR batch from dense rows.
+    fn gather_sparse(&mut self, positions: Range<usize>) -> bool {
+        let (x, rows) = (self.x, &self.order[positions]);
+        let stored = self
+            .stored
+            .get_or_insert_with(|| CsrRows::from_dense_up_to(x, SPARSE_MAX_DENSITY));
+        let Some(stored) = stored else {
+            return false;
+        };
+        let max_nnz = ((rows.len() * x.ncols()) as f64 * SPARSE_MAX_DENSITY) as usize;
+        stored.gather_into(rows, &mut self.xs, max_nnz)
+    }
+
+    /// Copies the targets of the rows at `positions` (in the current order).
+    fn gather_targets(&mut self, positions: Range<usize>) {
+        let rows = &self.order[positions];
+        let mut yb = self.yb.slice_mut(s![..rows.len(), ..]);
+        for (k, &i) in rows.iter().enumerate() {
+            copy_row(yb.row_mut(k), self.y.row(i));
+        }
+    }
+
+    /// Copies the rows at `positions` (in the current order) into the dense buffers; large
+    /// batches are copied by [`GATHER_PARTS`] threads at once where nn-tensor may use them (the
+    /// rows come from all over memory, so the copy waits on memory more than it computes).
+    fn gather_dense(&mut self, positions: Range<usize>) {
+        let rows = &self.order[positions];
         let n = rows.len();
-        self.last_rows = n;
         let parts = nn_tensor::num_threads()
             .min(GATHER_PARTS)
             .min(n / GATHER_ROWS)
@@ -183,14 +251,14 @@ impl<'a, T: Float, D: Float> Batches<'a, T, D> {
 
     /// The last gathered batch: features, targets, and sample weights (empty without class
     /// weights).
-    pub(crate) fn current(&self) -> (ArrayView2<'_, T>, ArrayView2<'_, T>, ArrayView1<'_, T>) {
+    pub(crate) fn current(&self) -> (Input<'_, T>, ArrayView2<'_, T>, ArrayView1<'_, T>) {
         let n = self.last_rows;
         let w = &self.wb[..self.wb.len().min(n)];
-        (
-            self.xb.slice(s![..n, ..]),
-            self.yb.slice(s![..n, ..]),
-            ArrayView1::from(w),
-        )
+        let x = match self.sparse_batch {
+            true => Input::Sparse(&self.xs),
+            false => Input::Dense(self.xb.slice(s![..n, ..])),
+        };
+        (x, self.yb.slice(s![..n, ..]), ArrayView1::from(w))
     }
 }
 
@@ -207,5 +275,60 @@ fn row_weight<D: Float>(row: ArrayView1<D>, class_weights: &[f64]) -> f64 {
             .zip(class_weights)
             .map(|(&y, &w)| y.to_f64() * w)
             .sum(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    /// 16 rows of 100 columns: row `i` has non-zeros in columns `i` and `i + 50`, except rows
+    /// 8..12, which are all non-zero.
+    fn data() -> (Array2<f32>, Array2<f32>) {
+        let x = Array2::from_shape_fn((16, 100), |(i, j)| match (8..12).contains(&i) {
+            true => 1.0,
+            false => f32::from(j == i || j == i + 50) * (i + 1) as f32,
+        });
+        (x, Array2::from_shape_fn((16, 1), |(i, _)| i as f32))
+    }
+
+    fn is_sparse(batches: &Batches<'_, f32, f32>) -> bool {
+        matches!(batches.current().0, Input::Sparse(_))
+    }
+
+    #[test]
+    fn kept_non_zeros_serve_sparse_batches_and_dense_ones_stay_dense() {
+        let (x, y) = data();
+        let mut batches = Batches::new(4, x.view(), y.view())
+            .unwrap()
+            .keeping_sparse();
+        batches.gather(0, 0..4, true);
+        assert!(is_sparse(&batches));
+        let (got, targets, _) = batches.current();
+        let Input::Sparse(got) = got else {
+            unreachable!()
+        };
+        assert_eq!(*got, CsrMatrix::from_dense(x.slice(s![..4, ..])));
+        assert_eq!(targets, y.slice(s![..4, ..]));
+        // Rows 8..12 are all non-zero: over the limit, so gathered densely.
+        batches.gather(2, 0..4, true);
+        assert!(!is_sparse(&batches));
+        assert_eq!(batches.current().0.dim(), (4, 100));
+        // A part of a batch, and a network that does not take sparse batches.
+        batches.gather(3, 1..3, true);
+        assert!(is_sparse(&batches));
+        assert_eq!(batches.current().1, y.slice(s![13..15, ..]));
+        batches.gather(3, 0..4, false);
+        assert!(!is_sparse(&batches));
+    }
+
+    #[test]
+    fn batches_not_kept_are_built_densely() {
+        let (x, y) = data();
+        let mut batches = Batches::new(4, x.view(), y.view()).unwrap();
+        batches.gather(0, 0..4, true);
+        assert!(!is_sparse(&batches));
+        assert!(batches.stored.is_none(), "nothing scanned");
     }
 }

@@ -198,7 +198,7 @@ impl<T: Float + Serialize + DeserializeOwned> TrainState<T> {
                 reason: "it watches the validation loss: give the fit a validator".into(),
             });
         }
-        let mut batches = Batches::new(self.trainer.batch_size(), x, y)?;
+        let mut batches = Batches::new(self.trainer.batch_size(), x, y)?.keeping_sparse();
         while self.trainer.epoch() < options.epochs {
             let before = options.checkpoint.as_ref().map(|_| self.clone());
             let report = match self.epoch(&mut batches, loss, &mut options) {

@@ -244,7 +244,7 @@ impl Trainer {
         y: ArrayView2<D>,
         epochs: usize,
     ) -> Result<Vec<EpochReport>> {
-        let mut batches = Batches::new(self.batch_size, x, y)?;
+        let mut batches = Batches::new(self.batch_size, x, y)?.keeping_sparse();
         (0..epochs)
             .map(|_| {
                 let lr = schedule.lr_at(self.epoch);
@@ -410,22 +410,21 @@ impl Trainer {
     ) -> Result<f64> {
         let first_row = self.rows_seen + part.start as u64;
         let batch_rows = batches.rows_of(step).len() as f64;
-        batches.gather(step, part);
+        batches.gather(step, part, net.takes_sparse_input());
         if let Some(weights) = &self.class_weights {
             batches.sample_weights(weights);
         }
         let (xb, yb, wb) = batches.current();
-        net.forward_train(xb, &self.dropout_key, first_row)?;
+        net.forward_train_input(xb, &self.dropout_key, first_row)?;
         let wb = self.class_weights.as_ref().map(|_| wb);
         let rows = xb.nrows() as f64;
-        Ok(match (batch_weight, wb) {
-            (Some(total), _) => {
+        Ok(match batch_weight {
+            Some(total) => {
                 let share = batches.current_weight() / total;
-                let value = net.backward_loss_share(xb, yb, loss, wb, share)?;
+                let value = net.backward_loss_input(xb, yb, loss, wb, Some(share))?;
                 value * share * batch_rows
             }
-            (None, Some(wb)) => net.backward_loss_weighted(xb, yb, loss, wb)? * rows,
-            (None, None) => net.backward_loss(xb, yb, loss)? * rows,
+            None => net.backward_loss_input(xb, yb, loss, wb, None)? * rows,
         })
     }
 

@@ -118,3 +118,53 @@ fn checkpoint_and_resume_with_a_column_major_first_layer_is_bit_identical() {
     };
     common::assert_resume_is_bit_identical(fresh, Loss::CrossEntropy, (&x, &y), 2, 4);
 }
+
+/// A fit keeps the data's non-zeros and gathers batches in CSR form; an epoch at a time
+/// ([`Trainer::run_epoch`]) builds each batch's CSR form from dense rows. The two must give the
+/// same bits: with f32 data, with f64 data converted per entry, at 1 and 2 threads, and with
+/// some rows dense enough that a few batches pass the density limit and go dense.
+#[test]
+fn kept_non_zeros_give_the_same_bits_as_batches_built_from_dense_rows() {
+    let (mut x, y) = mnist_like(640, 3);
+    // Every 8th row fully lit: the data stay under a third non-zero in every block
+    // (1/8 + 7/8 · 0.19 ≈ 0.29), but a batch of 8 rows holding two such rows is over the limit
+    // (2/8 + 6/8 · 0.19 ≈ 0.39 > 1/3).
+    for i in (5..640).step_by(8) {
+        x.row_mut(i).fill(0.5);
+    }
+    let wide = x.mapv(f64::from);
+    let lr = 0.05;
+    for threads in [1, 2] {
+        nn_tensor::set_num_threads(threads);
+        let schedule = Schedule::parse("constant", lr, 2).unwrap();
+        let mut kept = net();
+        let (mut opt, mut trainer) = (sgd(), Trainer::new(8, 5));
+        let loss = Loss::CrossEntropy;
+        let fit =
+            (trainer.fit(&mut kept, &mut opt, &schedule, loss, x.view(), y.view(), 2)).unwrap();
+        let mut kept_wide = net();
+        let (mut opt, mut trainer) = (sgd(), Trainer::new(8, 5));
+        let (xw, yw) = (wide.view(), y.mapv(f64::from));
+        let fit_wide = trainer
+            .fit(&mut kept_wide, &mut opt, &schedule, loss, xw, yw.view(), 2)
+            .unwrap();
+        let mut built = net();
+        let (mut opt, mut trainer) = (sgd(), Trainer::new(8, 5));
+        let epochs: Vec<_> = (0..2)
+            .map(|_| trainer.run_epoch(&mut built, &mut opt, loss, x.view(), y.view(), lr))
+            .collect::<Result<_, _>>()
+            .unwrap();
+        nn_tensor::set_num_threads(0);
+        common::assert_same_bits(&kept, &built, "kept vs built");
+        common::assert_same_bits(&kept_wide, &built, "kept from f64 vs built");
+        let losses =
+            |r: &[nn_optim::EpochReport]| r.iter().map(|e| e.train_loss).collect::<Vec<_>>();
+        assert_eq!(losses(&fit), losses(&epochs));
+        assert_eq!(losses(&fit_wide), losses(&epochs));
+        assert!(
+            fit[1].train_loss < fit[0].train_loss,
+            "it learns: {:?}",
+            losses(&fit)
+        );
+    }
+}

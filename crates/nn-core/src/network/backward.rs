@@ -7,7 +7,8 @@ use nn_tensor::s;
 use nn_tensor::sparse::spmm_transposed;
 use nn_tensor::Float;
 
-use super::{shape_error, Network};
+use super::sparse_input::FirstInput;
+use super::{shape_error, Input, Network};
 use crate::{sample_weight, CoreError, Loss, Result};
 
 impl<T: Float> Network<T> {
@@ -77,7 +78,7 @@ impl<T: Float> Network<T> {
         weights: Option<ArrayView1<T>>,
         share: f64,
     ) -> Result<f64> {
-        self.backward_scaled(x, target, loss, weights, Some(share))
+        self.backward_loss_input(Input::Dense(x), target, loss, weights, Some(share))
     }
 
     fn backward_from_loss(
@@ -87,13 +88,38 @@ impl<T: Float> Network<T> {
         loss: Loss,
         weights: Option<ArrayView1<T>>,
     ) -> Result<f64> {
-        self.backward_scaled(x, target, loss, weights, None)
+        self.backward_loss_input(Input::Dense(x), target, loss, weights, None)
     }
 
-    /// The loss's gradient (times `share`, when given), then backpropagation.
-    fn backward_scaled(
+    /// Backpropagation from the loss for the batch of the last forward pass, dense or sparse
+    /// (see [`forward_train_input`](Self::forward_train_input)): with `weights`, as
+    /// [`backward_loss_weighted`](Self::backward_loss_weighted); with a `share`, as
+    /// [`backward_loss_share`](Self::backward_loss_share); with neither, as
+    /// [`backward_loss`](Self::backward_loss). `x` must be given in the form the forward pass
+    /// got it.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use nn_core::network::Input;
+    /// use nn_core::{Activation, DropoutKey, Loss, Network};
+    /// use nn_tensor::sparse::CsrMatrix;
+    /// let mut net = Network::<f64>::mlp(&[80, 3, 1], Activation::Tanh, Activation::Identity, 2)?;
+    /// let mut x = ndarray::Array2::<f64>::zeros((2, 80));
+    /// (x[[0, 3]], x[[1, 79]]) = (1.0, -2.0);
+    /// let (csr, t) = (CsrMatrix::from_dense(x.view()), array![[1.0], [0.0]]);
+    /// let key = DropoutKey::from_seed(0);
+    /// net.forward_train_input(Input::Sparse(&csr), &key, 0)?;
+    /// let sparse = net.backward_loss_input(Input::Sparse(&csr), t.view(), Loss::Mse, None, None)?;
+    /// let g = net.layers()[0].grad_weight().to_owned();
+    /// net.forward(x.view())?;
+    /// assert_eq!(sparse, net.backward_loss(x.view(), t.view(), Loss::Mse)?);
+    /// assert_eq!(g, net.layers()[0].grad_weight());
+    /// assert!(net.backward_loss_input(Input::Sparse(&csr), t.view(), Loss::Mse, None, None).is_err());
+    /// # Ok::<(), nn_core::CoreError>(())
+    /// ```
+    pub fn backward_loss_input(
         &mut self,
-        x: ArrayView2<T>,
+        x: Input<'_, T>,
         target: ArrayView2<T>,
         loss: Loss,
         weights: Option<ArrayView1<T>>,
@@ -126,6 +152,7 @@ impl<T: Float> Network<T> {
     /// Backpropagation from an explicit `∂L/∂out` (shape `(n_samples, n_out)`), after
     /// [`forward`](Self::forward) or [`forward_train`](Self::forward_train) on the same `x`.
     pub fn backward(&mut self, x: ArrayView2<T>, grad_out: ArrayView2<T>) -> Result<()> {
+        let x = Input::Dense(x);
         let n = self.check_backward(x)?;
         let last = self.layers.len() - 1;
         let mut g = self.grads[last].slice_mut(s![..n, ..]);
@@ -138,31 +165,31 @@ impl<T: Float> Network<T> {
     }
 
     /// The chain rule, last layer first; `grads[last]` holds `∂L/∂a` of the output.
-    fn backpropagate(&mut self, x: ArrayView2<T>) {
+    fn backpropagate(&mut self, x: Input<'_, T>) {
         let n = self.rows;
         for l in (0..self.layers.len()).rev() {
             let (lower, upper) = self.grads.split_at_mut(l);
             let mut dz = upper[0].slice_mut(s![..n, ..]);
             let layer = &mut self.layers[l];
-            let input = if l == 0 {
-                x
-            } else {
-                self.masks.feed(l - 1, &self.acts[l - 1], n)
-            };
             let (activation, column_major) = (layer.activation(), layer.is_column_major());
             let (gw, gb) = layer.grads_mut();
             let a = self.acts[l].slice(s![..n, ..]);
             // ∂L/∂a from ∂L/∂(a ⊙ m), then ∂L/∂z with the derivative at the undropped a.
             self.masks.backward(l, dz.view_mut());
             activation.backward_with_bias_grad(a, dz.view_mut(), gb.view_mut());
-            if l == 0 && self.sparse.active {
-                // ∂L/∂Wᵀ = xᵀ·δ, written through the column-major gradient's transpose.
-                let sparse = &mut self.sparse;
-                sparse.xt.assign(&sparse.x);
-                spmm_transposed(&sparse.xt, dz.view(), gw.view_mut().reversed_axes())
-                    .expect("shapes checked");
-                continue;
-            }
+            let input = match l {
+                0 => match self.sparse.first(x) {
+                    (FirstInput::Csr(x), xt) => {
+                        // ∂L/∂Wᵀ = xᵀ·δ, written through the column-major gradient's transpose.
+                        xt.assign(x);
+                        spmm_transposed(xt, dz.view(), gw.view_mut().reversed_axes())
+                            .expect("shapes checked");
+                        continue;
+                    }
+                    (FirstInput::Dense(x), _) => x,
+                },
+                _ => self.masks.feed(l - 1, &self.acts[l - 1], n),
+            };
             if column_major {
                 // ∂L/∂Wᵀ = xᵀ·δ, so that the product writes its output rows contiguously.
                 let gwt = gw.view_mut().reversed_axes();
@@ -185,9 +212,13 @@ impl<T: Float> Network<T> {
         }
     }
 
-    fn check_backward(&self, x: ArrayView2<T>) -> Result<usize> {
-        self.check_input(x)?;
-        if self.acts.is_empty() || x.nrows() != self.rows {
+    fn check_backward(&self, x: Input<'_, T>) -> Result<usize> {
+        self.check_input(x.dim())?;
+        let given_sparse = matches!(x, Input::Sparse(_));
+        if self.acts.is_empty()
+            || x.nrows() != self.rows
+            || given_sparse != self.sparse.path.given_sparse()
+        {
             let reason = "backward needs a forward pass on the same batch first".to_string();
             return Err(CoreError::InvalidConfig {
                 name: "backward",

@@ -38,9 +38,11 @@ use serde::{Deserialize, Serialize};
 use crate::DropoutKey;
 
 mod backward;
+mod input;
 mod sparse_input;
 
-use sparse_input::SparseInput;
+pub use input::Input;
+use sparse_input::{FirstInput, SparseInput};
 
 use crate::dense::check_dropout;
 use crate::dropout::Masks;
@@ -259,7 +261,7 @@ impl<T: Float> Network<T> {
     /// a view into the network's buffers valid until the next call. This is the evaluation
     /// pass: dropout is off.
     pub fn forward(&mut self, x: ArrayView2<T>) -> Result<ArrayView2<'_, T>> {
-        self.run_forward(x, None)
+        self.run_forward(Input::Dense(x), None)
     }
 
     /// The training pass: [`forward`](Self::forward) with each layer's dropout applied to its
@@ -288,30 +290,81 @@ impl<T: Float> Network<T> {
         key: &DropoutKey,
         first_row: u64,
     ) -> Result<ArrayView2<'_, T>> {
-        if self.layers.iter().all(|l| l.dropout() == 0.0) {
-            return self.forward(x);
-        }
-        self.run_forward(x, Some((key, first_row)))
+        self.forward_train_input(Input::Dense(x), key, first_row)
+    }
+
+    /// [`forward_train`](Self::forward_train) on a dense or a sparse batch. A batch in CSR form
+    /// takes the sparse path whatever its density (where the first layer is stored column-major
+    /// and the path is allowed, see [`takes_sparse_input`](Self::takes_sparse_input); otherwise
+    /// it is written out densely first); its results are those of the same rows given densely
+    /// when they are sparse enough to take the sparse path: same bits.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use nn_core::network::Input;
+    /// use nn_core::{Activation, DropoutKey, Network};
+    /// use nn_tensor::sparse::CsrMatrix;
+    /// let mut net = Network::<f32>::mlp(&[100, 4, 2], Activation::Relu, Activation::Identity, 1)?;
+    /// let mut x = ndarray::Array2::<f32>::zeros((3, 100));
+    /// x[[0, 7]] = 1.0;
+    /// x[[2, 50]] = 0.5;
+    /// let csr = CsrMatrix::from_dense(x.view());
+    /// let key = DropoutKey::from_seed(0);
+    /// let sparse = net.forward_train_input(Input::Sparse(&csr), &key, 0)?.to_owned();
+    /// assert_eq!(sparse, net.forward_train(x.view(), &key, 0)?);
+    /// # Ok::<(), nn_core::CoreError>(())
+    /// ```
+    pub fn forward_train_input(
+        &mut self,
+        x: Input<'_, T>,
+        key: &DropoutKey,
+        first_row: u64,
+    ) -> Result<ArrayView2<'_, T>> {
+        let masks = match self.layers.iter().all(|l| l.dropout() == 0.0) {
+            true => None,
+            false => Some((key, first_row)),
+        };
+        self.run_forward(x, masks)
+    }
+
+    /// Whether a batch in CSR form goes to the first layer as it is (the layer has at least
+    /// [`SPARSE_MIN_INPUTS`] inputs, so its weights are stored column-major, and the sparse
+    /// path is allowed): then a training loop may as well gather its batches that way.
+    ///
+    /// ```
+    /// use nn_core::{Activation, Network};
+    /// let mut wide = Network::<f32>::mlp(&[784, 10], Activation::Relu, Activation::Identity, 0)?;
+    /// assert!(wide.takes_sparse_input());
+    /// wide.set_sparse_input(false);
+    /// assert!(!wide.takes_sparse_input());
+    /// let narrow = Network::<f32>::mlp(&[4, 3], Activation::Relu, Activation::Identity, 0)?;
+    /// assert!(!narrow.takes_sparse_input());
+    /// # Ok::<(), nn_core::CoreError>(())
+    /// ```
+    pub fn takes_sparse_input(&self) -> bool {
+        self.sparse.ready(&self.layers[0])
     }
 
     /// The forward pass, with dropout when given a key and the batch's first row index.
     fn run_forward(
         &mut self,
-        x: ArrayView2<T>,
+        x: Input<'_, T>,
         masks: Option<(&DropoutKey, u64)>,
     ) -> Result<ArrayView2<'_, T>> {
-        self.check_input(x)?;
-        self.reserve(x.nrows());
+        self.check_input(x.dim())?;
         let n = x.nrows();
+        self.reserve(n);
         let capacity = self.acts[0].nrows();
         self.masks.begin(&self.layers, capacity, masks.is_some());
-        let sparse = self.sparse.take(&self.layers[0], x);
+        self.sparse.take(&self.layers[0], x);
         for l in 0..self.layers.len() {
             let (done, rest) = self.acts.split_at_mut(l);
             let out = rest[0].slice_mut(s![..n, ..]);
             match l {
-                0 if sparse => forward_sparse(&self.layers[0], &self.sparse.x, out)?,
-                0 => forward_layer(&self.layers[0], x, out, self.precision)?,
+                0 => match self.sparse.first(x).0 {
+                    FirstInput::Csr(x) => forward_sparse(&self.layers[0], x, out)?,
+                    FirstInput::Dense(x) => forward_layer(&self.layers[0], x, out, self.precision)?,
+                },
                 _ => {
                     let input = self.masks.feed(l - 1, &done[l - 1], n);
                     forward_layer(&self.layers[l], input, out, self.precision)?
@@ -366,12 +419,12 @@ impl<T: Float> Network<T> {
         self.grads = buffers();
     }
 
-    fn check_input(&self, x: ArrayView2<T>) -> Result<()> {
-        if x.ncols() != self.n_in() {
+    fn check_input(&self, (rows, cols): (usize, usize)) -> Result<()> {
+        if cols != self.n_in() {
             return Err(shape_error(
                 "network input",
-                (x.nrows(), self.n_in()),
-                x.dim(),
+                (rows, self.n_in()),
+                (rows, cols),
             ));
         }
         Ok(())

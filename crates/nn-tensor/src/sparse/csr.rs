@@ -1,7 +1,8 @@
 //! [`CsrMatrix`]: compressed sparse rows, rebuilt in place from dense batches.
 
 use crate::Float;
-use ndarray::ArrayView2;
+use ndarray::{ArrayView2, ArrayViewMut2};
+use std::any::TypeId;
 use std::sync::{Mutex, PoisonError};
 
 use super::TRANSPOSE_PER_THREAD;
@@ -113,6 +114,16 @@ impl<T: Float> CsrMatrix<T> {
     /// # Panics
     /// If `x` has more than `u32::MAX` columns.
     pub fn assign_dense_up_to(&mut self, x: ArrayView2<T>, max_nnz: usize) -> bool {
+        self.assign_converted_up_to(x, max_nnz)
+    }
+
+    /// [`assign_dense_up_to`](Self::assign_dense_up_to) from entries of any float type, each
+    /// converted to `T` (rounding to nearest) before it is tested for zero.
+    pub(super) fn assign_converted_up_to<D: Float>(
+        &mut self,
+        x: ArrayView2<D>,
+        max_nnz: usize,
+    ) -> bool {
         let (rows, cols) = x.dim();
         assert!(u32::try_from(cols).is_ok(), "CSR columns are u32 indices");
         self.rows = rows;
@@ -151,7 +162,7 @@ impl<T: Float> CsrMatrix<T> {
     }
 
     /// [`fill_rows_body`] compiled for the best vector extension this CPU has.
-    fn fill_rows(&mut self, x: ArrayView2<T>, max_nnz: usize) -> bool {
+    fn fill_rows<D: Float>(&mut self, x: ArrayView2<D>, max_nnz: usize) -> bool {
         #[cfg(target_arch = "x86_64")]
         {
             use crate::cpu::{detected_isas, Isa};
@@ -284,6 +295,30 @@ impl<T: Float> CsrMatrix<T> {
         }
     }
 
+    /// Writes the matrix out densely into `out` (zeros where nothing is stored).
+    ///
+    /// ```
+    /// use ndarray::{array, Array2};
+    /// use nn_tensor::sparse::CsrMatrix;
+    /// let x = array![[0.0_f32, 2.0], [3.0, 0.0]];
+    /// let mut out = Array2::from_elem((2, 2), 9.0);
+    /// CsrMatrix::from_dense(x.view()).write_dense(out.view_mut());
+    /// assert_eq!(out, x);
+    /// ```
+    ///
+    /// # Panics
+    /// If `out`'s shape is not the matrix's.
+    pub fn write_dense(&self, mut out: ArrayViewMut2<T>) {
+        assert_eq!(out.dim(), self.shape(), "write_dense: output shape");
+        out.fill(T::zero());
+        for (i, mut row) in out.rows_mut().into_iter().enumerate() {
+            let (idx, val) = self.row(i);
+            for (&j, &v) in idx.iter().zip(val) {
+                row[j as usize] = v;
+            }
+        }
+    }
+
     /// Whether `block_nnz` holds this matrix's column counts (per block of `count_rows` rows).
     pub(super) fn counted(&self) -> bool {
         let blocks = self.rows.div_ceil(self.count_rows).max(1);
@@ -345,7 +380,11 @@ impl<T: Float> PartialEq for CsrMatrix<T> {
 /// AVX-512: f32 rows through [`push_row_f32_avx512`] (mask compares and compresses).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2")]
-unsafe fn fill_rows_avx512<T: Float>(m: &mut CsrMatrix<T>, x: ArrayView2<T>, max: usize) -> bool {
+unsafe fn fill_rows_avx512<T: Float, D: Float>(
+    m: &mut CsrMatrix<T>,
+    x: ArrayView2<D>,
+    max: usize,
+) -> bool {
     fill_rows_body(m, x, max, |row, (indices, values), tally| {
         if let Some(row) = T::as_f32(row) {
             let values = T::as_f32_mut(values).expect("T is f32 when its rows are");
@@ -358,7 +397,11 @@ unsafe fn fill_rows_avx512<T: Float>(m: &mut CsrMatrix<T>, x: ArrayView2<T>, max
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn fill_rows_avx2<T: Float>(m: &mut CsrMatrix<T>, x: ArrayView2<T>, max: usize) -> bool {
+unsafe fn fill_rows_avx2<T: Float, D: Float>(
+    m: &mut CsrMatrix<T>,
+    x: ArrayView2<D>,
+    max: usize,
+) -> bool {
     fill_rows_body(m, x, max, |row, room, tally| push_row(row, 0, room, tally))
 }
 
@@ -382,14 +425,14 @@ impl Tally<'_> {
     }
 }
 
-/// Appends the rows of `x` to `m` (whose `indptr` holds the leading 0, buffers room for
-/// `max_nnz` plus a row, `block_nnz` zeros, `ends` room for every row) with `push` (row, room as
-/// long as the row, its [`Tally`]; returns how many it wrote); `false` as soon as more than
-/// `max_nnz` are found.
+/// Appends the rows of `x` (converted to `T`) to `m` (whose `indptr` holds the leading 0,
+/// buffers room for `max_nnz` plus a row, `block_nnz` zeros, `ends` room for every row) with
+/// `push` (row, room as long as the row, its [`Tally`]; returns how many it wrote); `false` as
+/// soon as more than `max_nnz` are found.
 #[inline(always)]
-fn fill_rows_body<T: Float, P>(
+fn fill_rows_body<T: Float, D: Float, P>(
     m: &mut CsrMatrix<T>,
-    x: ArrayView2<T>,
+    x: ArrayView2<D>,
     max_nnz: usize,
     push: P,
 ) -> bool
@@ -401,11 +444,11 @@ where
     let cols = x.ncols();
     let (blocks, shift) = (m.end_blocks(), m.end_cols.trailing_zeros());
     for (i, row) in x.rows().into_iter().enumerate() {
-        let row = match row.as_slice() {
+        let row = match row.as_slice().and_then(same_type::<D, T>) {
             Some(r) => r,
             None => {
                 scratch.clear();
-                scratch.extend(row.iter().copied());
+                scratch.extend(row.iter().map(|&v| T::from_f64(v.to_f64())));
                 &scratch
             }
         };
@@ -436,6 +479,14 @@ where
         m.indptr.push(len);
     }
     true
+}
+
+/// `s` as a slice of `T` when `D` is `T` (no conversion needed), else `None`.
+fn same_type<D: Float, T: Float>(s: &[D]) -> Option<&[T]> {
+    (TypeId::of::<D>() == TypeId::of::<T>()).then(|| {
+        // SAFETY: `D` and `T` are the same type, so the slice's memory holds `s.len()` valid `T`s.
+        unsafe { std::slice::from_raw_parts(s.as_ptr().cast::<T>(), s.len()) }
+    })
 }
 
 /// [`push_row`] for f32 with AVX-512F: one compare gives each chunk's non-zero mask, a masked

@@ -7,6 +7,8 @@
 //! `∂L/∂Wᵀ = xᵀ·δ` with `xᵀ` from [`BlockedTranspose::assign`] and [`spmm_transposed`] (or
 //! [`CsrMatrix::transpose_into`] and [`spmm`], the same bits). Only the non-zeros cost work,
 //! so at 19% density both products do about a fifth of a dense GEMM's multiply-adds.
+//! [`CsrRows`] keeps a whole training set's non-zeros, so that each batch is gathered in CSR
+//! form instead of built from dense rows.
 //!
 //! Every output element is one sum over its row's non-zeros in increasing column order, and
 //! threads split only the output rows, so results are bit-identical for any thread count.
@@ -26,10 +28,12 @@
 
 mod blocked;
 mod csr;
+mod rows;
 mod spmm;
 
 pub use blocked::BlockedTranspose;
 pub use csr::{density, CsrMatrix};
+pub use rows::CsrRows;
 pub use spmm::{spmm, spmm_transposed, spmm_with_kernel};
 
 /// Entries per thread before a transpose splits the work.

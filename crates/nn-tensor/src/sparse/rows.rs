@@ -22,6 +22,9 @@ const CHUNK_ROWS: usize = 1024;
 /// How many rows ahead [`CsrRows::gather_into`] asks the CPU to load.
 const PREFETCH_ROWS: usize = 8;
 
+/// Rows per thread below which a batch is gathered on one thread.
+const PART_ROWS: usize = 64;
+
 /// The non-zero entries of a large matrix (a training set), stored once so that batches of its
 /// rows can be gathered in CSR form ([`gather_into`](Self::gather_into)).
 ///
@@ -54,8 +57,7 @@ impl<T: Float> CsrRows<T> {
     /// The non-zeros of `x` (any float type, each entry converted to `T` as it is read), or
     /// `None` when some block of rows has more than `max_density` of its entries non-zero (a
     /// dense set is cheaper to gather as it is). Scanned by up to
-    /// [`num_threads`](crate::num_threads) threads; the storage is advised for huge pages
-    /// ([`crate::buffer`]).
+    /// [`num_threads`](crate::num_threads) threads.
     ///
     /// ```
     /// use ndarray::array;
@@ -81,9 +83,9 @@ impl<T: Float> CsrRows<T> {
             rows,
             cols,
             indptr: Vec::with_capacity(rows + 1),
-            indices: crate::buffer::with_capacity(room),
-            values: crate::buffer::with_capacity(room),
-            ends: crate::buffer::with_capacity(rows * blocks),
+            indices: Vec::with_capacity(room),
+            values: Vec::with_capacity(room),
+            ends: Vec::with_capacity(rows * blocks),
             end_cols,
         };
         out.indptr.push(0);
@@ -194,6 +196,46 @@ impl<T: Float> CsrRows<T> {
         if out.ends.len() < rows.len() * blocks {
             out.ends.resize(rows.len() * blocks, 0);
         }
+        for &i in rows {
+            let len = out.indptr[out.indptr.len() - 1];
+            out.indptr.push(len + span(i).len());
+        }
+        // Rows split into parts of equal rows; each part owns its rows' slots.
+        let parts = crate::num_threads().min(rows.len() / PART_ROWS).max(1);
+        let step = rows.len().div_ceil(parts);
+        let mut pieces = Vec::with_capacity(parts);
+        let (mut indices, mut values) = (&mut out.indices[..nnz], &mut out.values[..nnz]);
+        let mut ends = &mut out.ends[..rows.len() * blocks];
+        for (p, chunk) in rows.chunks(step).enumerate() {
+            let first = p * step;
+            let len = out.indptr[first + chunk.len()] - out.indptr[first];
+            let (head, rest) = std::mem::take(&mut indices).split_at_mut(len);
+            let (vhead, vrest) = std::mem::take(&mut values).split_at_mut(len);
+            let (ehead, erest) = std::mem::take(&mut ends).split_at_mut(chunk.len() * blocks);
+            (indices, values, ends) = (rest, vrest, erest);
+            pieces.push(Mutex::new((chunk, head, vhead, ehead)));
+        }
+        let indptr = &out.indptr;
+        crate::run_parts(pieces.len(), &|p| {
+            let mut piece = pieces[p].lock().unwrap_or_else(PoisonError::into_inner);
+            let (chunk, indices, values, ends) = &mut *piece;
+            self.copy_rows(chunk, (indices, values), ends, indptr[p * step]);
+        });
+        out.ends_rows = rows.len();
+        true
+    }
+
+    /// Copies the entries of `rows` to the front of `room` (exactly their length) and their
+    /// block ends to `ends` (as positions in a batch where the first of them starts at `base`).
+    fn copy_rows(
+        &self,
+        rows: &[usize],
+        (indices, values): (&mut [u32], &mut [T]),
+        ends: &mut [usize],
+        base: usize,
+    ) {
+        let span = |i: usize| self.indptr[i]..self.indptr[i + 1];
+        let blocks = ends.len() / rows.len().max(1);
         let mut len = 0;
         for (k, &i) in rows.iter().enumerate() {
             if let Some(&ahead) = rows.get(k + PREFETCH_ROWS) {
@@ -202,17 +244,14 @@ impl<T: Float> CsrRows<T> {
             }
             let row = span(i);
             let n = row.len();
-            out.indices[len..][..n].copy_from_slice(&self.indices[row.clone()]);
-            out.values[len..][..n].copy_from_slice(&self.values[row]);
+            indices[len..][..n].copy_from_slice(&self.indices[row.clone()]);
+            values[len..][..n].copy_from_slice(&self.values[row]);
             let from = &self.ends[i * blocks..][..blocks];
-            for (to, &at) in out.ends[k * blocks..][..blocks].iter_mut().zip(from) {
-                *to = len + at as usize;
+            for (to, &at) in ends[k * blocks..][..blocks].iter_mut().zip(from) {
+                *to = base + len + at as usize;
             }
             len += n;
-            out.indptr.push(len);
         }
-        out.ends_rows = rows.len();
-        true
     }
 }
 
@@ -267,6 +306,22 @@ mod tests {
         assert!(stored.gather_into(&picks, &mut got, usize::MAX));
         assert_same(&got, &want);
         assert_eq!(stored.nnz(), CsrMatrix::from_dense(x.view()).nnz());
+    }
+
+    /// Batches long enough to be gathered in parts, on 1 to 3 threads: the same matrix.
+    #[test]
+    fn gathering_in_parts_gives_the_same_batch() {
+        let x = sparse_matrix(CHUNK_ROWS + 500, 200);
+        let stored = CsrRows::<f64>::from_dense_up_to(x.view(), 0.5).unwrap();
+        let picks: Vec<usize> = (0..3 * PART_ROWS + 5).map(|k| k * 7 % x.nrows()).collect();
+        let want = CsrMatrix::from_dense(x.select(ndarray::Axis(0), &picks).view());
+        for threads in [1, 2, 3] {
+            crate::set_num_threads(threads);
+            let mut got = CsrMatrix::new();
+            assert!(stored.gather_into(&picks, &mut got, usize::MAX));
+            crate::set_num_threads(0);
+            assert_same(&got, &want);
+        }
     }
 
     #[test]

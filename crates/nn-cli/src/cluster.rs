@@ -23,9 +23,24 @@ pub fn join() -> Result<Rc<dyn Communicator>> {
     Ok(comm)
 }
 
+///
+/// A launcher that announced several processes but whose MPI job holds only this one (`srun`
+/// without `--mpi=pmix`/`pmi2`, or an MPI library without the launcher's support: each process
+/// would be a job of one) is refused: every copy would train alone and write the same files.
 #[cfg(feature = "mpi")]
 fn launched_group() -> Result<Option<Rc<dyn Communicator>>> {
     let mpi = nn_optim::dist::mpi::Mpi::init().context("starting MPI")?;
+    let size = mpi.as_ref().map_or(1, |m| m.size());
+    if let Some((variable, announced)) = announced_size(|v| std::env::var(v).ok()) {
+        if size != announced {
+            return Err(crate::fsutil::usage(format!(
+                "a launcher started this nn as one of {announced} processes \
+                 ({variable}={announced}), but its MPI job holds {size}: the launcher and the MPI \
+                 library did not connect (under srun, pass --mpi=pmix or --mpi=pmi2, or start \
+                 nn with mpirun)"
+            )));
+        }
+    }
     Ok(mpi.map(|m| Rc::new(m) as Rc<dyn Communicator>))
 }
 
@@ -56,14 +71,16 @@ pub fn single_process(command: &str) -> Result<()> {
     }
 }
 
-/// The process count that Open MPI's `mpirun` (`OMPI_COMM_WORLD_SIZE`) or a PMI launcher such
-/// as Slurm's `srun` (`PMI_SIZE`) gave this process, when above 1 (`var` reads a variable).
+/// The process count that Open MPI's `mpirun` (`OMPI_COMM_WORLD_SIZE`), a PMI launcher
+/// (`PMI_SIZE`) or Slurm's `srun` (`SLURM_STEP_NUM_TASKS`, the tasks of this job step; `sbatch`
+/// and `salloc` do not set it, so a batch script's own commands are single processes) gave
+/// this process, when above 1 (`var` reads a variable).
 ///
 /// ```text
 /// OMPI_COMM_WORLD_SIZE=4 → Some(("OMPI_COMM_WORLD_SIZE", 4)); =1, unset or not a number → None
 /// ```
 fn announced_size(var: impl Fn(&str) -> Option<String>) -> Option<(&'static str, usize)> {
-    ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE"]
+    ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"]
         .into_iter()
         .find_map(|name| Some((name, var(name)?.trim().parse::<usize>().ok()?)))
         .filter(|&(_, size)| size > 1)
@@ -175,6 +192,11 @@ mod tests {
             announced_size(env(&[("PMI_SIZE", "2")])),
             Some(("PMI_SIZE", 2))
         );
+        assert_eq!(
+            announced_size(env(&[("SLURM_STEP_NUM_TASKS", "8")])),
+            Some(("SLURM_STEP_NUM_TASKS", 8))
+        );
+        assert_eq!(announced_size(env(&[("SLURM_STEP_NUM_TASKS", "1")])), None);
         assert_eq!(announced_size(env(&[("OMPI_COMM_WORLD_SIZE", "1")])), None);
         assert_eq!(announced_size(env(&[("PMI_SIZE", "many")])), None);
         assert_eq!(announced_size(env(&[])), None);

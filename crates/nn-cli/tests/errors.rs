@@ -288,14 +288,20 @@ fn nn_with_env(args: &[&str], variable: &str, value: &str) -> common::Run {
 }
 
 /// An `nn` built without the `mpi` feature, started by a launcher as one of several processes
-/// (`OMPI_COMM_WORLD_SIZE`, `PMI_SIZE`), refuses to train alone on all the data in every process
-/// (each would write the same model file) and says how to build the MPI-enabled one.
+/// (`OMPI_COMM_WORLD_SIZE`, `PMI_SIZE`, srun's `SLURM_STEP_NUM_TASKS`), refuses to train alone
+/// on all the data in every process (each would write the same model file) and says how to build
+/// the MPI-enabled one.
 #[cfg(not(feature = "mpi"))]
 #[test]
 fn a_launcher_without_the_mpi_feature_is_refused_before_any_work() {
     let (_d, dir) = tempdir();
     let out = format!("{dir}/m.json");
-    for (variable, size) in [("OMPI_COMM_WORLD_SIZE", "4"), ("PMI_SIZE", "2")] {
+    let launchers = [
+        ("OMPI_COMM_WORLD_SIZE", "4"),
+        ("PMI_SIZE", "2"),
+        ("SLURM_STEP_NUM_TASKS", "3"),
+    ];
+    for (variable, size) in launchers {
         let args = ["train", "--data", "datasets/iris.csv", "--out", &out];
         let run = nn_with_env(&args, variable, size);
         assert_eq!(run.code, 2, "{}", run.stderr);
@@ -348,4 +354,10 @@ fn commands_without_a_data_parallel_form_refuse_several_processes() {
         run.stderr
     );
     assert_eq!(nn_with_env(&schedule, "OMPI_COMM_WORLD_SIZE", "1").code, 0);
+    // srun's tasks of one job step.
+    let run = nn_with_env(&schedule, "SLURM_STEP_NUM_TASKS", "4");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let want = "one of 4 processes (SLURM_STEP_NUM_TASKS=4)";
+    assert!(run.stderr.contains(want), "{}", run.stderr);
+    assert_eq!(nn_with_env(&schedule, "SLURM_STEP_NUM_TASKS", "1").code, 0);
 }

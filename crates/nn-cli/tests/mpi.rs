@@ -451,3 +451,33 @@ fn commands_without_a_data_parallel_form_refuse_mpirun() {
         "{stderr}"
     );
 }
+
+/// `srun -n 2` without a process-management interface (no `--mpi=pmix`): each task would
+/// start MPI as a job of one and train alone on all the data. The MPI-enabled `nn` sees the
+/// step's task count and refuses before any work.
+#[test]
+fn a_launcher_whose_tasks_mpi_does_not_join_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.json");
+    let run = Command::new(env!("CARGO_BIN_EXE_nn"))
+        .args([
+            "train",
+            "--data",
+            "datasets/iris.csv",
+            "--epochs",
+            "1",
+            "--out",
+        ])
+        .arg(&out)
+        .env("SLURM_STEP_NUM_TASKS", "2")
+        .current_dir(common::root())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("one of 2 processes (SLURM_STEP_NUM_TASKS=2), but its MPI job holds 1"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}

@@ -56,7 +56,7 @@ pub struct CsrRows<T> {
 impl<T: Float> CsrRows<T> {
     /// The non-zeros of `x` (any float type, each entry converted to `T` as it is read), or
     /// `None` when some block of rows has more than `max_density` of its entries non-zero (a
-    /// dense set is cheaper to gather as it is). Scanned by up to
+    /// dense set is cheaper to gather as it is) or the allocator refuses the room for them. Scanned by up to
     /// [`num_threads`](crate::num_threads) threads.
     ///
     /// ```
@@ -82,12 +82,18 @@ impl<T: Float> CsrRows<T> {
         let mut out = CsrRows {
             rows,
             cols,
-            indptr: Vec::with_capacity(rows + 1),
-            indices: Vec::with_capacity(room),
-            values: Vec::with_capacity(room),
-            ends: Vec::with_capacity(rows * blocks),
+            indptr: Vec::new(),
+            indices: Vec::new(),
+            values: Vec::new(),
+            ends: Vec::new(),
             end_cols,
         };
+        // Room the allocator refuses (a huge set, a strict overcommit policy) means no store:
+        // the caller gathers densely, as for dense data.
+        out.indptr.try_reserve_exact(rows + 1).ok()?;
+        out.indices.try_reserve_exact(room).ok()?;
+        out.values.try_reserve_exact(room).ok()?;
+        out.ends.try_reserve_exact(rows.checked_mul(blocks)?).ok()?;
         out.indptr.push(0);
         let parts = crate::num_threads().min(count).max(1);
         let scratch: Vec<Mutex<(CsrMatrix<T>, bool)>> = (0..parts)
@@ -338,6 +344,15 @@ mod tests {
         // The same matrix refilled afterwards equals a fresh build.
         assert!(stored.gather_into(&picks, &mut got, limit + 1));
         assert_same(&got, &CsrMatrix::from_dense(dense.view()));
+    }
+
+    /// 2³⁴ × 2²⁰ zeros (a broadcast view: no memory behind it) would need about 2⁵⁴ entries
+    /// of room at density ⅓: refused up front, before any row is read.
+    #[test]
+    fn room_the_allocator_refuses_gives_no_store() {
+        let zero = ndarray::arr0(0.0_f32);
+        let huge = zero.broadcast((1 << 34, 1 << 20)).unwrap();
+        assert!(CsrRows::<f32>::from_dense_up_to(huge, 1.0 / 3.0).is_none());
     }
 
     #[test]

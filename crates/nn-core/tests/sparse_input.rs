@@ -205,17 +205,23 @@ fn batches_just_below_and_just_above_the_density_threshold() {
     }
 }
 
+/// A 100 → 4 identity layer whose output 2 weighs input 0 by +∞: where input 0 is zero, that
+/// output is NaN on the dense path (`0·∞`) and finite on the sparse one, which skips the zero.
+fn infinite_weight_net(seed: u64) -> Network<f64> {
+    let base = grid_layer(100, 4, Activation::Identity, seed);
+    let mut w = base.weight().clone();
+    w[[2, 0]] = f64::INFINITY;
+    let layer = Dense::from_parts(w, base.bias().clone(), Activation::Identity).unwrap();
+    Network::new(vec![layer]).unwrap()
+}
+
 /// The sparse path leaves out zero inputs, which shows with an infinite weight in a column whose
 /// input is zero in every row: `0·∞ = NaN` on the dense path, nothing on the sparse one. That
 /// tells which path a batch took, so the threshold itself can be checked: at most a third of
 /// non-zeros goes sparse.
 #[test]
 fn the_density_threshold_picks_the_path() {
-    let base = grid_layer(100, 4, Activation::Identity, 9);
-    let mut w = base.weight().clone();
-    w[[2, 0]] = f64::INFINITY;
-    let layer = Dense::from_parts(w, base.bias().clone(), Activation::Identity).unwrap();
-    let mut net = Network::new(vec![layer]).unwrap();
+    let mut net = infinite_weight_net(9);
     let len = 30 * 100;
     for (nnz, sparse) in [(len / 3 - 1, true), (len / 3, true), (len / 3 + 1, false)] {
         let mut x = batch(30, 100, nnz, 11);
@@ -420,11 +426,7 @@ fn csr_batches_give_the_reference_values_and_gradients() {
 /// sparse; with the sparse path off it is written out and multiplied densely.
 #[test]
 fn a_csr_batch_takes_the_sparse_path_whatever_its_density() {
-    let base = grid_layer(100, 4, Activation::Identity, 43);
-    let mut w = base.weight().clone();
-    w[[2, 0]] = f64::INFINITY;
-    let layer = Dense::from_parts(w, base.bias().clone(), Activation::Identity).unwrap();
-    let mut net = Network::new(vec![layer]).unwrap();
+    let mut net = infinite_weight_net(43);
     let mut x = batch(30, 100, 2000, 44);
     x.column_mut(0).fill(0.0);
     let csr = CsrMatrix::from_dense(x.view());

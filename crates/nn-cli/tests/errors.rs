@@ -287,6 +287,13 @@ fn nn_with_env(args: &[&str], variable: &str, value: &str) -> common::Run {
     common::collect(out, &args)
 }
 
+/// `nn args` with the launcher variable `variable=value` exits 2 with `want` in its error.
+fn assert_refused(args: &[&str], (variable, value): (&str, &str), want: &str) {
+    let run = nn_with_env(args, variable, value);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains(want), "{}", run.stderr);
+}
+
 /// An `nn` built without the `mpi` feature, started by a launcher as one of several processes
 /// (`OMPI_COMM_WORLD_SIZE`, `PMI_SIZE`, srun's `SLURM_STEP_NUM_TASKS`), refuses to train alone
 /// on all the data in every process (each would write the same model file) and says how to build
@@ -303,10 +310,8 @@ fn a_launcher_without_the_mpi_feature_is_refused_before_any_work() {
     ];
     for (variable, size) in launchers {
         let args = ["train", "--data", "datasets/iris.csv", "--out", &out];
-        let run = nn_with_env(&args, variable, size);
-        assert_eq!(run.code, 2, "{}", run.stderr);
         let want = format!("one of {size} processes ({variable}={size}); build it with `cargo build --release -p nn-cli --features mpi`");
-        assert!(run.stderr.contains(&want), "{}", run.stderr);
+        assert_refused(&args, (variable, size), &want);
         assert!(!std::path::Path::new(&out).exists());
     }
     // One process is an ordinary run.
@@ -339,25 +344,16 @@ fn commands_without_a_data_parallel_form_refuse_several_processes() {
         "--out",
         &out,
     ];
-    let run = nn_with_env(&predict, "PMI_SIZE", "3");
-    assert_eq!(run.code, 2, "{}", run.stderr);
     let want = "nn predict runs on one process, but a launcher started it as one of 3 processes \
                 (PMI_SIZE=3); run it without mpirun/srun";
-    assert!(run.stderr.contains(want), "{}", run.stderr);
+    assert_refused(&predict, ("PMI_SIZE", "3"), want);
     assert!(!std::path::Path::new(&out).exists());
     let schedule = ["schedule", "--schedule", "step:2:0.5", "--epochs", "3"];
-    let run = nn_with_env(&schedule, "OMPI_COMM_WORLD_SIZE", "2");
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("nn schedule runs on one process"),
-        "{}",
-        run.stderr
-    );
+    let want = "nn schedule runs on one process";
+    assert_refused(&schedule, ("OMPI_COMM_WORLD_SIZE", "2"), want);
     assert_eq!(nn_with_env(&schedule, "OMPI_COMM_WORLD_SIZE", "1").code, 0);
     // srun's tasks of one job step.
-    let run = nn_with_env(&schedule, "SLURM_STEP_NUM_TASKS", "4");
-    assert_eq!(run.code, 2, "{}", run.stderr);
     let want = "one of 4 processes (SLURM_STEP_NUM_TASKS=4)";
-    assert!(run.stderr.contains(want), "{}", run.stderr);
+    assert_refused(&schedule, ("SLURM_STEP_NUM_TASKS", "4"), want);
     assert_eq!(nn_with_env(&schedule, "SLURM_STEP_NUM_TASKS", "1").code, 0);
 }

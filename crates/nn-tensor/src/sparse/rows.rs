@@ -180,17 +180,21 @@ impl<T: Float> CsrRows<T> {
     /// # Panics
     /// If a row index is not below the row count.
     pub fn gather_into(&self, rows: &[usize], out: &mut CsrMatrix<T>, max_nnz: usize) -> bool {
-        let span = |i: usize| self.indptr[i]..self.indptr[i + 1];
-        let nnz: usize = rows.iter().map(|&i| span(i).len()).sum();
         out.cols = self.cols;
         out.indptr.clear();
         out.indptr.push(0);
+        let mut nnz = 0;
+        for &i in rows {
+            nnz += self.indptr[i + 1] - self.indptr[i];
+            out.indptr.push(nnz);
+        }
         out.block_nnz.clear();
         out.count_rows = super::spmm::transpose_depth::<T>();
         out.end_cols = self.end_cols;
         out.ends_rows = 0;
         if nnz > max_nnz {
             out.rows = 0;
+            out.indptr.truncate(1);
             return false;
         }
         out.rows = rows.len();
@@ -201,10 +205,6 @@ impl<T: Float> CsrRows<T> {
         let blocks = out.end_blocks() + 1;
         if out.ends.len() < rows.len() * blocks {
             out.ends.resize(rows.len() * blocks, 0);
-        }
-        for &i in rows {
-            let len = out.indptr[out.indptr.len() - 1];
-            out.indptr.push(len + span(i).len());
         }
         // Rows split into parts of equal rows; each part owns its rows' slots.
         let parts = crate::num_threads().min(rows.len() / PART_ROWS).max(1);
